@@ -1,0 +1,72 @@
+// The task model shared by the service, the stores and the HTTP layer.
+// Times inside the server are integer milliseconds; the wire uses seconds.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/cursor.hpp"
+
+namespace tc {
+
+// A put's `config`. Validated by the HTTP layer before it gets here.
+struct TaskConfig {
+  std::int64_t cache_result_ms = 60'000;           // 0: forget the task as soon as it is replied
+  std::optional<std::string> forward_result_to;    // queue that receives the reply as a new task
+  std::uint32_t max_attempts = 0;                  // 0: redeliver forever
+  std::optional<std::string> dead_letter_to;       // where a task goes after max_attempts
+  std::int64_t delay_ms = 0;                       // invisible to peek until now + delay
+};
+
+struct NewTask {
+  std::string id;
+  std::string info = "null";  // raw JSON text, already validated; echoed byte for byte
+  std::string content;        // decoded bytes (base64 is the HTTP layer's business)
+  TaskConfig config;
+};
+
+// What peek returns: no content.
+struct PeekedTask {
+  std::string id;
+  std::string info;
+  Cursor cursor;
+};
+
+// What acquire / take return.
+struct AcquiredTask {
+  std::string id;
+  std::string info;
+  std::string content;
+  std::uint32_t attempt = 1;  // 1 on first delivery, grows with each redelivery
+};
+
+// A reply, as cached and as handed to callers.
+struct TaskResult {
+  std::string info = "null";
+  std::string content;
+};
+
+struct QueueStats {
+  std::uint64_t length = 0;   // pending and visible
+  std::uint64_t delayed = 0;  // pending, not yet visible
+  std::uint64_t leased = 0;
+  std::uint64_t done = 0;     // replied, result still cached
+  std::optional<Cursor> oldest_cursor;
+  std::optional<Cursor> newest_cursor;
+  std::uint64_t total_put = 0;
+  std::uint64_t total_acquired = 0;
+  std::uint64_t total_replied = 0;
+  std::uint64_t total_redelivered = 0;
+  std::uint64_t total_dead = 0;  // attempts used up (dead-lettered or dropped)
+  std::uint64_t total_removed = 0;
+  std::uint64_t waiting = 0;     // filled in by the service: long-polls waiting here
+};
+
+struct QueuePage {
+  std::vector<std::string> queues;
+  std::optional<std::string> next_cursor;  // nullopt: no more pages
+};
+
+}  // namespace tc

@@ -1,0 +1,102 @@
+// TaskService: the rules of API.md that are not a single atomic store step —
+// long-poll waiting, batch windows, call waiting and coalescing, wake-ups across
+// threads, the reaper, graceful shutdown. Handlers call it; it calls the Store.
+// Arguments arrive validated (the HTTP layer's parsers check types and ranges).
+#pragma once
+
+#include <utility>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "core/errors.hpp"
+#include "core/task.hpp"
+#include "store/store.hpp"
+
+namespace tc {
+
+class WaiterRegistry;
+
+struct ServiceOptions {
+  std::int64_t max_wait_ms = 300'000;   // cap on any long-poll timeout / batch window
+  std::int64_t reap_interval_ms = 50;   // how often the reaper applies due leases/delays/TTLs
+};
+
+struct PeekArgs {
+  std::string queue;
+  std::optional<Cursor> cursor;
+  std::uint32_t size = 1;
+  std::int64_t timeout_ms = 0;
+  std::int64_t batch_window_ms = 0;
+};
+
+struct PeekOutcome {
+  std::vector<PeekedTask> tasks;
+  std::optional<Cursor> cursor;  // of the last task, or the cursor given
+};
+
+struct TakeArgs {
+  std::string queue;
+  std::uint32_t size = 1;
+  std::int64_t timeout_ms = 0;
+  std::int64_t lease_ms = 0;
+  std::int64_t batch_window_ms = 0;
+};
+
+struct CallArgs {
+  std::string queue;
+  NewTask task;
+  std::int64_t timeout_ms = 0;
+};
+
+class TaskService {
+ public:
+  TaskService(Store& store, const Clock& clock, ServiceOptions options);
+  ~TaskService();
+  TaskService(const TaskService&) = delete;
+  TaskService& operator=(const TaskService&) = delete;
+
+  Task<Result<bool>> put(std::string queue, NewTask task);
+  Task<Result<std::vector<bool>>> put_batch(std::string queue, std::vector<NewTask> tasks);
+  Task<Result<PeekOutcome>> peek(PeekArgs args);
+  Task<Result<std::vector<AcquiredTask>>> acquire(std::string queue, std::vector<std::string> ids,
+                                                  std::int64_t lease_ms);
+  Task<Result<std::vector<AcquiredTask>>> take(TakeArgs args);
+  Task<Result<bool>> reply(std::string queue, std::string id, TaskResult result);
+  // ok(result): the task's reply. ok(nullopt): timeout == 0 and no result yet.
+  // Errors: call_timeout (0001), removed (0006), unavailable (0005).
+  Task<Result<std::optional<TaskResult>>> call(CallArgs args);
+  Task<Result<bool>> touch(std::string queue, std::string id, std::int64_t lease_ms);
+  Task<Result<bool>> remove(std::string queue, std::string id);
+  Task<Result<bool>> clear_queue(std::string queue, std::uint32_t max_steps);
+  Task<Result<QueuePage>> list_queues(std::optional<std::string> cursor, std::uint32_t size);
+  Task<Result<std::optional<QueueStats>>> stat_queue(std::string queue);
+  Task<bool> ready();
+
+  // Runs the reaper on `executor` until shutdown().
+  void start(const boost::asio::any_io_executor& executor);
+  // Wakes every waiter (they answer with what they have), refuses new waits, stops
+  // the reaper. Thread-safe; idempotent.
+  void shutdown();
+  bool stopping() const noexcept { return stopping_.load(); }
+
+  // Long-polls currently waiting (peek/take/call), for /metrics.
+  std::uint64_t waiting() const noexcept;
+
+ private:
+  Task<void> reaper_loop();
+
+  Store& store_;
+  const Clock& clock_;
+  ServiceOptions options_;
+  std::unique_ptr<WaiterRegistry> waiters_;
+  std::atomic<bool> stopping_{false};
+};
+
+}  // namespace tc

@@ -1,0 +1,112 @@
+// The narrow interface between the rules (TaskService) and where tasks live.
+// Two implementations: MemoryStore (embedded, + append-only log) and RedisStore
+// (many instances, Redis Cluster). Both pass tests/unit/store_conformance_test.cpp.
+//
+// Every operation is atomic: in MemoryStore under one lock, in RedisStore one Lua
+// script (one round trip). Operations that depend on time (leases, delays, result
+// TTLs) read the store's Clock; `reap()` applies what has come due, and every
+// operation also treats due items as already applied, so callers never observe a
+// lease, delay or result TTL that has run out.
+#pragma once
+
+#include <utility>  // Boost 1.74's Asio needs this before its headers
+
+#include <boost/asio/awaitable.hpp>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/errors.hpp"
+#include "core/task.hpp"
+
+namespace tc {
+
+template <class T>
+using Task = boost::asio::awaitable<T>;
+
+// Told by the store when something a waiter may care about happened. May be called
+// from any thread (RedisStore: the pub/sub connection's thread), possibly while the
+// store holds its own lock: implementations must be quick and must not call the store.
+class StoreEvents {
+ public:
+  virtual ~StoreEvents() = default;
+  // Tasks may have become visible in `queue` (put, redelivery, a delay ran out).
+  virtual void on_pending(std::string_view queue) = 0;
+  // Task (queue, id) finished: `result` is its reply, or nullptr if it was removed
+  // (remove, clear_queue, dead-lettered, dropped).
+  virtual void on_finished(std::string_view queue, std::string_view id,
+                           const TaskResult* result) = 0;
+};
+
+struct CallBegin {
+  std::optional<TaskResult> cached;  // the task is done: here is its result
+  bool created = false;              // this call put the task
+  bool exists = false;               // the task exists (pending/leased/done) after the call
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Whom to tell about wake-ups. Set once before serving; nullptr to stop.
+  virtual void set_events(StoreEvents* events) = 0;
+
+  // Put if no task with this id exists in any state. true = created.
+  virtual Task<Result<bool>> put(std::string queue, NewTask task) = 0;
+  // Each element as put(); one atomic step per batch.
+  virtual Task<Result<std::vector<bool>>> put_batch(std::string queue,
+                                                    std::vector<NewTask> tasks) = 0;
+
+  // Up to `size` visible pending tasks with cursor > after (from the start if nullopt).
+  virtual Task<Result<std::vector<PeekedTask>>> peek(std::string queue,
+                                                     std::optional<Cursor> after,
+                                                     std::uint32_t size) = 0;
+
+  // Acquires each listed id that is pending and visible, in the order asked.
+  // lease_ms > 0: leased until now + lease_ms; 0: deleted on acquire.
+  virtual Task<Result<std::vector<AcquiredTask>>> acquire(std::string queue,
+                                                          std::vector<std::string> ids,
+                                                          std::int64_t lease_ms) = 0;
+  // Acquires up to `size` of the oldest visible pending tasks (peek + acquire atomically).
+  virtual Task<Result<std::vector<AcquiredTask>>> take(std::string queue, std::uint32_t size,
+                                                       std::int64_t lease_ms) = 0;
+
+  // Completes a pending or leased task. true = this reply completed it (first wins).
+  // Caches the result for the task's cache_result_ms, forwards it when configured,
+  // and reports on_finished.
+  virtual Task<Result<bool>> reply(std::string queue, std::string id, TaskResult result) = 0;
+
+  // For call: if (queue, id) is done, its cached result; else, when put_if_absent,
+  // puts `task` unless it exists. One atomic step.
+  virtual Task<Result<CallBegin>> call_begin(std::string queue, NewTask task,
+                                             bool put_if_absent) = 0;
+
+  // Extends a lease to now + lease_ms. true if the task is still leased.
+  virtual Task<Result<bool>> touch(std::string queue, std::string id, std::int64_t lease_ms) = 0;
+
+  // Removes the task in any state. true if one was removed.
+  virtual Task<Result<bool>> remove(std::string queue, std::string id) = 0;
+
+  // Removes every task and the queue. May stop after `max_steps` units of work and
+  // answer false ("call again"); 0 = no bound.
+  virtual Task<Result<bool>> clear_queue(std::string queue, std::uint32_t max_steps) = 0;
+
+  // Queue names in a stable order, paged by an opaque cursor.
+  virtual Task<Result<QueuePage>> list_queues(std::optional<std::string> cursor,
+                                              std::uint32_t size) = 0;
+
+  // nullopt for an unknown queue.
+  virtual Task<Result<std::optional<QueueStats>>> stat_queue(std::string queue) = 0;
+
+  // Applies what has come due: expired leases (redelivery / dead letter), delays that
+  // ran out, results whose cache time passed. Returns how many items it applied.
+  // Safe to run concurrently from several instances.
+  virtual Task<Result<std::uint64_t>> reap() = 0;
+
+  // Whether the store can serve requests now (for /readyz).
+  virtual Task<bool> ready() = 0;
+};
+
+}  // namespace tc
