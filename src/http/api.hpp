@@ -1,0 +1,48 @@
+// The seam between transport and API: the transport (server.cpp, the only Beast
+// translation unit) turns bytes into an HttpRequest and an HttpResponse back into
+// bytes; the Api routes a request to a handler and knows nothing of sockets.
+#pragma once
+
+#include <utility>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "service/task_service.hpp"
+#include "store/store.hpp"
+
+namespace tc {
+
+struct HttpRequest {
+  std::string_view method;         // "GET", "POST", ...
+  std::string_view target;         // path and query, e.g. "/task/put"
+  std::string_view body;
+  std::string_view authorization;  // the Authorization header, empty when absent
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+};
+
+struct ApiOptions {
+  std::string token;  // bearer token; empty = auth disabled
+};
+
+class Api {
+ public:
+  Api(TaskService& service, ApiOptions options);
+  // Never throws for bad input: every request gets a response (API.md envelope).
+  Task<HttpResponse> handle(HttpRequest request);
+  // A response for errors the transport detects itself (body too large, bad HTTP).
+  static HttpResponse error_response(Errc code, std::string_view message);
+
+ private:
+  TaskService& service_;
+  ApiOptions options_;
+};
+
+}  // namespace tc
