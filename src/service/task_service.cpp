@@ -1,0 +1,222 @@
+#include "service/task_service.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <algorithm>
+
+#include "service/waiter_registry.hpp"
+
+namespace tc {
+
+namespace asio = boost::asio;
+using SteadyClock = std::chrono::steady_clock;
+
+namespace {
+
+SteadyClock::time_point deadline_after(std::int64_t ms) {
+  return SteadyClock::now() + std::chrono::milliseconds(ms);
+}
+
+bool passed(SteadyClock::time_point deadline) { return SteadyClock::now() >= deadline; }
+
+}  // namespace
+
+TaskService::TaskService(Store& store, const Clock& clock, ServiceOptions options)
+    : store_(store), clock_(clock), options_(options), waiters_(std::make_unique<WaiterRegistry>()) {
+  store_.set_events(waiters_.get());
+}
+
+TaskService::~TaskService() { store_.set_events(nullptr); }
+
+std::uint64_t TaskService::waiting() const noexcept { return waiters_->waiting(); }
+
+Task<Result<bool>> TaskService::put(std::string queue, NewTask task) {
+  co_return co_await store_.put(std::move(queue), std::move(task));
+}
+
+Task<Result<std::vector<bool>>> TaskService::put_batch(std::string queue,
+                                                       std::vector<NewTask> tasks) {
+  co_return co_await store_.put_batch(std::move(queue), std::move(tasks));
+}
+
+Task<Result<PeekOutcome>> TaskService::peek(PeekArgs args) {
+  const std::int64_t timeout_ms = std::min(args.timeout_ms, options_.max_wait_ms);
+  const std::int64_t window_ms = std::min(args.batch_window_ms, options_.max_wait_ms);
+  auto answer = [&](std::vector<PeekedTask> tasks) {
+    PeekOutcome out;
+    out.cursor = tasks.empty() ? args.cursor : std::optional<Cursor>(tasks.back().cursor);
+    out.tasks = std::move(tasks);
+    return out;
+  };
+
+  if (timeout_ms <= 0 && window_ms <= 0) {
+    auto tasks = co_await store_.peek(args.queue, args.cursor, args.size);
+    if (!tasks) co_return std::move(tasks).error();
+    co_return answer(std::move(tasks).value());
+  }
+
+  // Register before the first look at the store so no put can slip between them.
+  auto registration = waiters_->watch_queue(args.queue, co_await asio::this_coro::executor);
+  Waiter& waiter = registration.waiter();
+  const auto deadline = deadline_after(std::max<std::int64_t>(timeout_ms, 0));
+
+  std::vector<PeekedTask> tasks;
+  for (;;) {
+    auto peeked = co_await store_.peek(args.queue, args.cursor, args.size);
+    if (!peeked) co_return std::move(peeked).error();
+    tasks = std::move(peeked).value();
+    if (!tasks.empty() || passed(deadline) || stopping()) break;
+    co_await waiters_->wait(waiter, deadline);
+  }
+
+  // Dynamic batching: once the first task is there, give the batch a window to fill.
+  if (!tasks.empty() && window_ms > 0 && tasks.size() < args.size) {
+    const auto window_end = deadline_after(window_ms);
+    while (tasks.size() < args.size && !passed(window_end) && !stopping()) {
+      if (!co_await waiters_->wait(waiter, window_end)) break;
+      auto peeked = co_await store_.peek(args.queue, args.cursor, args.size);
+      if (!peeked) co_return std::move(peeked).error();
+      tasks = std::move(peeked).value();
+    }
+    if (tasks.size() < args.size) {
+      // The window ran out: one last look picks up what arrived with the deadline.
+      auto peeked = co_await store_.peek(args.queue, args.cursor, args.size);
+      if (!peeked) co_return std::move(peeked).error();
+      tasks = std::move(peeked).value();
+    }
+  }
+  co_return answer(std::move(tasks));
+}
+
+Task<Result<std::vector<AcquiredTask>>> TaskService::acquire(std::string queue,
+                                                             std::vector<std::string> ids,
+                                                             std::int64_t lease_ms) {
+  co_return co_await store_.acquire(std::move(queue), std::move(ids), lease_ms);
+}
+
+Task<Result<std::vector<AcquiredTask>>> TaskService::take(TakeArgs args) {
+  const std::int64_t timeout_ms = std::min(args.timeout_ms, options_.max_wait_ms);
+  const std::int64_t window_ms = std::min(args.batch_window_ms, options_.max_wait_ms);
+  if (timeout_ms <= 0 && window_ms <= 0)
+    co_return co_await store_.take(args.queue, args.size, args.lease_ms);
+
+  auto registration = waiters_->watch_queue(args.queue, co_await asio::this_coro::executor);
+  Waiter& waiter = registration.waiter();
+  const auto deadline = deadline_after(std::max<std::int64_t>(timeout_ms, 0));
+
+  for (;;) {
+    if (window_ms > 0) {
+      // Wait for a first task without taking it, then let the batch fill for the window.
+      auto peeked = co_await store_.peek(args.queue, std::nullopt, args.size);
+      if (!peeked) co_return std::move(peeked).error();
+      if (!peeked->empty()) {
+        const auto window_end = deadline_after(window_ms);
+        std::size_t visible = peeked->size();
+        while (visible < args.size && !passed(window_end) && !stopping()) {
+          if (!co_await waiters_->wait(waiter, window_end)) break;
+          auto again = co_await store_.peek(args.queue, std::nullopt, args.size);
+          if (!again) co_return std::move(again).error();
+          visible = again->size();
+        }
+        auto taken = co_await store_.take(args.queue, args.size, args.lease_ms);
+        if (!taken || !taken->empty() || passed(deadline) || stopping()) co_return taken;
+        continue;  // others took them meanwhile: wait for more
+      }
+    } else {
+      auto taken = co_await store_.take(args.queue, args.size, args.lease_ms);
+      if (!taken || !taken->empty()) co_return taken;
+    }
+    if (passed(deadline) || stopping()) co_return std::vector<AcquiredTask>{};
+    co_await waiters_->wait(waiter, deadline);
+  }
+}
+
+Task<Result<bool>> TaskService::reply(std::string queue, std::string id, TaskResult result) {
+  co_return co_await store_.reply(std::move(queue), std::move(id), std::move(result));
+}
+
+Task<Result<std::optional<TaskResult>>> TaskService::call(CallArgs args) {
+  const std::int64_t timeout_ms = std::min(args.timeout_ms, options_.max_wait_ms);
+  if (timeout_ms <= 0) {
+    // "Is it done?": never puts.
+    auto begun = co_await store_.call_begin(args.queue, std::move(args.task), false);
+    if (!begun) co_return std::move(begun).error();
+    co_return std::move(begun->cached);
+  }
+
+  // Register before the put: a reply that lands between the two still reaches us.
+  std::string id = args.task.id;
+  auto registration = waiters_->watch_task(args.queue, id, co_await asio::this_coro::executor);
+  Waiter& waiter = registration.waiter();
+  const auto deadline = deadline_after(timeout_ms);
+
+  auto begun = co_await store_.call_begin(args.queue, std::move(args.task), true);
+  if (!begun) co_return std::move(begun).error();
+  if (begun->cached) co_return std::move(begun->cached);
+
+  for (;;) {
+    auto outcome = waiters_->outcome(waiter);
+    if (outcome.result) co_return std::optional<TaskResult>(*outcome.result);
+    if (outcome.removed)
+      co_return make_error(Errc::removed, "the task was removed while the call waited for it");
+    if (passed(deadline) || stopping()) break;
+    co_await waiters_->wait(waiter, deadline);
+  }
+  co_return make_error(Errc::call_timeout,
+                       "no reply within the timeout; the task stays queued and a later call "
+                       "with the same id returns its result");
+}
+
+Task<Result<bool>> TaskService::touch(std::string queue, std::string id, std::int64_t lease_ms) {
+  co_return co_await store_.touch(std::move(queue), std::move(id), lease_ms);
+}
+
+Task<Result<bool>> TaskService::remove(std::string queue, std::string id) {
+  co_return co_await store_.remove(std::move(queue), std::move(id));
+}
+
+Task<Result<bool>> TaskService::clear_queue(std::string queue, std::uint32_t max_steps) {
+  co_return co_await store_.clear_queue(std::move(queue), max_steps);
+}
+
+Task<Result<QueuePage>> TaskService::list_queues(std::optional<std::string> cursor,
+                                                 std::uint32_t size) {
+  co_return co_await store_.list_queues(std::move(cursor), size);
+}
+
+Task<Result<std::optional<QueueStats>>> TaskService::stat_queue(std::string queue) {
+  auto stats = co_await store_.stat_queue(queue);
+  if (stats && *stats) (*stats)->waiting = waiters_->waiting_on_queue(queue);
+  co_return stats;
+}
+
+Task<bool> TaskService::ready() { co_return !stopping() && co_await store_.ready(); }
+
+void TaskService::start(const asio::any_io_executor& executor) {
+  asio::co_spawn(executor, reaper_loop(), asio::detached);
+}
+
+void TaskService::shutdown() {
+  stopping_.store(true);
+  waiters_->close();
+}
+
+Task<void> TaskService::reaper_loop() {
+  // The reaper shares the registry's lifetime rules: it checks stopping() each round.
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  const auto interval = std::chrono::milliseconds(std::max<std::int64_t>(options_.reap_interval_ms, 1));
+  while (!stopping()) {
+    timer.expires_after(interval);
+    boost::system::error_code ec;
+    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    if (stopping()) break;
+    // Failures (store unavailable) are retried next round; requests report them.
+    (void)co_await store_.reap();
+  }
+}
+
+}  // namespace tc

@@ -1,0 +1,124 @@
+#include "service/waiter_registry.hpp"
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+namespace tc {
+
+namespace asio = boost::asio;
+
+WaiterRegistry::Registration::Registration(WaiterRegistry& registry, std::string key,
+                                           bool on_task, const asio::any_io_executor& executor)
+    : registry_(registry),
+      key_(std::move(key)),
+      on_task_(on_task),
+      waiter_(std::make_shared<Waiter>(executor)) {
+  std::lock_guard lock(registry_.mutex_);
+  auto& list = (on_task_ ? registry_.by_task_ : registry_.by_queue_)[key_];
+  position_ = list.insert(list.end(), waiter_);
+  if (registry_.closed_.load()) waiter_->signalled = true;
+  registry_.waiting_.fetch_add(1, std::memory_order_relaxed);
+}
+
+WaiterRegistry::Registration::~Registration() {
+  std::lock_guard lock(registry_.mutex_);
+  Map& map = on_task_ ? registry_.by_task_ : registry_.by_queue_;
+  auto it = map.find(key_);
+  if (it != map.end()) {
+    it->second.erase(position_);
+    if (it->second.empty()) map.erase(it);
+  }
+  registry_.waiting_.fetch_sub(1, std::memory_order_relaxed);
+}
+
+std::string WaiterRegistry::task_key(std::string_view queue, std::string_view id) {
+  // Queue names cannot contain control characters, so '\n' cannot be ambiguous.
+  std::string key;
+  key.reserve(queue.size() + 1 + id.size());
+  key.append(queue).push_back('\n');
+  key.append(id);
+  return key;
+}
+
+WaiterRegistry::Registration WaiterRegistry::watch_queue(std::string_view queue,
+                                                         const asio::any_io_executor& executor) {
+  return Registration(*this, std::string(queue), false, executor);
+}
+
+WaiterRegistry::Registration WaiterRegistry::watch_task(std::string_view queue,
+                                                        std::string_view id,
+                                                        const asio::any_io_executor& executor) {
+  return Registration(*this, task_key(queue, id), true, executor);
+}
+
+void WaiterRegistry::signal_locked(const std::shared_ptr<Waiter>& waiter) {
+  if (waiter->signalled) return;
+  waiter->signalled = true;
+  // The shared_ptr keeps the timer alive even if the waiter is gone by the time this runs.
+  asio::post(waiter->timer.get_executor(), [waiter] { waiter->timer.cancel(); });
+}
+
+Task<bool> WaiterRegistry::wait(Waiter& waiter, std::chrono::steady_clock::time_point deadline) {
+  {
+    std::lock_guard lock(mutex_);
+    if (waiter.signalled) {
+      if (!closed_.load()) waiter.signalled = false;
+      co_return true;
+    }
+  }
+  // No suspension between the check above and this wait: a signal posted meanwhile
+  // runs its cancel only after we are suspended here.
+  waiter.timer.expires_at(deadline);
+  boost::system::error_code ec;
+  co_await waiter.timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  std::lock_guard lock(mutex_);
+  bool signalled = waiter.signalled;
+  if (!closed_.load()) waiter.signalled = false;
+  co_return signalled;
+}
+
+WaiterRegistry::TaskOutcome WaiterRegistry::outcome(Waiter& waiter) {
+  std::lock_guard lock(mutex_);
+  return TaskOutcome{waiter.result, waiter.removed};
+}
+
+void WaiterRegistry::close() {
+  std::lock_guard lock(mutex_);
+  closed_.store(true);
+  for (auto* map : {&by_queue_, &by_task_})
+    for (auto& [key, list] : *map)
+      for (auto& waiter : list) signal_locked(waiter);
+}
+
+std::uint64_t WaiterRegistry::waiting_on_queue(std::string_view queue) {
+  std::lock_guard lock(mutex_);
+  auto it = by_queue_.find(queue);
+  return it == by_queue_.end() ? 0 : it->second.size();
+}
+
+void WaiterRegistry::on_pending(std::string_view queue) {
+  std::lock_guard lock(mutex_);
+  auto it = by_queue_.find(queue);
+  if (it == by_queue_.end()) return;
+  for (auto& waiter : it->second) signal_locked(waiter);
+}
+
+void WaiterRegistry::on_finished(std::string_view queue, std::string_view id,
+                                 const TaskResult* result) {
+  std::string key = task_key(queue, id);
+  std::lock_guard lock(mutex_);
+  auto it = by_task_.find(key);
+  if (it == by_task_.end()) return;
+  // One copy of the result shared by every caller waiting on this task.
+  std::shared_ptr<const TaskResult> shared =
+      result ? std::make_shared<const TaskResult>(*result) : nullptr;
+  for (auto& waiter : it->second) {
+    if (waiter->result || waiter->removed) continue;  // the first outcome wins
+    waiter->result = shared;
+    waiter->removed = !result;
+    signal_locked(waiter);
+  }
+}
+
+}  // namespace tc

@@ -1,0 +1,104 @@
+// Who is waiting for what, across io_context threads. A long-poll (peek/take) waits
+// on a queue; a call waits on one task. Store events signal them: the flag is set
+// under the registry lock and the waiter's timer is cancelled on its own executor
+// (steady_timer is not thread-safe), so a signal can never be lost between a
+// waiter's last look at the store and its wait.
+#pragma once
+
+#include <utility>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "core/task.hpp"
+#include "store/store.hpp"
+
+namespace tc {
+
+struct Waiter {
+  explicit Waiter(const boost::asio::any_io_executor& executor) : timer(executor) {}
+  boost::asio::steady_timer timer;
+  // Guarded by the registry's mutex.
+  bool signalled = false;
+  std::shared_ptr<const TaskResult> result;  // call waiters: the reply
+  bool removed = false;                      // call waiters: the task is gone
+};
+
+class WaiterRegistry final : public StoreEvents {
+ public:
+  using WaiterList = std::list<std::shared_ptr<Waiter>>;
+
+  // Keeps a waiter registered for as long as it lives.
+  class Registration {
+   public:
+    Registration(WaiterRegistry& registry, std::string key, bool on_task,
+                 const boost::asio::any_io_executor& executor);
+    ~Registration();
+    Registration(const Registration&) = delete;
+    Registration& operator=(const Registration&) = delete;
+    Waiter& waiter() { return *waiter_; }
+
+   private:
+    WaiterRegistry& registry_;
+    std::string key_;
+    bool on_task_;
+    std::shared_ptr<Waiter> waiter_;
+    WaiterList::iterator position_;
+  };
+
+  Registration watch_queue(std::string_view queue, const boost::asio::any_io_executor& executor);
+  Registration watch_task(std::string_view queue, std::string_view id,
+                          const boost::asio::any_io_executor& executor);
+
+  // Waits until the waiter is signalled (true) or the deadline passes (false).
+  // Consumes the signal. Returns at once once the registry is closed.
+  Task<bool> wait(Waiter& waiter, std::chrono::steady_clock::time_point deadline);
+
+  // Call-waiter outcome, read under the lock.
+  struct TaskOutcome {
+    std::shared_ptr<const TaskResult> result;
+    bool removed = false;
+  };
+  TaskOutcome outcome(Waiter& waiter);
+
+  // Wakes everyone and makes every later wait return at once.
+  void close();
+  bool closed() const noexcept { return closed_.load(); }
+
+  std::uint64_t waiting() const noexcept { return waiting_.load(std::memory_order_relaxed); }
+  std::uint64_t waiting_on_queue(std::string_view queue);
+
+  // StoreEvents
+  void on_pending(std::string_view queue) override;
+  void on_finished(std::string_view queue, std::string_view id, const TaskResult* result) override;
+
+ private:
+  struct StringHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept {
+      return std::hash<std::string_view>{}(s);
+    }
+  };
+  using Map = std::unordered_map<std::string, WaiterList, StringHash, std::equal_to<>>;
+
+  static std::string task_key(std::string_view queue, std::string_view id);
+  static void signal_locked(const std::shared_ptr<Waiter>& waiter);
+
+  std::mutex mutex_;
+  Map by_queue_;
+  Map by_task_;
+  std::atomic<bool> closed_{false};
+  std::atomic<std::uint64_t> waiting_{0};
+};
+
+}  // namespace tc
