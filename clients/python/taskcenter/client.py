@@ -1,0 +1,360 @@
+"""`TaskCenter`: one method per endpoint of the taskcenter HTTP API (API.md).
+
+Thread-safe: share one instance between threads; each request borrows a pooled
+keep-alive connection for its duration.
+
+Which requests are repeated when a reused keep-alive connection turns out to be
+dead (the server's idle timeout racing our send)? Those whose repetition cannot
+change the outcome: reads (peek, stat, list, health), and writes the API makes
+idempotent by id (put, put_batch, call, reply, touch, remove, clear_queue). A
+repeated put or reply whose first attempt did land answers False ("already
+there" / "already done"). acquire and take are never repeated: if the first
+attempt landed but its answer was lost, a repeat would lease *other* tasks while
+the first ones sit leased to nobody until their lease runs out; the caller gets
+ConnectionFailed instead and decides.
+"""
+
+import json
+import time
+from typing import (Any, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence,
+                    Tuple, Union)
+
+from .errors import ConnectionFailed, TaskCenterError, error_for
+from .model import BytesLike, Result, Task, encode_content
+from ._transport import Transport
+
+__all__ = ["TaskCenter", "DEFAULT_URL"]
+
+DEFAULT_URL = "http://127.0.0.1:8000"
+
+# Extra seconds on top of a long-poll before the socket gives up: the server
+# answers a long-poll when its timeout passes, so the socket must outwait it.
+_LONG_POLL_MARGIN = 1.0
+
+PutSpec = Union[Mapping[str, Any], Tuple[Any, ...]]
+
+
+def _config(cache_result_time: Optional[float], forward_result_to: Optional[str],
+            max_attempts: Optional[int], dead_letter_to: Optional[str],
+            delay: Optional[float]) -> Dict[str, Any]:
+    config: Dict[str, Any] = {}
+    if cache_result_time is not None:
+        config["cache_result_time"] = cache_result_time
+    if forward_result_to is not None:
+        config["forward_result_to"] = forward_result_to
+    if max_attempts is not None:
+        config["max_attempts"] = max_attempts
+    if dead_letter_to is not None:
+        config["dead_letter_to"] = dead_letter_to
+    if delay is not None:
+        config["delay"] = delay
+    return config
+
+
+def _task_body(task_id: str, info: Any, content: Optional[BytesLike],
+               config: Dict[str, Any]) -> Dict[str, Any]:
+    body: Dict[str, Any] = {"id": task_id}
+    if info is not None:
+        body["info"] = info
+    encoded = encode_content(content)
+    if encoded:
+        body["content"] = encoded
+    if config:
+        body["config"] = config
+    return body
+
+
+class TaskCenter:
+    """Client of one taskcenter server (or a load balancer in front of several).
+
+    Args:
+        url: base URL, e.g. ``http://127.0.0.1:8000`` (a path prefix is kept).
+        token: bearer token when the server has auth enabled.
+        timeout: seconds a request may take beyond its own long-poll time
+            (peek/take ``timeout`` + ``batch_window``, call ``timeout``).
+        max_idle_connections: keep-alive connections kept open between requests.
+    """
+
+    def __init__(self, url: str = DEFAULT_URL, token: Optional[str] = None,
+                 timeout: float = 30.0, max_idle_connections: int = 16) -> None:
+        self.url = url
+        self.timeout = timeout
+        self._transport = Transport(url, token=token, max_idle=max_idle_connections)
+
+    # -- plumbing -------------------------------------------------------------
+
+    def _post(self, endpoint: str, payload: Dict[str, Any], long_poll: float = 0.0,
+              retry: bool = True) -> Dict[str, Any]:
+        """POST /task/<endpoint> and return the decoded envelope, or raise the
+        typed error its err_code names."""
+        body = json.dumps(payload, separators=(",", ":")).encode("utf-8")
+        wait = self.timeout + (long_poll + _LONG_POLL_MARGIN if long_poll > 0 else 0.0)
+        status, _, data = self._transport.request("POST", "/task/" + endpoint, body,
+                                                  wait, retry)
+        try:
+            envelope = json.loads(data)
+        except ValueError:
+            envelope = None
+        if not isinstance(envelope, dict):
+            snippet = data[:200].decode("utf-8", "replace")
+            if 200 <= status < 300:
+                raise ConnectionFailed("/task/%s: response is not the API's JSON envelope: %r"
+                                       % (endpoint, snippet), status=status)
+            raise error_for(None, "/task/%s: HTTP %d: %s" % (endpoint, status, snippet), status)
+        code = envelope.get("err_code")
+        if code is None and status == 200:
+            code = "0000"  # the seed's server omitted err_code on success
+        if code != "0000":
+            message = envelope.get("message") or "/task/%s failed" % endpoint
+            raise error_for(code, message, status)
+        return envelope
+
+    def _get(self, path: str) -> Tuple[int, bytes]:
+        status, _, data = self._transport.request("GET", path, None, self.timeout, True)
+        return status, data
+
+    def close(self) -> None:
+        """Close the idle connections. The client cannot be used afterwards."""
+        self._transport.close()
+
+    def __enter__(self) -> "TaskCenter":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return "TaskCenter(%r)" % self.url
+
+    # -- producing ------------------------------------------------------------
+
+    def put(self, queue: str, id: str, info: Any = None, content: Optional[BytesLike] = None,
+            *, forward_result_to: Optional[str] = None,
+            cache_result_time: Optional[float] = None, max_attempts: Optional[int] = None,
+            dead_letter_to: Optional[str] = None, delay: Optional[float] = None) -> bool:
+        """Queue a task. True if created, False if a task with this id already
+        exists in the queue (pending, leased, or done with a cached result).
+
+        forward_result_to: queue that receives the reply as a task with the same id
+            (the asynchronous flow; read it with :meth:`results`).
+        cache_result_time: seconds the result stays readable by ``call`` (server default 60).
+        max_attempts / dead_letter_to: redeliveries before the task is dropped or
+            moved to ``dead_letter_to``. delay: seconds before it becomes visible.
+        """
+        config = _config(cache_result_time, forward_result_to, max_attempts,
+                         dead_letter_to, delay)
+        payload = _task_body(id, info, content, config)
+        payload["queue"] = queue
+        return bool(self._post("put", payload)["data"])
+
+    def put_batch(self, queue: str, tasks: Iterable[PutSpec]) -> List[bool]:
+        """Queue many tasks in one request; one bool per task, as for :meth:`put`.
+
+        Each task is a mapping with ``id`` and optional ``info``, ``content`` (bytes),
+        ``config`` (a dict) or the config keywords of :meth:`put` directly; or a
+        tuple ``(id, info, content)``.
+        """
+        items: List[Dict[str, Any]] = []
+        for spec in tasks:
+            if isinstance(spec, tuple):
+                task_id, info, content = (tuple(spec) + (None, None))[:3]
+                items.append(_task_body(task_id, info, content, {}))
+                continue
+            config = dict(spec.get("config") or {})
+            config.update(_config(spec.get("cache_result_time"), spec.get("forward_result_to"),
+                                  spec.get("max_attempts"), spec.get("dead_letter_to"),
+                                  spec.get("delay")))
+            items.append(_task_body(spec["id"], spec.get("info"), spec.get("content"), config))
+        data = self._post("put_batch", {"queue": queue, "tasks": items})["data"]
+        return [bool(x) for x in data]
+
+    def call(self, queue: str, id: str, info: Any = None, content: Optional[BytesLike] = None,
+             timeout: float = 10.0, *, cache_result_time: Optional[float] = None,
+             forward_result_to: Optional[str] = None, max_attempts: Optional[int] = None,
+             dead_letter_to: Optional[str] = None) -> Optional[Result]:
+        """Put the task (unless it exists) and wait up to ``timeout`` seconds for
+        its reply. Calls with the same id share one task and one result.
+
+        Raises CallTimeout when no reply came in time (the task stays queued; call
+        again with the same id to pick the result up), TaskRemoved when the task
+        was removed meanwhile. With ``timeout=0`` it only checks: the cached
+        Result, or None when not done.
+        """
+        config = _config(cache_result_time, forward_result_to, max_attempts,
+                         dead_letter_to, None)
+        payload = _task_body(id, info, content, config)
+        payload["queue"] = queue
+        payload["timeout"] = timeout
+        data = self._post("call", payload, long_poll=timeout)["data"]
+        if not data:
+            return None
+        return Result.from_wire(data[0])
+
+    # -- consuming ------------------------------------------------------------
+
+    def peek(self, queue: str, cursor: Optional[str] = None, size: int = 1,
+             timeout: float = 0, batch_window: float = 0) -> Tuple[List[Task], Optional[str]]:
+        """Up to ``size`` pending tasks after ``cursor`` (from the start when None),
+        without content, and the cursor to pass next time. With ``timeout > 0`` it
+        waits for a first task; ``batch_window`` then waits for the batch to fill.
+        Peek never changes state: acquire what you want next."""
+        payload: Dict[str, Any] = {"queue": queue, "size": size}
+        if cursor is not None:
+            payload["cursor"] = cursor
+        if timeout:
+            payload["timeout"] = timeout
+        if batch_window:
+            payload["batch_window"] = batch_window
+        envelope = self._post("peek", payload, long_poll=timeout + batch_window)
+        tasks = [Task.from_wire(item, queue) for item in envelope.get("data") or []]
+        return tasks, envelope.get("cursor", cursor)
+
+    def acquire(self, queue: str, ids: Union[str, Sequence[str]],
+                promise_reply_time: float = 30) -> List[Task]:
+        """Lease the given pending tasks; returns those this request got, with
+        content. Each task is acquired by exactly one request. Reply within
+        ``promise_reply_time`` seconds (or :meth:`touch`), else the task is
+        redelivered. ``promise_reply_time=0`` deletes the tasks on acquire."""
+        id_list = [ids] if isinstance(ids, str) else list(ids)
+        payload = {"queue": queue, "ids": id_list, "promise_reply_time": promise_reply_time}
+        data = self._post("acquire", payload, retry=False)["data"] or []
+        return [Task.from_wire(item, queue) for item in data]
+
+    def take(self, queue: str, size: int = 16, timeout: float = 5,
+             promise_reply_time: float = 30, batch_window: float = 0) -> List[Task]:
+        """peek + acquire in one round trip, for consumers that accept any task:
+        up to ``size`` leased tasks with content, waiting up to ``timeout`` for one."""
+        payload: Dict[str, Any] = {"queue": queue, "size": size,
+                                   "promise_reply_time": promise_reply_time}
+        if timeout:
+            payload["timeout"] = timeout
+        if batch_window:
+            payload["batch_window"] = batch_window
+        data = self._post("take", payload, long_poll=timeout + batch_window,
+                          retry=False)["data"] or []
+        return [Task.from_wire(item, queue) for item in data]
+
+    def reply(self, queue: str, id: str, info: Any = None,
+              content: Optional[BytesLike] = None) -> bool:
+        """Complete a task with its result. True if this reply completed it, False
+        if it does not exist or was already done (the first reply wins)."""
+        payload = _task_body(id, info, content, {})
+        payload["queue"] = queue
+        return bool(self._post("reply", payload)["data"])
+
+    def touch(self, queue: str, id: str, promise_reply_time: float = 30) -> bool:
+        """Extend a lease to ``promise_reply_time`` seconds from now (heartbeat).
+        False when the task is no longer leased (lease lost, removed, or done)."""
+        payload = {"queue": queue, "id": id, "promise_reply_time": promise_reply_time}
+        return bool(self._post("touch", payload)["data"])
+
+    # -- administration -------------------------------------------------------
+
+    def remove(self, queue: str, id: str) -> bool:
+        """Remove a task in any state; callers waiting on it get TaskRemoved."""
+        return bool(self._post("remove", {"queue": queue, "id": id})["data"])
+
+    def clear_queue(self, queue: str, iter_num: Optional[int] = None,
+                    step_size: Optional[int] = None, until_done: bool = True) -> bool:
+        """Delete every task of the queue and the queue itself. The server may
+        bound the work of one request (Redis backend) and answer False ("call
+        again"); with ``until_done`` this method repeats until it answers True."""
+        payload: Dict[str, Any] = {"queue": queue}
+        if iter_num is not None:
+            payload["iter_num"] = iter_num
+        if step_size is not None:
+            payload["step_size"] = step_size
+        while True:
+            done = bool(self._post("clear_queue", payload)["data"])
+            if done or not until_done:
+                return done
+
+    def list_queue(self, cursor: Optional[str] = None,
+                   size: int = 100) -> Tuple[List[str], Optional[str]]:
+        """One page of queue names and the cursor of the next page (None at the end)."""
+        payload: Dict[str, Any] = {"size": size}
+        if cursor is not None:
+            payload["cursor"] = cursor
+        envelope = self._post("list_queue", payload)
+        return list(envelope.get("data") or []), envelope.get("cursor")
+
+    def iter_queues(self, page_size: int = 100) -> Iterator[str]:
+        """Every queue name, fetching pages of ``page_size`` as needed."""
+        cursor: Optional[str] = None
+        while True:
+            names, cursor = self.list_queue(cursor=cursor, size=page_size)
+            yield from names
+            if not cursor:
+                return
+
+    def stat_queue(self, queue: str) -> Optional[Dict[str, Any]]:
+        """The queue's figures (``length`` = pending tasks, ``oldest_cursor``,
+        ``newest_cursor``, and whatever else the server counts), or None when the
+        queue does not exist."""
+        return self._post("stat_queue", {"queue": queue})["data"]
+
+    def healthz(self) -> bool:
+        """True when the server process answers /healthz."""
+        try:
+            status, _ = self._get("/healthz")
+        except ConnectionFailed:
+            return False
+        return status == 200
+
+    def readyz(self) -> bool:
+        """True when the server answers /readyz with 200 (its store is reachable)."""
+        try:
+            status, _ = self._get("/readyz")
+        except ConnectionFailed:
+            return False
+        return status == 200
+
+    def version(self) -> Any:
+        """The server's /version: decoded JSON when it is JSON, else the text."""
+        status, data = self._get("/version")
+        if status != 200:
+            raise error_for(None, "/version: HTTP %d" % status, status)
+        text = data.decode("utf-8", "replace")
+        try:
+            return json.loads(text)
+        except ValueError:
+            return text.strip()
+
+    def metrics(self) -> str:
+        """The server's Prometheus metrics text."""
+        status, data = self._get("/metrics")
+        if status != 200:
+            raise error_for(None, "/metrics: HTTP %d" % status, status)
+        return data.decode("utf-8", "replace")
+
+    # -- the asynchronous producer's side ------------------------------------
+
+    def results(self, queue: str, timeout: Optional[float] = None, size: int = 16,
+                promise_reply_time: float = 60, poll_timeout: float = 5) -> Iterator[Task]:
+        """Iterate over the result queue that producers named in
+        ``put(..., forward_result_to=queue)``; each item is a Task whose ``id`` is
+        the original task's and whose ``info``/``content`` are the reply's.
+
+        Each result is acknowledged (replied to, so it leaves the result queue)
+        when the loop asks for the next one, that is after your loop body handled
+        it. If the loop stops early (break, exception), the result in hand and any
+        fetched but not yet yielded stay leased and come back after
+        ``promise_reply_time``: at-least-once delivery, so make handling idempotent.
+
+        timeout: stop when no result arrived for this many seconds (None: never).
+        """
+        last_seen = time.monotonic()
+        while True:
+            wait = poll_timeout
+            if timeout is not None:
+                remaining = timeout - (time.monotonic() - last_seen)
+                if remaining <= 0:
+                    return
+                wait = min(poll_timeout, remaining)
+            batch = self.take(queue, size=size, timeout=wait,
+                              promise_reply_time=promise_reply_time)
+            if batch:
+                last_seen = time.monotonic()
+            for task in batch:
+                yield task
+                self.reply(queue, task.id)

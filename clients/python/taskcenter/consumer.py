@@ -1,0 +1,360 @@
+"""`TaskConsumer`: the worker side, as in the original service's client/example.py.
+
+Subclass it, name the queue, implement ``process`` (or ``process_batch``) and,
+when this consumer should take only some of the queue's tasks, ``accept``::
+
+    class Echo(TaskConsumer):
+        queue = "q"
+        def accept(self, task):            # optional: default takes every task
+            return task.info.get("kind") == "text"
+        def process(self, task):
+            return {"ok": True}, task.content
+
+    Echo("http://127.0.0.1:8000", workers=4).run()   # until SIGTERM/SIGINT or .stop()
+
+How tasks are fetched:
+- ``accept`` not overridden: each worker calls ``take`` (one round trip, long-poll).
+- ``accept`` overridden: the workers of one consumer share one cursor; one worker
+  at a time long-polls ``peek`` from it (so the workers do not all race for the
+  same tasks), filters with ``accept`` and ``acquire``s what it accepted. Tasks it
+  declines stay pending for other consumers; tasks redelivered after an expired
+  lease reappear at the queue's tail, so the cursor meets them again.
+
+Leases: each task is acquired with ``promise_reply_time`` and a heartbeat thread
+``touch``es every task held longer than a third of it, so a long job keeps its
+lease while its process lives, and loses it (the task is redelivered) when the
+process dies.
+
+Errors: an exception in ``process``/``process_batch`` is logged and the task is
+not replied to, so its lease expires and it is redelivered (bounded by the
+task's ``max_attempts``); with ``reply_on_error = True`` it is replied to with
+``{"error": "<ExceptionType>: <message>"}`` instead.
+
+Stopping: ``stop()`` (or SIGTERM/SIGINT during ``run()``) makes each worker finish
+and reply the tasks it holds, then exit; nothing new is taken. A second signal
+restores the previous handlers' behaviour (a second Ctrl-C interrupts at once).
+"""
+
+import logging
+import signal
+import threading
+import time
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+from .client import DEFAULT_URL, TaskCenter
+from .errors import TaskCenterError
+from .model import Task
+
+__all__ = ["TaskConsumer"]
+
+log = logging.getLogger("taskcenter.consumer")
+
+Outcome = Tuple[Any, Optional[bytes]]
+
+
+def _cursor_key(cursor: Optional[str]) -> Tuple[int, int]:
+    """Order of "<ms>-<seq>" cursors; None (the queue's start) sorts first."""
+    if not cursor:
+        return (-1, -1)
+    try:
+        ms, _, seq = cursor.partition("-")
+        return (int(ms), int(seq or 0))
+    except ValueError:
+        return (-1, -1)
+
+
+def _as_outcome(value: Any) -> Outcome:
+    """What process() returned, as (info, content): a 2-tuple is (info, content);
+    anything else is info with empty content."""
+    if isinstance(value, tuple) and len(value) == 2:
+        return value[0], value[1]
+    return value, None
+
+
+class TaskConsumer:
+    """Base class of consumers; see the module docstring. Class attributes are the
+    defaults; constructor keywords override them per instance."""
+
+    #: queue to consume (required, as class attribute or constructor keyword)
+    queue: Optional[str] = None
+    #: concurrent worker threads
+    workers: int = 1
+    #: seconds promised to reply; renewed by the heartbeat while processing
+    promise_reply_time: float = 30.0
+    #: tasks handed to one process_batch call (1: process() per task)
+    batch_size: int = 1
+    #: once a first task is available, seconds to wait for the batch to fill
+    batch_window: float = 0.0
+    #: long-poll seconds of one peek/take; also the longest stop() may wait for it
+    poll_timeout: float = 2.0
+    #: reply {"error": ...} when processing raises, instead of letting the lease expire
+    reply_on_error: bool = False
+    #: seconds to wait after a failed request (server down) before trying again
+    retry_delay: float = 1.0
+
+    def __init__(self, url: str = DEFAULT_URL, workers: Optional[int] = None,
+                 token: Optional[str] = None, client: Optional[TaskCenter] = None,
+                 **options: Any) -> None:
+        """
+        Args:
+            url: server base URL (ignored when ``client`` is given).
+            workers: concurrent worker threads (default: the class attribute).
+            token: bearer token.
+            client: an existing TaskCenter to share.
+            options: overrides of the class attributes: queue, promise_reply_time,
+                batch_size, batch_window, poll_timeout, reply_on_error, retry_delay.
+        """
+        for name, value in options.items():
+            if name not in ("queue", "promise_reply_time", "batch_size", "batch_window",
+                            "poll_timeout", "reply_on_error", "retry_delay"):
+                raise TypeError("unknown option %r" % name)
+            setattr(self, name, value)
+        if workers is not None:
+            self.workers = workers
+        if not self.queue:
+            raise ValueError("%s: set `queue` (class attribute or keyword)" % type(self).__name__)
+        if self.promise_reply_time <= 0:
+            raise ValueError("promise_reply_time must be > 0: a consumer replies")
+        if self.batch_size < 1 or self.workers < 1:
+            raise ValueError("batch_size and workers must be >= 1")
+        self.client = client or TaskCenter(url, token=token)
+        self.processed = 0  # tasks whose reply this consumer sent
+        self.failed = 0     # tasks whose processing raised
+        self._stopping = threading.Event()
+        self._counts_lock = threading.Lock()
+        self._held: Dict[str, float] = {}  # task id -> monotonic time of last lease renewal
+        self._held_lock = threading.Lock()
+        self._cursor: Optional[str] = None
+        self._peek_lock = threading.Lock()
+        self._threads: List[threading.Thread] = []
+
+    # -- what subclasses implement --------------------------------------------
+
+    def accept(self, task: Task) -> bool:
+        """Whether this consumer wants the task (sees ``id`` and ``info``, no content).
+        Not overriding it means "every task" and lets the workers use ``take``."""
+        return True
+
+    def process(self, task: Task) -> Any:
+        """Handle one task (with content); return ``(info, content)`` for the reply,
+        or just ``info``."""
+        raise NotImplementedError("implement process() or process_batch()")
+
+    def process_batch(self, tasks: List[Task]) -> Sequence[Any]:
+        """Handle a batch of up to ``batch_size`` tasks; return one ``(info, content)``
+        (or info) per task, in order. The default calls ``process`` per task."""
+        return [self.process(task) for task in tasks]
+
+    # -- running --------------------------------------------------------------
+
+    def run(self, install_signal_handlers: bool = True) -> None:
+        """Run the workers until ``stop()`` or SIGTERM/SIGINT; return when every
+        worker has replied what it held."""
+        restore = self._install_signals() if install_signal_handlers else {}
+        try:
+            self.start()
+            while any(t.is_alive() for t in self._threads):
+                # Short joins keep the main thread responsive to signals.
+                for thread in self._threads:
+                    thread.join(0.2)
+        finally:
+            self.stop()
+            for sig, handler in restore.items():
+                signal.signal(sig, handler)
+
+    def start(self) -> None:
+        """Start the worker and heartbeat threads and return (see ``join``/``stop``)."""
+        self._stopping.clear()
+        name = type(self).__name__
+        self._threads = [threading.Thread(target=self._worker, name="%s-worker-%d" % (name, i),
+                                          daemon=True) for i in range(self.workers)]
+        heartbeat = threading.Thread(target=self._heartbeat, name="%s-heartbeat" % name,
+                                     daemon=True)
+        for thread in self._threads:
+            thread.start()
+        heartbeat.start()
+        self._heartbeat_thread = heartbeat
+
+    def stop(self) -> None:
+        """Ask the workers to finish what they hold and exit. Returns at once."""
+        self._stopping.set()
+
+    def join(self, timeout: Optional[float] = None) -> bool:
+        """Wait for the workers to exit; True when they all did."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        for thread in self._threads:
+            remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
+            thread.join(remaining)
+        return not any(t.is_alive() for t in self._threads)
+
+    @property
+    def stopping(self) -> bool:
+        """True once stop() was asked: long process() code may check it."""
+        return self._stopping.is_set()
+
+    def _install_signals(self) -> Dict[int, Any]:
+        if threading.current_thread() is not threading.main_thread():
+            return {}
+        previous = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
+
+        def on_signal(signum: int, frame: Any) -> None:
+            log.info("signal %d: finishing held tasks, taking no new ones", signum)
+            self.stop()
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+        for sig in previous:
+            signal.signal(sig, on_signal)
+        return previous
+
+    # -- the worker loop ------------------------------------------------------
+
+    def _accepts_everything(self) -> bool:
+        return type(self).accept is TaskConsumer.accept
+
+    def _worker(self) -> None:
+        use_take = self._accepts_everything()
+        while not self._stopping.is_set():
+            try:
+                tasks = self._fetch_take() if use_take else self._fetch_filtered()
+            except TaskCenterError as exc:
+                log.warning("%s: fetching from %r failed: %s", type(self).__name__, self.queue, exc)
+                self._stopping.wait(self.retry_delay)
+                continue
+            if tasks:
+                # Tasks in hand are finished even when stop() came meanwhile.
+                self._handle(tasks)
+
+    def _fetch_take(self) -> List[Task]:
+        return self.client.take(self.queue, size=self.batch_size, timeout=self.poll_timeout,
+                                promise_reply_time=self.promise_reply_time,
+                                batch_window=self.batch_window)
+
+    def _fetch_filtered(self) -> List[Task]:
+        # One worker at a time peeks from the shared cursor; the others wait here.
+        while not self._peek_lock.acquire(timeout=0.2):
+            if self._stopping.is_set():
+                return []
+        try:
+            if self._stopping.is_set():
+                return []
+            before = self._cursor
+            peeked, self._cursor = self.client.peek(self.queue, cursor=before,
+                                                    size=self.batch_size,
+                                                    timeout=self.poll_timeout,
+                                                    batch_window=self.batch_window)
+        finally:
+            self._peek_lock.release()
+        wanted = []
+        for task in peeked:
+            try:
+                if self.accept(task):
+                    wanted.append(task.id)
+            except Exception:  # a broken accept() must not kill the worker
+                log.exception("%s.accept raised on task %r; skipping it",
+                              type(self).__name__, task.id)
+        if not wanted:
+            return []
+        try:
+            return self.client.acquire(self.queue, wanted,
+                                       promise_reply_time=self.promise_reply_time)
+        except TaskCenterError:
+            # We moved the shared cursor past tasks we may not have got: move it back
+            # so they are seen again (acquire is exactly-once, a second look is harmless).
+            with self._peek_lock:
+                if _cursor_key(before) < _cursor_key(self._cursor):
+                    self._cursor = before
+            raise
+
+    def _handle(self, tasks: List[Task]) -> None:
+        now = time.monotonic()
+        with self._held_lock:
+            for task in tasks:
+                self._held[task.id] = now
+        try:
+            if type(self).process_batch is TaskConsumer.process_batch:
+                for task in tasks:
+                    self._run_one(task)
+            else:
+                self._run_batch(tasks)
+        finally:
+            with self._held_lock:
+                for task in tasks:
+                    self._held.pop(task.id, None)
+
+    def _run_one(self, task: Task) -> None:
+        try:
+            outcome = _as_outcome(self.process(task))
+        except Exception as exc:
+            self._failed([task], exc)
+            return
+        self._reply(task, outcome)
+
+    def _run_batch(self, tasks: List[Task]) -> None:
+        try:
+            outcomes = list(self.process_batch(tasks))
+            if len(outcomes) != len(tasks):
+                raise ValueError("process_batch returned %d results for %d tasks"
+                                 % (len(outcomes), len(tasks)))
+        except Exception as exc:
+            self._failed(tasks, exc)
+            return
+        for task, outcome in zip(tasks, outcomes):
+            self._reply(task, _as_outcome(outcome))
+
+    def _failed(self, tasks: List[Task], exc: Exception) -> None:
+        with self._counts_lock:
+            self.failed += len(tasks)
+        ids = [t.id for t in tasks]
+        if not self.reply_on_error:
+            log.exception("%s: processing %s raised; the lease will expire and the task(s) "
+                          "be redelivered", type(self).__name__, ids)
+            return
+        log.exception("%s: processing %s raised; replying with the error",
+                      type(self).__name__, ids)
+        info = {"error": "%s: %s" % (type(exc).__name__, exc)}
+        for task in tasks:
+            self._reply(task, (info, None))
+
+    def _reply(self, task: Task, outcome: Outcome) -> None:
+        info, content = outcome
+        # The work is done and the lease still runs: a reply that cannot reach the
+        # server is worth a few more tries before the task is left to redelivery.
+        for attempt in range(3):
+            try:
+                done = self.client.reply(self.queue, task.id, info=info, content=content)
+                break
+            except TaskCenterError as exc:
+                log.warning("%s: reply to %r failed (%s)", type(self).__name__, task.id, exc)
+                time.sleep(self.retry_delay * (attempt + 1))
+        else:
+            return
+        if not done:
+            log.warning("%s: reply to %r came too late: the task was already done, "
+                        "removed or redelivered", type(self).__name__, task.id)
+        with self._counts_lock:
+            self.processed += 1
+
+    # -- leases ---------------------------------------------------------------
+
+    def _heartbeat(self) -> None:
+        interval = self.promise_reply_time / 3.0
+        tick = min(1.0, interval / 2.0)
+        while any(t.is_alive() for t in self._threads):
+            time.sleep(tick)
+            now = time.monotonic()
+            with self._held_lock:
+                due = [tid for tid, renewed in self._held.items() if now - renewed >= interval]
+            for task_id in due:
+                try:
+                    alive = self.client.touch(self.queue, task_id,
+                                              promise_reply_time=self.promise_reply_time)
+                except TaskCenterError as exc:
+                    log.warning("heartbeat for %r failed: %s", task_id, exc)
+                    continue
+                with self._held_lock:
+                    if task_id in self._held:
+                        self._held[task_id] = now
+                if not alive:
+                    log.warning("%s: lost the lease of %r (expired or removed); its reply "
+                                "will be ignored", type(self).__name__, task_id)
