@@ -1,0 +1,274 @@
+#include "http/requests.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "core/cursor.hpp"
+#include "http/json_span.hpp"
+#include "http/request_fields.hpp"
+
+namespace tc {
+
+using detail::Err;
+using detail::FieldPath;
+using detail::lookup;
+using detail::Object;
+using detail::ParsedBody;
+
+namespace {
+
+constexpr FieldPath top(std::string_view name) { return FieldPath{"", -1, name}; }
+
+Err read_queue(Object root, std::string& out) {
+  static constexpr std::array<std::string_view, 1> kNames = {"queue"};
+  return detail::read_name(lookup(root, kNames)[0], top("queue"), out);
+}
+
+// size / ids / tasks entries: 1..1000.
+Err read_size(const detail::Field& field, std::uint32_t& out) {
+  std::uint64_t size = out;
+  TC_TRY(detail::read_integer(field, top("size"), 1, kMaxListEntries, size));
+  out = static_cast<std::uint32_t>(size);
+  return std::nullopt;
+}
+
+Err read_peek_cursor(const detail::Field& field, std::optional<Cursor>& out) {
+  if (!field.given()) return std::nullopt;
+  std::string_view text;
+  if (field.value.get_string().get(text))
+    return detail::bad_request("field \"cursor\" must be a string or null, not " +
+                               std::string(detail::type_name(field.value)) + ".");
+  if (text.empty()) return std::nullopt;  // "" = from the start, like null
+  out = Cursor::parse(text);
+  if (!out)
+    return detail::bad_request(
+        "field \"cursor\" must be a cursor returned by peek (\"<ms>-<seq>\") or null.");
+  return std::nullopt;
+}
+
+Err read_ids(const detail::Field& field, std::vector<std::string>& out) {
+  if (!field.given()) return detail::missing(top("ids"), "a list of 1 to 1000 task ids");
+  simdjson::dom::array array;
+  if (field.value.get_array().get(array))
+    return detail::bad_request("field \"ids\" must be a list of task ids, not " +
+                               std::string(detail::type_name(field.value)) + ".");
+  const std::size_t count = array.size();
+  if (count == 0 || count > kMaxListEntries)
+    return detail::bad_request("field \"ids\" must hold 1 to 1000 task ids.");
+  out.resize(count);
+  std::ptrdiff_t i = 0;
+  for (auto element : array) {
+    detail::Field item{element, 0, true};
+    TC_TRY(detail::read_name(item, FieldPath{"ids", i, ""}, out[static_cast<std::size_t>(i)]));
+    ++i;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::int64_t seconds_to_ms(double seconds) noexcept {
+  const double ms = seconds * 1000.0;
+  // 1.1 * 1000 is 1100.0000000000002 in binary floating point: snap to the nearest
+  // integer when within rounding noise, otherwise round up (0.0001 s -> 1 ms, not 0).
+  const double nearest = std::nearbyint(ms);
+  if (std::fabs(ms - nearest) <= 1e-6 * std::max(1.0, ms)) return static_cast<std::int64_t>(nearest);
+  return static_cast<std::int64_t>(std::ceil(ms));
+}
+
+Result<PutRequest> parse_put(std::string_view body) {
+  ParsedBody parsed;
+  auto root = parsed.parse(body);
+  if (!root) return std::move(root).error();
+  PutRequest request;
+  TC_TRY(read_queue(*root, request.queue));
+  TC_TRY(detail::read_task(*root, parsed.text(), "", -1, request.task));
+  return request;
+}
+
+Result<PutBatchRequest> parse_put_batch(std::string_view body) {
+  ParsedBody parsed;
+  auto root = parsed.parse(body);
+  if (!root) return std::move(root).error();
+  static constexpr std::array<std::string_view, 2> kNames = {"queue", "tasks"};
+  const auto fields = lookup(*root, kNames);
+  PutBatchRequest request;
+  TC_TRY(detail::read_name(fields[0], top("queue"), request.queue));
+  const auto& tasks = fields[1];
+  if (!tasks.given()) return detail::missing(top("tasks"), "a list of 1 to 1000 tasks");
+  simdjson::dom::array array;
+  if (tasks.value.get_array().get(array))
+    return detail::bad_request("field \"tasks\" must be a list of task objects, not " +
+                               std::string(detail::type_name(tasks.value)) + ".");
+  const std::size_t count = array.size();
+  if (count == 0 || count > kMaxListEntries)
+    return detail::bad_request("field \"tasks\" must hold 1 to 1000 tasks.");
+  // Raw text of each element, for the tasks' `info`.
+  std::vector<std::string_view> raw_elements;
+  raw_elements.reserve(count);
+  const auto raw_tasks = json::member_value(parsed.text(), tasks.member_index);
+  if (!raw_tasks || !json::array_elements(*raw_tasks, raw_elements) ||
+      raw_elements.size() != count)
+    return detail::bad_request("field \"tasks\" could not be read back as JSON text.");
+  request.tasks.resize(count);
+  std::size_t i = 0;
+  for (auto element : array) {
+    Object task_object;
+    if (element.get_object().get(task_object))
+      return detail::bad_request("field \"tasks[" + std::to_string(i) + "]\" must be an object, not " +
+                                 std::string(detail::type_name(element)) + ".");
+    TC_TRY(detail::read_task(task_object, raw_elements[i], "tasks", static_cast<std::ptrdiff_t>(i),
+                             request.tasks[i]));
+    ++i;
+  }
+  return request;
+}
+
+Result<PeekArgs> parse_peek(std::string_view body) {
+  ParsedBody parsed;
+  auto root = parsed.parse(body);
+  if (!root) return std::move(root).error();
+  static constexpr std::array<std::string_view, 5> kNames = {"queue", "cursor", "size", "timeout",
+                                                             "batch_window"};
+  const auto fields = lookup(*root, kNames);
+  PeekArgs args;
+  TC_TRY(detail::read_name(fields[0], top("queue"), args.queue));
+  TC_TRY(read_peek_cursor(fields[1], args.cursor));
+  TC_TRY(read_size(fields[2], args.size));
+  TC_TRY(detail::read_seconds(fields[3], top("timeout"), false, args.timeout_ms));
+  TC_TRY(detail::read_seconds(fields[4], top("batch_window"), false, args.batch_window_ms));
+  return args;
+}
+
+Result<AcquireRequest> parse_acquire(std::string_view body) {
+  ParsedBody parsed;
+  auto root = parsed.parse(body);
+  if (!root) return std::move(root).error();
+  static constexpr std::array<std::string_view, 3> kNames = {"queue", "ids", "promise_reply_time"};
+  const auto fields = lookup(*root, kNames);
+  AcquireRequest request;
+  TC_TRY(detail::read_name(fields[0], top("queue"), request.queue));
+  TC_TRY(read_ids(fields[1], request.ids));
+  TC_TRY(detail::read_seconds(fields[2], top("promise_reply_time"), true, request.lease_ms));
+  return request;
+}
+
+Result<TakeArgs> parse_take(std::string_view body) {
+  ParsedBody parsed;
+  auto root = parsed.parse(body);
+  if (!root) return std::move(root).error();
+  static constexpr std::array<std::string_view, 5> kNames = {"queue", "size", "timeout",
+                                                             "promise_reply_time", "batch_window"};
+  const auto fields = lookup(*root, kNames);
+  TakeArgs args;
+  TC_TRY(detail::read_name(fields[0], top("queue"), args.queue));
+  TC_TRY(read_size(fields[1], args.size));
+  TC_TRY(detail::read_seconds(fields[2], top("timeout"), false, args.timeout_ms));
+  TC_TRY(detail::read_seconds(fields[3], top("promise_reply_time"), true, args.lease_ms));
+  TC_TRY(detail::read_seconds(fields[4], top("batch_window"), false, args.batch_window_ms));
+  return args;
+}
+
+Result<ReplyRequest> parse_reply(std::string_view body) {
+  ParsedBody parsed;
+  auto root = parsed.parse(body);
+  if (!root) return std::move(root).error();
+  static constexpr std::array<std::string_view, 4> kNames = {"queue", "id", "info", "content"};
+  const auto fields = lookup(*root, kNames);
+  ReplyRequest request;
+  TC_TRY(detail::read_name(fields[0], top("queue"), request.queue));
+  TC_TRY(detail::read_name(fields[1], top("id"), request.id));
+  TC_TRY(detail::read_info(fields[2], parsed.text(), top("info"), request.result.info));
+  TC_TRY(detail::read_content(fields[3], top("content"), request.result.content));
+  return request;
+}
+
+Result<CallArgs> parse_call(std::string_view body) {
+  ParsedBody parsed;
+  auto root = parsed.parse(body);
+  if (!root) return std::move(root).error();
+  static constexpr std::array<std::string_view, 2> kNames = {"queue", "timeout"};
+  const auto fields = lookup(*root, kNames);
+  CallArgs args;
+  TC_TRY(detail::read_name(fields[0], top("queue"), args.queue));
+  TC_TRY(detail::read_task(*root, parsed.text(), "", -1, args.task));
+  TC_TRY(detail::read_seconds(fields[1], top("timeout"), true, args.timeout_ms));
+  return args;
+}
+
+Result<TaskRef> parse_remove(std::string_view body) {
+  ParsedBody parsed;
+  auto root = parsed.parse(body);
+  if (!root) return std::move(root).error();
+  static constexpr std::array<std::string_view, 2> kNames = {"queue", "id"};
+  const auto fields = lookup(*root, kNames);
+  TaskRef request;
+  TC_TRY(detail::read_name(fields[0], top("queue"), request.queue));
+  TC_TRY(detail::read_name(fields[1], top("id"), request.id));
+  return request;
+}
+
+Result<TouchRequest> parse_touch(std::string_view body) {
+  ParsedBody parsed;
+  auto root = parsed.parse(body);
+  if (!root) return std::move(root).error();
+  static constexpr std::array<std::string_view, 3> kNames = {"queue", "id", "promise_reply_time"};
+  const auto fields = lookup(*root, kNames);
+  TouchRequest request;
+  TC_TRY(detail::read_name(fields[0], top("queue"), request.queue));
+  TC_TRY(detail::read_name(fields[1], top("id"), request.id));
+  TC_TRY(detail::read_seconds(fields[2], top("promise_reply_time"), true, request.lease_ms));
+  return request;
+}
+
+Result<ClearQueueRequest> parse_clear_queue(std::string_view body) {
+  ParsedBody parsed;
+  auto root = parsed.parse(body);
+  if (!root) return std::move(root).error();
+  static constexpr std::array<std::string_view, 3> kNames = {"queue", "iter_num", "step_size"};
+  const auto fields = lookup(*root, kNames);
+  ClearQueueRequest request;
+  TC_TRY(detail::read_name(fields[0], top("queue"), request.queue));
+  constexpr std::uint64_t kMaxBound = 1'000'000;
+  std::uint64_t iter_num = 0, step_size = 0;
+  TC_TRY(detail::read_integer(fields[1], top("iter_num"), 1, kMaxBound, iter_num));
+  TC_TRY(detail::read_integer(fields[2], top("step_size"), 1, kMaxBound, step_size));
+  // The work bound is iterations x steps; either alone bounds by itself; neither: no bound.
+  std::uint64_t steps = 0;
+  if (iter_num && step_size) steps = iter_num * step_size;
+  else steps = iter_num ? iter_num : step_size;
+  request.max_steps = static_cast<std::uint32_t>(std::min<std::uint64_t>(steps, UINT32_MAX));
+  return request;
+}
+
+Result<ListQueueRequest> parse_list_queue(std::string_view body) {
+  ParsedBody parsed;
+  auto root = parsed.parse(body);
+  if (!root) return std::move(root).error();
+  static constexpr std::array<std::string_view, 2> kNames = {"cursor", "size"};
+  const auto fields = lookup(*root, kNames);
+  ListQueueRequest request;
+  if (fields[0].given()) {
+    std::string_view text;
+    if (fields[0].value.get_string().get(text))
+      return detail::bad_request("field \"cursor\" must be a string or null, not " +
+                                 std::string(detail::type_name(fields[0].value)) + ".");
+    if (text.size() > kMaxListCursorBytes)
+      return detail::bad_request("field \"cursor\" is longer than 1024 bytes.");
+    if (!text.empty()) request.cursor.emplace(text);  // "" = first page, like null
+  }
+  TC_TRY(read_size(fields[1], request.size));
+  return request;
+}
+
+Result<StatQueueRequest> parse_stat_queue(std::string_view body) {
+  ParsedBody parsed;
+  auto root = parsed.parse(body);
+  if (!root) return std::move(root).error();
+  StatQueueRequest request;
+  TC_TRY(read_queue(*root, request.queue));
+  return request;
+}
+
+}  // namespace tc

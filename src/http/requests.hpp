@@ -1,0 +1,95 @@
+// Pure request parsers: the body bytes of each /task/* endpoint -> a typed, validated
+// request, or an ApiError (0002) whose message names the field and says why.
+// No I/O, no service: unit-tested and fuzzed on their own (docs/protocol.md lists the rules).
+//
+// The body is validated in full by simdjson's DOM parser (including UTF-8 and inside
+// `info`) before anything is taken from it; `info` is then copied as its raw text so it
+// round-trips byte for byte. When a key appears twice, the first occurrence is used for
+// every field (that is what simdjson's DOM lookup does). Unknown fields are ignored;
+// an optional field given as null takes its default.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/errors.hpp"
+#include "core/task.hpp"
+#include "service/task_service.hpp"
+
+namespace tc {
+
+inline constexpr std::size_t kMaxNameBytes = 256;     // queue and id
+inline constexpr std::size_t kMaxListEntries = 1000;  // size, ids, tasks
+// Times above this (about 31.7 years) are rejected rather than silently clamped: they
+// are almost always a unit mistake (milliseconds or a timestamp sent as seconds).
+inline constexpr double kMaxSeconds = 1e9;
+inline constexpr std::size_t kMaxListCursorBytes = 1024;
+
+struct PutRequest {
+  std::string queue;
+  NewTask task;
+};
+
+struct PutBatchRequest {
+  std::string queue;
+  std::vector<NewTask> tasks;
+};
+
+struct AcquireRequest {
+  std::string queue;
+  std::vector<std::string> ids;
+  std::int64_t lease_ms = 0;
+};
+
+struct ReplyRequest {
+  std::string queue;
+  std::string id;
+  TaskResult result;
+};
+
+struct TaskRef {  // remove
+  std::string queue;
+  std::string id;
+};
+
+struct TouchRequest {
+  std::string queue;
+  std::string id;
+  std::int64_t lease_ms = 0;
+};
+
+struct ClearQueueRequest {
+  std::string queue;
+  std::uint32_t max_steps = 0;  // 0: no bound
+};
+
+struct ListQueueRequest {
+  std::optional<std::string> cursor;
+  std::uint32_t size = 100;
+};
+
+struct StatQueueRequest {
+  std::string queue;
+};
+
+Result<PutRequest> parse_put(std::string_view body);
+Result<PutBatchRequest> parse_put_batch(std::string_view body);
+Result<PeekArgs> parse_peek(std::string_view body);
+Result<AcquireRequest> parse_acquire(std::string_view body);
+Result<TakeArgs> parse_take(std::string_view body);
+Result<ReplyRequest> parse_reply(std::string_view body);
+Result<CallArgs> parse_call(std::string_view body);
+Result<TaskRef> parse_remove(std::string_view body);
+Result<TouchRequest> parse_touch(std::string_view body);
+Result<ClearQueueRequest> parse_clear_queue(std::string_view body);
+Result<ListQueueRequest> parse_list_queue(std::string_view body);
+Result<StatQueueRequest> parse_stat_queue(std::string_view body);
+
+// Seconds on the wire -> milliseconds inside, rounding fractions of a millisecond up so
+// that a positive time never becomes 0. Exposed for tests.
+std::int64_t seconds_to_ms(double seconds) noexcept;
+
+}  // namespace tc
