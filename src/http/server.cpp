@@ -1,0 +1,404 @@
+// The only translation unit that includes Beast. One io_context per thread, each with
+// its own listening socket on the same port (SO_REUSEPORT: the kernel spreads new
+// connections, and a connection lives on one thread, so sessions need no locks).
+#include "http/server.hpp"
+
+#include <utility>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http.hpp>
+
+#include <sys/socket.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <list>
+#include <optional>
+#include <thread>
+#include <vector>
+
+namespace tc {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using std::chrono::milliseconds;
+
+namespace {
+
+constexpr std::uint32_t kHeaderLimit = 16 * 1024;
+constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+// After an error reply we read and discard what the client still sends for a while,
+// so that closing does not reset the connection before it has read our answer.
+constexpr milliseconds kLingerTime{2000};
+
+using reuse_port = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
+
+auto redirect(beast::error_code& ec) { return asio::redirect_error(asio::use_awaitable, ec); }
+
+void log_line(const std::string& line) { std::fprintf(stderr, "taskcenter: %s\n", line.c_str()); }
+
+// A connection as shutdown sees it: idle ones are closed, busy ones finish first.
+struct Connection {
+  beast::tcp_stream* stream;
+  bool idle = false;  // waiting for the first byte of the next request
+};
+
+struct Worker {
+  // Declared before ioc: destroying ioc destroys suspended sessions, which unlink here.
+  std::list<Connection> connections;
+  asio::io_context ioc{1};
+  std::optional<tcp::acceptor> acceptor;
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
+  bool stopping = false;  // only touched on this worker's thread
+};
+
+bool expects_continue(const http::request<http::string_body>& req) {
+  return req.version() >= 11 && beast::iequals(req[http::field::expect], "100-continue");
+}
+
+}  // namespace
+
+struct Server::Impl {
+  ServerOptions options;
+  RequestHandler handler;
+  ErrorResponder error_responder;
+  std::function<void()> shutdown_hook;
+  std::vector<std::unique_ptr<Worker>> workers;
+  std::uint16_t bound_port = 0;
+  std::atomic<std::uint64_t> active{0};
+  std::atomic<bool> stopping{false};
+  std::atomic<bool> finished{false};
+  // On worker 0; declared after `workers` so they are destroyed before the io_contexts.
+  std::optional<asio::steady_timer> drain_timer;
+  std::optional<asio::signal_set> signals;
+
+  Impl(ServerOptions o, RequestHandler h, ErrorResponder e)
+      : options(std::move(o)), handler(std::move(h)), error_responder(e) {
+    if (options.threads == 0) options.threads = 1;
+    for (unsigned i = 0; i < options.threads; ++i) workers.push_back(std::make_unique<Worker>());
+  }
+
+  ~Impl() {
+    finished = true;  // sessions destroyed below must not try to stop anything
+    signals.reset();
+    drain_timer.reset();
+    for (auto& w : workers) {
+      w->work.reset();
+      w->acceptor.reset();
+    }
+    workers.clear();
+  }
+
+  Result<void> listen();
+  void run();
+  asio::awaitable<void> accept_loop(Worker& w);
+  asio::awaitable<void> session(Worker& w, tcp::socket socket);
+  asio::awaitable<void> serve(Worker& w, beast::tcp_stream& stream, Connection& conn);
+  asio::awaitable<void> write_response(beast::tcp_stream& stream, HttpResponse response,
+                                       unsigned version, bool keep_alive, bool head,
+                                       beast::error_code& ec);
+  asio::awaitable<void> linger_close(beast::tcp_stream& stream);
+  std::optional<HttpResponse> transport_error(const beast::error_code& ec) const;
+  void wait_signal();
+  void begin_shutdown();
+  void stop_worker(Worker& w);
+  void finish();
+};
+
+Result<void> Server::Impl::listen() {
+  asio::io_context& ioc = workers[0]->ioc;
+  beast::error_code ec;
+  tcp::endpoint endpoint;
+  auto address = asio::ip::make_address(options.host, ec);
+  if (!ec) {
+    endpoint = tcp::endpoint(address, options.port);
+  } else {
+    tcp::resolver resolver(ioc);
+    auto results = resolver.resolve(options.host, std::to_string(options.port), ec);
+    if (ec || results.empty())
+      return make_error(Errc::unavailable, "cannot resolve host '" + options.host + "': " +
+                                               (ec ? ec.message() : "no address"));
+    endpoint = results.begin()->endpoint();
+  }
+  const std::string where = options.host + ":" + std::to_string(options.port);
+
+  // Every acceptor sets SO_REUSEPORT, which would let a second taskcenter silently
+  // share the port. Probe first without it: this bind fails if anyone listens there.
+  {
+    tcp::acceptor probe(ioc);
+    probe.open(endpoint.protocol(), ec);
+    if (!ec) probe.set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) probe.bind(endpoint, ec);
+    if (ec == asio::error::address_in_use)
+      return make_error(Errc::unavailable, "port " + std::to_string(options.port) + " on " +
+                                               options.host + " is already in use");
+    if (ec) return make_error(Errc::unavailable, "cannot listen on " + where + ": " + ec.message());
+    endpoint.port(probe.local_endpoint().port());
+  }
+  bound_port = endpoint.port();
+
+  for (auto& w : workers) {
+    auto& acceptor = w->acceptor.emplace(w->ioc);
+    acceptor.open(endpoint.protocol(), ec);
+    if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor.set_option(reuse_port(true), ec);
+    if (!ec) acceptor.bind(endpoint, ec);
+    if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec == asio::error::address_in_use)
+      return make_error(Errc::unavailable, "port " + std::to_string(bound_port) + " on " +
+                                               options.host + " is already in use");
+    if (ec) return make_error(Errc::unavailable, "cannot listen on " + where + ": " + ec.message());
+  }
+  return {};
+}
+
+void Server::Impl::run() {
+  for (auto& w : workers) {
+    w->work.emplace(w->ioc.get_executor());
+    asio::co_spawn(w->ioc, accept_loop(*w), asio::detached);
+  }
+  if (options.handle_signals) {
+    signals.emplace(workers[0]->ioc, SIGINT, SIGTERM);
+    wait_signal();
+  }
+  auto run_one = [](asio::io_context& ioc) {
+    for (;;) {
+      try {
+        ioc.run();
+        return;
+      } catch (const std::exception& e) {
+        // A handler that throws must not take the whole thread down with it.
+        log_line(std::string("unexpected exception on an I/O thread: ") + e.what());
+      }
+    }
+  };
+  std::vector<std::thread> threads;
+  for (std::size_t i = 1; i < workers.size(); ++i)
+    threads.emplace_back([&run_one, w = workers[i].get()] { run_one(w->ioc); });
+  run_one(workers[0]->ioc);
+  for (auto& t : threads) t.join();
+}
+
+void Server::Impl::wait_signal() {
+  signals->async_wait([this](const beast::error_code& ec, int signo) {
+    if (ec) return;
+    if (!stopping.load()) {
+      log_line(std::string("received ") + (signo == SIGINT ? "SIGINT" : "SIGTERM") +
+               ", shutting down");
+      begin_shutdown();
+      wait_signal();
+    } else {
+      log_line("second signal: exiting without waiting for in-flight requests");
+      finish();
+    }
+  });
+}
+
+asio::awaitable<void> Server::Impl::accept_loop(Worker& w) {
+  for (;;) {
+    beast::error_code ec;
+    tcp::socket socket = co_await w.acceptor->async_accept(redirect(ec));
+    if (w.stopping || !w.acceptor->is_open()) co_return;
+    if (ec) {
+      if (ec == asio::error::operation_aborted) co_return;
+      // Out of file descriptors or similar: back off instead of spinning.
+      log_line("accept failed: " + ec.message());
+      asio::steady_timer pause(w.ioc, milliseconds(50));
+      co_await pause.async_wait(redirect(ec));
+      continue;
+    }
+    if (active.load(std::memory_order_relaxed) >= options.max_connections) {
+      socket.close(ec);  // over the limit: the client sees the connection closed at once
+      continue;
+    }
+    active.fetch_add(1, std::memory_order_relaxed);
+    asio::co_spawn(w.ioc, session(w, std::move(socket)), asio::detached);
+  }
+}
+
+asio::awaitable<void> Server::Impl::session(Worker& w, tcp::socket socket) {
+  beast::error_code ec;
+  socket.set_option(tcp::no_delay(true), ec);
+  beast::tcp_stream stream(std::move(socket));
+  auto conn = w.connections.insert(w.connections.end(), Connection{&stream});
+  // Runs on normal exit and when the io_context destroys a suspended session.
+  struct Leave {
+    Impl* self;
+    Worker& w;
+    std::list<Connection>::iterator conn;
+    ~Leave() {
+      w.connections.erase(conn);
+      if (self->active.fetch_sub(1) == 1 && self->stopping.load()) self->finish();
+    }
+  } leave{this, w, conn};
+  try {
+    co_await serve(w, stream, *conn);
+  } catch (const std::exception& e) {
+    log_line(std::string("connection dropped after an exception: ") + e.what());
+  }
+  stream.socket().close(ec);
+}
+
+asio::awaitable<void> Server::Impl::serve(Worker& w, beast::tcp_stream& stream, Connection& conn) {
+  beast::flat_buffer buffer;
+  beast::error_code ec;
+  const milliseconds idle_timeout(options.idle_timeout_ms);
+  const milliseconds read_timeout(options.read_timeout_ms);
+  for (;;) {
+    // Between requests the connection is idle: it waits under the idle timeout and is
+    // closed at once by a shutdown. Pipelined bytes already buffered skip this.
+    if (buffer.size() == 0) {
+      if (w.stopping) break;
+      conn.idle = true;
+      stream.expires_after(idle_timeout);
+      std::size_t n = co_await stream.async_read_some(buffer.prepare(16 * 1024), redirect(ec));
+      conn.idle = false;
+      if (ec) break;  // closed by the client, idle timeout, or shutdown
+      buffer.commit(n);
+    }
+
+    // The request itself, header then body, under the read timeout.
+    stream.expires_after(read_timeout);
+    http::request_parser<http::string_body> parser;
+    parser.header_limit(kHeaderLimit);
+    parser.body_limit(options.max_body);
+    co_await http::async_read_header(stream, buffer, parser, redirect(ec));
+    if (!ec && !parser.is_done()) {
+      if (expects_continue(parser.get()))
+        co_await asio::async_write(stream, asio::buffer(kContinue.data(), kContinue.size()),
+                                   redirect(ec));
+      if (!ec) co_await http::async_read(stream, buffer, parser, redirect(ec));
+    }
+    if (ec) {
+      if (auto reply = transport_error(ec)) {
+        beast::error_code write_ec;
+        co_await write_response(stream, std::move(*reply), 11, false, false, write_ec);
+        if (!write_ec) co_await linger_close(stream);
+      }
+      break;
+    }
+
+    auto& req = parser.get();
+    bool keep_alive = req.keep_alive();
+    HttpRequest request{req.method_string(), req.target(), req.body(),
+                        req[http::field::authorization]};
+    // The handler may wait (long-poll, call) for as long as the API allows: the
+    // transport's timeouts are for reading and writing only.
+    stream.expires_never();
+    HttpResponse response;
+    try {
+      response = co_await handler(request);
+    } catch (const std::exception& e) {
+      log_line(std::string("handler failed: ") + e.what());
+      response = error_responder(Errc::unavailable, "internal error; the request may be retried");
+      keep_alive = false;
+    }
+    if (w.stopping) keep_alive = false;
+    stream.expires_after(read_timeout);
+    co_await write_response(stream, std::move(response), req.version(), keep_alive,
+                            req.method() == http::verb::head, ec);
+    if (ec || !keep_alive) break;
+  }
+  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+}
+
+asio::awaitable<void> Server::Impl::write_response(beast::tcp_stream& stream,
+                                                   HttpResponse response, unsigned version,
+                                                   bool keep_alive, bool head,
+                                                   beast::error_code& ec) {
+  http::response<http::string_body> res;
+  res.result(static_cast<unsigned>(response.status));
+  res.version(version);
+  res.set(http::field::server, "taskcenter");
+  res.set(http::field::content_type, response.content_type);
+  res.body() = std::move(response.body);
+  res.keep_alive(keep_alive);
+  res.prepare_payload();
+  if (head) res.body().clear();  // HEAD: same headers (Content-Length included), no body
+  co_await http::async_write(stream, res, redirect(ec));
+}
+
+asio::awaitable<void> Server::Impl::linger_close(beast::tcp_stream& stream) {
+  beast::error_code ec;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  stream.expires_after(kLingerTime);
+  char discard[16 * 1024];
+  while (!ec) co_await stream.async_read_some(asio::buffer(discard), redirect(ec));
+}
+
+std::optional<HttpResponse> Server::Impl::transport_error(const beast::error_code& ec) const {
+  if (ec == http::error::body_limit)
+    return error_responder(Errc::too_large, "request body is larger than the server's limit of " +
+                                                std::to_string(options.max_body) +
+                                                " bytes (--max-body)");
+  if (ec == http::error::header_limit)
+    return error_responder(Errc::bad_request, "request header is larger than " +
+                                                  std::to_string(kHeaderLimit) + " bytes");
+  // The client went away or was too slow: nobody to answer.
+  if (ec.category() != http::make_error_code(http::error::end_of_stream).category() ||
+      ec == http::error::end_of_stream || ec == http::error::partial_message)
+    return std::nullopt;
+  return error_responder(Errc::bad_request, "malformed HTTP request: " + ec.message());
+}
+
+void Server::Impl::begin_shutdown() {
+  if (stopping.exchange(true)) return;
+  if (shutdown_hook) shutdown_hook();
+  for (auto& w : workers) asio::post(w->ioc, [this, wp = w.get()] { stop_worker(*wp); });
+  drain_timer.emplace(workers[0]->ioc, milliseconds(options.shutdown_timeout_ms));
+  drain_timer->async_wait([this](const beast::error_code& ec) {
+    if (ec) return;
+    log_line("shutdown timeout: closing " + std::to_string(active.load()) +
+             " connection(s) still busy");
+    finish();
+  });
+  if (active.load() == 0) finish();
+}
+
+void Server::Impl::stop_worker(Worker& w) {
+  w.stopping = true;
+  beast::error_code ec;
+  if (w.acceptor) w.acceptor->close(ec);
+  for (auto& c : w.connections)
+    if (c.idle) c.stream->socket().cancel(ec);
+}
+
+void Server::Impl::finish() {
+  if (finished.exchange(true)) return;
+  for (auto& w : workers) w->ioc.stop();
+}
+
+Server::Server(ServerOptions options, RequestHandler handler, ErrorResponder error_responder)
+    : impl_(std::make_unique<Impl>(std::move(options), std::move(handler), error_responder)) {}
+
+Server::~Server() = default;
+
+Result<void> Server::listen() { return impl_->listen(); }
+std::uint16_t Server::port() const noexcept { return impl_->bound_port; }
+boost::asio::any_io_executor Server::executor() const {
+  return impl_->workers[0]->ioc.get_executor();
+}
+void Server::on_shutdown(std::function<void()> hook) { impl_->shutdown_hook = std::move(hook); }
+void Server::run() { impl_->run(); }
+void Server::stop() {
+  asio::post(impl_->workers[0]->ioc, [impl = impl_.get()] { impl->begin_shutdown(); });
+}
+std::uint64_t Server::connections() const noexcept { return impl_->active.load(); }
+
+}  // namespace tc
