@@ -60,7 +60,6 @@ class Transport:
         self._max_idle = max_idle
         self._idle: List[http.client.HTTPConnection] = []
         self._lock = threading.Lock()
-        self._closed = False
 
     def _connect(self, timeout: float) -> http.client.HTTPConnection:
         conn: http.client.HTTPConnection
@@ -84,7 +83,7 @@ class Transport:
 
     def _checkin(self, conn: http.client.HTTPConnection) -> None:
         with self._lock:
-            if not self._closed and len(self._idle) < self._max_idle:
+            if len(self._idle) < self._max_idle:
                 self._idle.append(conn)
                 return
         conn.close()
@@ -99,8 +98,6 @@ class Transport:
         Only callers whose request is safe to repeat set it (see client.py).
         Raises ConnectionFailed for every failure below HTTP.
         """
-        if self._closed:
-            raise ConnectionFailed("client is closed")
         target = self._prefix + path
         for attempt in (0, 1):
             conn = self._checkout()
@@ -133,9 +130,9 @@ class Transport:
         raise AssertionError("unreachable")
 
     def close(self) -> None:
-        """Close every idle connection; requests in flight finish on their own."""
+        """Close every idle connection; requests in flight finish on their own.
+        The transport stays usable: a later request opens a new connection."""
         with self._lock:
-            self._closed = True
             idle, self._idle = self._idle, []
         for conn in idle:
             conn.close()

@@ -114,7 +114,7 @@ class TaskCenter:
         return status, data
 
     def close(self) -> None:
-        """Close the idle connections. The client cannot be used afterwards."""
+        """Close the idle keep-alive connections (a later request reconnects)."""
         self._transport.close()
 
     def __enter__(self) -> "TaskCenter":

@@ -117,6 +117,7 @@ class TaskConsumer:
             raise ValueError("promise_reply_time must be > 0: a consumer replies")
         if self.batch_size < 1 or self.workers < 1:
             raise ValueError("batch_size and workers must be >= 1")
+        self._owns_client = client is None
         self.client = client or TaskCenter(url, token=token)
         self.processed = 0  # tasks whose reply this consumer sent
         self.failed = 0     # tasks whose processing raised
@@ -358,3 +359,5 @@ class TaskConsumer:
                 if not alive:
                     log.warning("%s: lost the lease of %r (expired or removed); its reply "
                                 "will be ignored", type(self).__name__, task_id)
+        if self._owns_client:
+            self.client.close()  # every worker has exited: release the sockets

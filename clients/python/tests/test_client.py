@@ -1,0 +1,326 @@
+"""TaskCenter against a real server: every method, typed errors, keep-alive."""
+
+import threading
+import time
+import unittest
+
+from support import Server, unique, wait_until
+
+from taskcenter import (BadRequest, CallTimeout, ConnectionFailed, NotFound, PayloadTooLarge,
+                        Result, TaskCenter, TaskRemoved, Unauthorized, Unavailable)
+from taskcenter import _transport
+
+SERVER: Server
+
+
+def setUpModule() -> None:
+    global SERVER
+    SERVER = Server().start()
+
+
+def tearDownModule() -> None:
+    SERVER.stop()
+
+
+ALL_BYTES = bytes(range(256)) * 3
+
+
+class ClientTest(unittest.TestCase):
+    def setUp(self) -> None:
+        self.tc = TaskCenter(SERVER.url, timeout=10)
+        self.q = unique()
+
+    def tearDown(self) -> None:
+        self.tc.close()
+
+    def test_put_peek_acquire_reply(self) -> None:
+        self.assertTrue(self.tc.put(self.q, "a", info={"n": 1, "s": "ü"}, content=ALL_BYTES))
+        self.assertFalse(self.tc.put(self.q, "a", info={"n": 2}), "same id: not created again")
+        self.assertTrue(self.tc.put(self.q, "b"))
+        tasks, cursor = self.tc.peek(self.q, size=10)
+        self.assertEqual([t.id for t in tasks], ["a", "b"])
+        self.assertEqual(tasks[0].info, {"n": 1, "s": "ü"})
+        self.assertIsNone(tasks[0].content, "peek carries no content")
+        self.assertIsNone(tasks[1].info)
+        self.assertEqual(cursor, tasks[1].cursor)
+        after, cursor2 = self.tc.peek(self.q, cursor=tasks[0].cursor, size=10)
+        self.assertEqual([t.id for t in after], ["b"])
+        empty, cursor3 = self.tc.peek(self.q, cursor=cursor2)
+        self.assertEqual(empty, [])
+        self.assertEqual(cursor3, cursor2, "an empty peek answers the cursor given")
+
+        got = self.tc.acquire(self.q, ["a", "missing"], promise_reply_time=30)
+        self.assertEqual(len(got), 1)
+        self.assertEqual((got[0].id, got[0].content, got[0].info), ("a", ALL_BYTES, {"n": 1, "s": "ü"}))
+        self.assertEqual(self.tc.acquire(self.q, "a"), [], "a task is acquired once")
+        self.assertTrue(self.tc.reply(self.q, "a", info={"ok": True}, content=b"\x00r"))
+        self.assertFalse(self.tc.reply(self.q, "a", info={"ok": False}), "the first reply wins")
+        self.assertFalse(self.tc.reply(self.q, "nope"))
+        result = self.tc.call(self.q, "a", timeout=0)
+        self.assertEqual(result, Result(id="a", info={"ok": True}, content=b"\x00r"))
+
+    def test_put_batch(self) -> None:
+        self.assertTrue(self.tc.put(self.q, "x"))
+        created = self.tc.put_batch(self.q, [
+            {"id": "x"},
+            {"id": "y", "info": [1, 2], "content": b"yy", "cache_result_time": 5},
+            ("z", {"k": "v"}, b"zz"),
+        ])
+        self.assertEqual(created, [False, True, True])
+        got = self.tc.take(self.q, size=10, timeout=0)
+        self.assertEqual([(t.id, t.info, t.content) for t in got],
+                         [("x", None, b""), ("y", [1, 2], b"yy"), ("z", {"k": "v"}, b"zz")])
+
+    def test_call_waits_for_the_reply(self) -> None:
+        def consumer() -> None:
+            tasks = self.tc.take(self.q, size=1, timeout=10)
+            for t in tasks:
+                self.tc.reply(self.q, t.id, info={"echo": t.info}, content=t.content[::-1])
+
+        worker = threading.Thread(target=consumer)
+        worker.start()
+        result = self.tc.call(self.q, "c1", info={"v": 7}, content=ALL_BYTES, timeout=10)
+        worker.join()
+        self.assertIsInstance(result, Result)
+        self.assertEqual(result.id, "c1")
+        self.assertEqual(result.info, {"echo": {"v": 7}})
+        self.assertEqual(result.content, ALL_BYTES[::-1])
+
+    def test_call_timeout_then_cached_result(self) -> None:
+        self.assertIsNone(self.tc.call(self.q, "t", timeout=0), "timeout 0: not done yet")
+        with self.assertRaises(CallTimeout) as ctx:
+            self.tc.call(self.q, "t", info="in", timeout=0.2)
+        self.assertEqual(ctx.exception.err_code, "0001")
+        # The task stays queued; a consumer completes it; the next call gets the result.
+        tasks = self.tc.take(self.q, timeout=0)
+        self.assertEqual([(t.id, t.info) for t in tasks], [("t", "in")])
+        self.tc.reply(self.q, "t", info="out")
+        self.assertEqual(self.tc.call(self.q, "t", timeout=5).info, "out")
+
+    def test_concurrent_calls_share_one_task(self) -> None:
+        results = []
+
+        def caller() -> None:
+            results.append(self.tc.call(self.q, "shared", info="x", timeout=10))
+
+        callers = [threading.Thread(target=caller) for _ in range(4)]
+        for c in callers:
+            c.start()
+        self.assertTrue(wait_until(lambda: (self.tc.stat_queue(self.q) or {}).get("length") == 1))
+        tasks = self.tc.take(self.q, size=10, timeout=1)
+        self.assertEqual([t.id for t in tasks], ["shared"])
+        self.tc.reply(self.q, "shared", info="once")
+        for c in callers:
+            c.join()
+        self.assertEqual([r.info for r in results], ["once"] * 4)
+
+    def test_call_on_removed_task_raises_task_removed(self) -> None:
+        errors = []
+
+        def caller() -> None:
+            try:
+                self.tc.call(self.q, "r", timeout=10)
+            except TaskRemoved as exc:
+                errors.append(exc)
+
+        worker = threading.Thread(target=caller)
+        worker.start()
+        self.assertTrue(wait_until(lambda: (self.tc.stat_queue(self.q) or {}).get("length") == 1))
+        self.assertTrue(self.tc.remove(self.q, "r"))
+        worker.join()
+        self.assertEqual(len(errors), 1)
+        self.assertEqual(errors[0].err_code, "0006")
+        self.assertFalse(self.tc.remove(self.q, "r"))
+
+    def test_peek_long_poll_wakes_on_put(self) -> None:
+        threading.Timer(0.2, lambda: self.tc.put(self.q, "late")).start()
+        tasks, _ = self.tc.peek(self.q, size=5, timeout=10)
+        self.assertEqual([t.id for t in tasks], ["late"])
+
+    def test_take_touch_and_redelivery(self) -> None:
+        self.tc.put(self.q, "lease", content=b"c")
+        got = self.tc.take(self.q, size=1, timeout=0, promise_reply_time=0.5)
+        self.assertEqual([t.id for t in got], ["lease"])
+        first_cursor = self.tc.stat_queue(self.q)["newest_cursor"]
+        self.assertEqual(self.tc.peek(self.q)[0], [], "leased: not pending")
+        self.assertTrue(self.tc.touch(self.q, "lease", promise_reply_time=30))
+        time.sleep(0.8)  # longer than the first lease: the touch must have extended it
+        self.assertEqual(self.tc.peek(self.q)[0], [], "touched lease still held")
+        self.assertTrue(self.tc.touch(self.q, "lease", promise_reply_time=0.3))
+        # Lease runs out: the task is pending again, at the tail, with a new cursor.
+        self.assertTrue(wait_until(lambda: bool(self.tc.peek(self.q)[0]), timeout=10))
+        tasks, _ = self.tc.peek(self.q)
+        self.assertEqual(tasks[0].id, "lease")
+        self.assertNotEqual(tasks[0].cursor, first_cursor)
+        self.assertFalse(self.tc.touch(self.q, "lease"), "pending again: no lease to touch")
+        self.assertFalse(self.tc.touch(self.q, "never-put"))
+
+    def test_acquire_with_zero_promise_deletes(self) -> None:
+        self.tc.put(self.q, "gone")
+        self.assertEqual(len(self.tc.acquire(self.q, ["gone"], promise_reply_time=0)), 1)
+        self.assertFalse(self.tc.reply(self.q, "gone"), "deleted on acquire: nothing to reply to")
+        self.assertTrue(self.tc.put(self.q, "gone"), "the id is free again")
+
+    def test_stat_clear_and_list(self) -> None:
+        self.assertIsNone(self.tc.stat_queue(self.q))
+        names = [self.q + "-%d" % i for i in range(5)]
+        for name in names:
+            self.tc.put(name, "t1")
+            self.tc.put(name, "t2")
+        stat = self.tc.stat_queue(names[0])
+        self.assertEqual(stat["length"], 2)
+        self.assertIn("oldest_cursor", stat)
+        self.assertIn("newest_cursor", stat)
+        page, cursor = self.tc.list_queue(size=2)
+        self.assertLessEqual(len(page), 2)
+        self.assertIsNotNone(cursor, "more than 2 queues exist: there is a next page")
+        everything = list(self.tc.iter_queues(page_size=2))
+        self.assertTrue(set(names) <= set(everything))
+        self.assertEqual(len(everything), len(set(everything)), "pages do not repeat names")
+        self.assertTrue(self.tc.clear_queue(names[0]))
+        self.assertIsNone(self.tc.stat_queue(names[0]))
+        self.assertNotIn(names[0], list(self.tc.iter_queues()))
+        self.assertTrue(self.tc.put(names[0], "t1"), "a cleared queue forgot its ids")
+
+    def test_health_version_metrics(self) -> None:
+        self.assertTrue(self.tc.healthz())
+        self.assertTrue(self.tc.readyz())
+        self.assertTrue(self.tc.version())
+        self.assertIsInstance(self.tc.metrics(), str)
+
+    def test_bad_requests_carry_the_servers_message(self) -> None:
+        for bad in (lambda: self.tc.put("", "id"),
+                    lambda: self.tc.put(self.q, ""),
+                    lambda: self.tc.peek(self.q, size=0),
+                    lambda: self.tc.acquire(self.q, []),
+                    lambda: self.tc.take(self.q, promise_reply_time=-1),
+                    lambda: self.tc.put(self.q, "x" * 300)):
+            with self.assertRaises(BadRequest) as ctx:
+                bad()
+            self.assertEqual(ctx.exception.err_code, "0002")
+            self.assertEqual(ctx.exception.status, 400)
+            self.assertTrue(ctx.exception.message)
+        self.assertIsNone(self.tc.stat_queue(self.q), "no bad request changed state")
+
+    def test_unknown_path_is_not_found(self) -> None:
+        with self.assertRaises(NotFound) as ctx:
+            self.tc._post("no_such_endpoint", {"queue": self.q})
+        self.assertEqual(ctx.exception.status, 404)
+
+    def test_connection_refused_is_connection_failed(self) -> None:
+        with TaskCenter("http://127.0.0.1:9", timeout=2) as dead:
+            with self.assertRaises(ConnectionFailed) as ctx:
+                dead.put(self.q, "x")
+            self.assertIsInstance(ctx.exception, Unavailable)
+            self.assertIsNone(ctx.exception.status)
+            self.assertFalse(dead.healthz())
+
+    def test_keep_alive_reuses_one_connection(self) -> None:
+        connects = []
+        original = _transport.Transport._connect
+
+        def counting(transport: _transport.Transport, timeout: float):  # type: ignore[no-untyped-def]
+            connects.append(1)
+            return original(transport, timeout)
+
+        _transport.Transport._connect = counting  # type: ignore[assignment]
+        try:
+            for i in range(30):
+                self.tc.put(self.q, "k%d" % i)
+                self.tc.stat_queue(self.q)
+        finally:
+            _transport.Transport._connect = original  # type: ignore[assignment]
+        self.assertEqual(len(connects), 1)
+
+    def test_thread_safety(self) -> None:
+        failures = []
+
+        def producer(n: int) -> None:
+            try:
+                for i in range(40):
+                    if not self.tc.put(self.q, "p%d-%d" % (n, i), info=i):
+                        failures.append((n, i))
+            except Exception as exc:  # collected, asserted below
+                failures.append(exc)
+
+        threads = [threading.Thread(target=producer, args=(n,)) for n in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.assertEqual(failures, [])
+        self.assertEqual(self.tc.stat_queue(self.q)["length"], 320)
+
+
+class ResultsIteratorTest(unittest.TestCase):
+    """The seed's asynchronous flow: put with forward_result_to, read the results."""
+
+    def test_results_are_forwarded_and_acknowledged(self) -> None:
+        tc = TaskCenter(SERVER.url)
+        q, rq = unique("work"), unique("results")
+        for i in range(5):
+            tc.put(q, "job%d" % i, info={"i": i}, forward_result_to=rq)
+        for task in tc.take(q, size=5, timeout=0):
+            tc.reply(q, task.id, info={"square": task.info["i"] ** 2}, content=b"r" + task.id.encode())
+        seen = {}
+        for result in tc.results(rq, timeout=1, poll_timeout=0.5):
+            seen[result.id] = (result.info, result.content)
+        self.assertEqual(seen, {"job%d" % i: ({"square": i * i}, b"rjob%d" % i) for i in range(5)})
+        self.assertEqual(tc.stat_queue(rq)["length"], 0)
+        self.assertEqual(tc.take(rq, timeout=0), [], "every yielded result was acknowledged")
+        tc.close()
+
+    def test_results_not_acknowledged_when_the_loop_breaks(self) -> None:
+        tc = TaskCenter(SERVER.url)
+        q, rq = unique("work"), unique("results")
+        tc.put(q, "only", forward_result_to=rq)
+        tc.reply(q, "only", info="done")
+        for result in tc.results(rq, timeout=5, promise_reply_time=0.3):
+            self.assertEqual(result.id, "only")
+            break  # e.g. the handler failed: the result must come back
+        self.assertTrue(wait_until(lambda: bool(tc.peek(rq)[0]), timeout=10))
+        tc.close()
+
+
+class AuthAndLimitsTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls) -> None:
+        cls.server = Server(["--token", "s3cret", "--max-body", "4096",
+                             "--idle-timeout", "300ms"]).start()
+
+    @classmethod
+    def tearDownClass(cls) -> None:
+        cls.server.stop()
+
+    def test_token(self) -> None:
+        q = unique()
+        with TaskCenter(self.server.url) as anonymous:
+            with self.assertRaises(Unauthorized) as ctx:
+                anonymous.put(q, "x")
+            self.assertEqual((ctx.exception.err_code, ctx.exception.status), ("0004", 401))
+        with TaskCenter(self.server.url, token="wrong") as wrong:
+            self.assertRaises(Unauthorized, wrong.stat_queue, q)
+        with TaskCenter(self.server.url, token="s3cret") as right:
+            self.assertTrue(right.put(q, "x"))
+
+    def test_body_too_large(self) -> None:
+        with TaskCenter(self.server.url, token="s3cret") as tc:
+            with self.assertRaises(PayloadTooLarge) as ctx:
+                tc.put(unique(), "big", content=b"\xff" * 8192)
+            self.assertEqual(ctx.exception.err_code, "0003")
+            self.assertIsInstance(ctx.exception, BadRequest)
+            self.assertTrue(tc.put(unique(), "small", content=b"ok"), "the client recovers")
+
+    def test_reconnects_after_the_server_closed_an_idle_connection(self) -> None:
+        q = unique()
+        with TaskCenter(self.server.url, token="s3cret") as tc:
+            self.assertTrue(tc.put(q, "before"))
+            time.sleep(0.6)  # past --idle-timeout: the server closed our keep-alive connection
+            self.assertTrue(tc.put(q, "after"))
+            self.assertEqual(tc.stat_queue(q)["length"], 2)
+            time.sleep(0.6)
+            self.assertEqual(len(tc.take(q, size=2, timeout=0)), 2, "take reconnects too")
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,216 @@
+"""TaskConsumer in this process: take and accept modes, batches, errors, leases, stop."""
+
+import threading
+import time
+import unittest
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, List
+
+from support import Server, unique, wait_until
+
+from taskcenter import Task, TaskCenter, TaskConsumer
+
+SERVER: Server
+
+
+def setUpModule() -> None:
+    global SERVER
+    SERVER = Server().start()
+
+
+def tearDownModule() -> None:
+    SERVER.stop()
+
+
+class Echo(TaskConsumer):
+    def process(self, task: Task) -> Any:
+        return {"echo": task.info, "by": self.name}, task.content
+
+    name = "echo"
+
+
+def call_many(tc: TaskCenter, queue: str, n: int, timeout: float = 15) -> List[Any]:
+    """n concurrent calls; their results in order."""
+    with ThreadPoolExecutor(max_workers=min(n, 16)) as pool:
+        futures = [pool.submit(tc.call, queue, "t%d" % i, info={"n": i},
+                               content=b"c%d" % i, timeout=timeout) for i in range(n)]
+        return [f.result() for f in futures]
+
+
+class ConsumerTest(unittest.TestCase):
+    def setUp(self) -> None:
+        self.tc = TaskCenter(SERVER.url)
+        self.q = unique()
+        self.consumers: List[TaskConsumer] = []
+
+    def tearDown(self) -> None:
+        for c in self.consumers:
+            c.stop()
+        for c in self.consumers:
+            self.assertTrue(c.join(15), "consumer stopped")
+        self.tc.close()
+
+    def start(self, consumer: TaskConsumer) -> TaskConsumer:
+        self.consumers.append(consumer)
+        consumer.start()
+        return consumer
+
+    def test_echo_with_four_workers(self) -> None:
+        echo = self.start(Echo(SERVER.url, workers=4, queue=self.q, poll_timeout=0.5))
+        results = call_many(self.tc, self.q, 40)
+        for i, r in enumerate(results):
+            self.assertEqual((r.id, r.info["echo"], r.content), ("t%d" % i, {"n": i}, b"c%d" % i))
+        self.assertTrue(wait_until(lambda: echo.processed == 40))
+
+    def test_accept_filters_between_consumers(self) -> None:
+        class Even(TaskConsumer):
+            def accept(self, task: Task) -> bool:
+                return task.info["n"] % 2 == 0
+
+            def process(self, task: Task) -> Any:
+                return {"by": "even"}
+
+        class Odd(Even):
+            def accept(self, task: Task) -> bool:
+                return task.info["n"] % 2 == 1
+
+            def process(self, task: Task) -> Any:
+                return {"by": "odd"}
+
+        self.start(Even(SERVER.url, workers=2, queue=self.q, poll_timeout=0.5))
+        self.start(Odd(SERVER.url, workers=2, queue=self.q, poll_timeout=0.5))
+        results = call_many(self.tc, self.q, 30)
+        self.assertEqual([r.info["by"] for r in results], ["even", "odd"] * 15)
+
+    def test_declined_tasks_stay_pending(self) -> None:
+        class OnlyA(TaskConsumer):
+            def accept(self, task: Task) -> bool:
+                return task.info == "a"
+
+            def process(self, task: Task) -> Any:
+                return "done"
+
+        consumer = self.start(OnlyA(SERVER.url, workers=3, queue=self.q, poll_timeout=0.3))
+        self.tc.put(self.q, "b1", info="b")
+        self.assertEqual(self.tc.call(self.q, "a1", info="a", timeout=10).info, "done")
+        self.tc.put(self.q, "b2", info="b")
+        self.assertEqual(self.tc.call(self.q, "a2", info="a", timeout=10).info, "done")
+        self.assertTrue(wait_until(lambda: consumer.processed == 2))
+        pending, _ = self.tc.peek(self.q, size=10)
+        self.assertEqual([t.id for t in pending], ["b1", "b2"])
+
+    def test_process_batch(self) -> None:
+        sizes: List[int] = []
+
+        class Gpu(TaskConsumer):
+            batch_size = 8
+            batch_window = 0.3
+
+            def process_batch(self, tasks: List[Task]) -> List[Any]:
+                sizes.append(len(tasks))
+                return [({"n": t.info["n"] * 10}, t.content.upper()) for t in tasks]
+
+        self.start(Gpu(SERVER.url, queue=self.q, poll_timeout=0.5))
+        results = call_many(self.tc, self.q, 24)
+        self.assertEqual([(r.info["n"], r.content) for r in results],
+                         [(i * 10, b"C%d" % i) for i in range(24)])
+        self.assertEqual(sum(sizes), 24)
+        self.assertTrue(all(1 <= s <= 8 for s in sizes))
+        self.assertGreater(max(sizes), 1, "concurrent calls were batched")
+
+    def test_process_batch_with_accept(self) -> None:
+        class Picky(TaskConsumer):
+            batch_size = 4
+
+            def accept(self, task: Task) -> bool:
+                return task.info["n"] < 100
+
+            def process_batch(self, tasks: List[Task]) -> List[Any]:
+                return [t.info["n"] + 1 for t in tasks]
+
+        self.start(Picky(SERVER.url, workers=2, queue=self.q, poll_timeout=0.3))
+        self.tc.put(self.q, "big", info={"n": 1000})
+        results = call_many(self.tc, self.q, 12)
+        self.assertEqual([r.info for r in results], [i + 1 for i in range(12)])
+        self.assertEqual([t.id for t in self.tc.peek(self.q, size=5)[0]], ["big"])
+
+    def test_exception_lets_the_lease_expire_and_the_task_come_back(self) -> None:
+        attempts: List[str] = []
+
+        class Flaky(TaskConsumer):
+            promise_reply_time = 0.5
+
+            def process(self, task: Task) -> Any:
+                attempts.append(task.id)
+                if len(attempts) == 1:
+                    raise RuntimeError("first attempt fails")
+                return "second attempt"
+
+        flaky = self.start(Flaky(SERVER.url, queue=self.q, poll_timeout=0.3))
+        result = self.tc.call(self.q, "f", timeout=15)
+        self.assertEqual(result.info, "second attempt")
+        self.assertEqual(attempts, ["f", "f"])
+        # The reply reached the caller just before the counter moved: wait for it.
+        self.assertTrue(wait_until(lambda: (flaky.failed, flaky.processed) == (1, 1)))
+
+    def test_reply_on_error(self) -> None:
+        class Broken(TaskConsumer):
+            reply_on_error = True
+
+            def process(self, task: Task) -> Any:
+                raise ValueError("cannot handle %s" % task.id)
+
+        self.start(Broken(SERVER.url, queue=self.q, poll_timeout=0.3))
+        result = self.tc.call(self.q, "e", timeout=10)
+        self.assertEqual(result.info, {"error": "ValueError: cannot handle e"})
+
+    def test_heartbeat_keeps_the_lease_of_a_long_task(self) -> None:
+        calls: List[str] = []
+
+        class Slow(TaskConsumer):
+            promise_reply_time = 0.6
+
+            def process(self, task: Task) -> Any:
+                calls.append(task.id)
+                time.sleep(2.0)  # more than three leases: only heartbeats keep it
+                return "slow"
+
+        # Two workers: a redelivered task would be picked up by the idle one.
+        self.start(Slow(SERVER.url, workers=2, queue=self.q, poll_timeout=0.3))
+        self.assertEqual(self.tc.call(self.q, "long", timeout=15).info, "slow")
+        self.assertEqual(calls, ["long"], "never redelivered while its consumer lived")
+
+    def test_stop_finishes_held_tasks_and_takes_nothing_new(self) -> None:
+        started, release = threading.Event(), threading.Event()
+
+        class Blocking(TaskConsumer):
+            def process(self, task: Task) -> Any:
+                started.set()
+                release.wait(10)
+                return "finished"
+
+        consumer = self.start(Blocking(SERVER.url, queue=self.q, poll_timeout=0.3))
+        self.tc.put(self.q, "held")
+        self.assertTrue(started.wait(10))
+        consumer.stop()
+        self.tc.put(self.q, "after-stop")
+        release.set()
+        self.assertTrue(consumer.join(10))
+        self.assertEqual(self.tc.call(self.q, "held", timeout=0).info, "finished")
+        self.assertEqual([t.id for t in self.tc.peek(self.q)[0]], ["after-stop"])
+
+    def test_run_returns_after_stop(self) -> None:
+        echo = Echo(SERVER.url, workers=2, queue=self.q, poll_timeout=0.3)
+        threading.Timer(0.5, lambda: self.tc.put(self.q, "x")).start()
+        threading.Thread(target=lambda: (wait_until(lambda: echo.processed == 1), echo.stop())).start()
+        echo.run()  # main thread: installs and restores the signal handlers
+        self.assertEqual(echo.processed, 1)
+
+    def test_bad_configuration(self) -> None:
+        self.assertRaises(ValueError, Echo, SERVER.url)  # no queue
+        self.assertRaises(ValueError, Echo, SERVER.url, queue="q", promise_reply_time=0)
+        self.assertRaises(TypeError, Echo, SERVER.url, queue="q", batchsize=3)
+
+
+if __name__ == "__main__":
+    unittest.main()
