@@ -1,0 +1,384 @@
+#include "store/memory/memory_state.hpp"
+
+#include <algorithm>
+#include <cassert>
+
+namespace tc::memory {
+
+MemoryState::MemoryState() = default;
+
+MemoryState::~MemoryState() {
+  deadlines_.clear();
+  for (auto& [name, queue] : queues_) {
+    queue->pending.clear();
+    for (TaskNode* node : queue->tasks) delete node;
+  }
+}
+
+// --- lookups ---
+
+Queue* MemoryState::find_queue(std::string_view name) const {
+  auto it = queues_.find(name);
+  return it == queues_.end() ? nullptr : it->second.get();
+}
+
+Queue& MemoryState::queue_for(std::string_view name) {
+  auto it = queues_.find(name);
+  if (it == queues_.end()) {
+    it = queues_.emplace(std::string(name), std::make_unique<Queue>()).first;
+    it->second->name = it->first;
+  }
+  return *it->second;
+}
+
+TaskNode* MemoryState::find_task(const Queue& queue, std::string_view id) {
+  auto it = queue.tasks.find(id);
+  return it == queue.tasks.end() ? nullptr : *it;
+}
+
+// --- structure maintenance ---
+
+TaskNode* MemoryState::create(std::int64_t now, Queue& queue, NewTask&& task) {
+  if (queue.tasks.find(std::string_view(task.id)) != queue.tasks.end()) return nullptr;
+  auto node = std::make_unique<TaskNode>();
+  node->id = std::move(task.id);
+  node->info = std::move(task.info);
+  node->content = std::move(task.content);
+  node->cache_result_ms = task.config.cache_result_ms;
+  node->max_attempts = task.config.max_attempts;
+  if (task.config.forward_result_to || task.config.dead_letter_to) {
+    node->routes = std::make_unique<TaskRoutes>(
+        TaskRoutes{std::move(task.config.forward_result_to), std::move(task.config.dead_letter_to)});
+  }
+  node->queue = &queue;
+  TaskNode* raw = node.get();
+  queue.tasks.insert(raw);
+  node.release();
+  ++task_count_;
+  ++queue.total_put;
+  if (task.config.delay_ms > 0) {
+    schedule(*raw, TaskState::delayed, now + task.config.delay_ms);
+  } else {
+    make_visible(now, *raw);
+  }
+  return raw;
+}
+
+void MemoryState::detach(TaskNode& node) noexcept {
+  Queue& queue = *node.queue;
+  switch (node.state) {
+    case TaskState::pending:
+      queue.pending.erase(queue.pending.iterator_to(node));
+      return;
+    case TaskState::delayed:
+      --queue.delayed;
+      break;
+    case TaskState::leased:
+      --queue.leased;
+      break;
+    case TaskState::done:
+      --queue.done;
+      break;
+  }
+  deadlines_.erase(deadlines_.iterator_to(node));
+}
+
+void MemoryState::make_visible(std::int64_t now, TaskNode& node) {
+  Queue& queue = *node.queue;
+  node.state = TaskState::pending;
+  node.cursor = Cursor::next(queue.last_cursor, static_cast<std::uint64_t>(std::max<std::int64_t>(now, 0)));
+  queue.last_cursor = node.cursor;
+  // The new cursor is the largest of the queue: inserting at the end is O(1).
+  queue.pending.insert(queue.pending.end(), node);
+  wake(queue);
+}
+
+void MemoryState::schedule(TaskNode& node, TaskState state, std::int64_t deadline) {
+  Queue& queue = *node.queue;
+  node.state = state;
+  node.deadline = deadline;
+  switch (state) {
+    case TaskState::delayed:
+      ++queue.delayed;
+      break;
+    case TaskState::leased:
+      ++queue.leased;
+      break;
+    case TaskState::done:
+      ++queue.done;
+      break;
+    case TaskState::pending:
+      assert(false && "pending tasks are ordered by cursor, not deadline");
+      break;
+  }
+  deadlines_.insert(node);
+}
+
+void MemoryState::destroy(TaskNode& node) noexcept {
+  node.queue->tasks.erase(&node);
+  --task_count_;
+  delete &node;
+}
+
+void MemoryState::finished(const TaskNode& node, const TaskResult* result) {
+  if (events_) events_->on_finished(node.queue->name, node.id, result);
+}
+
+void MemoryState::wake(Queue& queue) {
+  if (std::find(woken_.begin(), woken_.end(), &queue) == woken_.end()) woken_.push_back(&queue);
+}
+
+void MemoryState::flush_wakeups() {
+  if (events_) {
+    for (Queue* queue : woken_) events_->on_pending(queue->name);
+  }
+  woken_.clear();
+}
+
+// --- time ---
+
+bool MemoryState::has_due(std::int64_t now) const noexcept {
+  return !deadlines_.empty() && deadlines_.begin()->deadline <= now;
+}
+
+std::uint64_t MemoryState::apply_due(std::int64_t now) {
+  std::uint64_t applied = 0;
+  while (has_due(now)) {
+    TaskNode& node = *deadlines_.begin();
+    detach(node);
+    switch (node.state) {
+      case TaskState::delayed:
+        make_visible(now, node);
+        break;
+      case TaskState::leased:
+        expire_lease(now, node);
+        break;
+      case TaskState::done:
+        destroy(node);
+        break;
+      case TaskState::pending:
+        assert(false && "pending tasks are not in the deadline set");
+        break;
+    }
+    ++applied;
+  }
+  flush_wakeups();
+  return applied;
+}
+
+void MemoryState::expire_lease(std::int64_t now, TaskNode& node) {
+  Queue& queue = *node.queue;
+  if (node.max_attempts == 0 || node.attempts < node.max_attempts) {
+    ++queue.total_redelivered;
+    make_visible(now, node);
+    return;
+  }
+  // Attempts used up: the task leaves its queue, and moves to the dead-letter queue if
+  // one is configured. The moved task is a fresh one there (no retries, no forwarding)
+  // that keeps id, info and content, and the source's result cache time.
+  ++queue.total_dead;
+  finished(node, nullptr);
+  // Unindex before the id is moved out: the index hashes the node's id.
+  queue.tasks.erase(&node);
+  --task_count_;
+  std::unique_ptr<TaskNode> corpse(&node);
+  if (corpse->routes && corpse->routes->dead_letter_to) {
+    NewTask moved;
+    moved.id = std::move(corpse->id);
+    moved.info = std::move(corpse->info);
+    moved.content = std::move(corpse->content);
+    moved.config.cache_result_ms = corpse->cache_result_ms;
+    create(now, queue_for(*corpse->routes->dead_letter_to), std::move(moved));
+  }
+}
+
+// --- mutations ---
+
+bool MemoryState::put(std::int64_t now, std::string_view queue, NewTask&& task) {
+  apply_due(now);
+  bool created = create(now, queue_for(queue), std::move(task)) != nullptr;
+  flush_wakeups();
+  return created;
+}
+
+std::vector<bool> MemoryState::put_batch(std::int64_t now, std::string_view queue,
+                                         std::vector<NewTask>&& tasks) {
+  apply_due(now);
+  Queue& target = queue_for(queue);
+  std::vector<bool> created;
+  created.reserve(tasks.size());
+  for (NewTask& task : tasks) created.push_back(create(now, target, std::move(task)) != nullptr);
+  flush_wakeups();
+  return created;
+}
+
+AcquiredTask MemoryState::deliver(std::int64_t now, TaskNode& node, std::int64_t lease_ms) {
+  Queue& queue = *node.queue;
+  detach(node);
+  ++queue.total_acquired;
+  ++node.attempts;
+  if (lease_ms > 0) {
+    AcquiredTask out{node.id, node.info, node.content, node.attempts};
+    schedule(node, TaskState::leased, now + lease_ms);
+    return out;
+  }
+  // No reply is expected: the task is gone. Anyone waiting on it (call) learns so now
+  // rather than at its timeout.
+  finished(node, nullptr);
+  AcquiredTask out{node.id, std::move(node.info), std::move(node.content), node.attempts};
+  destroy(node);
+  return out;
+}
+
+std::vector<AcquiredTask> MemoryState::acquire(std::int64_t now, std::string_view queue,
+                                               const std::vector<std::string>& ids,
+                                               std::int64_t lease_ms) {
+  apply_due(now);
+  std::vector<AcquiredTask> out;
+  Queue* q = find_queue(queue);
+  if (!q) return out;
+  for (const std::string& id : ids) {
+    TaskNode* node = find_task(*q, id);
+    if (node && node->state == TaskState::pending) out.push_back(deliver(now, *node, lease_ms));
+  }
+  return out;
+}
+
+std::vector<AcquiredTask> MemoryState::take(std::int64_t now, std::string_view queue,
+                                            std::uint32_t size, std::int64_t lease_ms) {
+  apply_due(now);
+  std::vector<AcquiredTask> out;
+  Queue* q = find_queue(queue);
+  if (!q) return out;
+  while (out.size() < size && !q->pending.empty())
+    out.push_back(deliver(now, *q->pending.begin(), lease_ms));
+  return out;
+}
+
+bool MemoryState::reply(std::int64_t now, std::string_view queue, std::string_view id,
+                        TaskResult&& result) {
+  apply_due(now);
+  Queue* q = find_queue(queue);
+  TaskNode* node = q ? find_task(*q, id) : nullptr;
+  if (!node || node->state == TaskState::done) return false;
+  detach(*node);
+  ++q->total_replied;
+  finished(*node, &result);
+  if (node->routes && node->routes->forward_result_to) {
+    NewTask forwarded;
+    forwarded.id = node->id;
+    forwarded.info = result.info;
+    forwarded.content = result.content;
+    create(now, queue_for(*node->routes->forward_result_to), std::move(forwarded));
+  }
+  if (node->cache_result_ms > 0) {
+    node->info = std::move(result.info);
+    node->content = std::move(result.content);
+    node->routes.reset();  // a done task forwards nothing and is never dead-lettered
+    schedule(*node, TaskState::done, now + node->cache_result_ms);
+  } else {
+    destroy(*node);
+  }
+  flush_wakeups();
+  return true;
+}
+
+CallBegin MemoryState::call_begin(std::int64_t now, std::string_view queue, NewTask&& task,
+                                  bool put_if_absent) {
+  apply_due(now);
+  CallBegin out;
+  Queue* q = find_queue(queue);
+  if (TaskNode* node = q ? find_task(*q, task.id) : nullptr) {
+    out.exists = true;
+    if (node->state == TaskState::done) out.cached = TaskResult{node->info, node->content};
+    return out;
+  }
+  if (put_if_absent) {
+    out.created = out.exists = create(now, queue_for(queue), std::move(task)) != nullptr;
+    flush_wakeups();
+  }
+  return out;
+}
+
+bool MemoryState::touch(std::int64_t now, std::string_view queue, std::string_view id,
+                        std::int64_t lease_ms) {
+  apply_due(now);
+  Queue* q = find_queue(queue);
+  TaskNode* node = q ? find_task(*q, id) : nullptr;
+  if (!node || node->state != TaskState::leased) return false;
+  detach(*node);
+  schedule(*node, TaskState::leased, now + lease_ms);
+  return true;
+}
+
+bool MemoryState::remove(std::int64_t now, std::string_view queue, std::string_view id) {
+  apply_due(now);
+  Queue* q = find_queue(queue);
+  TaskNode* node = q ? find_task(*q, id) : nullptr;
+  if (!node) return false;
+  detach(*node);
+  ++q->total_removed;
+  finished(*node, nullptr);
+  destroy(*node);
+  return true;
+}
+
+void MemoryState::clear_queue(std::int64_t now, std::string_view queue) {
+  apply_due(now);
+  auto it = queues_.find(queue);
+  if (it == queues_.end()) return;
+  Queue& q = *it->second;
+  q.pending.clear();
+  for (TaskNode* node : q.tasks) {
+    if (node->state != TaskState::pending) deadlines_.erase(deadlines_.iterator_to(*node));
+    finished(*node, nullptr);
+    delete node;
+  }
+  task_count_ -= q.tasks.size();
+  queues_.erase(it);
+}
+
+// --- reads ---
+
+std::vector<PeekedTask> MemoryState::peek(std::string_view queue, std::optional<Cursor> after,
+                                          std::uint32_t size) const {
+  std::vector<PeekedTask> out;
+  Queue* q = find_queue(queue);
+  if (!q) return out;
+  auto it = after ? q->pending.upper_bound(*after) : q->pending.begin();
+  for (; it != q->pending.end() && out.size() < size; ++it)
+    out.push_back(PeekedTask{it->id, it->info, it->cursor});
+  return out;
+}
+
+QueuePage MemoryState::list_queues(const std::optional<std::string>& after,
+                                   std::uint32_t size) const {
+  QueuePage page;
+  auto it = after ? queues_.upper_bound(*after) : queues_.begin();
+  for (; it != queues_.end() && page.queues.size() < size; ++it) page.queues.push_back(it->first);
+  if (it != queues_.end() && !page.queues.empty()) page.next_cursor = page.queues.back();
+  return page;
+}
+
+std::optional<QueueStats> MemoryState::stat_queue(std::string_view queue) const {
+  Queue* q = find_queue(queue);
+  if (!q) return std::nullopt;
+  QueueStats stats;
+  stats.length = q->pending.size();
+  stats.delayed = q->delayed;
+  stats.leased = q->leased;
+  stats.done = q->done;
+  if (!q->pending.empty()) {
+    stats.oldest_cursor = q->pending.begin()->cursor;
+    stats.newest_cursor = q->pending.rbegin()->cursor;
+  }
+  stats.total_put = q->total_put;
+  stats.total_acquired = q->total_acquired;
+  stats.total_replied = q->total_replied;
+  stats.total_redelivered = q->total_redelivered;
+  stats.total_dead = q->total_dead;
+  stats.total_removed = q->total_removed;
+  return stats;
+}
+
+}  // namespace tc::memory

@@ -1,0 +1,106 @@
+// The state machine behind MemoryStore: every task and queue of the embedded store.
+//
+// Deterministic and clock-free on purpose: each mutation is one method whose inputs are
+// plain data, including `now` (milliseconds). Calling the same mutations with the same
+// inputs on an empty state rebuilds the same state (same cursors, deadlines, counters),
+// which is what the append-only log records and replays. Every mutation first applies
+// what has come due at `now` (leases, delays, result TTLs), so replaying a mutation also
+// replays the expiries that preceded it.
+//
+// Not thread-safe: MemoryStore serialises calls under one mutex. Time-driven work never
+// scans tasks: due items sit in one deadline-ordered set, so finding "nothing is due"
+// is a look at its first element.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/task.hpp"
+#include "store/memory/task_node.hpp"
+#include "store/store.hpp"
+
+namespace tc::memory {
+
+class MemoryState {
+ public:
+  MemoryState();
+  ~MemoryState();
+  MemoryState(const MemoryState&) = delete;
+  MemoryState& operator=(const MemoryState&) = delete;
+
+  // Receives wake-ups and completions; called synchronously from the mutations.
+  void set_events(StoreEvents* events) noexcept { events_ = events; }
+
+  // --- mutations (each applies what is due at `now` first) ---
+
+  // Redelivers / dead-letters expired leases, shows delayed tasks whose time came,
+  // forgets results whose cache time passed. Returns how many items it applied.
+  std::uint64_t apply_due(std::int64_t now);
+  // Creates the task unless its id exists in the queue in any state.
+  bool put(std::int64_t now, std::string_view queue, NewTask&& task);
+  std::vector<bool> put_batch(std::int64_t now, std::string_view queue,
+                              std::vector<NewTask>&& tasks);
+  // Acquires each listed id that is visible and pending, in the order given.
+  std::vector<AcquiredTask> acquire(std::int64_t now, std::string_view queue,
+                                    const std::vector<std::string>& ids, std::int64_t lease_ms);
+  // Acquires up to `size` of the oldest visible pending tasks.
+  std::vector<AcquiredTask> take(std::int64_t now, std::string_view queue, std::uint32_t size,
+                                 std::int64_t lease_ms);
+  // Completes a pending, delayed or leased task; false if absent or already done.
+  bool reply(std::int64_t now, std::string_view queue, std::string_view id,
+             TaskResult&& result);
+  CallBegin call_begin(std::int64_t now, std::string_view queue, NewTask&& task,
+                       bool put_if_absent);
+  // Moves a lease's end to now + lease_ms; false unless the task is leased.
+  bool touch(std::int64_t now, std::string_view queue, std::string_view id,
+             std::int64_t lease_ms);
+  bool remove(std::int64_t now, std::string_view queue, std::string_view id);
+  // Forgets every task of the queue and the queue itself (its counters too).
+  void clear_queue(std::int64_t now, std::string_view queue);
+
+  // --- reads (no side effects: apply_due(now) first to see the present) ---
+
+  // Whether apply_due(now) would change anything.
+  bool has_due(std::int64_t now) const noexcept;
+  std::vector<PeekedTask> peek(std::string_view queue, std::optional<Cursor> after,
+                               std::uint32_t size) const;
+  QueuePage list_queues(const std::optional<std::string>& after, std::uint32_t size) const;
+  std::optional<QueueStats> stat_queue(std::string_view queue) const;
+
+  std::size_t queue_count() const noexcept { return queues_.size(); }
+  std::size_t task_count() const noexcept { return task_count_; }
+
+ private:
+  Queue* find_queue(std::string_view name) const;
+  Queue& queue_for(std::string_view name);
+  static TaskNode* find_task(const Queue& queue, std::string_view id);
+
+  // Creates a task in `queue` from `task` unless the id exists. Returns the node or null.
+  TaskNode* create(std::int64_t now, Queue& queue, NewTask&& task);
+  // Takes the node out of whichever ordered structure its state puts it in.
+  void detach(TaskNode& node) noexcept;
+  void make_visible(std::int64_t now, TaskNode& node);
+  void schedule(TaskNode& node, TaskState state, std::int64_t deadline);
+  // Deletes a detached node and drops it from its queue's index.
+  void destroy(TaskNode& node) noexcept;
+  void expire_lease(std::int64_t now, TaskNode& node);
+  AcquiredTask deliver(std::int64_t now, TaskNode& node, std::int64_t lease_ms);
+
+  void finished(const TaskNode& node, const TaskResult* result);
+  void wake(Queue& queue);
+  void flush_wakeups();
+
+  std::map<std::string, std::unique_ptr<Queue>, std::less<>> queues_;
+  DeadlineSet deadlines_;
+  std::size_t task_count_ = 0;
+  StoreEvents* events_ = nullptr;
+  // Queues that got visible tasks during the current mutation: told once at its end.
+  std::vector<Queue*> woken_;
+};
+
+}  // namespace tc::memory

@@ -1,0 +1,59 @@
+// Helpers for tests that drive coroutines: run an awaitable to completion on an
+// io_context from a plain (non-coroutine) test body.
+#pragma once
+
+#include <utility>  // Boost 1.74's Asio needs this before its headers
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <exception>
+#include <optional>
+
+namespace tc::test {
+
+// Runs `awaitable` on `io` until it completes and returns its value (rethrows its
+// exception). Runs one handler at a time, so it also works when `io` has long-lived
+// work of its own (a store's connection): it stops as soon as the awaitable is done.
+template <class T>
+T run_sync(boost::asio::io_context& io, boost::asio::awaitable<T> awaitable) {
+  std::optional<T> value;
+  std::exception_ptr error;
+  bool done = false;
+  boost::asio::co_spawn(
+      io,
+      [&value, aw = std::move(awaitable)]() mutable -> boost::asio::awaitable<void> {
+        value.emplace(co_await std::move(aw));
+      },
+      [&](std::exception_ptr e) {
+        error = e;
+        done = true;
+      });
+  io.restart();
+  while (!done && io.run_one() > 0) {
+  }
+  if (error) std::rethrow_exception(error);
+  return std::move(*value);
+}
+
+inline void run_sync(boost::asio::io_context& io, boost::asio::awaitable<void> awaitable) {
+  std::exception_ptr error;
+  bool done = false;
+  boost::asio::co_spawn(io, std::move(awaitable), [&](std::exception_ptr e) {
+    error = e;
+    done = true;
+  });
+  io.restart();
+  while (!done && io.run_one() > 0) {
+  }
+  if (error) std::rethrow_exception(error);
+}
+
+// For tests with no io_context of their own.
+template <class T>
+T run_sync(boost::asio::awaitable<T> awaitable) {
+  boost::asio::io_context io;
+  return run_sync(io, std::move(awaitable));
+}
+
+}  // namespace tc::test
