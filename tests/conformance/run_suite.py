@@ -20,6 +20,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 import harness  # noqa: E402
+from base import ConformanceTest  # noqa: E402
 
 
 def iter_tests(suite):
@@ -33,7 +34,7 @@ def iter_tests(suite):
 def main():
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("-j", "--jobs", type=int, default=8, help="test classes run at once")
+    parser.add_argument("-j", "--jobs", type=int, default=6, help="tests run at once")
     parser.add_argument("-k", dest="patterns", action="append", default=[],
                         help="only tests whose id contains this text (repeatable)")
     parser.add_argument("modules", nargs="*", help="test modules (default: test_*.py)")
@@ -52,7 +53,10 @@ def main():
             continue
         if args.patterns and not any(p in test.id() for p in args.patterns):
             continue
-        groups.setdefault(type(test), []).append(test)
+        # Tests on the shared deployment are independent: each runs on its own. Classes
+        # with servers of their own (setUpClass) keep their tests together.
+        key = test.id() if issubclass(type(test), ConformanceTest) else type(test)
+        groups.setdefault(key, []).append(test)
 
     start = time.monotonic()
     harness.deployment()  # start the shared servers once, before the threads race
@@ -66,11 +70,12 @@ def main():
 
     total = failures = errors = skipped = 0
     with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        futures = {pool.submit(run_group, tests): cls for cls, tests in groups.items()}
+        futures = {pool.submit(run_group, tests): key for key, tests in groups.items()}
         for future in concurrent.futures.as_completed(futures):
-            cls = futures[future]
+            key = futures[future]
+            name = key if isinstance(key, str) else f"{key.__module__}.{key.__name__}"
             result, output, seconds = future.result()
-            print(f"== {cls.__module__}.{cls.__name__} ({seconds:.1f} s)")
+            print(f"== {name} ({seconds:.1f} s)")
             print(output, end="")
             for kind, items in (("FAIL", result.failures), ("ERROR", result.errors)):
                 for test, trace in items:

@@ -154,7 +154,8 @@ class BadInputTest(ConformanceTest):
         self.run_cases("/task/put", valid, cases)
 
     def test_put_batch(self):
-        valid = {"queue": self.q, "tasks": [{"id": "new"}, {"id": "new2", "content": "YQ=="}]}
+        valid = {"queue": self.q, "tasks": [{"id": "new"},
+                                            {"id": "new2", "content": "YQ==", "config": {}}]}
         cases = name_cases(["queue"])
         cases += [(["tasks"], v) for v in (MISSING, None, "x", {}, 5, [], [5], [None], [[]])]
         cases += [(["tasks"], [{"id": "new"}] * 1001)]

@@ -156,7 +156,7 @@ class GracefulShutdownTest(unittest.TestCase):
             client.put(q, "a")
             cursor = client.peek(q).json["cursor"]
             waiters = [Background(client.peek, q, cursor=cursor, size=1, timeout=60),
-                       Background(client.call, q, "c", 60)]
+                       Background(client.call, harness.unique(), "c", 60)]
             time.sleep(0.5)
             self.assertTrue(all(not w.done for w in waiters), "long-polls are waiting")
             code_holder = Background(server.terminate, 30)
