@@ -1,0 +1,257 @@
+#include "scenario.hpp"
+
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <cstdio>
+#include <random>
+#include <stdexcept>
+#include <vector>
+
+#include "json_scan.hpp"
+
+namespace bench {
+namespace {
+
+std::string base64_of_zeros(std::size_t bytes) {
+  // Base64 of `bytes` zero bytes: 'A' per 6 bits, padded to a multiple of 4.
+  std::size_t full = bytes / 3, rest = bytes % 3;
+  std::string out(full * 4, 'A');
+  if (rest == 1) out += "AA==";
+  if (rest == 2) out += "AAA=";
+  return out;
+}
+
+std::string make_run_id() {
+  std::random_device device;
+  char text[16];
+  std::snprintf(text, sizeof text, "%08x", unsigned(device()));
+  return text;
+}
+
+}  // namespace
+
+Context::Context(const Options& opts)
+    : options(opts),
+      target(Target::parse(opts.text("url", "http://127.0.0.1:8000"))),
+      label(opts.text("label", "memory")),
+      duration(opts.number("duration", 5)),
+      warmup(opts.number("warmup", 1)),
+      threads(unsigned(opts.integer("threads", 1))),
+      csv(opts.text("csv", "")),
+      run_id(opts.text("queue-prefix", "bench") + "-" + make_run_id()),
+      content_b64(base64_of_zeros(std::size_t(opts.integer("payload", 16)))),
+      ceiling_mode_(opts.text("ceiling", "spawn")) {
+  if (options.has("server-pid")) {
+    server_pid = pid_t(options.integer("server-pid", 0));
+  } else {
+    server_pid = find_listener_pid(target.endpoint.port());
+  }
+}
+
+std::string Context::queue(const std::string& name) const { return run_id + "-" + name; }
+
+Window Context::next_window() const {
+  TimePoint begin = Clock::now() + std::chrono::microseconds(std::int64_t(warmup * 1e6));
+  return Window{begin, begin + std::chrono::microseconds(std::int64_t(duration * 1e6))};
+}
+
+void Context::measure_run(Engine& engine, const Window& window, Row& row,
+                          std::optional<pid_t> server_pid) {
+  engine.start();
+  sleep_until(window.begin);
+  double client0 = self_cpu_seconds();
+  std::optional<double> server0 = server_pid ? process_cpu_seconds(*server_pid) : std::nullopt;
+  sleep_until(window.end);
+  double client1 = self_cpu_seconds();
+  std::optional<double> server1 = server_pid ? process_cpu_seconds(*server_pid) : std::nullopt;
+  std::optional<std::uint64_t> rss = server_pid ? process_rss_bytes(*server_pid) : std::nullopt;
+  engine.stop();
+  Stats all = engine.merged();
+  row.seconds = window.seconds();
+  row.ops = all.ops;
+  row.requests = all.requests;
+  row.errors = all.errors;
+  row.latency = all.latency;
+  row.client_cpu = 100 * (client1 - client0) / row.seconds;
+  if (server0 && server1) row.server_cpu = 100 * (*server1 - *server0) / row.seconds;
+  if (rss) row.server_rss_mb = double(*rss) / (1 << 20);
+  if (!all.first_error.empty() && row.note.empty()) row.note = "first error: " + all.first_error;
+}
+
+void Context::emit(Row& row, const std::string& first_error) {
+  if (row.backend.empty()) row.backend = label;
+  print_row(row);
+  if (!first_error.empty()) std::printf("  first error: %s\n", first_error.c_str());
+  if (!csv.empty()) append_csv(csv, row);
+}
+
+double Context::ceiling_for(int connections) {
+  if (ceiling_mode_ == "none") return 0;
+  if (auto it = ceiling_cache_.find(connections); it != ceiling_cache_.end()) return it->second;
+  if (!ceiling_target_) {
+    if (ceiling_mode_ == "spawn") {
+      trivial_ = std::make_unique<TrivialChild>(unsigned(options.integer("server-threads", 0)));
+      ceiling_target_ = Target::parse("http://127.0.0.1:" + std::to_string(trivial_->port()));
+    } else {
+      ceiling_target_ = Target::parse(ceiling_mode_);
+    }
+  }
+  // Same load shape as the put scenario: closed loop, same bodies, same client threads.
+  Engine engine(threads);
+  Window window = next_window();
+  for (int c = 0; c < connections; ++c) {
+    engine.spawn(c, put_loop(engine.context(c), *ceiling_target_, content_b64, queue("ceiling"),
+                             id_prefix("c", std::uint64_t(c)), window, 0, window.begin,
+                             engine.stats(c), false, nullptr, 0));
+  }
+  Row row;
+  measure_run(engine, window, row,
+              trivial_ ? std::optional<pid_t>(trivial_->pid()) : std::nullopt);
+  double rps = row.requests_per_s();
+  ceiling_cache_[connections] = rps;
+  return rps;
+}
+
+asio::awaitable<void> pause(asio::io_context& io, std::chrono::microseconds how_long) {
+  asio::steady_timer timer(io, how_long);
+  boost::system::error_code ec;
+  co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+}
+
+asio::awaitable<void> put_loop(asio::io_context& io, const Target& target,
+                               const std::string& content_b64, std::string queue,
+                               std::string id_prefix, Window window, double interval_s,
+                               TimePoint first_send, Stats& stats, bool stamp_info,
+                               std::atomic<std::int64_t>* backlog, std::int64_t backlog_cap) {
+  HttpConnection connection(io, target);
+  asio::steady_timer timer(io);
+  std::string body;
+  auto interval = std::chrono::nanoseconds(std::int64_t(interval_s * 1e9));
+  TimePoint next = first_send;
+  for (std::uint64_t seq = 0;; ++seq) {
+    TimePoint intended;
+    if (interval_s > 0) {
+      intended = next;
+      next += interval;
+      if (Clock::now() < intended) {
+        timer.expires_at(intended);
+        boost::system::error_code ec;
+        co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      }
+    } else {
+      while (backlog && backlog->load(std::memory_order_relaxed) > backlog_cap) {
+        co_await pause(io, std::chrono::microseconds(200));
+      }
+      intended = Clock::now();
+    }
+    if (intended >= window.end) co_return;
+    body.clear();
+    body.append("{\"queue\":\"").append(queue).append("\",\"id\":\"").append(id_prefix);
+    append_number(body, seq);
+    body.append("\",\"info\":{\"t\":");
+    append_number(body, stamp_info ? now_ns() : seq);
+    body.append("},\"content\":\"").append(content_b64).append("\"}");
+    bool sent = co_await connection.post("/task/put", body);
+    TimePoint done = Clock::now();
+    if (!sent) {
+      stats.error(connection.last_error());
+      co_await pause(io, std::chrono::milliseconds(1));
+      continue;
+    }
+    if (connection.status() != 200 || !is_ok_envelope(connection.response_body())) {
+      stats.error("put: HTTP " + std::to_string(connection.status()) + " " +
+                  std::string(connection.response_body().substr(0, 200)));
+      continue;
+    }
+    if (backlog) backlog->fetch_add(1, std::memory_order_relaxed);
+    if (window.contains(done)) {
+      ++stats.requests;
+      if (!backlog) {  // in the cycle the op is the reply, counted by the consumer
+        ++stats.ops;
+        stats.latency.record(nanos_between(intended, done));
+      }
+    }
+  }
+}
+
+asio::awaitable<void> consumer_loop(asio::io_context& io, const Target& target,
+                                    ConsumerSpec spec, Window window, Stats& stats,
+                                    std::atomic<std::int64_t>* backlog) {
+  HttpConnection connection(io, target);
+  std::string body, ids, cursor = "null", poll = std::to_string(spec.long_poll_s);
+  std::vector<ScannedTask> tasks;
+  std::vector<std::string> task_ids;
+  std::vector<std::uint64_t> stamps;
+  auto failed = [&](const char* what) {
+    stats.error(std::string(what) + ": " + (connection.last_error().empty()
+                    ? "HTTP " + std::to_string(connection.status()) + " " +
+                          std::string(connection.response_body().substr(0, 200))
+                    : connection.last_error()));
+  };
+  while (Clock::now() < window.end) {
+    body.clear();
+    body.append("{\"queue\":\"").append(spec.queue).append("\",\"size\":");
+    append_number(body, std::uint64_t(spec.batch));
+    body.append(",\"timeout\":").append(poll);
+    if (spec.peek_mode) {
+      body.append(",\"cursor\":").append(cursor).append("}");
+    } else {
+      body.append(",\"promise_reply_time\":60}");
+    }
+    bool ok = co_await connection.post(spec.peek_mode ? "/task/peek" : "/task/take", body);
+    if (!ok || connection.status() != 200) {
+      failed(spec.peek_mode ? "peek" : "take");
+      co_await pause(io, std::chrono::milliseconds(1));
+      continue;
+    }
+    if (window.contains(Clock::now())) ++stats.requests;
+    if (spec.peek_mode) {
+      std::string_view next = last_cursor(connection.response_body());
+      scan_tasks(connection.response_body(), tasks);
+      if (tasks.empty()) continue;
+      if (!next.empty()) cursor = "\"" + std::string(next) + "\"";
+      body.clear();
+      body.append("{\"queue\":\"").append(spec.queue).append("\",\"ids\":[");
+      for (std::size_t i = 0; i < tasks.size(); ++i) {
+        if (i) body.push_back(',');
+        append_quoted(body, tasks[i].id);
+      }
+      body.append("],\"promise_reply_time\":60}");
+      if (!co_await connection.post("/task/acquire", body) || connection.status() != 200) {
+        failed("acquire");
+        continue;
+      }
+      if (window.contains(Clock::now())) ++stats.requests;
+    }
+    scan_tasks(connection.response_body(), tasks);
+    // Copy out: the next request reuses the buffer the views point into.
+    task_ids.clear();
+    stamps.clear();
+    for (const auto& task : tasks) {
+      task_ids.emplace_back(task.id);
+      stamps.push_back(task.t);
+    }
+    for (std::size_t i = 0; i < task_ids.size(); ++i) {
+      body.clear();
+      body.append("{\"queue\":\"").append(spec.queue).append("\",\"id\":\"").append(task_ids[i]);
+      body.append("\",\"info\":{\"ok\":1}}");
+      if (!co_await connection.post("/task/reply", body) || connection.status() != 200) {
+        failed("reply");
+        continue;
+      }
+      TimePoint done = Clock::now();
+      if (backlog) backlog->fetch_sub(1, std::memory_order_relaxed);
+      if (window.contains(done)) {
+        ++stats.requests;
+        if (spec.record_latency) {
+          ++stats.ops;
+          std::uint64_t now = now_ns();
+          if (stamps[i] > 0 && stamps[i] <= now) stats.latency.record(now - stamps[i]);
+        }
+      }
+    }
+  }
+}
+
+}  // namespace bench

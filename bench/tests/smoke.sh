@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Smoke test of the load generator (not a timing test): starts a memory-only server on a
+# free port, runs a 1-second put and a short cycle, and checks that each printed its row.
+set -euo pipefail
+bench=$1
+server=$2
+dir=$(mktemp -d)
+trap 'kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "$dir"' EXIT
+"$server" --host 127.0.0.1 --port 0 --port-file "$dir/port" --data-dir '' >"$dir/server.log" 2>&1 &
+pid=$!
+for _ in $(seq 200); do
+  [[ -s "$dir/port" ]] && break
+  sleep 0.05
+done
+port=$(cat "$dir/port")
+url="http://127.0.0.1:$port"
+"$bench" put --url "$url" --connections 2 --duration 1 --warmup 0.2 --ceiling none --csv "$dir/out.csv" | tee "$dir/put.txt"
+grep -q '^put ' "$dir/put.txt"
+"$bench" cycle --url "$url" --producers 1 --consumers 1 --batch 4 --duration 1 --warmup 0.2 --ceiling none --csv "$dir/out.csv" | tee "$dir/cycle.txt"
+grep -q '^cycle ' "$dir/cycle.txt"
+[[ $(wc -l <"$dir/out.csv") -eq 3 ]]
+echo "bench smoke ok"
