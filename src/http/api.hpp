@@ -15,6 +15,8 @@
 
 namespace tc {
 
+class ApiMetrics;  // http/metrics.hpp
+
 struct HttpRequest {
   std::string_view method;         // "GET", "POST", ...
   std::string_view target;         // path and query, e.g. "/task/put"
@@ -43,6 +45,7 @@ class Api {
  private:
   TaskService& service_;
   ApiOptions options_;
+  std::shared_ptr<ApiMetrics> metrics_;  // request counters for GET /metrics
 };
 
 }  // namespace tc

@@ -1,0 +1,178 @@
+#include "http/api.hpp"
+
+#include <array>
+
+#include "core/build_info.hpp"
+#include "http/handlers.hpp"
+#include "http/metrics.hpp"
+#include "http/pages.hpp"
+#include "http/responses.hpp"
+
+namespace tc {
+namespace {
+
+struct Route {
+  std::string_view path;
+  std::string_view method;
+  Endpoint endpoint;
+};
+
+// Every route in one place. Paths are exact and case-sensitive; the query string is
+// ignored for routing.
+constexpr std::array<Route, 20> kRoutes = {{
+    {"/task/put", "POST", Endpoint::put},
+    {"/task/peek", "POST", Endpoint::peek},
+    {"/task/acquire", "POST", Endpoint::acquire},
+    {"/task/reply", "POST", Endpoint::reply},
+    {"/task/call", "POST", Endpoint::call},
+    {"/task/take", "POST", Endpoint::take},
+    {"/task/put_batch", "POST", Endpoint::put_batch},
+    {"/task/touch", "POST", Endpoint::touch},
+    {"/task/remove", "POST", Endpoint::remove},
+    {"/task/clear_queue", "POST", Endpoint::clear_queue},
+    {"/task/list_queue", "POST", Endpoint::list_queue},
+    {"/task/stat_queue", "POST", Endpoint::stat_queue},
+    {"/healthz", "GET", Endpoint::healthz},
+    {"/readyz", "GET", Endpoint::readyz},
+    {"/version", "GET", Endpoint::version},
+    {"/buildtime", "GET", Endpoint::buildtime},
+    {"/metrics", "GET", Endpoint::metrics},
+    {"/openapi.json", "GET", Endpoint::openapi},
+    {"/docs", "GET", Endpoint::docs},
+    {"/", "GET", Endpoint::dashboard},
+}};
+
+bool is_task_endpoint(Endpoint endpoint) {
+  return static_cast<int>(endpoint) <= static_cast<int>(Endpoint::stat_queue);
+}
+
+std::string_view path_of(std::string_view target) {
+  const auto query = target.find('?');
+  return query == std::string_view::npos ? target : target.substr(0, query);
+}
+
+// Compares in time that depends only on the lengths, so the token cannot be guessed
+// byte by byte from response times.
+bool constant_time_equal(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  unsigned char diff = 0;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+  return diff == 0;
+}
+
+bool ascii_iequal(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    char x = a[i], y = b[i];
+    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
+    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
+    if (x != y) return false;
+  }
+  return true;
+}
+
+// "Bearer <token>" (the scheme is case-insensitive, RFC 7235).
+bool authorized(std::string_view header, std::string_view token) {
+  constexpr std::string_view kScheme = "bearer ";
+  if (header.size() < kScheme.size() || !ascii_iequal(header.substr(0, kScheme.size()), kScheme))
+    return false;
+  return constant_time_equal(header.substr(kScheme.size()), token);
+}
+
+HttpResponse json_response(Answer answer) {
+  HttpResponse response;
+  response.status = errc_http_status(answer.code);
+  response.body = std::move(answer.body);
+  return response;
+}
+
+HttpResponse page(std::string_view content_type, std::string_view body) {
+  HttpResponse response;
+  response.content_type.assign(content_type);
+  response.body.assign(body);
+  return response;
+}
+
+}  // namespace
+
+Api::Api(TaskService& service, ApiOptions options)
+    : service_(service), options_(std::move(options)), metrics_(std::make_shared<ApiMetrics>()) {}
+
+HttpResponse Api::error_response(Errc code, std::string_view message) {
+  return json_response(error_answer(code, message));
+}
+
+Task<HttpResponse> Api::handle(HttpRequest request) {
+  const std::string_view path = path_of(request.target);
+  const Route* route = nullptr;
+  bool path_known = false;
+  for (const auto& candidate : kRoutes) {
+    if (candidate.path != path) continue;
+    path_known = true;
+    if (candidate.method == request.method) route = &candidate;
+    break;
+  }
+  if (route == nullptr) {
+    const Errc code = path_known ? Errc::method_not_allowed : Errc::not_found;
+    metrics_->count(Endpoint::unknown, code);
+    std::string message;
+    if (path_known) {
+      message = "method " + std::string(request.method) + " is not allowed on " +
+                std::string(path) + "; " +
+                (path.starts_with("/task/") ? "use POST with a JSON body." : "use GET.");
+    } else {
+      message = "there is no endpoint at this path; see GET /openapi.json for the list.";
+    }
+    co_return error_response(code, message);
+  }
+
+  const Endpoint endpoint = route->endpoint;
+  if (is_task_endpoint(endpoint)) {
+    if (!options_.token.empty() && !authorized(request.authorization, options_.token)) {
+      metrics_->count(endpoint, Errc::unauthorized);
+      co_return error_response(
+          Errc::unauthorized,
+          "this server requires the header \"Authorization: Bearer <token>\" with its token.");
+    }
+    Answer answer = co_await handle_task(endpoint, service_, request.body);
+    metrics_->count(endpoint, answer.code);
+    co_return json_response(std::move(answer));
+  }
+
+  if (endpoint == Endpoint::readyz) {
+    const bool ready = co_await service_.ready();
+    metrics_->count(endpoint, ready ? Errc::ok : Errc::unavailable);
+    if (ready) co_return json_response(Answer{Errc::ok, responses::text("ready")});
+    co_return error_response(Errc::unavailable,
+                             "the store is not reachable; requests that need it answer 0005 "
+                             "until it is back.");
+  }
+  metrics_->count(endpoint, Errc::ok);
+  switch (endpoint) {
+    case Endpoint::healthz:
+      co_return json_response(Answer{Errc::ok, responses::text("ok")});
+    case Endpoint::version:
+      co_return json_response(Answer{Errc::ok, responses::text(TC_VERSION)});
+    case Endpoint::buildtime:
+      co_return json_response(Answer{Errc::ok, responses::text(TC_BUILD_TIME)});
+    case Endpoint::metrics: {
+      HttpResponse response;
+      response.content_type = "text/plain; version=0.0.4; charset=utf-8";
+      response.body.reserve(4096);
+      metrics_->render(response.body, service_.waiting());
+      co_return response;
+    }
+    case Endpoint::openapi:
+      co_return page("application/json", pages::openapi_json());
+    case Endpoint::docs:
+      co_return page("text/html; charset=utf-8", pages::docs_html());
+    case Endpoint::dashboard:
+      co_return page("text/html; charset=utf-8", pages::dashboard_html());
+    default:
+      break;
+  }
+  co_return error_response(Errc::not_found, "there is no endpoint at this path.");
+}
+
+}  // namespace tc

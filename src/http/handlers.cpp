@@ -1,0 +1,139 @@
+#include "http/handlers.hpp"
+
+#include "http/requests.hpp"
+#include "http/responses.hpp"
+
+namespace tc {
+namespace {
+
+Answer from_error(ApiError&& error) { return error_answer(error.code, error.message); }
+
+// Each handler parses first (nothing is awaited while the parser's buffers are in use),
+// then moves the owned request into the service.
+
+Task<Answer> put(TaskService& service, std::string_view body) {
+  auto request = parse_put(body);
+  if (!request) co_return from_error(std::move(request).error());
+  auto created = co_await service.put(std::move(request->queue), std::move(request->task));
+  if (!created) co_return from_error(std::move(created).error());
+  co_return Answer{Errc::ok, responses::boolean(*created)};
+}
+
+Task<Answer> put_batch(TaskService& service, std::string_view body) {
+  auto request = parse_put_batch(body);
+  if (!request) co_return from_error(std::move(request).error());
+  auto created = co_await service.put_batch(std::move(request->queue), std::move(request->tasks));
+  if (!created) co_return from_error(std::move(created).error());
+  co_return Answer{Errc::ok, responses::booleans(*created)};
+}
+
+Task<Answer> peek(TaskService& service, std::string_view body) {
+  auto args = parse_peek(body);
+  if (!args) co_return from_error(std::move(args).error());
+  auto outcome = co_await service.peek(std::move(*args));
+  if (!outcome) co_return from_error(std::move(outcome).error());
+  co_return Answer{Errc::ok, responses::peeked(*outcome)};
+}
+
+Task<Answer> acquire(TaskService& service, std::string_view body) {
+  auto request = parse_acquire(body);
+  if (!request) co_return from_error(std::move(request).error());
+  auto tasks = co_await service.acquire(std::move(request->queue), std::move(request->ids),
+                                        request->lease_ms);
+  if (!tasks) co_return from_error(std::move(tasks).error());
+  co_return Answer{Errc::ok, responses::acquired(*tasks)};
+}
+
+Task<Answer> take(TaskService& service, std::string_view body) {
+  auto args = parse_take(body);
+  if (!args) co_return from_error(std::move(args).error());
+  auto tasks = co_await service.take(std::move(*args));
+  if (!tasks) co_return from_error(std::move(tasks).error());
+  co_return Answer{Errc::ok, responses::acquired(*tasks)};
+}
+
+Task<Answer> reply(TaskService& service, std::string_view body) {
+  auto request = parse_reply(body);
+  if (!request) co_return from_error(std::move(request).error());
+  auto completed = co_await service.reply(std::move(request->queue), std::move(request->id),
+                                          std::move(request->result));
+  if (!completed) co_return from_error(std::move(completed).error());
+  co_return Answer{Errc::ok, responses::boolean(*completed)};
+}
+
+Task<Answer> call(TaskService& service, std::string_view body) {
+  auto args = parse_call(body);
+  if (!args) co_return from_error(std::move(args).error());
+  std::string id = args->task.id;  // the answer names it; the task itself moves on
+  auto result = co_await service.call(std::move(*args));
+  if (!result) co_return from_error(std::move(result).error());
+  co_return Answer{Errc::ok, responses::call_result(id, *result)};
+}
+
+Task<Answer> touch(TaskService& service, std::string_view body) {
+  auto request = parse_touch(body);
+  if (!request) co_return from_error(std::move(request).error());
+  auto leased = co_await service.touch(std::move(request->queue), std::move(request->id),
+                                       request->lease_ms);
+  if (!leased) co_return from_error(std::move(leased).error());
+  co_return Answer{Errc::ok, responses::boolean(*leased)};
+}
+
+Task<Answer> remove(TaskService& service, std::string_view body) {
+  auto request = parse_remove(body);
+  if (!request) co_return from_error(std::move(request).error());
+  auto removed = co_await service.remove(std::move(request->queue), std::move(request->id));
+  if (!removed) co_return from_error(std::move(removed).error());
+  co_return Answer{Errc::ok, responses::boolean(*removed)};
+}
+
+Task<Answer> clear_queue(TaskService& service, std::string_view body) {
+  auto request = parse_clear_queue(body);
+  if (!request) co_return from_error(std::move(request).error());
+  auto cleared = co_await service.clear_queue(std::move(request->queue), request->max_steps);
+  if (!cleared) co_return from_error(std::move(cleared).error());
+  co_return Answer{Errc::ok, responses::boolean(*cleared)};
+}
+
+Task<Answer> list_queue(TaskService& service, std::string_view body) {
+  auto request = parse_list_queue(body);
+  if (!request) co_return from_error(std::move(request).error());
+  auto page = co_await service.list_queues(std::move(request->cursor), request->size);
+  if (!page) co_return from_error(std::move(page).error());
+  co_return Answer{Errc::ok, responses::queue_page(*page)};
+}
+
+Task<Answer> stat_queue(TaskService& service, std::string_view body) {
+  auto request = parse_stat_queue(body);
+  if (!request) co_return from_error(std::move(request).error());
+  auto stats = co_await service.stat_queue(std::move(request->queue));
+  if (!stats) co_return from_error(std::move(stats).error());
+  co_return Answer{Errc::ok, responses::queue_stats(*stats)};
+}
+
+}  // namespace
+
+Answer error_answer(Errc code, std::string_view message) {
+  return Answer{code, responses::error(code, message)};
+}
+
+Task<Answer> handle_task(Endpoint endpoint, TaskService& service, std::string_view body) {
+  switch (endpoint) {
+    case Endpoint::put: co_return co_await put(service, body);
+    case Endpoint::put_batch: co_return co_await put_batch(service, body);
+    case Endpoint::peek: co_return co_await peek(service, body);
+    case Endpoint::acquire: co_return co_await acquire(service, body);
+    case Endpoint::take: co_return co_await take(service, body);
+    case Endpoint::reply: co_return co_await reply(service, body);
+    case Endpoint::call: co_return co_await call(service, body);
+    case Endpoint::touch: co_return co_await touch(service, body);
+    case Endpoint::remove: co_return co_await remove(service, body);
+    case Endpoint::clear_queue: co_return co_await clear_queue(service, body);
+    case Endpoint::list_queue: co_return co_await list_queue(service, body);
+    case Endpoint::stat_queue: co_return co_await stat_queue(service, body);
+    default: break;
+  }
+  co_return error_answer(Errc::not_found, "this path is not a /task/* endpoint.");
+}
+
+}  // namespace tc

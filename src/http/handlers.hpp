@@ -1,0 +1,29 @@
+// The /task/* handlers: parse the body (requests.hpp), call the TaskService, encode the
+// answer (responses.hpp). Plain functions of (service, body): no sockets, no routing.
+#pragma once
+
+#include <utility>
+
+#include <string>
+#include <string_view>
+
+#include "core/errors.hpp"
+#include "http/metrics.hpp"
+#include "service/task_service.hpp"
+#include "store/store.hpp"
+
+namespace tc {
+
+// A handler's answer: the err_code (which decides the HTTP status) and the JSON body.
+struct Answer {
+  Errc code = Errc::ok;
+  std::string body;
+};
+
+Answer error_answer(Errc code, std::string_view message);
+
+// Runs the /task/* handler of `endpoint` (one of put .. stat_queue). `body` must stay
+// valid until the returned awaitable completes.
+Task<Answer> handle_task(Endpoint endpoint, TaskService& service, std::string_view body);
+
+}  // namespace tc

@@ -1,0 +1,45 @@
+// Request counters for GET /metrics (Prometheus text format 0.0.4): one relaxed atomic per
+// (endpoint, err_code), so counting costs one uncontended-ish add on the hot path.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "core/errors.hpp"
+
+namespace tc {
+
+enum class Endpoint : std::uint8_t {
+  put, put_batch, peek, acquire, take, reply, call, touch, remove, clear_queue, list_queue,
+  stat_queue, healthz, readyz, version, buildtime, metrics, openapi, docs, dashboard,
+  unknown,  // 404 / 405
+  count_
+};
+
+// The endpoint's label value, e.g. "put", "healthz".
+std::string_view endpoint_name(Endpoint endpoint) noexcept;
+
+class ApiMetrics {
+ public:
+  void count(Endpoint endpoint, Errc code) noexcept {
+    counters_[index(endpoint, code)].fetch_add(1, std::memory_order_relaxed);
+  }
+  std::uint64_t value(Endpoint endpoint, Errc code) const noexcept {
+    return counters_[index(endpoint, code)].load(std::memory_order_relaxed);
+  }
+  // Appends the exposition text: request counters, long-polls waiting, build info.
+  void render(std::string& out, std::uint64_t waiting) const;
+
+ private:
+  static constexpr std::size_t kCodes = static_cast<std::size_t>(Errc::method_not_allowed) + 1;
+  static constexpr std::size_t index(Endpoint endpoint, Errc code) noexcept {
+    return static_cast<std::size_t>(endpoint) * kCodes + static_cast<std::size_t>(code);
+  }
+  std::array<std::atomic<std::uint64_t>, static_cast<std::size_t>(Endpoint::count_) * kCodes>
+      counters_{};
+};
+
+}  // namespace tc

@@ -1,0 +1,177 @@
+#include "http/responses.hpp"
+
+#include "core/base64.hpp"
+#include "http/json_writer.hpp"
+
+namespace tc::responses {
+namespace {
+
+constexpr std::string_view kOkHead = R"({"err_code":"0000","data":)";
+
+void append_cursor(std::string& out, const std::optional<Cursor>& cursor) {
+  if (!cursor) {
+    json::append_null(out);
+    return;
+  }
+  out.push_back('"');
+  out.append(cursor->to_string());
+  out.push_back('"');
+}
+
+}  // namespace
+
+std::string error(Errc code, std::string_view message) {
+  std::string out;
+  out.reserve(64 + message.size());
+  out.append(R"({"err_code":")");
+  out.append(errc_wire_code(code));
+  out.append(R"(","data":null,"message":)");
+  json::append_string(out, message);
+  out.push_back('}');
+  return out;
+}
+
+std::string boolean(bool value) {
+  return value ? std::string(R"({"err_code":"0000","data":true})")
+               : std::string(R"({"err_code":"0000","data":false})");
+}
+
+std::string booleans(const std::vector<bool>& values) {
+  std::string out;
+  out.reserve(kOkHead.size() + 3 + values.size() * 6);
+  out.append(kOkHead);
+  out.push_back('[');
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (i) out.push_back(',');
+    json::append_bool(out, values[i]);
+  }
+  out.append("]}");
+  return out;
+}
+
+std::string text(std::string_view value) {
+  std::string out;
+  out.reserve(kOkHead.size() + value.size() + 4);
+  out.append(kOkHead);
+  json::append_string(out, value);
+  out.push_back('}');
+  return out;
+}
+
+std::string peeked(const PeekOutcome& outcome) {
+  std::size_t size = kOkHead.size() + 48;
+  for (const auto& task : outcome.tasks) size += task.id.size() + task.info.size() + 64;
+  std::string out;
+  out.reserve(size);
+  out.append(kOkHead);
+  out.push_back('[');
+  bool first = true;
+  for (const auto& task : outcome.tasks) {
+    if (!first) out.push_back(',');
+    first = false;
+    out.append(R"({"id":)");
+    json::append_string(out, task.id);
+    out.append(R"(,"info":)");
+    json::append_raw(out, task.info);
+    out.append(R"(,"cursor":)");
+    append_cursor(out, task.cursor);
+    out.push_back('}');
+  }
+  out.append(R"(],"cursor":)");
+  append_cursor(out, outcome.cursor);
+  out.push_back('}');
+  return out;
+}
+
+std::string acquired(const std::vector<AcquiredTask>& tasks) {
+  std::size_t size = kOkHead.size() + 4;
+  for (const auto& task : tasks)
+    size += task.id.size() + task.info.size() + base64_encoded_size(task.content.size()) + 64;
+  std::string out;
+  out.reserve(size);
+  out.append(kOkHead);
+  out.push_back('[');
+  bool first = true;
+  for (const auto& task : tasks) {
+    if (!first) out.push_back(',');
+    first = false;
+    out.append(R"({"id":)");
+    json::append_string(out, task.id);
+    out.append(R"(,"info":)");
+    json::append_raw(out, task.info);
+    out.append(R"(,"content":")");
+    base64_encode_append(out, task.content);
+    out.append(R"(","attempt":)");
+    json::append_uint(out, task.attempt);
+    out.push_back('}');
+  }
+  out.append("]}");
+  return out;
+}
+
+std::string call_result(std::string_view id, const std::optional<TaskResult>& result) {
+  if (!result) return std::string(R"({"err_code":"0000","data":null})");
+  std::string out;
+  out.reserve(kOkHead.size() + id.size() + result->info.size() +
+              base64_encoded_size(result->content.size()) + 64);
+  out.append(kOkHead);
+  out.append(R"([{"id":)");
+  json::append_string(out, id);
+  out.append(R"(,"result_info":)");
+  json::append_raw(out, result->info);
+  out.append(R"(,"result_content":")");
+  base64_encode_append(out, result->content);
+  out.append(R"("}]})");
+  return out;
+}
+
+std::string queue_page(const QueuePage& page) {
+  std::size_t size = kOkHead.size() + 32;
+  for (const auto& queue : page.queues) size += queue.size() + 4;
+  if (page.next_cursor) size += page.next_cursor->size();
+  std::string out;
+  out.reserve(size);
+  out.append(kOkHead);
+  out.push_back('[');
+  for (std::size_t i = 0; i < page.queues.size(); ++i) {
+    if (i) out.push_back(',');
+    json::append_string(out, page.queues[i]);
+  }
+  out.append(R"(],"cursor":)");
+  if (page.next_cursor) json::append_string(out, *page.next_cursor);
+  else json::append_null(out);
+  out.push_back('}');
+  return out;
+}
+
+std::string queue_stats(const std::optional<QueueStats>& stats) {
+  if (!stats) return std::string(R"({"err_code":"0000","data":null})");
+  std::string out;
+  out.reserve(512);
+  out.append(kOkHead);
+  auto field = [&](std::string_view name, std::uint64_t value) {
+    out.push_back(',');
+    json::append_key(out, name);
+    json::append_uint(out, value);
+  };
+  out.append(R"({"length":)");
+  json::append_uint(out, stats->length);
+  out.append(R"(,"oldest_cursor":)");
+  append_cursor(out, stats->oldest_cursor);
+  out.append(R"(,"newest_cursor":)");
+  append_cursor(out, stats->newest_cursor);
+  field("delayed", stats->delayed);
+  field("leased", stats->leased);
+  field("done", stats->done);
+  field("total_put", stats->total_put);
+  field("total_acquired", stats->total_acquired);
+  field("total_replied", stats->total_replied);
+  field("total_redelivered", stats->total_redelivered);
+  field("total_dead", stats->total_dead);
+  field("total_removed", stats->total_removed);
+  field("waiting", stats->waiting);
+  out.append("}}");
+  return out;
+}
+
+}  // namespace tc::responses

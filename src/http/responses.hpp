@@ -1,0 +1,29 @@
+// Pure response encoders: service results -> the JSON envelope of API.md
+// ({"err_code":"0000","data":...} plus "cursor" for peek and list_queue, or
+// {"err_code":"0002","data":null,"message":"..."} for errors). Each reserves its
+// output once; `info` is written as its raw text.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/errors.hpp"
+#include "core/task.hpp"
+#include "service/task_service.hpp"
+
+namespace tc::responses {
+
+std::string error(Errc code, std::string_view message);
+std::string boolean(bool value);                 // put, reply, touch, remove, clear_queue
+std::string booleans(const std::vector<bool>& values);  // put_batch
+std::string text(std::string_view value);        // healthz, version, buildtime
+std::string peeked(const PeekOutcome& outcome);
+std::string acquired(const std::vector<AcquiredTask>& tasks);  // acquire, take
+// call: a result -> [{"id","result_info","result_content"}]; nullopt -> data null.
+std::string call_result(std::string_view id, const std::optional<TaskResult>& result);
+std::string queue_page(const QueuePage& page);
+std::string queue_stats(const std::optional<QueueStats>& stats);
+
+}  // namespace tc::responses
