@@ -1,0 +1,45 @@
+#include "connection_pool.hpp"
+
+#include "taskcenter/errors.hpp"
+
+namespace taskcenter::detail {
+
+std::unique_ptr<Connection> ConnectionPool::borrow() {
+  std::unique_ptr<Connection> found;
+  {
+    std::lock_guard lock(mutex_);
+    while (!idle_.empty()) {
+      found = std::move(idle_.back());
+      idle_.pop_back();
+      if (found->idle_and_open()) break;
+      found.reset();  // the server closed it while idle
+    }
+  }
+  if (!found) found = std::make_unique<Connection>(url_);
+  return found;
+}
+
+void ConnectionPool::give_back(std::unique_ptr<Connection> connection) {
+  if (!connection->reusable()) return;
+  std::lock_guard lock(mutex_);
+  if (idle_.size() < max_idle_) idle_.push_back(std::move(connection));
+}
+
+HttpResult ConnectionPool::exchange(std::string_view request, Clock::time_point deadline,
+                                    Clock::duration connect_timeout) {
+  auto connection = borrow();
+  try {
+    HttpResult result = connection->exchange(request, deadline, connect_timeout);
+    give_back(std::move(connection));
+    return result;
+  } catch (const TransportError&) {
+    if (!connection->failed_as_stale()) throw;
+  }
+  // The server had closed the kept-alive connection before reading our request.
+  auto fresh = std::make_unique<Connection>(url_);
+  HttpResult result = fresh->exchange(request, deadline, connect_timeout);
+  give_back(std::move(fresh));
+  return result;
+}
+
+}  // namespace taskcenter::detail

@@ -1,0 +1,55 @@
+// One keep-alive HTTP/1.1 connection over a plain POSIX TCP socket. Not thread-safe: the
+// pool hands a connection to one request at a time.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <string_view>
+
+#include "url.hpp"
+
+namespace taskcenter::detail {
+
+using Clock = std::chrono::steady_clock;
+
+struct HttpResult {
+  int status = 0;
+  std::string body;
+};
+
+class Connection {
+ public:
+  explicit Connection(const ServerUrl& url) : url_(url) {}
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  // Connects if needed, writes `request` (a complete HTTP request), reads the response.
+  // Throws TransportError on connect/IO failures and timeouts, ProtocolError on a
+  // response that is not HTTP.
+  HttpResult exchange(std::string_view request, Clock::time_point deadline, Clock::duration connect_timeout);
+
+  // After exchange() threw: true if the connection had served a request before and the
+  // failure came before any response byte. The server most likely closed the idle
+  // connection, so the request can be retried on a fresh one.
+  bool failed_as_stale() const { return failed_as_stale_; }
+  // After exchange() returned: the server allows another request on this connection.
+  bool reusable() const { return fd_ >= 0 && keep_alive_; }
+  // Cheap check before reuse: false if the server closed the idle connection.
+  bool idle_and_open() const;
+
+ private:
+  void connect(Clock::time_point deadline);
+  void close();
+  void send_all(std::string_view data, Clock::time_point deadline);
+  // Waits for `events` on the socket; throws TransportError at the deadline.
+  void wait_for(short events, Clock::time_point deadline, const char* what);
+
+  const ServerUrl& url_;
+  int fd_ = -1;
+  bool used_ = false;  // served at least one complete exchange
+  bool keep_alive_ = false;
+  bool failed_as_stale_ = false;
+};
+
+}  // namespace taskcenter::detail
