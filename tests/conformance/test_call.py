@@ -73,6 +73,29 @@ class CallTest(ConformanceTest):
         self.assertIs(self.ok(self.c.remove(q, "a")), True)
         self.err(caller.join(), "0006", 200)
 
+    def test_clear_queue_while_waiting_answers_0006(self):
+        q = self.queue()
+        caller = Background(self.c.call, q, "a", 30)
+        self.wait_peek(q, timeout=10)
+        time.sleep(0.1)
+        for _ in range(100):
+            if self.ok(self.c.clear_queue(q)) is True:
+                break
+        self.err(caller.join(), "0006", 200)
+
+    def test_call_waits_through_a_redelivery(self):
+        q = self.queue()
+        caller = Background(self.c.call, q, "a", 30, info="job")
+        self.wait_peek(q, timeout=10)
+        # The first consumer dies with the task; the lease runs out; a second one replies.
+        self.assertEqual(len(self.ok(self.c.acquire(q, ["a"], 0.3))), 1)
+        data = self.wait_peek(q, timeout=10)
+        self.assertEqual([t["id"] for t in data], ["a"])
+        self.assertFalse(caller.done, "the call still waits")
+        self.assertEqual(len(self.ok(self.c.acquire(q, ["a"], 30))), 1)
+        self.ok(self.c.reply(q, "a", info="second"))
+        self.assertEqual(self.ok(caller.join())[0]["result_info"], "second")
+
     def test_call_on_an_existing_leased_task_waits_for_its_reply(self):
         q = self.queue()
         self.put(q, "a", info="original")

@@ -42,6 +42,35 @@ class OpsEndpointsTest(ConformanceTest):
             float(value)  # every sample ends with a number
         self.assertIn("# TYPE", resp.text)
 
+    def test_waiting_long_polls_are_visible(self):
+        q = self.queue()
+        self.put(q, "first")
+        cursor = self.c.peek(q, instance=0).json["cursor"]
+        waiter = Background(self.c.peek, q, cursor=cursor, timeout=30, instance=0)
+
+        def waiting():
+            stat = self.ok(self.c.stat_queue(q, instance=0))
+            return stat.get("waiting", 0) >= 1 and stat
+
+        self.wait_until(waiting, what="stat_queue.waiting >= 1")
+        metrics = self.c.get("/metrics", instance=0).text
+        samples = {ln.rsplit(" ", 1)[0]: float(ln.rsplit(" ", 1)[1])
+                   for ln in metrics.splitlines() if ln and not ln.startswith("#")}
+        self.assertGreaterEqual(samples.get("taskcenter_waiting", 0), 1, metrics)
+        self.put(q, "wake")
+        self.assertEqual([t["id"] for t in self.ok(waiter.join())], ["wake"])
+
+    def test_request_counters_grow(self):
+        def total():
+            text = self.c.get("/metrics", instance=0).text
+            return sum(float(ln.rsplit(" ", 1)[1]) for ln in text.splitlines()
+                       if ln.startswith("taskcenter_requests_total"))
+
+        before = total()
+        for _ in range(3):
+            self.ok(self.c.stat_queue(self.queue(), instance=0))
+        self.assertGreaterEqual(total(), before + 3)
+
     def test_openapi_describes_the_endpoints(self):
         resp = self.c.get("/openapi.json")
         self.assertEqual(resp.status, 200)
@@ -131,9 +160,12 @@ class AuthTest(unittest.TestCase):
         wrong = Client(self.server.url, token="wrong")
         right = Client(self.server.url, token="s3cret")
         for client in (anonymous, wrong):
+            for path in ("put", "put_batch", "peek", "acquire", "take", "reply", "call",
+                         "touch", "remove", "clear_queue", "list_queue", "stat_queue"):
+                with self.subTest(path=path, token=client.token):
+                    self.check_error(client.post(f"/task/{path}", {"queue": q, "id": "a"}),
+                                     "0004", 401)
             self.check_error(client.put(q, "a"), "0004", 401)
-            self.check_error(client.stat_queue(q), "0004", 401)
-            self.check_error(client.peek(q), "0004", 401)
         basic = anonymous.post("/task/put", {"queue": q, "id": "a"},
                                headers={"Authorization": "Basic czNjcmV0"})
         self.check_error(basic, "0004", 401)

@@ -195,7 +195,47 @@ class PutBatchTest(ConformanceTest):
         self.assertEqual([t["id"] for t in self.ok(waiter.join())], ["x", "y"])
 
 
+class LimitsOfListsTest(ConformanceTest):
+    def test_a_thousand_everywhere(self):
+        q = self.queue()
+        ids = [f"t{i:04d}" for i in range(1000)]
+        self.assertEqual(self.ok(self.c.put_batch(q, [{"id": i} for i in ids])), [True] * 1000)
+        resp = self.c.peek(q, size=1000)
+        self.assertEqual([t["id"] for t in self.ok(resp)], ids)
+        got = self.ok(self.c.acquire(q, ids[::-1], 30))
+        self.assertEqual([t["id"] for t in got], ids[::-1])
+        self.assertEqual(self.stat(q)["length"], 0)
+
+
+class TakeBatchTest(ConformanceTest):
+    def test_take_batch_window_collects_a_batch(self):
+        q = self.queue()
+
+        def producer():
+            for i in range(4):
+                self.put(q, f"b{i}")
+                time.sleep(0.08)
+
+        waiter = Background(self.c.take, q, 30, size=4, timeout=10, batch_window=2.0)
+        time.sleep(0.2)
+        prod = Background(producer)
+        got = self.ok(waiter.join())
+        prod.join()
+        self.assertEqual([t["id"] for t in got], [f"b{i}" for i in range(4)])
+        self.assertEqual(self.stat(q)["leased"], 4)
+
+
 class DelayTest(ConformanceTest):
+    def test_delayed_tasks_are_counted_apart(self):
+        q = self.queue()
+        self.put(q, "d", config={"delay": 30})
+        self.put(q, "n")
+        stat = self.stat(q)
+        self.assertEqual(stat["length"], 1, "length counts visible pending tasks")
+        self.assertEqual(stat["delayed"], 1)
+        self.assertEqual(stat["oldest_cursor"], stat["newest_cursor"])
+
+
     def test_delayed_task_is_invisible_then_gets_a_cursor_at_the_tail(self):
         q = self.queue()
         self.put(q, "later", config={"delay": 0.6})

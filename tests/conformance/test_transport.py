@@ -1,0 +1,232 @@
+"""HTTP transport behaviour over raw sockets: chunked bodies, pipelining, Expect:
+100-continue, garbage, and the limits that keep slow or silent clients from holding
+resources (read timeout, idle timeout, max connections)."""
+
+import json
+import re
+import socket
+import time
+import unittest
+
+import harness
+from base import ConformanceTest
+from client import Client
+
+
+def connect(url, timeout=10.0):
+    host, port = harness.host_port(url)
+    return socket.create_connection((host, port), timeout=timeout)
+
+
+def read_until_closed(sock, limit=1 << 22):
+    """Everything the server sends until it closes (socket timeout -> AssertionError)."""
+    chunks, total = [], 0
+    while total < limit:
+        try:
+            data = sock.recv(65536)
+        except ConnectionResetError:
+            break
+        except socket.timeout:
+            raise AssertionError("the server kept the connection open")
+        if not data:
+            break
+        chunks.append(data)
+        total += len(data)
+    return b"".join(chunks)
+
+
+def post_bytes(path, body, extra_headers=b"", close=True):
+    head = (b"POST %s HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+            b"Content-Length: %d\r\n" % (path.encode(), len(body)))
+    if close:
+        head += b"Connection: close\r\n"
+    return head + extra_headers + b"\r\n" + body
+
+
+def statuses(raw):
+    """Status codes of the responses in raw (bodies here never contain 'HTTP/1.')."""
+    return [int(m) for m in re.findall(rb"HTTP/1\.[01] (\d{3}) ", raw)]
+
+
+class RawHttpTest(ConformanceTest):
+    """Runs on the shared server (the first instance)."""
+
+    def setUp(self):
+        if self.deployment.token:
+            self.skipTest("raw requests carry no token")
+        self.url = self.c.base_urls[0]
+
+    def exchange(self, data):
+        with connect(self.url) as s:
+            s.sendall(data)
+            return read_until_closed(s)
+
+    def test_chunked_request_body(self):
+        q = self.queue()
+        body = json.dumps({"queue": q, "id": "chunked"}).encode()
+        head = (b"POST /task/put HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+                b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n")
+        chunks = b"".join(b"%x\r\n%s\r\n" % (len(body[i:i + 7]), body[i:i + 7])
+                          for i in range(0, len(body), 7))
+        raw = self.exchange(head + chunks + b"0\r\n\r\n")
+        self.assertEqual(statuses(raw), [200], raw)
+        self.assertEqual(self.peek_ids(q), ["chunked"])
+
+    def test_pipelined_requests_are_answered_in_order(self):
+        q = self.queue()
+        reqs = b"".join(post_bytes("/task/put", json.dumps({"queue": q, "id": str(i)}).encode(),
+                                   close=False) for i in range(5))
+        reqs += post_bytes("/task/stat_queue", json.dumps({"queue": q}).encode())
+        raw = self.exchange(reqs)
+        self.assertEqual(statuses(raw), [200] * 6, raw)
+        self.assertIn(b'"length":5', raw.replace(b" ", b""))
+        self.assertEqual(self.peek_ids(q), ["0", "1", "2", "3", "4"])
+
+    def test_expect_100_continue(self):
+        q = self.queue()
+        body = json.dumps({"queue": q, "id": "e"}).encode()
+        head = post_bytes("/task/put", b"", b"Expect: 100-continue\r\n")
+        head = head.replace(b"Content-Length: 0", b"Content-Length: %d" % len(body))
+        with connect(self.url) as s:
+            s.sendall(head)
+            first = s.recv(4096)
+            self.assertTrue(first.startswith(b"HTTP/1.1 100"), first)
+            s.sendall(body)
+            raw = read_until_closed(s)
+        self.assertEqual(statuses(raw), [200], raw)
+        self.assertEqual(self.peek_ids(q), ["e"])
+
+    def test_content_type_is_not_required(self):
+        q = self.queue()
+        body = json.dumps({"queue": q, "id": "form"}).encode()
+        for ctype in (b"application/x-www-form-urlencoded", b"text/plain", None):
+            with self.subTest(content_type=ctype):
+                data = post_bytes("/task/put", body)
+                data = data.replace(b"Content-Type: application/json\r\n",
+                                    b"Content-Type: %s\r\n" % ctype if ctype else b"")
+                raw = self.exchange(data)
+                self.assertEqual(statuses(raw), [200], raw)
+        self.assertEqual(self.peek_ids(q), ["form"])
+
+    def test_query_string_is_ignored_for_routing(self):
+        q = self.queue()
+        self.put(q, "a")
+        resp = self.c.post("/task/stat_queue?verbose=1", {"queue": q})
+        self.assertEqual(self.ok(resp)["length"], 1)
+
+    def test_garbage_does_not_hurt_the_server(self):
+        for junk in (b"HELLO\r\n\r\n", b"\x00\xff" * 100 + b"\r\n\r\n",
+                     b"POST /task/put HTTP/9.9\r\n\r\n",
+                     b"POST /task/put HTTP/1.1\r\nContent-Length: -5\r\n\r\n",
+                     b"POST /task/put HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n",
+                     b"GET /healthz HTTP/1.1\r\nX: " + b"a" * 200_000 + b"\r\n\r\n"):
+            with self.subTest(junk=junk[:40]):
+                with connect(self.url) as s:
+                    try:
+                        s.sendall(junk)
+                        s.shutdown(socket.SHUT_WR)
+                        raw = read_until_closed(s)
+                    except (BrokenPipeError, ConnectionResetError):
+                        raw = b""
+                for status in statuses(raw):
+                    self.assertGreaterEqual(status, 400, raw[:200])
+                self.assertEqual(self.c.get("/healthz").status, 200)
+
+    def test_body_shorter_than_content_length_changes_nothing(self):
+        q = self.queue()
+        body = json.dumps({"queue": q, "id": "cut"}).encode()
+        data = post_bytes("/task/put", body)
+        with connect(self.url) as s:
+            s.sendall(data[:-5])
+            s.shutdown(socket.SHUT_WR)
+            read_until_closed(s)
+        self.assertIsNone(self.ok(self.c.stat_queue(q)))
+
+
+@unittest.skipUnless(harness.can_start_servers(), "needs the server binary (TC_BINARY)")
+class SlowClientTest(unittest.TestCase):
+    """A server with short read and idle timeouts."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = harness.ServerProcess(
+            extra_args=["--read-timeout", "0.5", "--idle-timeout", "0.5"]).start()
+
+    @classmethod
+    def tearDownClass(cls):
+        code = cls.server.terminate()
+        cls.server.close()
+        assert code == 0, f"slow-client server exited with {code}"
+
+    def assert_closed_by_server(self, sent):
+        with connect(self.server.url, timeout=15) as s:
+            s.sendall(sent)
+            raw = read_until_closed(s)  # raises if the server keeps it open
+        for status in statuses(raw):
+            self.assertIn(status, (400, 408), raw[:200])
+
+    def test_silent_client_is_disconnected(self):
+        self.assert_closed_by_server(b"")
+
+    def test_half_sent_header_is_disconnected(self):
+        self.assert_closed_by_server(b"POST /task/put HTTP/1.1\r\nHost: t\r\n")
+
+    def test_half_sent_body_is_disconnected_and_changes_nothing(self):
+        q = harness.unique()
+        body = json.dumps({"queue": q, "id": "a"}).encode()
+        self.assert_closed_by_server(post_bytes("/task/put", body)[:-3])
+        self.assertIsNone(Client(self.server.url).stat_queue(q).data)
+
+    def test_idle_keep_alive_connection_is_closed(self):
+        with connect(self.server.url, timeout=15) as s:
+            s.sendall(b"GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n")
+            first = s.recv(4096)
+            self.assertTrue(first.startswith(b"HTTP/1.1 200"), first)
+            rest = read_until_closed(s)
+        self.assertNotIn(b"HTTP/1.1", rest)
+
+    def test_long_poll_outlives_the_transport_timeouts(self):
+        q = harness.unique()
+        resp = Client(self.server.url).peek(q, timeout=1.2)
+        self.assertEqual((resp.status, resp.err_code, resp.data), (200, "0000", []))
+
+
+@unittest.skipUnless(harness.can_start_servers(), "needs the server binary (TC_BINARY)")
+class MaxConnectionsTest(unittest.TestCase):
+    def test_connections_over_the_limit_are_closed_and_capacity_returns(self):
+        server = harness.ServerProcess(extra_args=["--max-connections", "3"]).start()
+        try:
+            held = []
+            for _ in range(3):
+                s = connect(server.url)
+                s.sendall(b"GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n")
+                self.assertTrue(s.recv(4096).startswith(b"HTTP/1.1 200"))
+                held.append(s)
+            extra = connect(server.url)
+            try:
+                extra.sendall(b"GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n")
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+            self.assertNotIn(b"HTTP/1.1 200", read_until_closed(extra))
+            extra.close()
+            for s in held:
+                s.close()
+            # Capacity comes back once the held connections are gone.
+            deadline = time.monotonic() + 10
+            while True:
+                resp = None
+                try:
+                    resp = Client(server.url).get("/healthz")
+                except OSError:
+                    pass
+                if resp is not None and resp.status == 200:
+                    break
+                self.assertLess(time.monotonic(), deadline, "capacity never came back")
+                time.sleep(0.05)
+            self.assertEqual(server.terminate(), 0, server.log())
+        finally:
+            server.close()
+
+
+if __name__ == "__main__":
+    unittest.main()
