@@ -253,6 +253,25 @@ class BadInputTest(ConformanceTest):
                                                 "dead_letter_to": None, "delay": None}}))
         self.assertEqual(self.peek_ids(self.q), ["p1", "p2", "new"])
 
+    def test_unknown_fields_are_ignored_everywhere(self):
+        extra = {"zz_future": {"x": [1, "y"]}, "zz_flag": True}
+        q = self.queue()
+        bodies = [("put", {"queue": q, "id": "a", "config": {"zz": 1}}),
+                  ("put_batch", {"queue": q, "tasks": [{"id": "b", "zz": 2}]}),
+                  ("peek", {"queue": q}),
+                  ("acquire", {"queue": q, "ids": ["a"], "promise_reply_time": 30}),
+                  ("touch", {"queue": q, "id": "a", "promise_reply_time": 30}),
+                  ("take", {"queue": q, "promise_reply_time": 30}),
+                  ("reply", {"queue": q, "id": "a"}),
+                  ("call", {"queue": q, "id": "a", "timeout": 0}),
+                  ("remove", {"queue": q, "id": "b"}),
+                  ("stat_queue", {"queue": q}),
+                  ("list_queue", {}),
+                  ("clear_queue", {"queue": q})]
+        for path, body in bodies:
+            with self.subTest(path=path):
+                self.ok(self.c.post(f"/task/{path}", dict(body, **extra)), path)
+
     def test_wrong_method_and_unknown_path(self):
         for path in ("/task/put", "/task/peek", "/task/acquire", "/task/reply", "/task/call",
                      "/task/remove", "/task/clear_queue", "/task/list_queue",

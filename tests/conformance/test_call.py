@@ -65,6 +65,14 @@ class CallTest(ConformanceTest):
         self.assertIsNone(self.ok(self.c.call(q, "a", 0)), "pending: not done yet")
         self.assertEqual(self.peek_ids(q), ["a"])
 
+    def test_call_config_is_honoured(self):
+        q = self.queue()
+        caller = Background(self.c.call, q, "a", 30, config={"cache_result_time": 0})
+        consume_one(self, q, "r", b"")
+        self.assertEqual(self.ok(caller.join())[0]["result_info"], "r")
+        self.assertIsNone(self.ok(self.c.call(q, "a", 0)), "cache_result_time 0: forgotten")
+        self.assertIs(self.ok(self.c.put(q, "a")), True)
+
     def test_remove_while_waiting_answers_0006(self):
         q = self.queue()
         caller = Background(self.c.call, q, "a", 30)

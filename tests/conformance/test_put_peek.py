@@ -45,6 +45,13 @@ class PutTest(ConformanceTest):
         got = self.ok(self.c.acquire(q, ["a"], 0))
         self.assertEqual(got[0]["content"], "")
 
+    def test_duplicate_keys_first_wins(self):
+        # docs/protocol.md: the first occurrence of a key wins, for every field.
+        q = self.queue()
+        body = '{"queue": "%s", "id": "first", "id": "second", "info": 1, "info": 2}' % q
+        self.assertIs(self.ok(self.c.post("/task/put", body)), True)
+        self.assertEqual([(t["id"], t["info"]) for t in self.peek_all(q)], [("first", 1)])
+
     def test_unknown_fields_are_ignored(self):
         q = self.queue()
         resp = self.c.post("/task/put", {"queue": q, "id": "a", "future_field": [1, {"x": 2}],

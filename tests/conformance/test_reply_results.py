@@ -106,6 +106,14 @@ class ForwardResultTest(ConformanceTest):
         self.assertEqual(self.peek_all(results), [])
         self.assertEqual(self.stat(results)["length"], 0)
 
+    def test_forward_with_zero_cache_still_forwards(self):
+        q = self.queue("A")
+        results = q + "-result"
+        self.put(q, "j", config={"forward_result_to": results, "cache_result_time": 0})
+        self.assertIs(self.ok(self.c.reply(q, "j", info="r", content=b"c")), True)
+        self.assertEqual([(t["id"], t["info"]) for t in self.peek_all(results)], [("j", "r")])
+        self.assertIs(self.ok(self.c.put(q, "j")), True, "the source task is forgotten")
+
     def test_forward_wakes_a_producer_already_waiting(self):
         q = self.queue("A")
         results = q + "-result"
