@@ -116,6 +116,32 @@ class ListQueueTest(ConformanceTest):
         self.assertEqual(sorted(q for q in seen if q.startswith(prefix)), mine)
         self.assertEqual(len([q for q in seen if q.startswith(prefix)]), len(mine))
 
+    def test_cursor_survives_removal_of_its_queue(self):
+        prefix = self.queue("lqgone")
+        mine = [f"{prefix}-{i}" for i in range(4)]
+        for q in mine:
+            self.put(q, "a")
+        seen, cursor = [], None
+        while True:  # page one by one until a page ends on one of ours
+            resp = self.c.list_queue(cursor=cursor, size=1)
+            page = self.ok(resp)
+            seen.extend(page)
+            cursor = resp.json["cursor"]
+            if page and page[-1] in mine:
+                break
+            self.assertIsNotNone(cursor, "our queues were never listed")
+        gone = page[-1]
+        for _ in range(100):
+            if self.ok(self.c.clear_queue(gone)) is True:
+                break
+        while cursor is not None:
+            resp = self.c.list_queue(cursor=cursor, size=1000)
+            seen.extend(self.ok(resp))
+            cursor = resp.json["cursor"]
+        for q in mine:
+            if q != gone:
+                self.assertIn(q, seen)
+
     def test_default_size(self):
         q = self.queue()
         self.put(q, "a")
