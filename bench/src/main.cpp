@@ -36,7 +36,7 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "unknown scenario '%s'\n%s", scenario.c_str(), usage().c_str());
       return 2;
     }
-    if (!context.server_pid) {
+    if (context.server_pids.empty()) {
       std::fprintf(stderr, "note: server pid not found (pass --server-pid): no server CPU/RSS\n");
     }
     print_header();

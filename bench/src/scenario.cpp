@@ -5,6 +5,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <cstdio>
 #include <random>
+#include <sstream>
 #include <stdexcept>
 #include <vector>
 
@@ -33,7 +34,6 @@ std::string make_run_id() {
 
 Context::Context(const Options& opts)
     : options(opts),
-      target(Target::parse(opts.text("url", "http://127.0.0.1:8000"))),
       label(opts.text("label", "memory")),
       duration(opts.number("duration", 5)),
       warmup(opts.number("warmup", 1)),
@@ -42,12 +42,43 @@ Context::Context(const Options& opts)
       run_id(opts.text("queue-prefix", "bench") + "-" + make_run_id()),
       content_b64(base64_of_zeros(std::size_t(opts.integer("payload", 16)))),
       ceiling_mode_(opts.text("ceiling", "spawn")) {
+  std::stringstream urls(options.text("url", "http://127.0.0.1:8000"));
+  for (std::string url; std::getline(urls, url, ',');) targets.push_back(Target::parse(url));
+  if (targets.empty()) throw std::runtime_error("--url is empty");
   if (options.has("server-pid")) {
-    server_pid = pid_t(options.integer("server-pid", 0));
+    for (auto pid : options.integers("server-pid", {})) server_pids.push_back(pid_t(pid));
   } else {
-    server_pid = find_listener_pid(target.endpoint.port());
+    for (const auto& t : targets) {
+      if (auto pid = find_listener_pid(t.endpoint.port())) server_pids.push_back(*pid);
+    }
   }
 }
+
+namespace {
+std::optional<double> cpu_of(const std::vector<pid_t>& pids) {
+  if (pids.empty()) return std::nullopt;
+  double sum = 0;
+  for (pid_t pid : pids) {
+    auto s = process_cpu_seconds(pid);
+    if (!s) return std::nullopt;
+    sum += *s;
+  }
+  return sum;
+}
+std::optional<double> rss_of(const std::vector<pid_t>& pids) {
+  if (pids.empty()) return std::nullopt;
+  double sum = 0;
+  for (pid_t pid : pids) {
+    auto s = process_rss_bytes(pid);
+    if (!s) return std::nullopt;
+    sum += double(*s);
+  }
+  return sum;
+}
+}  // namespace
+
+std::optional<double> Context::server_cpu_seconds() const { return cpu_of(server_pids); }
+std::optional<double> Context::server_rss_bytes() const { return rss_of(server_pids); }
 
 std::string Context::queue(const std::string& name) const { return run_id + "-" + name; }
 
@@ -57,15 +88,15 @@ Window Context::next_window() const {
 }
 
 void Context::measure_run(Engine& engine, const Window& window, Row& row,
-                          std::optional<pid_t> server_pid) {
+                          const std::vector<pid_t>& server_pids) {
   engine.start();
   sleep_until(window.begin);
   double client0 = self_cpu_seconds();
-  std::optional<double> server0 = server_pid ? process_cpu_seconds(*server_pid) : std::nullopt;
+  std::optional<double> server0 = cpu_of(server_pids);
   sleep_until(window.end);
   double client1 = self_cpu_seconds();
-  std::optional<double> server1 = server_pid ? process_cpu_seconds(*server_pid) : std::nullopt;
-  std::optional<std::uint64_t> rss = server_pid ? process_rss_bytes(*server_pid) : std::nullopt;
+  std::optional<double> server1 = cpu_of(server_pids);
+  std::optional<double> rss = rss_of(server_pids);
   engine.stop();
   Stats all = engine.merged();
   row.seconds = window.seconds();
@@ -75,7 +106,7 @@ void Context::measure_run(Engine& engine, const Window& window, Row& row,
   row.latency = all.latency;
   row.client_cpu = 100 * (client1 - client0) / row.seconds;
   if (server0 && server1) row.server_cpu = 100 * (*server1 - *server0) / row.seconds;
-  if (rss) row.server_rss_mb = double(*rss) / (1 << 20);
+  if (rss) row.server_rss_mb = *rss / (1 << 20);
   if (!all.first_error.empty() && row.note.empty()) row.note = "first error: " + all.first_error;
 }
 
@@ -88,7 +119,8 @@ void Context::emit(Row& row, const std::string& first_error) {
 
 double Context::ceiling_for(int connections) {
   if (ceiling_mode_ == "none") return 0;
-  if (auto it = ceiling_cache_.find(connections); it != ceiling_cache_.end()) return it->second;
+  // Measured again for every row (not cached): on a shared machine the load drifts, and
+  // a ceiling taken seconds after the row it divides is the fairest ratio we can get.
   if (!ceiling_target_) {
     if (ceiling_mode_ == "spawn") {
       trivial_ = std::make_unique<TrivialChild>(unsigned(options.integer("server-threads", 0)));
@@ -107,10 +139,8 @@ double Context::ceiling_for(int connections) {
   }
   Row row;
   measure_run(engine, window, row,
-              trivial_ ? std::optional<pid_t>(trivial_->pid()) : std::nullopt);
-  double rps = row.requests_per_s();
-  ceiling_cache_[connections] = rps;
-  return rps;
+              trivial_ ? std::vector<pid_t>{trivial_->pid()} : std::vector<pid_t>{});
+  return row.requests_per_s();
 }
 
 asio::awaitable<void> pause(asio::io_context& io, std::chrono::microseconds how_long) {

@@ -6,10 +6,10 @@
 #include <sys/types.h>
 
 #include <atomic>
-#include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "connection.hpp"
 #include "engine.hpp"
@@ -24,8 +24,12 @@ class Context {
   explicit Context(const Options& options);
 
   const Options& options;
-  Target target;
-  std::optional<pid_t> server_pid;
+  std::vector<Target> targets;     // --url a,b,c: connection i goes to targets[i % n]
+  std::vector<pid_t> server_pids;  // --server-pid, or found from the ports
+  const Target& target(std::size_t i = 0) const { return targets[i % targets.size()]; }
+  // Summed over every server process; nullopt when none is known.
+  std::optional<double> server_cpu_seconds() const;
+  std::optional<double> server_rss_bytes() const;
   std::string label;
   double duration;
   double warmup;
@@ -36,17 +40,17 @@ class Context {
 
   std::string queue(const std::string& name) const;
   // Throughput (requests/s) of the trivial responder with `connections` closed-loop
-  // connections, measured once per count in this run; 0 when --ceiling none.
+  // connections, measured now; 0 when --ceiling none.
   double ceiling_for(int connections);
   // A window starting after the warm-up from now.
   Window next_window() const;
   // Starts the engine, samples client and server CPU over the window, stops the engine
   // and fills the row's counters, histogram, CPU and RSS from the merged stats.
   void measure(Engine& engine, const Window& window, Row& row) {
-    measure_run(engine, window, row, server_pid);
+    measure_run(engine, window, row, server_pids);
   }
   static void measure_run(Engine& engine, const Window& window, Row& row,
-                          std::optional<pid_t> server_pid);
+                          const std::vector<pid_t>& server_pids);
   // Prints the row (and the first error, if any) and appends it to --csv.
   void emit(Row& row, const std::string& first_error = {});
 
@@ -54,7 +58,6 @@ class Context {
   std::string ceiling_mode_;
   std::unique_ptr<TrivialChild> trivial_;
   std::optional<Target> ceiling_target_;
-  std::map<int, double> ceiling_cache_;
 };
 
 // Closed loop when interval_s == 0, else one request per interval_s on this connection

@@ -12,22 +12,25 @@ namespace bench {
 void run_cycle(Context& context) {
   int producers = int(context.options.integer("producers", 8));
   int consumers = int(context.options.integer("consumers", 8));
-  std::int64_t backlog_cap = context.options.integer("backlog", 2000);
+  // In-flight cap (put, not yet replied): enough to fill every consumer's batch twice, so
+  // latency reflects the service rather than an ever-growing queue. --backlog overrides.
+  std::int64_t backlog_option = context.options.integer("backlog", 0);
   std::string mode = context.options.text("mode", "take");
   if (mode != "take" && mode != "peek") throw std::runtime_error("--mode is take or peek");
   for (auto batch : context.options.integers("batch", {1, 16, 64})) {
     std::atomic<std::int64_t> backlog{0};
+    std::int64_t backlog_cap = backlog_option > 0 ? backlog_option : 2 * batch * consumers + producers;
     Engine engine(context.threads);
     Window window = context.next_window();
     std::string queue = context.queue("cycle-" + mode + std::to_string(batch));
     ConsumerSpec spec{queue, int(batch), mode == "peek", true, 1};
     // Consumers first, so the first puts find them waiting.
     for (int c = 0; c < consumers; ++c) {
-      engine.spawn(c, consumer_loop(engine.context(c), context.target, spec, window, engine.stats(c), &backlog));
+      engine.spawn(c, consumer_loop(engine.context(c), context.target(std::size_t(c)), spec, window, engine.stats(c), &backlog));
     }
     for (int p = 0; p < producers; ++p) {
       std::size_t slot = std::size_t(consumers + p);
-      engine.spawn(slot, put_loop(engine.context(slot), context.target, context.content_b64, queue,
+      engine.spawn(slot, put_loop(engine.context(slot), context.target(slot), context.content_b64, queue,
                                   id_prefix("p", std::uint64_t(p)), window, 0, window.begin,
                                   engine.stats(slot), true, &backlog, backlog_cap));
     }
@@ -55,7 +58,7 @@ void run_call(Context& context) {
     std::string queue = context.queue("call" + std::to_string(callers));
     ConsumerSpec spec{queue, batch, false, false, 1};
     for (int c = 0; c < consumers; ++c) {
-      engine.spawn(c, consumer_loop(engine.context(c), context.target, spec, window, engine.stats(c), nullptr));
+      engine.spawn(c, consumer_loop(engine.context(c), context.target(std::size_t(c)), spec, window, engine.stats(c), nullptr));
     }
     double interval = rate > 0 ? double(callers) / rate : 0;
     TimePoint start = Clock::now();
@@ -64,9 +67,9 @@ void run_call(Context& context) {
       asio::io_context& io = engine.context(slot);
       Stats& stats = engine.stats(slot);
       TimePoint first = start + std::chrono::nanoseconds(rate > 0 ? std::int64_t(1e9 * m / rate) : 0);
-      engine.spawn(slot, [&io, &stats, &context, queue, window, interval, first, timeout,
+      engine.spawn(slot, [&io, &stats, &context, slot, queue, window, interval, first, timeout,
                           prefix = id_prefix("m", std::uint64_t(m))]() -> asio::awaitable<void> {
-        HttpConnection connection(io, context.target);
+        HttpConnection connection(io, context.target(slot));
         std::string body, timeout_text = std::to_string(timeout);
         TimePoint next = first;
         for (std::uint64_t seq = 0;; ++seq) {

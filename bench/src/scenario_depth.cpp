@@ -25,9 +25,9 @@ struct Fill {
   std::int64_t target = 0;
 };
 
-asio::awaitable<void> fill_loop(asio::io_context& io, const Context& context, std::string queue,
-                                Fill& fill, Stats& stats) {
-  HttpConnection connection(io, context.target);
+asio::awaitable<void> fill_loop(asio::io_context& io, const Target& target, const Context& context,
+                                std::string queue, Fill& fill, Stats& stats) {
+  HttpConnection connection(io, target);
   std::string body;
   for (;;) {
     std::int64_t chunk = fill.single ? 1 : 1000;
@@ -66,9 +66,9 @@ asio::awaitable<void> fill_loop(asio::io_context& io, const Context& context, st
   }
 }
 
-asio::awaitable<void> put_take_loop(asio::io_context& io, const Context& context, std::string queue,
-                                    std::string prefix, Window window, Stats& stats) {
-  HttpConnection connection(io, context.target);
+asio::awaitable<void> put_take_loop(asio::io_context& io, const Target& target, const Context& context,
+                                    std::string queue, std::string prefix, Window window, Stats& stats) {
+  HttpConnection connection(io, target);
   std::string body;
   for (std::uint64_t seq = 0; Clock::now() < window.end; ++seq) {
     body.clear();
@@ -107,8 +107,8 @@ void run_depth(Context& context) {
   int fillers = int(context.options.integer("fill-connections", 4));
   bool clear = context.options.text("clear", "yes") == "yes";
   auto rss = [&]() -> double {
-    auto bytes = context.server_pid ? process_rss_bytes(*context.server_pid) : std::nullopt;
-    return bytes ? double(*bytes) : -1;
+    auto bytes = context.server_rss_bytes();
+    return bytes ? *bytes : -1;
   };
   for (auto depth : context.options.integers("depths", {1000, 100000, 1000000})) {
     std::string queue = context.queue("depth-" + depth_name(depth));
@@ -120,7 +120,7 @@ void run_depth(Context& context) {
     {
       Engine engine(context.threads);
       for (int f = 0; f < fillers; ++f) {
-        engine.spawn(std::size_t(f), fill_loop(engine.context(std::size_t(f)), context, queue, fill, engine.stats(std::size_t(f))));
+        engine.spawn(std::size_t(f), fill_loop(engine.context(std::size_t(f)), context.target(std::size_t(f)), context, queue, fill, engine.stats(std::size_t(f))));
       }
       engine.start();
       while (fill.filled < depth) std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -133,7 +133,7 @@ void run_depth(Context& context) {
     Engine engine(context.threads);
     Window window = context.next_window();
     for (int c = 0; c < connections; ++c) {
-      engine.spawn(std::size_t(c), put_take_loop(engine.context(std::size_t(c)), context, queue,
+      engine.spawn(std::size_t(c), put_take_loop(engine.context(std::size_t(c)), context.target(std::size_t(c)), context, queue,
                                                  id_prefix("s", std::uint64_t(c)), window, engine.stats(std::size_t(c))));
     }
     Row row;
@@ -162,7 +162,7 @@ void run_depth(Context& context) {
       Engine cleaner(1);
       std::atomic<bool> cleared{false};
       cleaner.spawn(0, [&]() -> asio::awaitable<void> {
-        HttpConnection connection(cleaner.context(0), context.target);
+        HttpConnection connection(cleaner.context(0), context.target());
         std::string body = "{\"queue\":\"" + queue + "\"}";
         for (int i = 0; i < 10000; ++i) {
           if (!co_await connection.post("/task/clear_queue", body)) break;

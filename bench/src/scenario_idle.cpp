@@ -30,7 +30,7 @@ std::string idle_queue(const Context& context, const char* kind, std::size_t i) 
 
 asio::awaitable<void> peek_waiter(asio::io_context& io, const Context& context, IdleState& state,
                                   std::size_t i, std::string timeout, Stats& stats) {
-  HttpConnection connection(io, context.target, 1024);
+  HttpConnection connection(io, context.target(i), 1024);
   std::string queue = idle_queue(context, "p", i), cursor = "null", body;
   std::vector<ScannedTask> tasks;
   ++state.started;
@@ -60,7 +60,7 @@ asio::awaitable<void> peek_waiter(asio::io_context& io, const Context& context, 
 
 asio::awaitable<void> call_waiter(asio::io_context& io, const Context& context, IdleState& state,
                                   std::size_t j, std::string timeout, Stats& stats) {
-  HttpConnection connection(io, context.target, 1024);
+  HttpConnection connection(io, context.target(j + 1), 1024);
   std::string queue = idle_queue(context, "c", SIZE_MAX), body;
   ++state.started;
   for (std::uint64_t generation = 0;; ++generation) {
@@ -90,7 +90,7 @@ asio::awaitable<void> call_waiter(asio::io_context& io, const Context& context, 
 asio::awaitable<void> waker(asio::io_context& io, const Context& context, IdleState& state,
                             int wakes, Stats& stats) {
   while (!state.go) co_await pause(io, std::chrono::milliseconds(10));
-  HttpConnection connection(io, context.target);
+  HttpConnection connection(io, context.target(1));  // another instance than most waiters
   std::string body;
   auto wait_for_wake = [&]() -> asio::awaitable<void> {
     state.waker_timer->expires_after(std::chrono::seconds(2));
@@ -133,11 +133,11 @@ void run_idle(Context& context) {
   double hold = context.options.number("hold", 5);
   std::string timeout = std::to_string(int(settle + hold + 60));
   auto rss = [&]() -> double {
-    auto bytes = context.server_pid ? process_rss_bytes(*context.server_pid) : std::nullopt;
-    return bytes ? double(*bytes) / (1 << 20) : -1;
+    auto bytes = context.server_rss_bytes();
+    return bytes ? *bytes / (1 << 20) : -1;
   };
   auto cpu = [&]() -> double {
-    auto s = context.server_pid ? process_cpu_seconds(*context.server_pid) : std::nullopt;
+    auto s = context.server_cpu_seconds();
     return s ? *s : -1;
   };
   double rss_empty = rss();

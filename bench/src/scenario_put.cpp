@@ -8,8 +8,7 @@
 namespace bench {
 namespace {
 
-Row put_row(Context& context, const Target& target, std::optional<pid_t> pid, int connections,
-            double rate) {
+Row put_row(Context& context, const std::vector<pid_t>& pids, int connections, double rate) {
   Engine engine(context.threads);
   Window window = context.next_window();
   std::string queue = context.queue("put");
@@ -18,7 +17,7 @@ Row put_row(Context& context, const Target& target, std::optional<pid_t> pid, in
   for (int c = 0; c < connections; ++c) {
     TimePoint first = window.begin - std::chrono::microseconds(std::int64_t(context.warmup * 1e6)) +
                       std::chrono::nanoseconds(rate > 0 ? std::int64_t(1e9 * c / rate) : 0);
-    engine.spawn(c, put_loop(engine.context(c), target, context.content_b64, queue,
+    engine.spawn(c, put_loop(engine.context(c), context.target(std::size_t(c)), context.content_b64, queue,
                              id_prefix("p", std::uint64_t(c)), window, interval, first,
                              engine.stats(c), false, nullptr, 0));
   }
@@ -27,7 +26,7 @@ Row put_row(Context& context, const Target& target, std::optional<pid_t> pid, in
   row.producers = connections;
   row.rate = rate;
   row.mode = rate > 0 ? "open" : "closed";
-  Context::measure_run(engine, window, row, pid);
+  Context::measure_run(engine, window, row, pids);
   return row;
 }
 
@@ -36,7 +35,7 @@ Row put_row(Context& context, const Target& target, std::optional<pid_t> pid, in
 void run_put(Context& context) {
   double rate = context.options.number("rate", 0);
   for (auto connections : context.options.integers("connections", {1, 16, 64})) {
-    Row row = put_row(context, context.target, context.server_pid, int(connections), rate);
+    Row row = put_row(context, context.server_pids, int(connections), rate);
     row.scenario = "put";
     row.ceiling_rps = context.ceiling_for(int(connections));
     context.emit(row);
@@ -46,7 +45,7 @@ void run_put(Context& context) {
 void run_ceiling(Context& context) {
   double rate = context.options.number("rate", 0);
   for (auto connections : context.options.integers("connections", {1, 16, 64})) {
-    Row row = put_row(context, context.target, context.server_pid, int(connections), rate);
+    Row row = put_row(context, context.server_pids, int(connections), rate);
     row.scenario = "ceiling";
     context.emit(row);
   }

@@ -1,0 +1,184 @@
+#!/usr/bin/python3
+"""Plots taskcenter-bench CSV output and summarises it against the targets of issue 6.
+
+    /usr/bin/python3 bench/plot.py bench/results/latest.csv bench/results/latest.png
+
+Needs matplotlib from Debian (`apt-get install -y python3-matplotlib`; PyPI is not
+reachable here), hence /usr/bin/python3. Prints a Markdown table of the targets (each as a
+ratio or figure measured in the same run) for docs/performance.md.
+"""
+
+import csv
+import re
+import sys
+from collections import defaultdict
+
+
+def load(path):
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def num(row, key):
+    try:
+        return float(row.get(key) or "nan")
+    except ValueError:
+        return float("nan")
+
+
+def latest(rows):
+    """Keeps the last row for each (scenario, backend, mode, connections, batch)."""
+    keyed = {}
+    for r in rows:
+        keyed[(r["scenario"], r["backend"], r["mode"], r["connections"], r["batch"])] = r
+    return list(keyed.values())
+
+
+def series(rows, scenario, mode=None, x="connections"):
+    """{backend: sorted [(x, row)]} for one scenario."""
+    out = defaultdict(list)
+    for r in rows:
+        if r["scenario"] == scenario and (mode is None or r["mode"] == mode):
+            out[r["backend"]].append((num(r, x), r))
+    return {b: sorted(v, key=lambda t: t[0]) for b, v in out.items()}
+
+
+def plot(rows, png):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(2, 2, figsize=(12, 8.5))
+    (tput, lat), (cyc, call) = axes
+
+    for scenario, style in (("ceiling", "--"), ("put", "-")):
+        for backend, pts in series(rows, scenario, "closed").items():
+            xs = [x for x, _ in pts]
+            label = f"{backend} ceiling" if scenario == "ceiling" else f"put {backend}"
+            tput.plot(xs, [num(r, "req_per_s") for _, r in pts], style, marker="o", label=label)
+    for backend, pts in series(rows, "redis-ceiling", "EVALSHA").items():
+        tput.plot([x for x, _ in pts], [num(r, "req_per_s") for _, r in pts], ":", marker="s",
+                  label="redis-benchmark EVALSHA put.lua")
+    tput.set(xscale="log", xlabel="connections", ylabel="requests/s",
+             title="put throughput vs connections (dashed: ceilings)")
+    tput.legend(fontsize=7)
+    tput.grid(alpha=0.3)
+
+    for backend, pts in series(rows, "put", "closed").items():
+        xs = [x for x, _ in pts]
+        lat.plot(xs, [num(r, "p50_ms") for _, r in pts], "-", marker="o", label=f"{backend} p50")
+        lat.plot(xs, [num(r, "p99_ms") for _, r in pts], "--", marker="^", label=f"{backend} p99")
+    lat.set(xscale="log", yscale="log", xlabel="connections", ylabel="ms",
+            title="put latency vs connections")
+    lat.legend(fontsize=7)
+    lat.grid(alpha=0.3)
+
+    for mode in ("take", "peek"):
+        for backend, pts in series(rows, "cycle", mode, x="batch").items():
+            cyc.plot([x for x, _ in pts], [num(r, "ops_per_s") for _, r in pts], "-",
+                     marker="o", label=f"{backend} {mode}")
+    cyc.axhline(40000, color="grey", linestyle=":", label="target (memory, batch 16)")
+    cyc.set(xscale="log", xlabel="consumer batch size", ylabel="tasks/s (put+take+reply)",
+            title="cycle: end-to-end tasks/s vs batch")
+    cyc.legend(fontsize=7)
+    cyc.grid(alpha=0.3)
+
+    for backend, pts in series(rows, "call", "closed", x="producers").items():
+        xs = [x for x, _ in pts]
+        call.plot(xs, [num(r, "p50_ms") for _, r in pts], "-", marker="o", label=f"{backend} p50")
+        call.plot(xs, [num(r, "p99_ms") for _, r in pts], "--", marker="^", label=f"{backend} p99")
+    call.set(xscale="log", yscale="log", xlabel="callers (one consumer)", ylabel="ms",
+             title="call round trip vs callers")
+    call.legend(fontsize=7)
+    call.grid(alpha=0.3)
+
+    fig.tight_layout()
+    fig.savefig(png, dpi=90)
+
+
+def note_value(row, pattern):
+    m = re.search(pattern, row.get("note", ""))
+    return float(m.group(1)) if m else float("nan")
+
+
+def summary(rows):
+    """Markdown lines: each target of issue 6 and where it stands in this run."""
+    out = ["| target | measured | ratio / verdict |", "|---|---|---|"]
+
+    def best(scenario, backend, key="req_per_s", mode=None):
+        cands = [r for r in rows if r["scenario"] == scenario and r["backend"] == backend
+                 and (mode is None or r["mode"] == mode)]
+        return max(cands, key=lambda r: num(r, key)) if cands else None
+
+    def verdict(ok):
+        return "met" if ok else "MISSED"
+
+    ceiling = best("ceiling", "trivial")
+    for backend in ("memory",):
+        put = best("put", backend, mode="closed")
+        if put and ceiling:
+            ratio = num(put, "req_per_s") / num(ceiling, "req_per_s")
+            out.append(f"| {backend} put >= 0.8x trivial ceiling | {num(put, 'req_per_s'):.0f} req/s "
+                       f"({put['connections']} conns) vs ceiling {num(ceiling, 'req_per_s'):.0f} "
+                       f"({ceiling['connections']} conns) | {ratio:.2f}x, {verdict(ratio >= 0.8)} |")
+    nginx = best("ceiling", "nginx")
+    if nginx and ceiling:
+        out.append(f"| (trivial responder vs nginx `return 200`) | {num(ceiling, 'req_per_s'):.0f} vs "
+                   f"{num(nginx, 'req_per_s'):.0f} req/s | {num(ceiling, 'req_per_s') / num(nginx, 'req_per_s'):.2f}x |")
+    for backend, goal in (("memory", 40000), ("redis1", 15000), ("redis3", 15000)):
+        cyc = [r for r in rows if r["scenario"] == "cycle" and r["backend"] == backend
+               and r["mode"] == "take" and r["batch"] == "16"]
+        if cyc:
+            v = num(cyc[-1], "ops_per_s")
+            out.append(f"| {backend} cycle >= {goal // 1000}k tasks/s (batch 16) | {v:.0f} tasks/s "
+                       f"| {v / goal:.2f}x of target, {verdict(v >= goal)} |")
+    call = [r for r in rows if r["scenario"] == "call" and r["backend"] == "memory"
+            and r["producers"] == "1" and r["mode"] == "closed"]
+    if call:
+        p50, p99 = num(call[-1], "p50_ms"), num(call[-1], "p99_ms")
+        out.append(f"| memory call p50 <= 0.3 ms, p99 <= 1 ms (1 caller, 1 consumer) | p50 {p50:.3f} ms, "
+                   f"p99 {p99:.3f} ms | {verdict(p50 <= 0.3 and p99 <= 1.0)} |")
+    for backend in ("redis1", "redis3"):
+        put = best("put", backend, mode="closed")
+        rb = best("redis-ceiling", "redis", mode="EVALSHA")
+        rbe = best("redis-ceiling", "redis", mode="EVAL")
+        if put and rb:
+            ratio = num(put, "req_per_s") / num(rb, "req_per_s")
+            extra = f"; EVAL {num(rbe, 'req_per_s'):.0f}" if rbe else ""
+            out.append(f"| {backend} put >= 0.8x redis-benchmark put.lua | {num(put, 'req_per_s'):.0f} req/s vs "
+                       f"EVALSHA {num(rb, 'req_per_s'):.0f}{extra} | {ratio:.2f}x, {verdict(ratio >= 0.8)} |")
+    for r in rows:
+        if r["scenario"] == "idle":
+            delta = note_value(r, r"delta=([-\d.]+)MB")
+            cpu = num(r, "server_cpu_pct")
+            p99 = num(r, "p99_ms")
+            out.append(f"| {r['backend']} {r['connections']} idle waiters: <= 100 MB RSS, ~0% CPU, wake p99 <= 2 ms "
+                       f"| +{delta:.1f} MB, {cpu:.1f}% CPU, put-to-wake p99 {p99:.3f} ms "
+                       f"| {verdict(delta <= 100 and cpu < 5 and p99 <= 2)} |")
+    for r in rows:
+        if r["scenario"] == "depth" and r["backend"] == "memory" and r["mode"] == "1m":
+            beyond = note_value(r, r"\(([-\d.]+) B beyond")
+            out.append(f"| memory: <= 150 B per pending task beyond id/info/content | {beyond:.0f} B "
+                       f"(RSS growth over 1M tasks) | {verdict(beyond <= 150)} |")
+    depth = [r for r in rows if r["scenario"] == "depth"]
+    for backend in sorted({r["backend"] for r in depth}):
+        cells = ", ".join(f"{r['mode']}: {num(r, 'ops_per_s'):.0f}/s p99 {num(r, 'p99_ms'):.2f} ms"
+                          for r in depth if r["backend"] == backend)
+        out.append(f"| {backend} put+take cost flat over depth | {cells} | see rows |")
+    return "\n".join(out)
+
+
+def main():
+    if len(sys.argv) < 2:
+        print(__doc__)
+        return 2
+    rows = latest(load(sys.argv[1]))
+    if len(sys.argv) > 2:
+        plot(rows, sys.argv[2])
+        print(f"plot: {sys.argv[2]}")
+    print(summary(rows))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
