@@ -310,15 +310,19 @@ class TaskCenter:
         return status == 200
 
     def version(self) -> Any:
-        """The server's /version: decoded JSON when it is JSON, else the text."""
+        """The server's version: the envelope's ``data`` (e.g. "0.1.0"), or the
+        body itself when it is not the API's envelope."""
         status, data = self._get("/version")
         if status != 200:
             raise error_for(None, "/version: HTTP %d" % status, status)
         text = data.decode("utf-8", "replace")
         try:
-            return json.loads(text)
+            decoded = json.loads(text)
         except ValueError:
             return text.strip()
+        if isinstance(decoded, dict) and "data" in decoded:
+            return decoded["data"]
+        return decoded
 
     def metrics(self) -> str:
         """The server's Prometheus metrics text."""

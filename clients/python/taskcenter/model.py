@@ -31,7 +31,8 @@ class Task:
 
     ``content`` is None for tasks returned by ``peek`` (peek never carries content)
     and bytes for tasks returned by ``acquire``/``take``/``results``.
-    ``cursor`` is set for peeked tasks only.
+    ``cursor`` is set for peeked tasks only. ``attempt`` (acquired tasks, when the
+    server reports it) is 1 on the first delivery and grows with each redelivery.
     """
 
     id: str
@@ -39,13 +40,14 @@ class Task:
     cursor: Optional[str] = None
     content: Optional[bytes] = None
     queue: Optional[str] = None
+    attempt: Optional[int] = None
 
     @classmethod
     def from_wire(cls, item: Dict[str, Any], queue: Optional[str] = None) -> "Task":
         content = item.get("content")
         return cls(id=item["id"], info=item.get("info"), cursor=item.get("cursor"),
                    content=None if content is None else decode_content(content),
-                   queue=queue)
+                   queue=queue, attempt=item.get("attempt"))
 
 
 @dataclass

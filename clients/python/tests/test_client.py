@@ -154,6 +154,9 @@ class ClientTest(unittest.TestCase):
         self.assertNotEqual(tasks[0].cursor, first_cursor)
         self.assertFalse(self.tc.touch(self.q, "lease"), "pending again: no lease to touch")
         self.assertFalse(self.tc.touch(self.q, "never-put"))
+        again = self.tc.take(self.q, timeout=0)
+        self.assertEqual([(t.id, t.content, t.attempt) for t in again], [("lease", b"c", 2)])
+        self.assertEqual(got[0].attempt, 1)
 
     def test_acquire_with_zero_promise_deletes(self) -> None:
         self.tc.put(self.q, "gone")
