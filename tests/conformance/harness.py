@@ -66,7 +66,7 @@ class ServerProcess:
         self.log_path = os.path.join(self.tmp.name, "server.log")
         args = list(server_args()) + list(extra_args)
         if memory_only is None:
-            memory_only = not any(a.startswith(("--redis", "--data-dir")) for a in args)
+            memory_only = not any(a.startswith("--data-dir") for a in args)
         self.args = [self.binary, "--host", "127.0.0.1"]
         self.args += ["--port", "0", "--port-file", self.port_file]
         if memory_only:
