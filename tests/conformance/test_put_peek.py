@@ -137,6 +137,31 @@ class PeekTest(ConformanceTest):
         self.assertEqual([(t["id"], t["info"]) for t in data], [("late", "hi")])
         self.assertLess(waiter.finished_at - waiter.started_at, 30, "woken before the timeout")
 
+    def test_one_put_wakes_every_waiting_peek(self):
+        q = self.queue()
+        self.put(q, "zero")
+        cursor = self.c.peek(q).json["cursor"]
+        n = 40
+        waiters = [Background(self.c.peek, q, cursor=cursor, size=1, timeout=30)
+                   for _ in range(n)]
+        # Give them time to arrive. stat_queue.waiting counts one instance's waiters only,
+        # so it is a hint here, not a condition.
+        deadline = time.monotonic() + 3
+        while self.stat(q).get("waiting", 0) < n and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self.put(q, "one")
+        for w in waiters:
+            self.assertEqual([t["id"] for t in self.ok(w.join())], ["one"])
+
+    def test_put_in_another_queue_does_not_end_the_wait(self):
+        q, other = self.queue(), self.queue()
+        waiter = Background(self.c.peek, q, size=1, timeout=0.8)
+        time.sleep(0.1)
+        self.put(other, "elsewhere")
+        self.assertEqual(self.ok(waiter.join()), [])
+        self.assertGreaterEqual(waiter.finished_at - waiter.started_at, 0.7,
+                                "a put elsewhere must not end the long-poll early")
+
     def test_long_poll_after_cursor_ignores_older_tasks(self):
         q = self.queue()
         self.put(q, "old")
