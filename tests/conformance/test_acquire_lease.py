@@ -56,7 +56,8 @@ class LeaseTest(ConformanceTest):
         q = self.queue()
         self.put(q, "a", info={"v": 1}, content=b"payload")
         first = self.peek_all(q)[0]
-        first_try = self.ok(self.c.acquire(q, ["a"], SHORT_LEASE))
+        # A longer lease: b must be put before a's lease runs out, even on a slow machine.
+        first_try = self.ok(self.c.acquire(q, ["a"], 1.0))
         self.assertEqual(first_try[0]["attempt"], 1)
         self.put(q, "b")
         b_cursor = self.peek_all(q)[0]["cursor"]

@@ -270,7 +270,7 @@ class DelayTest(ConformanceTest):
 
     def test_delayed_task_is_invisible_then_gets_a_cursor_at_the_tail(self):
         q = self.queue()
-        self.put(q, "later", config={"delay": 0.6})
+        self.put(q, "later", config={"delay": 1.0})
         self.put(q, "now")
         now = self.peek_all(q)
         self.assertEqual([t["id"] for t in now], ["now"])

@@ -54,7 +54,7 @@ class CacheResultTimeTest(ConformanceTest):
 
     def test_short_cache_expires_and_the_id_can_be_put_again(self):
         q = self.queue()
-        self.put(q, "a", config={"cache_result_time": 0.3})
+        self.put(q, "a", config={"cache_result_time": 1.0})
         self.ok(self.c.reply(q, "a", info="r"))
         self.assertEqual(self.ok(self.c.call(q, "a", 0))[0]["result_info"], "r")
         self.wait_until(lambda: self.ok(self.c.call(q, "a", 0)) is None, timeout=10,
