@@ -1,0 +1,208 @@
+#include "store/redis/client.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <charconv>
+
+namespace tc::redis {
+namespace {
+
+constexpr int kSlots = 16384;
+constexpr int kMaxRedirects = 8;
+
+// "MOVED 3999 127.0.0.1:6381" -> slot, endpoint.
+bool parse_redirect(const std::string& error, int& slot, Endpoint& endpoint) {
+  auto sp1 = error.find(' ');
+  if (sp1 == std::string::npos) return false;
+  auto sp2 = error.find(' ', sp1 + 1);
+  if (sp2 == std::string::npos) return false;
+  std::string_view slot_text(error.data() + sp1 + 1, sp2 - sp1 - 1);
+  if (std::from_chars(slot_text.data(), slot_text.data() + slot_text.size(), slot).ec !=
+      std::errc()) {
+    return false;
+  }
+  std::string_view addr(error.data() + sp2 + 1, error.size() - sp2 - 1);
+  auto colon = addr.rfind(':');
+  if (colon == std::string_view::npos) return false;
+  int port = 0;
+  std::string_view port_text = addr.substr(colon + 1);
+  if (std::from_chars(port_text.data(), port_text.data() + port_text.size(), port).ec !=
+      std::errc()) {
+    return false;
+  }
+  endpoint.host = std::string(addr.substr(0, colon));
+  endpoint.port = port;
+  return true;
+}
+
+}  // namespace
+
+Client::Client(const boost::asio::any_io_executor& executor, RedisUrl url, std::size_t pool_size)
+    : executor_(executor), url_(std::move(url)), pool_size_(pool_size == 0 ? 1 : pool_size) {
+  seed_ = node_for(url_.endpoint);
+}
+
+Client::~Client() { stop(); }
+
+std::shared_ptr<Client::Node> Client::node_for(const Endpoint& endpoint) {
+  std::lock_guard lock(mutex_);
+  auto& slot = nodes_[endpoint.to_string()];
+  if (!slot) {
+    slot = std::make_shared<Node>();
+    slot->endpoint = endpoint;
+    ConnectionOptions options;
+    options.password = url_.password;
+    // SELECT is refused by cluster nodes; only the seed of a plain server selects a db.
+    options.db = cluster_ ? 0 : url_.db;
+    for (std::size_t i = 0; i < pool_size_; ++i) {
+      slot->connections.push_back(Connection::create(executor_, endpoint, options));
+    }
+    if (!stopped_) {
+      for (auto& c : slot->connections) c->start();
+    }
+  }
+  return slot;
+}
+
+std::shared_ptr<Client::Node> Client::node_for_slot(int slot) {
+  std::lock_guard lock(mutex_);
+  if (slots_.empty() || !slots_[slot]) return seed_;
+  return slots_[slot];
+}
+
+std::shared_ptr<Connection> Client::pick(Node& node) {
+  // Prefer a connection that is up; a down one would fail the command at once.
+  const std::size_t n = node.connections.size();
+  const std::size_t start = node.next.fetch_add(1, std::memory_order_relaxed);
+  for (std::size_t i = 0; i < n; ++i) {
+    auto& c = node.connections[(start + i) % n];
+    if (c->ready()) return c;
+  }
+  return node.connections[start % n];
+}
+
+Task<void> Client::start() {
+  co_await refresh_slots();
+}
+
+void Client::stop() {
+  std::map<std::string, std::shared_ptr<Node>> nodes;
+  {
+    std::lock_guard lock(mutex_);
+    if (stopped_) return;
+    stopped_ = true;
+    nodes = nodes_;
+  }
+  for (auto& [_, node] : nodes) {
+    for (auto& c : node->connections) c->stop();
+  }
+}
+
+Task<void> Client::refresh_slots() {
+  // Wait briefly for the seed's first connection so startup detection sees the server.
+  auto seed = seed_;
+  for (int i = 0; i < 40 && !pick(*seed)->ready(); ++i) {
+    boost::asio::steady_timer t(co_await boost::asio::this_coro::executor,
+                                std::chrono::milliseconds(25));
+    co_await t.async_wait(boost::asio::use_awaitable);
+  }
+  Reply r = co_await pick(*seed)->command(args_of("CLUSTER", "SLOTS"));
+  apply_slots(r);
+}
+
+void Client::apply_slots(const Reply& r) {
+  if (r.is_io_error() || r.is_error() || !r.is_array()) return;  // not a cluster (or down)
+  std::vector<std::shared_ptr<Node>> table(kSlots);
+  for (const Reply& range : r.elements) {
+    if (!range.is_array() || range.elements.size() < 3) continue;
+    const Reply& master = range.elements[2];
+    if (!master.is_array() || master.elements.size() < 2) continue;
+    Endpoint ep;
+    ep.host = master.elements[0].str.empty() ? url_.endpoint.host : master.elements[0].str;
+    ep.port = static_cast<int>(master.elements[1].integer);
+    cluster_ = true;
+    auto node = node_for(ep);
+    for (auto s = range.elements[0].integer; s <= range.elements[1].integer && s < kSlots; ++s) {
+      table[s] = node;
+    }
+  }
+  std::lock_guard lock(mutex_);
+  slots_ = std::move(table);
+}
+
+Task<Reply> Client::command(std::string_view routing_key, std::vector<std::string> args) {
+  const int slot = routing_key.empty() ? -1 : key_slot(routing_key);
+  auto node = slot < 0 ? seed_ : node_for_slot(slot);
+  bool asking = false;
+  Reply r;
+  for (int attempt = 0; attempt < kMaxRedirects; ++attempt) {
+    r = co_await pick(*node)->command(args, asking);
+    asking = false;
+    if (r.type != Reply::Type::error) co_return r;
+    int moved_slot = 0;
+    Endpoint target;
+    if (r.error_starts_with("MOVED") && parse_redirect(r.str, moved_slot, target)) {
+      cluster_ = true;
+      node = node_for(target);
+      {
+        std::lock_guard lock(mutex_);
+        if (slots_.empty()) slots_.resize(kSlots);
+        if (moved_slot >= 0 && moved_slot < kSlots) slots_[moved_slot] = node;
+      }
+      // The layout changed: learn all of it, once, in the background.
+      if (!refreshing_.exchange(true)) {
+        boost::asio::co_spawn(
+            executor_,
+            [this]() -> Task<void> {
+              co_await refresh_slots();
+              refreshing_ = false;
+            },
+            boost::asio::detached);
+      }
+      continue;
+    }
+    if (r.error_starts_with("ASK") && parse_redirect(r.str, moved_slot, target)) {
+      node = node_for(target);
+      asking = true;
+      continue;
+    }
+    if (r.error_starts_with("TRYAGAIN") || r.error_starts_with("CLUSTERDOWN")) {
+      boost::asio::steady_timer t(co_await boost::asio::this_coro::executor,
+                                  std::chrono::milliseconds(20 * (attempt + 1)));
+      co_await t.async_wait(boost::asio::use_awaitable);
+      continue;
+    }
+    co_return r;
+  }
+  co_return r;
+}
+
+Task<Reply> Client::eval(Script& script, std::string routing_key, std::vector<std::string> args) {
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    std::string sha = script.sha();
+    if (sha.empty()) {
+      Reply loaded = co_await command(routing_key, args_of("SCRIPT", "LOAD", script.source()));
+      if (loaded.type != Reply::Type::string) co_return loaded;
+      script.set_sha(loaded.str);
+      sha = loaded.str;
+    }
+    std::vector<std::string> full;
+    full.reserve(args.size() + 4);
+    full.emplace_back("EVALSHA");
+    full.push_back(sha);
+    full.emplace_back("1");
+    full.push_back(routing_key);
+    for (auto& a : args) full.push_back(a);
+    Reply r = co_await command(routing_key, std::move(full));
+    if (!r.error_starts_with("NOSCRIPT")) co_return r;
+    // This node has not seen the script (restarted, flushed, or a new cluster node).
+    Reply loaded = co_await command(routing_key, args_of("SCRIPT", "LOAD", script.source()));
+    if (loaded.type != Reply::Type::string) co_return loaded;
+    script.set_sha(loaded.str);
+  }
+  co_return Reply::io_failure("Redis keeps forgetting the script");
+}
+
+}  // namespace tc::redis

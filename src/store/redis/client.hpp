@@ -1,0 +1,105 @@
+// Routes commands to Redis nodes: one node, or a Redis Cluster discovered with
+// CLUSTER SLOTS when connecting (and learnt from MOVED replies if that failed). Each
+// node has a small pool of pipelined Connections; a command picks one round-robin and
+// holds it only while its bytes are written, never while a request waits for work.
+// Also runs Lua scripts by SHA (EVALSHA; NOSCRIPT -> SCRIPT LOAD and retry).
+#pragma once
+
+#include <utility>
+
+#include <array>
+#include <atomic>
+#include <boost/asio/any_io_executor.hpp>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "store/redis/connection.hpp"
+#include "store/redis/reply.hpp"
+#include "store/redis/url.hpp"
+#include "store/store.hpp"
+
+namespace tc::redis {
+
+// Builds a command's arguments outside any coroutine frame: GCC 12 miscompiles braced
+// lists of strings inside co_await expressions ("array used as initializer").
+template <class... Args>
+std::vector<std::string> args_of(Args&&... args) {
+  std::vector<std::string> v;
+  v.reserve(sizeof...(args));
+  (v.emplace_back(std::forward<Args>(args)), ...);
+  return v;
+}
+
+// A Lua script known by source; its SHA1 is learnt from the first SCRIPT LOAD.
+class Script {
+ public:
+  explicit Script(std::string source) : source_(std::move(source)) {}
+  const std::string& source() const noexcept { return source_; }
+  std::string sha() const {
+    std::lock_guard lock(mutex_);
+    return sha_;
+  }
+  void set_sha(std::string sha) {
+    std::lock_guard lock(mutex_);
+    sha_ = std::move(sha);
+  }
+
+ private:
+  std::string source_;
+  mutable std::mutex mutex_;
+  std::string sha_;
+};
+
+class Client {
+ public:
+  Client(const boost::asio::any_io_executor& executor, RedisUrl url, std::size_t pool_size);
+  ~Client();
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  // Connects to the seed node and asks it for the cluster layout (if it is a cluster).
+  Task<void> start();
+  void stop();
+
+  // Sends `args` to the node serving `routing_key`'s slot (the seed node when empty),
+  // following MOVED / ASK. io_error when no node could be reached.
+  Task<Reply> command(std::string_view routing_key, std::vector<std::string> args);
+
+  // EVALSHA script with KEYS = {routing_key} and ARGV = args.
+  Task<Reply> eval(Script& script, std::string routing_key, std::vector<std::string> args);
+
+  bool cluster_mode() const noexcept { return cluster_.load(); }
+  const RedisUrl& url() const noexcept { return url_; }
+
+  // Re-reads the slot map from any reachable node (CLUSTER SLOTS).
+  Task<void> refresh_slots();
+
+ private:
+  struct Node {
+    Endpoint endpoint;
+    std::vector<std::shared_ptr<Connection>> connections;
+    std::atomic<std::size_t> next{0};
+  };
+
+  std::shared_ptr<Node> node_for(const Endpoint& endpoint);  // creates on first use
+  std::shared_ptr<Node> node_for_slot(int slot);
+  std::shared_ptr<Connection> pick(Node& node);
+  void apply_slots(const Reply& cluster_slots);
+
+  boost::asio::any_io_executor executor_;
+  RedisUrl url_;
+  std::size_t pool_size_;
+  std::atomic<bool> cluster_{false};
+  std::atomic<bool> refreshing_{false};
+  std::mutex mutex_;  // guards nodes_, slots_, stopped_
+  std::map<std::string, std::shared_ptr<Node>> nodes_;
+  std::vector<std::shared_ptr<Node>> slots_;  // 16384 entries once in cluster mode
+  std::shared_ptr<Node> seed_;
+  bool stopped_ = false;
+};
+
+}  // namespace tc::redis

@@ -1,0 +1,271 @@
+#include "store/redis/connection.hpp"
+
+#include <hiredis/async.h>
+#include <hiredis/hiredis.h>
+
+namespace tc::redis {
+namespace {
+
+Reply convert(const redisReply* r) {
+  Reply out;
+  switch (r->type) {
+    case REDIS_REPLY_STRING:
+      out.type = Reply::Type::string;
+      out.str.assign(r->str, r->len);
+      break;
+    case REDIS_REPLY_STATUS:
+      out.type = Reply::Type::status;
+      out.str.assign(r->str, r->len);
+      break;
+    case REDIS_REPLY_ERROR:
+      out.type = Reply::Type::error;
+      out.str.assign(r->str, r->len);
+      break;
+    case REDIS_REPLY_INTEGER:
+      out.type = Reply::Type::integer;
+      out.integer = r->integer;
+      break;
+    case REDIS_REPLY_ARRAY:
+      out.type = Reply::Type::array;
+      out.elements.reserve(r->elements);
+      for (std::size_t i = 0; i < r->elements; ++i) out.elements.push_back(convert(r->element[i]));
+      break;
+    default:
+      out.type = Reply::Type::nil;
+  }
+  return out;
+}
+
+// What hiredis carries as privdata for a user command.
+struct Sent {
+  Connection* conn;
+  std::uint64_t generation;
+  std::unique_ptr<PendingOp> op;
+};
+
+// Handshake commands (AUTH, SELECT, PING): any error drops the connection.
+struct HandshakeStep {
+  Connection* conn;
+  std::uint64_t generation;
+  bool final;  // the PING that marks the connection ready
+};
+
+}  // namespace
+
+std::shared_ptr<Connection> Connection::create(const boost::asio::any_io_executor& executor,
+                                               Endpoint endpoint, ConnectionOptions options) {
+  return std::shared_ptr<Connection>(
+      new Connection(executor, std::move(endpoint), std::move(options)));
+}
+
+Connection::Connection(const boost::asio::any_io_executor& executor, Endpoint endpoint,
+                       ConnectionOptions options)
+    : strand_(boost::asio::make_strand(executor)),
+      endpoint_(std::move(endpoint)),
+      options_(std::move(options)),
+      reconnect_timer_(strand_),
+      watchdog_(strand_) {}
+
+// Reached with a live socket only when the io_context was torn down before stop()'s
+// handler ran (tests): free the context here so neither it nor its fd leaks. Callbacks
+// of outstanding commands still complete (into the dying io_context, which drops them).
+Connection::~Connection() {
+  stopping_ = true;
+  if (ac_ != nullptr) {
+    redisAsyncContext* ac = ac_;
+    ac_ = nullptr;
+    redisAsyncFree(ac);
+  }
+}
+
+void Connection::start() {
+  boost::asio::post(strand_, [self = shared_from_this()] {
+    if (self->started_ || self->stopping_) return;
+    self->started_ = true;
+    self->do_connect();
+    self->arm_watchdog();
+  });
+}
+
+void Connection::stop() {
+  boost::asio::post(strand_, [self = shared_from_this()] {
+    self->stopping_ = true;
+    self->reconnect_timer_.cancel();
+    self->watchdog_.cancel();
+    self->drop("connection stopped");
+  });
+}
+
+void Connection::submit(std::vector<std::string> args, bool asking,
+                        std::unique_ptr<PendingOp> op) {
+  boost::asio::post(strand_, [self = shared_from_this(), args = std::move(args), asking,
+                              op = std::move(op)]() mutable {
+    if (self->ac_ == nullptr) {
+      op->complete(Reply::io_failure("not connected to Redis at " + self->endpoint_.to_string()));
+      return;
+    }
+    if (asking) redisAsyncCommand(self->ac_, nullptr, nullptr, "ASKING");
+    std::vector<const char*> argv;
+    std::vector<std::size_t> lens;
+    argv.reserve(args.size());
+    lens.reserve(args.size());
+    for (const auto& a : args) {
+      argv.push_back(a.data());
+      lens.push_back(a.size());
+    }
+    auto* sent = new Sent{self.get(), self->generation_, std::move(op)};
+    if (redisAsyncCommandArgv(self->ac_, &Connection::on_reply, sent, static_cast<int>(argv.size()),
+                              argv.data(), lens.data()) != REDIS_OK) {
+      sent->op->complete(Reply::io_failure("Redis connection is closing"));
+      delete sent;
+      return;
+    }
+    if (self->inflight_++ == 0) self->last_progress_ = std::chrono::steady_clock::now();
+  });
+}
+
+void Connection::do_connect() {
+  if (stopping_ || ac_ != nullptr) return;
+  redisAsyncContext* ac = redisAsyncConnect(endpoint_.host.c_str(), endpoint_.port);
+  if (ac == nullptr) {
+    schedule_reconnect();
+    return;
+  }
+  if (ac->err) {
+    redisAsyncFree(ac);
+    schedule_reconnect();
+    return;
+  }
+  const auto generation = ++generation_;
+  ac->data = this;
+  attach_asio(ac, strand_);
+  redisAsyncSetConnectCallback(ac, &Connection::on_connect);
+  redisAsyncSetDisconnectCallback(ac, &Connection::on_disconnect);
+  ac_ = ac;
+  inflight_ = 0;
+  connecting_since_ = std::chrono::steady_clock::now();
+  // hiredis queues these until the socket connects; their order on the wire is kept.
+  if (!options_.password.empty()) {
+    redisAsyncCommand(ac, &Connection::on_handshake, new HandshakeStep{this, generation, false},
+                      "AUTH %b", options_.password.data(), options_.password.size());
+  }
+  if (options_.db != 0) {
+    redisAsyncCommand(ac, &Connection::on_handshake, new HandshakeStep{this, generation, false},
+                      "SELECT %d", options_.db);
+  }
+  redisAsyncCommand(ac, &Connection::on_handshake, new HandshakeStep{this, generation, true}, "PING");
+  if (!options_.subscribe_channel.empty()) {
+    redisAsyncCommand(ac, &Connection::on_subscription, this, "SUBSCRIBE %b",
+                      options_.subscribe_channel.data(), options_.subscribe_channel.size());
+  }
+}
+
+void Connection::drop(const char* /*why*/) {
+  ready_ = false;
+  if (ac_ == nullptr) return;
+  redisAsyncContext* ac = ac_;
+  ac_ = nullptr;
+  inflight_ = 0;
+  // Fails every outstanding callback with a null reply, runs our cleanup hook, closes
+  // the fd. on_disconnect then sees ac_ != ac and leaves the reconnect to us.
+  redisAsyncFree(ac);
+  schedule_reconnect();
+}
+
+void Connection::schedule_reconnect() {
+  if (stopping_) return;
+  backoff_ = backoff_.count() == 0 ? std::chrono::milliseconds(50)
+                                   : std::min(backoff_ * 2, options_.max_backoff);
+  reconnect_timer_.expires_after(backoff_);
+  reconnect_timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+    if (!ec) self->do_connect();
+  });
+}
+
+void Connection::arm_watchdog() {
+  if (stopping_) return;
+  watchdog_.expires_after(std::chrono::milliseconds(250));
+  watchdog_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+    if (ec || self->stopping_) return;
+    auto now = std::chrono::steady_clock::now();
+    if (self->ac_ != nullptr) {
+      if (!self->ready_ && now - self->connecting_since_ > self->options_.connect_timeout) {
+        self->drop("connect timed out");
+      } else if (self->ready_ && self->inflight_ > 0 &&
+                 now - self->last_progress_ > self->options_.command_timeout) {
+        self->drop("command timed out");
+      }
+    }
+    self->arm_watchdog();
+  });
+}
+
+void Connection::on_connect(const redisAsyncContext* ac, int status) {
+  auto* self = static_cast<Connection*>(ac->data);
+  if (status != REDIS_OK && self->ac_ == ac) {
+    // hiredis frees the context after this callback returns.
+    self->ac_ = nullptr;
+    self->ready_ = false;
+    self->inflight_ = 0;
+    self->schedule_reconnect();
+  }
+}
+
+void Connection::on_disconnect(const redisAsyncContext* ac, int /*status*/) {
+  auto* self = static_cast<Connection*>(ac->data);
+  if (self->ac_ != ac) return;  // dropped by us: drop() handles the reconnect
+  self->ac_ = nullptr;
+  self->ready_ = false;
+  self->inflight_ = 0;
+  self->schedule_reconnect();
+}
+
+void Connection::on_reply(redisAsyncContext* /*ac*/, void* reply, void* privdata) {
+  auto* sent = static_cast<Sent*>(privdata);
+  Connection* self = sent->conn;
+  if (self->ac_ != nullptr && self->generation_ == sent->generation) {
+    if (self->inflight_ > 0) --self->inflight_;
+    self->last_progress_ = std::chrono::steady_clock::now();
+  }
+  if (reply == nullptr) {
+    sent->op->complete(Reply::io_failure("lost the connection to Redis at " +
+                                         self->endpoint_.to_string()));
+  } else {
+    sent->op->complete(convert(static_cast<redisReply*>(reply)));
+  }
+  delete sent;
+}
+
+void Connection::on_handshake(redisAsyncContext* /*ac*/, void* reply, void* privdata) {
+  auto* step = static_cast<HandshakeStep*>(privdata);
+  Connection* self = step->conn;
+  if (self->ac_ != nullptr && self->generation_ == step->generation) {
+    auto* r = static_cast<redisReply*>(reply);
+    if (r == nullptr || r->type == REDIS_REPLY_ERROR) {
+      self->drop("handshake failed");
+    } else if (step->final && self->options_.subscribe_channel.empty()) {
+      self->ready_ = true;
+      self->backoff_ = std::chrono::milliseconds(0);
+    }
+  }
+  delete step;
+}
+
+void Connection::on_subscription(redisAsyncContext* ac, void* reply, void* privdata) {
+  auto* r = static_cast<redisReply*>(reply);
+  auto* self = static_cast<Connection*>(privdata);
+  if (r == nullptr || self->ac_ != ac) return;
+  if (r->type != REDIS_REPLY_ARRAY || r->elements < 3) return;
+  std::string_view kind(r->element[0]->str, r->element[0]->len);
+  if (kind == "subscribe") {
+    self->ready_ = true;
+    self->backoff_ = std::chrono::milliseconds(0);
+    if (self->options_.on_subscribed) self->options_.on_subscribed();
+  } else if (kind == "message" && r->element[2]->type == REDIS_REPLY_STRING) {
+    if (self->options_.on_message) {
+      self->options_.on_message(std::string_view(r->element[2]->str, r->element[2]->len));
+    }
+  }
+}
+
+}  // namespace tc::redis

@@ -1,0 +1,63 @@
+#include "store/redis/messages.hpp"
+
+#include <charconv>
+
+namespace tc::redis {
+
+bool read_netstring(std::string_view& in, std::string_view& out) {
+  auto colon = in.find(':');
+  if (colon == std::string_view::npos || colon == 0 || colon > 12) return false;
+  std::size_t len = 0;
+  auto [p, ec] = std::from_chars(in.data(), in.data() + colon, len);
+  if (ec != std::errc() || p != in.data() + colon) return false;
+  if (in.size() - colon - 1 < len) return false;
+  out = in.substr(colon + 1, len);
+  in.remove_prefix(colon + 1 + len);
+  return true;
+}
+
+std::optional<EventMessage> parse_event_message(std::string_view message) {
+  EventMessage out;
+  std::string_view field;
+  if (!read_netstring(message, field)) return std::nullopt;
+  out.origin = std::string(field);
+  while (!message.empty()) {
+    std::string_view kind, queue;
+    if (!read_netstring(message, kind) || !read_netstring(message, queue)) return std::nullopt;
+    StoreEvent ev;
+    ev.queue = std::string(queue);
+    if (kind == "p") {
+      ev.kind = StoreEvent::Kind::pending;
+    } else if (kind == "f") {
+      std::string_view id, info, content;
+      if (!read_netstring(message, id) || !read_netstring(message, info) ||
+          !read_netstring(message, content)) {
+        return std::nullopt;
+      }
+      ev.kind = StoreEvent::Kind::finished;
+      ev.id = std::string(id);
+      ev.info = std::string(info);
+      ev.content = std::string(content);
+    } else if (kind == "r") {
+      std::string_view id;
+      if (!read_netstring(message, id)) return std::nullopt;
+      ev.kind = StoreEvent::Kind::removed;
+      ev.id = std::string(id);
+    } else {
+      return std::nullopt;
+    }
+    out.events.push_back(std::move(ev));
+  }
+  return out;
+}
+
+std::optional<OutboxItem> parse_outbox_item(std::string_view item) {
+  std::string_view target, id, info, content;
+  if (!read_netstring(item, target) || !read_netstring(item, id) || !read_netstring(item, info) ||
+      !read_netstring(item, content) || !item.empty()) {
+    return std::nullopt;
+  }
+  return OutboxItem{std::string(target), std::string(id), std::string(info), std::string(content)};
+}
+
+}  // namespace tc::redis

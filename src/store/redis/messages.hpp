@@ -1,0 +1,44 @@
+// The netstring messages the Lua scripts produce (see scripts/lib.lua): the event
+// message published on pub/sub (and returned to the caller), and outbox items.
+// Pure parsers, unit-tested without a server.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tc::redis {
+
+struct StoreEvent {
+  enum class Kind { pending, finished, removed };
+  Kind kind = Kind::pending;
+  std::string queue;
+  std::string id;       // finished / removed
+  std::string info;     // finished
+  std::string content;  // finished
+};
+
+struct EventMessage {
+  std::string origin;  // instance id of the script's caller
+  std::vector<StoreEvent> events;
+};
+
+// nullopt on a malformed message (ignored by the subscriber).
+std::optional<EventMessage> parse_event_message(std::string_view message);
+
+// A put of (id, info, content) into `target`, queued by reply (forward_result_to) or
+// by a lease expiry (dead_letter_to).
+struct OutboxItem {
+  std::string target;
+  std::string id;
+  std::string info;
+  std::string content;
+};
+
+std::optional<OutboxItem> parse_outbox_item(std::string_view item);
+
+// Reads one "<len>:<bytes>" from the front of `in`; false if malformed.
+bool read_netstring(std::string_view& in, std::string_view& out);
+
+}  // namespace tc::redis

@@ -1,0 +1,418 @@
+#include "store/redis/redis_store.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <cstdio>
+#include <random>
+#include <stdexcept>
+
+extern const std::string_view tc_embedded_lib_lua;
+extern const std::string_view tc_embedded_put_lua;
+extern const std::string_view tc_embedded_peek_lua;
+extern const std::string_view tc_embedded_acquire_lua;
+extern const std::string_view tc_embedded_take_lua;
+extern const std::string_view tc_embedded_reply_lua;
+extern const std::string_view tc_embedded_call_begin_lua;
+extern const std::string_view tc_embedded_touch_lua;
+extern const std::string_view tc_embedded_remove_lua;
+extern const std::string_view tc_embedded_clear_queue_lua;
+extern const std::string_view tc_embedded_stat_queue_lua;
+extern const std::string_view tc_embedded_reap_lua;
+
+namespace tc {
+namespace {
+
+using redis::Reply;
+using redis::args_of;
+
+redis::RedisUrl parse_url_or_throw(const std::string& text) {
+  auto url = redis::parse_redis_url(text);
+  if (!url) throw std::invalid_argument("malformed Redis URL: " + text);
+  return *url;
+}
+
+std::string make_source(std::string_view op) {
+  std::string s(tc_embedded_lib_lua);
+  s += '\n';
+  s += op;
+  return s;
+}
+
+std::string random_id() {
+  std::random_device rd;
+  std::uint64_t v = (static_cast<std::uint64_t>(rd()) << 32) ^ rd();
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+// Fixed-width cursor key used by the scripts ("%015d-%010d"): lexical = cursor order.
+std::string ckey(std::uint64_t ms, std::uint64_t seq) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%015llu-%010llu", static_cast<unsigned long long>(ms),
+                static_cast<unsigned long long>(seq));
+  return buf;
+}
+
+std::optional<Cursor> parse_ckey(std::string_view key) {
+  if (key.size() != 26 || key[15] != '-') return std::nullopt;
+  Cursor c;
+  for (char ch : key.substr(0, 15)) c.ms = c.ms * 10 + static_cast<std::uint64_t>(ch - '0');
+  for (char ch : key.substr(16)) c.seq = c.seq * 10 + static_cast<std::uint64_t>(ch - '0');
+  return c;
+}
+
+void append_task(std::vector<std::string>& args, NewTask& task) {
+  args.push_back(std::move(task.id));
+  args.push_back(std::move(task.info));
+  args.push_back(std::move(task.content));
+  args.push_back(std::to_string(task.config.cache_result_ms));
+  args.push_back(task.config.forward_result_to.value_or(""));
+  args.push_back(std::to_string(task.config.max_attempts));
+  args.push_back(task.config.dead_letter_to.value_or(""));
+  args.push_back(std::to_string(task.config.delay_ms));
+}
+
+ApiError unavailable(std::string why) {
+  return make_error(Errc::unavailable, "the Redis store is unavailable: " + why);
+}
+
+std::int64_t as_int(const Reply& r) {
+  if (r.type == Reply::Type::integer) return r.integer;
+  if (r.type == Reply::Type::string) return std::strtoll(r.str.c_str(), nullptr, 10);
+  return 0;
+}
+
+std::vector<AcquiredTask> parse_acquired(Reply& r) {
+  std::vector<AcquiredTask> out;
+  for (std::size_t i = 0; i + 3 < r.elements.size(); i += 4) {
+    AcquiredTask t;
+    t.id = std::move(r.elements[i].str);
+    t.info = std::move(r.elements[i + 1].str);
+    t.content = std::move(r.elements[i + 2].str);
+    t.attempt = static_cast<std::uint32_t>(as_int(r.elements[i + 3]));
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
+}  // namespace
+
+struct RedisStore::Scripts {
+  redis::Script put{make_source(tc_embedded_put_lua)};
+  redis::Script peek{make_source(tc_embedded_peek_lua)};
+  redis::Script acquire{make_source(tc_embedded_acquire_lua)};
+  redis::Script take{make_source(tc_embedded_take_lua)};
+  redis::Script reply{make_source(tc_embedded_reply_lua)};
+  redis::Script call_begin{make_source(tc_embedded_call_begin_lua)};
+  redis::Script touch{make_source(tc_embedded_touch_lua)};
+  redis::Script remove{make_source(tc_embedded_remove_lua)};
+  redis::Script clear_queue{make_source(tc_embedded_clear_queue_lua)};
+  redis::Script stat_queue{make_source(tc_embedded_stat_queue_lua)};
+  redis::Script reap{make_source(tc_embedded_reap_lua)};
+};
+
+RedisStore::RedisStore(const boost::asio::any_io_executor& executor, const Clock& clock,
+                       RedisStoreOptions options)
+    : clock_(clock),
+      options_(std::move(options)),
+      origin_(random_id()),
+      channel_(options_.prefix + ":events"),
+      registry_key_(options_.prefix + ":queues"),
+      client_(executor, parse_url_or_throw(options_.url), options_.connections_per_node),
+      scripts_(std::make_unique<Scripts>()) {
+  if (options_.prefix.find_first_of("{}") != std::string::npos) {
+    throw std::invalid_argument("the Redis key prefix must not contain '{' or '}'");
+  }
+  redis::ConnectionOptions sub;
+  sub.password = client_.url().password;
+  sub.subscribe_channel = channel_;
+  sub.on_message = [this](std::string_view payload) { on_message(payload); };
+  subscriber_ = redis::Connection::create(executor, client_.url().endpoint, std::move(sub));
+}
+
+RedisStore::~RedisStore() { stop(); }
+
+Task<void> RedisStore::start() {
+  subscriber_->start();
+  co_await client_.start();
+}
+
+void RedisStore::stop() {
+  subscriber_->stop();
+  client_.stop();
+}
+
+std::string RedisStore::base_key(std::string_view queue) const {
+  std::string key;
+  key.reserve(options_.prefix.size() + queue.size() + 4);
+  key += options_.prefix;
+  key += ":{";
+  key += queue;
+  key += "}:";
+  return key;
+}
+
+void RedisStore::on_message(std::string_view payload) {
+  auto message = redis::parse_event_message(payload);
+  if (!message || message->origin == origin_) return;  // our own: dispatched already
+  dispatch(*message);
+}
+
+void RedisStore::dispatch(const redis::EventMessage& message) {
+  StoreEvents* events = events_.load();
+  if (events == nullptr) return;
+  for (const auto& ev : message.events) {
+    switch (ev.kind) {
+      case redis::StoreEvent::Kind::pending:
+        events->on_pending(ev.queue);
+        break;
+      case redis::StoreEvent::Kind::finished: {
+        TaskResult result{ev.info, ev.content};
+        events->on_finished(ev.queue, ev.id, &result);
+        break;
+      }
+      case redis::StoreEvent::Kind::removed:
+        events->on_finished(ev.queue, ev.id, nullptr);
+        break;
+    }
+  }
+}
+
+Task<Result<Reply>> RedisStore::run(redis::Script& script, const std::string& queue,
+                                    std::vector<std::string> args) {
+  std::vector<std::string> full;
+  full.reserve(args.size() + 4);
+  full.push_back(queue);
+  full.push_back(std::to_string(clock_.now_ms()));
+  full.push_back(origin_);
+  full.push_back(channel_);
+  for (auto& a : args) full.push_back(std::move(a));
+  Reply r = co_await client_.eval(script, base_key(queue), std::move(full));
+  if (r.is_io_error()) co_return unavailable(r.str);
+  if (r.is_error()) co_return unavailable("Redis answered: " + r.str);
+  if (!r.is_array() || r.elements.size() < 2) co_return unavailable("unexpected script reply");
+  if (!r.elements[1].str.empty()) {
+    if (auto message = redis::parse_event_message(r.elements[1].str)) dispatch(*message);
+  }
+  for (std::size_t i = 2; i < r.elements.size(); ++i) {
+    co_await deliver_outbox(queue, r.elements[i].str);
+  }
+  co_return std::move(r.elements[0]);
+}
+
+// Forwards and dead letters live in the source queue's outbox (same slot, written by
+// the same atomic script) until this put into the target queue (another slot) is
+// done; only then is the item removed. A crash in between leaves the item for the
+// next reap, and the put is idempotent (same id), so nothing is lost or doubled.
+Task<void> RedisStore::deliver_outbox(const std::string& source_queue, const std::string& item) {
+  auto parsed = redis::parse_outbox_item(item);
+  if (parsed) {
+    NewTask task;
+    task.id = std::move(parsed->id);
+    task.info = std::move(parsed->info);
+    task.content = std::move(parsed->content);
+    std::vector<std::string> args = args_of("1");
+    append_task(args, task);
+    auto r = co_await run(scripts_->put, parsed->target, std::move(args));
+    if (!r.ok()) co_return;  // stays in the outbox for the reaper
+    if (r->is_array() && !r->elements.empty() && as_int(r->elements[0]) == 1) {
+      co_await register_queue(parsed->target);
+    }
+  }
+  std::string outbox = base_key(source_queue) + "outbox";
+  (void)co_await client_.command(outbox, args_of("LREM", outbox, "1", item));
+}
+
+// The queue registry (list_queue, the reaper's work list) is one sorted set in its own
+// slot, so it is written by a second command after the put that created the queue.
+Task<void> RedisStore::register_queue(const std::string& queue) {
+  (void)co_await client_.command(registry_key_, args_of("ZADD", registry_key_, "0", queue));
+}
+
+Task<Result<bool>> RedisStore::put(std::string queue, NewTask task) {
+  std::vector<std::string> args = args_of("1");
+  append_task(args, task);
+  auto r = co_await run(scripts_->put, queue, std::move(args));
+  if (!r.ok()) co_return std::move(r).error();
+  if (!r->is_array() || r->elements.size() != 2) co_return unavailable("unexpected put reply");
+  if (as_int(r->elements[0]) == 1) co_await register_queue(queue);
+  co_return as_int(r->elements[1]) == 1;
+}
+
+Task<Result<std::vector<bool>>> RedisStore::put_batch(std::string queue,
+                                                      std::vector<NewTask> tasks) {
+  std::vector<std::string> args = args_of(std::to_string(tasks.size()));
+  args.reserve(1 + tasks.size() * 8);
+  for (auto& t : tasks) append_task(args, t);
+  auto r = co_await run(scripts_->put, queue, std::move(args));
+  if (!r.ok()) co_return std::move(r).error();
+  if (!r->is_array() || r->elements.size() != tasks.size() + 1) {
+    co_return unavailable("unexpected put reply");
+  }
+  if (as_int(r->elements[0]) == 1) co_await register_queue(queue);
+  std::vector<bool> out;
+  out.reserve(tasks.size());
+  for (std::size_t i = 1; i < r->elements.size(); ++i) out.push_back(as_int(r->elements[i]) == 1);
+  co_return out;
+}
+
+Task<Result<std::vector<PeekedTask>>> RedisStore::peek(std::string queue,
+                                                       std::optional<Cursor> after,
+                                                       std::uint32_t size) {
+  std::string start;
+  if (after) {
+    constexpr std::uint64_t kMaxMs = 999'999'999'999'999ULL;
+    constexpr std::uint64_t kMaxSeq = 9'999'999'999ULL;
+    if (after->ms > kMaxMs || (after->ms == kMaxMs && after->seq >= kMaxSeq)) {
+      co_return std::vector<PeekedTask>{};  // past any cursor we can hand out
+    }
+    start = after->seq >= kMaxSeq ? ckey(after->ms + 1, 0) : ckey(after->ms, after->seq + 1);
+  }
+  auto r = co_await run(scripts_->peek, queue, args_of(std::move(start), std::to_string(size)));
+  if (!r.ok()) co_return std::move(r).error();
+  std::vector<PeekedTask> out;
+  for (std::size_t i = 0; i + 2 < r->elements.size(); i += 3) {
+    auto cursor = parse_ckey(r->elements[i + 2].str);
+    if (!cursor) co_return unavailable("malformed cursor in Redis");
+    out.push_back(PeekedTask{std::move(r->elements[i].str), std::move(r->elements[i + 1].str),
+                             *cursor});
+  }
+  co_return out;
+}
+
+Task<Result<std::vector<AcquiredTask>>> RedisStore::acquire(std::string queue,
+                                                            std::vector<std::string> ids,
+                                                            std::int64_t lease_ms) {
+  std::vector<std::string> args;
+  args.reserve(ids.size() + 1);
+  args.push_back(std::to_string(lease_ms));
+  for (auto& id : ids) args.push_back(std::move(id));
+  auto r = co_await run(scripts_->acquire, queue, std::move(args));
+  if (!r.ok()) co_return std::move(r).error();
+  co_return parse_acquired(*r);
+}
+
+Task<Result<std::vector<AcquiredTask>>> RedisStore::take(std::string queue, std::uint32_t size,
+                                                         std::int64_t lease_ms) {
+  auto r = co_await run(scripts_->take, queue, args_of(std::to_string(lease_ms), std::to_string(size)));
+  if (!r.ok()) co_return std::move(r).error();
+  co_return parse_acquired(*r);
+}
+
+Task<Result<bool>> RedisStore::reply(std::string queue, std::string id, TaskResult result) {
+  auto r = co_await run(scripts_->reply, queue,
+                        args_of(std::move(id), std::move(result.info), std::move(result.content)));
+  if (!r.ok()) co_return std::move(r).error();
+  co_return as_int(*r) == 1;
+}
+
+Task<Result<CallBegin>> RedisStore::call_begin(std::string queue, NewTask task,
+                                               bool put_if_absent) {
+  std::vector<std::string> args = args_of(put_if_absent ? "1" : "0");
+  append_task(args, task);
+  auto r = co_await run(scripts_->call_begin, queue, std::move(args));
+  if (!r.ok()) co_return std::move(r).error();
+  if (!r->is_array() || r->elements.size() != 4) co_return unavailable("unexpected call reply");
+  CallBegin out;
+  const std::string& kind = r->elements[0].str;
+  if (kind == "cached") {
+    out.cached = TaskResult{std::move(r->elements[1].str), std::move(r->elements[2].str)};
+    out.exists = true;
+  } else if (kind == "exists") {
+    out.exists = true;
+  } else if (kind == "created") {
+    out.created = true;
+    out.exists = true;
+    if (as_int(r->elements[3]) == 1) co_await register_queue(queue);
+  }
+  co_return out;
+}
+
+Task<Result<bool>> RedisStore::touch(std::string queue, std::string id, std::int64_t lease_ms) {
+  auto r = co_await run(scripts_->touch, queue, args_of(std::move(id), std::to_string(lease_ms)));
+  if (!r.ok()) co_return std::move(r).error();
+  co_return as_int(*r) == 1;
+}
+
+Task<Result<bool>> RedisStore::remove(std::string queue, std::string id) {
+  auto r = co_await run(scripts_->remove, queue, args_of(std::move(id)));
+  if (!r.ok()) co_return std::move(r).error();
+  co_return as_int(*r) == 1;
+}
+
+Task<Result<bool>> RedisStore::clear_queue(std::string queue, std::uint32_t max_steps) {
+  auto r = co_await run(scripts_->clear_queue, queue, args_of(std::to_string(max_steps)));
+  if (!r.ok()) co_return std::move(r).error();
+  if (as_int(*r) != 1) co_return false;
+  Reply z = co_await client_.command(registry_key_, args_of("ZREM", registry_key_, queue));
+  if (z.is_io_error()) co_return unavailable(z.str);
+  co_return true;
+}
+
+Task<Result<QueuePage>> RedisStore::list_queues(std::optional<std::string> cursor,
+                                                std::uint32_t size) {
+  std::string start = cursor ? "(" + *cursor : "-";
+  Reply r = co_await client_.command(
+      registry_key_,
+      args_of("ZRANGEBYLEX", registry_key_, start, "+", "LIMIT", "0", std::to_string(size + 1ULL)));
+  if (r.is_io_error()) co_return unavailable(r.str);
+  if (!r.is_array()) co_return unavailable("Redis answered: " + r.str);
+  QueuePage page;
+  for (auto& e : r.elements) page.queues.push_back(std::move(e.str));
+  if (page.queues.size() > size) {
+    page.queues.resize(size);
+    if (!page.queues.empty()) page.next_cursor = page.queues.back();
+  }
+  co_return page;
+}
+
+Task<Result<std::optional<QueueStats>>> RedisStore::stat_queue(std::string queue) {
+  auto r = co_await run(scripts_->stat_queue, queue, args_of());
+  if (!r.ok()) co_return std::move(r).error();
+  if (r->is_nil()) co_return std::optional<QueueStats>{};
+  if (!r->is_array() || r->elements.size() != 12) co_return unavailable("unexpected stat reply");
+  auto& e = r->elements;
+  QueueStats s;
+  s.length = static_cast<std::uint64_t>(as_int(e[0]));
+  s.delayed = static_cast<std::uint64_t>(as_int(e[1]));
+  s.leased = static_cast<std::uint64_t>(as_int(e[2]));
+  s.done = static_cast<std::uint64_t>(as_int(e[3]));
+  s.oldest_cursor = parse_ckey(e[4].str);
+  s.newest_cursor = parse_ckey(e[5].str);
+  s.total_put = static_cast<std::uint64_t>(as_int(e[6]));
+  s.total_acquired = static_cast<std::uint64_t>(as_int(e[7]));
+  s.total_replied = static_cast<std::uint64_t>(as_int(e[8]));
+  s.total_redelivered = static_cast<std::uint64_t>(as_int(e[9]));
+  s.total_dead = static_cast<std::uint64_t>(as_int(e[10]));
+  s.total_removed = static_cast<std::uint64_t>(as_int(e[11]));
+  co_return std::optional<QueueStats>(s);
+}
+
+Task<Result<std::uint64_t>> RedisStore::reap() {
+  std::uint64_t applied = 0;
+  std::optional<std::string> cursor;
+  do {
+    auto page = co_await list_queues(cursor, 1000);
+    if (!page.ok()) co_return std::move(page).error();
+    for (auto& queue : page->queues) {
+      // Loop while a full batch came due, so a burst of expiries is drained now.
+      for (;;) {
+        auto r = co_await run(scripts_->reap, queue, args_of(std::to_string(options_.reap_limit)));
+        if (!r.ok()) co_return std::move(r).error();
+        const auto n = static_cast<std::uint64_t>(as_int(*r));
+        applied += n;
+        if (n < options_.reap_limit) break;
+      }
+    }
+    cursor = page->next_cursor;
+  } while (cursor);
+  co_return applied;
+}
+
+Task<bool> RedisStore::ready() {
+  Reply r = co_await client_.command("", args_of("PING"));
+  co_return r.type == Reply::Type::status && r.str == "PONG";
+}
+
+}  // namespace tc

@@ -1,0 +1,92 @@
+// RedisStore: the Store on Redis or Redis Cluster, shared by any number of taskcenter
+// instances. One Lua script per operation (scripts/*.lua, one round trip each), keys
+// of a queue under the hash tag {queue} (one slot per script), wake-ups between
+// instances on one pub/sub channel. Key schema and trade-offs: docs/redis.md.
+#pragma once
+
+#include <utility>
+
+#include <atomic>
+#include <boost/asio/any_io_executor.hpp>
+#include <memory>
+#include <string>
+
+#include "core/clock.hpp"
+#include "store/redis/client.hpp"
+#include "store/redis/messages.hpp"
+#include "store/store.hpp"
+
+namespace tc {
+
+struct RedisStoreOptions {
+  std::string url = "redis://127.0.0.1:6379/0";
+  std::string prefix = "tc";             // key prefix; must not contain '{' or '}'
+  std::size_t connections_per_node = 2;  // pipelined connections per Redis node
+  std::uint32_t reap_limit = 1000;       // due items applied per queue per reap call
+};
+
+class RedisStore final : public Store {
+ public:
+  // Throws std::invalid_argument for a malformed URL or prefix. Connects lazily: call
+  // start() (it never fails; while Redis is down operations answer `unavailable`).
+  RedisStore(const boost::asio::any_io_executor& executor, const Clock& clock,
+             RedisStoreOptions options);
+  ~RedisStore() override;
+  RedisStore(const RedisStore&) = delete;
+  RedisStore& operator=(const RedisStore&) = delete;
+
+  // Connects, detects Redis Cluster, subscribes to the event channel.
+  Task<void> start();
+  // Closes every connection (outstanding operations fail with `unavailable`).
+  void stop();
+
+  void set_events(StoreEvents* events) override { events_.store(events); }
+  Task<Result<bool>> put(std::string queue, NewTask task) override;
+  Task<Result<std::vector<bool>>> put_batch(std::string queue,
+                                            std::vector<NewTask> tasks) override;
+  Task<Result<std::vector<PeekedTask>>> peek(std::string queue, std::optional<Cursor> after,
+                                             std::uint32_t size) override;
+  Task<Result<std::vector<AcquiredTask>>> acquire(std::string queue, std::vector<std::string> ids,
+                                                  std::int64_t lease_ms) override;
+  Task<Result<std::vector<AcquiredTask>>> take(std::string queue, std::uint32_t size,
+                                               std::int64_t lease_ms) override;
+  Task<Result<bool>> reply(std::string queue, std::string id, TaskResult result) override;
+  Task<Result<CallBegin>> call_begin(std::string queue, NewTask task,
+                                     bool put_if_absent) override;
+  Task<Result<bool>> touch(std::string queue, std::string id, std::int64_t lease_ms) override;
+  Task<Result<bool>> remove(std::string queue, std::string id) override;
+  Task<Result<bool>> clear_queue(std::string queue, std::uint32_t max_steps) override;
+  Task<Result<QueuePage>> list_queues(std::optional<std::string> cursor,
+                                      std::uint32_t size) override;
+  Task<Result<std::optional<QueueStats>>> stat_queue(std::string queue) override;
+  Task<Result<std::uint64_t>> reap() override;
+  Task<bool> ready() override;
+
+  bool cluster_mode() const noexcept { return client_.cluster_mode(); }
+  const std::string& instance_id() const noexcept { return origin_; }
+
+ private:
+  struct Scripts;
+
+  // Runs `script` on `queue`'s slot with the common ARGV; dispatches its events and
+  // delivers its outbox items; answers the script's own reply.
+  Task<Result<redis::Reply>> run(redis::Script& script, const std::string& queue,
+                                 std::vector<std::string> args);
+  Task<void> deliver_outbox(const std::string& source_queue, const std::string& item);
+  Task<void> register_queue(const std::string& queue);
+  void dispatch(const redis::EventMessage& message);
+  void on_message(std::string_view payload);
+  std::string base_key(std::string_view queue) const;
+
+  const Clock& clock_;
+  RedisStoreOptions options_;
+  std::string origin_;
+  std::string channel_;
+  std::string registry_key_;
+  redis::Client client_;
+  std::shared_ptr<redis::Connection> subscriber_;
+  std::unique_ptr<Scripts> scripts_;
+  std::atomic<StoreEvents*> events_{nullptr};
+};
+
+}  // namespace tc

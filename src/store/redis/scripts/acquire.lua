@@ -1,0 +1,15 @@
+-- acquire.lua: acquires each listed id that is pending and visible, in the order asked.
+-- KEYS[1]  queue key base; ARGV[1..4] common (lib.lua)
+-- ARGV[5]  lease_ms (0: the task is deleted on acquire)
+-- ARGV[6..] ids
+-- reply    { id_1, info_1, content_1, attempt_1, id_2, ... } for the acquired ones
+apply_due(DUE_LIMIT)
+local lease_ms = tonumber(ARGV[5])
+local out = {}
+for i = 6, #ARGV do
+  local t = acquire_one(ARGV[i], lease_ms)
+  if t then
+    for j = 1, 4 do out[#out + 1] = t[j] end
+  end
+end
+return finish(out)

@@ -1,0 +1,21 @@
+-- call_begin.lua: the atomic first step of a synchronous call: the cached result if
+-- the task is finished, else put the task unless it exists (when asked to).
+-- KEYS[1]  queue key base; ARGV[1..4] common (lib.lua)
+-- ARGV[5]  put_if_absent (0/1)
+-- ARGV[6..13] the task as in put.lua: id, info, content, cache_ms, forward_to,
+--          max_attempts, dead_letter_to, delay_ms
+-- reply    { kind, result_info, result_content, new_queue }
+--          kind: "cached" (result follows), "exists", "created", "absent"
+apply_due(DUE_LIMIT)
+local id = ARGV[6]
+local m = get_meta(id)
+if m and m[M_STATE] == 'F' then
+  local r = cmsgpack.unpack(redis.call('HGET', K_RESULT, id))
+  return finish({'cached', r[1], r[2], 0})
+end
+if m then return finish({'exists', '', '', 0}) end
+if ARGV[5] ~= '1' then return finish({'absent', '', '', 0}) end
+local new_queue = redis.call('EXISTS', K_STATS) == 0 and 1 or 0
+create_task(id, ARGV[7], ARGV[8], tonumber(ARGV[9]), ARGV[10], tonumber(ARGV[11]), ARGV[12],
+            tonumber(ARGV[13]))
+return finish({'created', '', '', new_queue})

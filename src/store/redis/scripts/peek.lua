@@ -1,0 +1,18 @@
+-- peek.lua: up to `size` visible pending tasks after a cursor, in cursor order.
+-- KEYS[1]  queue key base; ARGV[1..4] common (lib.lua)
+-- ARGV[5]  first ckey to return, inclusive ("" = from the start); the caller passes the
+--          ckey of (cursor.ms, cursor.seq + 1) to mean "after cursor"
+-- ARGV[6]  size
+-- reply    { id_1, info_1, ckey_1, id_2, ... }
+apply_due(DUE_LIMIT)
+local start = ARGV[5] == '' and '-' or ('[' .. ARGV[5])
+local members = redis.call('ZRANGEBYLEX', K_PENDING, start, '+', 'LIMIT', 0, tonumber(ARGV[6]))
+local out = {}
+for _, member in ipairs(members) do
+  local id = string.sub(member, CKEY_LEN + 1)
+  local m = get_meta(id)
+  out[#out + 1] = id
+  out[#out + 1] = m and m[M_INFO] or 'null'
+  out[#out + 1] = string.sub(member, 1, CKEY_LEN)
+end
+return finish(out)
