@@ -1,0 +1,318 @@
+// taskcenter::Client against a real server: every method, the typed errors, and the
+// connection pool under threads and across a server restart.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <thread>
+
+#include "server_process.hpp"
+#include "taskcenter/client.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+using taskcenter::Client;
+using taskcenter::Seconds;
+
+class ClientTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { server_ = new tctest::ServerProcess(); }
+  static void TearDownTestSuite() {
+    delete server_;
+    server_ = nullptr;
+  }
+  // A queue name no other test uses, so tests share one server safely.
+  std::string queue() const {
+    return std::string("cpp-") + ::testing::UnitTest::GetInstance()->current_test_info()->name();
+  }
+
+  static tctest::ServerProcess* server_;
+  Client tc{server_->url()};
+};
+tctest::ServerProcess* ClientTest::server_ = nullptr;
+
+std::string all_bytes() {
+  std::string bytes;
+  for (int i = 0; i < 256; ++i) bytes.push_back(static_cast<char>(i));
+  return bytes;
+}
+
+taskcenter::TakeOptions take_options(std::size_t size, Seconds timeout, Seconds promise) {
+  taskcenter::TakeOptions o;
+  o.size = size;
+  o.timeout = timeout;
+  o.promise_reply_time = promise;
+  return o;
+}
+
+TEST_F(ClientTest, HealthAndReadiness) {
+  EXPECT_TRUE(tc.healthz());
+  EXPECT_TRUE(tc.readyz());
+}
+
+TEST_F(ClientTest, PutIsIdempotentAndKeepsInfoAndContentExact) {
+  std::string info = R"({"a": [1, 2.50, "é"], "b": null})";
+  EXPECT_TRUE(tc.put(queue(), "t1", info, all_bytes()));
+  EXPECT_FALSE(tc.put(queue(), "t1", "1", "other"));
+  auto tasks = tc.acquire(queue(), {"t1"}, 30s);
+  ASSERT_EQ(tasks.size(), 1u);
+  EXPECT_EQ(tasks[0].id, "t1");
+  EXPECT_EQ(tasks[0].info, info);
+  EXPECT_EQ(tasks[0].content, all_bytes());
+  EXPECT_EQ(tasks[0].queue, queue());
+}
+
+TEST_F(ClientTest, PutBatchReportsEachTask) {
+  ASSERT_TRUE(tc.put(queue(), "dup"));
+  std::vector<taskcenter::NewTask> batch(3);
+  batch[0].id = "a";
+  batch[1].id = "dup";
+  batch[2].id = "b";
+  batch[2].info = R"({"k":"v"})";
+  batch[2].content = "bytes";
+  EXPECT_EQ(tc.put_batch(queue(), batch), (std::vector<bool>{true, false, true}));
+  auto stat = tc.stat_queue(queue());
+  ASSERT_TRUE(stat);
+  EXPECT_EQ(stat->length, 3u);
+}
+
+TEST_F(ClientTest, PeekPagesWithCursorsWithoutContent) {
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(tc.put(queue(), "p" + std::to_string(i), std::to_string(i), "c"));
+  taskcenter::PeekOptions options;
+  options.size = 3;
+  auto first = tc.peek(queue(), options);
+  ASSERT_EQ(first.tasks.size(), 3u);
+  EXPECT_EQ(first.tasks[0].id, "p0");
+  EXPECT_EQ(first.tasks[2].info, "2");
+  EXPECT_TRUE(first.tasks[0].content.empty());
+  EXPECT_FALSE(first.tasks[0].cursor.empty());
+  ASSERT_TRUE(first.cursor);
+  EXPECT_EQ(*first.cursor, first.tasks[2].cursor);
+
+  options.cursor = first.cursor;
+  auto second = tc.peek(queue(), options);
+  ASSERT_EQ(second.tasks.size(), 2u);
+  EXPECT_EQ(second.tasks[0].id, "p3");
+
+  options.cursor = second.cursor;
+  auto none = tc.peek(queue(), options);
+  EXPECT_TRUE(none.tasks.empty());
+  EXPECT_EQ(none.cursor, second.cursor);  // "the cursor given" when nothing is new
+}
+
+TEST_F(ClientTest, PeekLongPollWakesOnPut) {
+  std::thread producer([&] {
+    std::this_thread::sleep_for(100ms);
+    Client other(server_->url());
+    other.put(queue(), "late");
+  });
+  taskcenter::PeekOptions options;
+  options.timeout = 10s;
+  auto result = tc.peek(queue(), options);
+  producer.join();
+  ASSERT_EQ(result.tasks.size(), 1u);
+  EXPECT_EQ(result.tasks[0].id, "late");
+}
+
+TEST_F(ClientTest, AcquireGivesEachTaskOnce) {
+  tc.put(queue(), "x");
+  tc.put(queue(), "y");
+  auto got = tc.acquire(queue(), {"x", "missing", "y"}, 30s);
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0].id, "x");
+  EXPECT_EQ(got[1].id, "y");
+  EXPECT_TRUE(tc.acquire(queue(), {"x", "y"}, 30s).empty());
+}
+
+TEST_F(ClientTest, ReplyCompletesOnceAndCallReadsTheCachedResult) {
+  tc.put(queue(), "r");
+  ASSERT_EQ(tc.acquire(queue(), {"r"}, 30s).size(), 1u);
+  EXPECT_FALSE(tc.result(queue(), "r"));
+  EXPECT_TRUE(tc.reply(queue(), "r", R"({"ok":true})", all_bytes()));
+  EXPECT_FALSE(tc.reply(queue(), "r", "2"));  // first reply wins
+  auto result = tc.result(queue(), "r");
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->info, R"({"ok":true})");
+  EXPECT_EQ(result->content, all_bytes());
+  EXPECT_EQ(result->id, "r");
+  EXPECT_FALSE(tc.reply(queue(), "never-put"));
+}
+
+TEST_F(ClientTest, CallWaitsForAConsumersReply) {
+  std::thread consumer([&] {
+    Client worker(server_->url());
+    auto tasks = worker.take(queue(), take_options(1, 10s, 30s));
+    ASSERT_EQ(tasks.size(), 1u);
+    worker.reply(queue(), tasks[0].id, tasks[0].info, "re:" + tasks[0].content);
+  });
+  taskcenter::CallOptions options;
+  options.timeout = 10s;
+  auto result = tc.call(queue(), "c1", "[7]", "ping", options);
+  consumer.join();
+  EXPECT_EQ(result.info, "[7]");
+  EXPECT_EQ(result.content, "re:ping");
+}
+
+TEST_F(ClientTest, CallTimesOutAndKeepsTheTask) {
+  taskcenter::CallOptions options;
+  options.timeout = 0.2s;
+  EXPECT_THROW(tc.call(queue(), "slow", "null", "", options), taskcenter::CallTimeout);
+  auto stat = tc.stat_queue(queue());
+  ASSERT_TRUE(stat);
+  EXPECT_EQ(stat->length, 1u);  // still queued: a later call picks up the result
+}
+
+TEST_F(ClientTest, CallReportsRemoval) {
+  std::thread remover([&] {
+    Client other(server_->url());
+    for (int i = 0; i < 500 && !other.remove(queue(), "doomed"); ++i) std::this_thread::sleep_for(10ms);
+  });
+  taskcenter::CallOptions options;
+  options.timeout = 10s;
+  EXPECT_THROW(tc.call(queue(), "doomed", "null", "", options), taskcenter::TaskRemoved);
+  remover.join();
+}
+
+TEST_F(ClientTest, TakeWithoutPromiseDeletesTheTask) {
+  tc.put(queue(), "once", "1", "c");
+  auto tasks = tc.take(queue(), take_options(10, 0s, 0s));
+  ASSERT_EQ(tasks.size(), 1u);
+  EXPECT_EQ(tasks[0].content, "c");
+  EXPECT_FALSE(tc.reply(queue(), "once"));  // nothing left to reply to
+  EXPECT_TRUE(tc.put(queue(), "once"));     // and the id is free again
+}
+
+TEST_F(ClientTest, ExpiredLeaseIsRedeliveredAndTouchExtendsIt) {
+  tc.put(queue(), "lease", "null", "data");
+  auto first = tc.take(queue(), take_options(1, 0s, 0.3s));
+  ASSERT_EQ(first.size(), 1u);
+  // Nobody replies: the task comes back with a new delivery.
+  auto again = tc.take(queue(), take_options(1, 10s, 30s));
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(again[0].id, "lease");
+  EXPECT_EQ(again[0].content, "data");
+  if (first[0].attempt != 0) {
+    EXPECT_GT(again[0].attempt, first[0].attempt);
+  }
+
+  EXPECT_TRUE(tc.touch(queue(), "lease", 30s));
+  EXPECT_TRUE(tc.reply(queue(), "lease"));
+  EXPECT_FALSE(tc.touch(queue(), "lease", 30s));  // done: nothing to extend
+  EXPECT_FALSE(tc.touch(queue(), "never", 30s));
+}
+
+TEST_F(ClientTest, ForwardResultToAnotherQueue) {
+  taskcenter::TaskConfig config;
+  config.forward_result_to = queue() + "-results";
+  ASSERT_TRUE(tc.put(queue(), "fw", R"({"q":1})", "in", config));
+  ASSERT_EQ(tc.take(queue(), take_options(1, 0s, 30s)).size(), 1u);
+  ASSERT_TRUE(tc.reply(queue(), "fw", R"({"answer":42})", "out"));
+  auto results = tc.take(queue() + "-results", take_options(1, 5s, 0s));
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_EQ(results[0].id, "fw");
+  EXPECT_EQ(results[0].info, R"({"answer":42})");
+  EXPECT_EQ(results[0].content, "out");
+}
+
+TEST_F(ClientTest, RemoveStatListAndClear) {
+  tc.put(queue(), "a");
+  tc.put(queue(), "b");
+  EXPECT_TRUE(tc.remove(queue(), "a"));
+  EXPECT_FALSE(tc.remove(queue(), "a"));
+  auto stat = tc.stat_queue(queue());
+  ASSERT_TRUE(stat);
+  EXPECT_EQ(stat->length, 1u);
+  EXPECT_TRUE(stat->oldest_cursor);
+  EXPECT_FALSE(stat->json.empty());
+
+  auto queues = tc.list_all_queues();
+  EXPECT_NE(std::find(queues.begin(), queues.end(), queue()), queues.end());
+  auto page = tc.list_queue(std::nullopt, 1);
+  EXPECT_EQ(page.queues.size(), 1u);
+
+  tc.clear_queue(queue());
+  EXPECT_FALSE(tc.stat_queue(queue()));
+  queues = tc.list_all_queues();
+  EXPECT_EQ(std::find(queues.begin(), queues.end(), queue()), queues.end());
+  EXPECT_FALSE(tc.stat_queue("cpp-never-existed"));
+}
+
+TEST_F(ClientTest, BadRequestsCarryTheServersMessage) {
+  try {
+    tc.put("", "id");
+    FAIL() << "empty queue accepted";
+  } catch (const taskcenter::BadRequest& e) {
+    EXPECT_EQ(e.http_status(), 400);
+    EXPECT_FALSE(e.message().empty());
+  }
+  EXPECT_THROW(tc.put(queue(), "id", "{not json"), taskcenter::BadRequest);
+  EXPECT_THROW(tc.take(queue(), take_options(0, 0s, 30s)), taskcenter::BadRequest);
+  EXPECT_THROW(tc.acquire(queue(), {}, 30s), taskcenter::BadRequest);
+  EXPECT_THROW(tc.post_raw("/task/no-such-endpoint", "{}"), taskcenter::NotFound);
+  // The connection survives errors.
+  EXPECT_TRUE(tc.put(queue(), "after-errors"));
+}
+
+TEST_F(ClientTest, PostRawReturnsData) {
+  EXPECT_EQ(tc.post_raw("/task/put", R"({"queue":")" + queue() + R"(","id":"raw"})"), "true");
+}
+
+TEST_F(ClientTest, ThreadsShareOneClient) {
+  constexpr int kThreads = 8, kPerThread = 100;
+  std::atomic<int> created{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        if (tc.put(queue(), std::to_string(t) + "-" + std::to_string(i), "null", std::string(100, 'x'))) ++created;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(created.load(), kThreads * kPerThread);
+  EXPECT_EQ(tc.stat_queue(queue())->length, static_cast<std::uint64_t>(kThreads * kPerThread));
+}
+
+TEST(ClientErrors, UnreachableServerIsATransportError) {
+  tctest::ServerProcess server;
+  std::string url = server.url();
+  server.stop();
+  taskcenter::ClientOptions options;
+  options.url = url;
+  options.connect_timeout = 2s;
+  Client tc(options);
+  EXPECT_FALSE(tc.healthz());
+  EXPECT_THROW(tc.put("q", "id"), taskcenter::TransportError);
+  EXPECT_THROW(Client("ftp://nowhere"), std::invalid_argument);
+}
+
+TEST(ClientErrors, TokenIsSentAndChecked) {
+  tctest::ServerProcess server({"--token", "s3cret"});
+  Client anonymous(server.url());
+  EXPECT_THROW(anonymous.put("q", "id"), taskcenter::Unauthorized);
+  taskcenter::ClientOptions options;
+  options.url = server.url();
+  options.token = "s3cret";
+  Client authorized(options);
+  EXPECT_TRUE(authorized.put("q", "id"));
+}
+
+TEST(ClientErrors, OversizedBodyIsPayloadTooLarge) {
+  tctest::ServerProcess server({"--max-body", "4096"});
+  Client tc(server.url());
+  EXPECT_THROW(tc.put("q", "big", "null", std::string(100'000, 'z')), taskcenter::PayloadTooLarge);
+  EXPECT_TRUE(tc.put("q", "small", "null", "z"));
+}
+
+TEST(ClientErrors, PooledConnectionsSurviveAServerRestart) {
+  auto server = std::make_unique<tctest::ServerProcess>();
+  int port = server->port();
+  Client tc(server->url());
+  ASSERT_TRUE(tc.put("q", "before"));  // leaves a kept-alive connection in the pool
+  server.reset();
+  server = std::make_unique<tctest::ServerProcess>(std::vector<std::string>{}, port);
+  EXPECT_TRUE(tc.put("q", "after"));  // the stale connection is detected and replaced
+}
+
+}  // namespace
