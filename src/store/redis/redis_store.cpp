@@ -2,6 +2,10 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <future>
+#include <thread>
 #include <cstdio>
 #include <random>
 #include <stdexcept>
@@ -112,6 +116,30 @@ struct RedisStore::Scripts {
   redis::Script reap{make_source(tc_embedded_reap_lua)};
 };
 
+struct RedisStore::OwnedIo {
+  boost::asio::io_context io{1};
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work{io.get_executor()};
+  std::thread thread;
+};
+
+std::unique_ptr<RedisStore> RedisStore::launch(const Clock& clock, RedisStoreOptions options) {
+  auto owned = std::make_unique<OwnedIo>();
+  auto* io = &owned->io;
+  std::unique_ptr<RedisStore> store(new RedisStore(std::move(owned), clock, std::move(options)));
+  store->owned_io_->thread = std::thread([io] { io->run(); });
+  std::promise<void> started;
+  auto done = started.get_future();
+  boost::asio::co_spawn(*io, store->start(),
+                        [&started](std::exception_ptr) { started.set_value(); });
+  done.wait();
+  return store;
+}
+
+RedisStore::RedisStore(std::unique_ptr<OwnedIo> io, const Clock& clock, RedisStoreOptions options)
+    : RedisStore(io->io.get_executor(), clock, std::move(options)) {
+  owned_io_ = std::move(io);
+}
+
 RedisStore::RedisStore(const boost::asio::any_io_executor& executor, const Clock& clock,
                        RedisStoreOptions options)
     : clock_(clock),
@@ -131,7 +159,17 @@ RedisStore::RedisStore(const boost::asio::any_io_executor& executor, const Clock
   subscriber_ = redis::Connection::create(executor, client_.url().endpoint, std::move(sub));
 }
 
-RedisStore::~RedisStore() { stop(); }
+RedisStore::~RedisStore() {
+  stop();
+  if (owned_io_) {
+    // Give the posted disconnects a moment, then stop the loop before members go away
+    // (the subscriber's handler points at this object).
+    owned_io_->work.reset();
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    owned_io_->io.stop();
+    if (owned_io_->thread.joinable()) owned_io_->thread.join();
+  }
+}
 
 Task<void> RedisStore::start() {
   subscriber_->start();

@@ -31,6 +31,9 @@ class RedisStore final : public Store {
   // start() (it never fails; while Redis is down operations answer `unavailable`).
   RedisStore(const boost::asio::any_io_executor& executor, const Clock& clock,
              RedisStoreOptions options);
+  // For the server: a store with its own I/O thread (Redis traffic never waits behind
+  // HTTP work), started and connected (or trying to) when this returns.
+  static std::unique_ptr<RedisStore> launch(const Clock& clock, RedisStoreOptions options);
   ~RedisStore() override;
   RedisStore(const RedisStore&) = delete;
   RedisStore& operator=(const RedisStore&) = delete;
@@ -67,6 +70,8 @@ class RedisStore final : public Store {
 
  private:
   struct Scripts;
+  struct OwnedIo;
+  RedisStore(std::unique_ptr<OwnedIo> io, const Clock& clock, RedisStoreOptions options);
 
   // Runs `script` on `queue`'s slot with the common ARGV; dispatches its events and
   // delivers its outbox items; answers the script's own reply.
@@ -78,6 +83,7 @@ class RedisStore final : public Store {
   void on_message(std::string_view payload);
   std::string base_key(std::string_view queue) const;
 
+  std::unique_ptr<OwnedIo> owned_io_;  // first: outlives every member using its executor
   const Clock& clock_;
   RedisStoreOptions options_;
   std::string origin_;

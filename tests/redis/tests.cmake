@@ -1,0 +1,23 @@
+# Redis backend suites (issue 3): the HTTP conformance suite against (a) one instance on
+# one Redis, (b) three instances on one Redis, (c) three instances on a 3-master Redis
+# Cluster (tests/conformance/redis_deploy.py starts the Redis servers), and the fault
+# tests of tests/redis/test_faults.py (Redis restart, instance kill -9, lease handover).
+find_package(Python3 COMPONENTS Interpreter)
+find_program(TC_REDIS_SERVER redis-server)
+if(Python3_Interpreter_FOUND AND TC_REDIS_SERVER)
+  foreach(mode single shared cluster)
+    add_test(NAME conformance_redis_${mode}
+             COMMAND ${Python3_EXECUTABLE} ${CMAKE_SOURCE_DIR}/tests/conformance/redis_deploy.py ${mode})
+    set_tests_properties(conformance_redis_${mode} PROPERTIES
+                         ENVIRONMENT "TC_BINARY=$<TARGET_FILE:taskcenter>"
+                         TIMEOUT 600)
+  endforeach()
+  add_test(NAME redis_faults
+           COMMAND ${Python3_EXECUTABLE} -m unittest -v test_faults
+           WORKING_DIRECTORY ${CMAKE_CURRENT_LIST_DIR})
+  set_tests_properties(redis_faults PROPERTIES
+                       ENVIRONMENT "TC_BINARY=$<TARGET_FILE:taskcenter>"
+                       TIMEOUT 600)
+else()
+  message(WARNING "python3 or redis-server not found: the Redis suites are not registered")
+endif()
