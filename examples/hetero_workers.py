@@ -104,12 +104,13 @@ def produce(url: str, queue: str, calls: int, concurrency: int, timeout: float) 
     done = sum(by_worker.values())
     print("\n%d calls on queue %r with %d concurrent callers in %.2f s (%.0f calls/s)"
           % (calls, queue, concurrency, wall, done / wall if wall else 0))
-    print("%-8s %10s %8s %16s" % ("worker", "processed", "share", "mean batch size"))
+    print("%-8s %10s %8s %8s %16s" % ("worker", "processed", "share", "batches", "mean batch size"))
     for worker in sorted(by_worker, key=lambda w: -by_worker[w]):
-        sizes = batch_sizes[worker]
-        print("%-8s %10d %7.1f%% %16.1f" % (worker, by_worker[worker],
-                                            100.0 * by_worker[worker] / max(done, 1),
-                                            sum(sizes) / len(sizes)))
+        # Each task knows the size of its batch: a batch of n contributes n times 1/n.
+        batches = sum(1.0 / size for size in batch_sizes[worker])
+        print("%-8s %10d %7.1f%% %8.0f %16.1f" % (worker, by_worker[worker],
+                                                  100.0 * by_worker[worker] / max(done, 1),
+                                                  batches, by_worker[worker] / batches))
     print("call latency: p50 %.1f ms, p99 %.1f ms, max %.1f ms"
           % (1000 * percentile(latencies, 0.50), 1000 * percentile(latencies, 0.99),
              1000 * (latencies[-1] if latencies else float("nan"))))

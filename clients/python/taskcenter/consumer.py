@@ -42,7 +42,7 @@ import time
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from .client import DEFAULT_URL, TaskCenter
-from .errors import TaskCenterError
+from .errors import TaskCenterError, Unavailable
 from .model import Task
 
 __all__ = ["TaskConsumer"]
@@ -128,6 +128,8 @@ class TaskConsumer:
         self._cursor: Optional[str] = None
         self._peek_lock = threading.Lock()
         self._threads: List[threading.Thread] = []
+        self._heartbeat_thread: Optional[threading.Thread] = None
+        self._workers_done = threading.Event()  # ends the heartbeat
 
     # -- what subclasses implement --------------------------------------------
 
@@ -154,10 +156,9 @@ class TaskConsumer:
         restore = self._install_signals() if install_signal_handlers else {}
         try:
             self.start()
-            while any(t.is_alive() for t in self._threads):
-                # Short joins keep the main thread responsive to signals.
-                for thread in self._threads:
-                    thread.join(0.2)
+            # Short joins keep the main thread responsive to signals.
+            while not self.join(0.2):
+                pass
         finally:
             self.stop()
             for sig, handler in restore.items():
@@ -166,6 +167,7 @@ class TaskConsumer:
     def start(self) -> None:
         """Start the worker and heartbeat threads and return (see ``join``/``stop``)."""
         self._stopping.clear()
+        self._workers_done.clear()
         name = type(self).__name__
         self._threads = [threading.Thread(target=self._worker, name="%s-worker-%d" % (name, i),
                                           daemon=True) for i in range(self.workers)]
@@ -186,7 +188,13 @@ class TaskConsumer:
         for thread in self._threads:
             remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
             thread.join(remaining)
-        return not any(t.is_alive() for t in self._threads)
+        if any(t.is_alive() for t in self._threads):
+            return False
+        # The workers are gone: end the heartbeat, which then closes our connections.
+        self._workers_done.set()
+        if self._heartbeat_thread is not None:
+            self._heartbeat_thread.join()
+        return True
 
     @property
     def stopping(self) -> bool:
@@ -224,7 +232,11 @@ class TaskConsumer:
                 continue
             if tasks:
                 # Tasks in hand are finished even when stop() came meanwhile.
-                self._handle(tasks)
+                try:
+                    self._handle(tasks)
+                except Exception:  # a bug here must not silently kill the worker
+                    log.exception("%s: unexpected error handling %s", type(self).__name__,
+                                  [t.id for t in tasks])
 
     def _fetch_take(self) -> List[Task]:
         return self.client.take(self.queue, size=self.batch_size, timeout=self.poll_timeout,
@@ -317,7 +329,7 @@ class TaskConsumer:
         for task in tasks:
             self._reply(task, (info, None))
 
-    def _reply(self, task: Task, outcome: Outcome) -> None:
+    def _reply(self, task: Task, outcome: Outcome, error_reply: bool = True) -> None:
         info, content = outcome
         # The work is done and the lease still runs: a reply that cannot reach the
         # server is worth a few more tries before the task is left to redelivery.
@@ -325,9 +337,20 @@ class TaskConsumer:
             try:
                 done = self.client.reply(self.queue, task.id, info=info, content=content)
                 break
-            except TaskCenterError as exc:
+            except Unavailable as exc:
                 log.warning("%s: reply to %r failed (%s)", type(self).__name__, task.id, exc)
                 time.sleep(self.retry_delay * (attempt + 1))
+            except (TaskCenterError, TypeError, ValueError) as exc:
+                # The result itself is unacceptable (not JSON-serialisable, not bytes,
+                # too large): retrying cannot help. Reply the error or let it expire.
+                log.error("%s: cannot reply to %r with what process returned: %s",
+                          type(self).__name__, task.id, exc)
+                with self._counts_lock:
+                    self.failed += 1
+                if self.reply_on_error and error_reply:
+                    self._reply(task, ({"error": "%s: %s" % (type(exc).__name__, exc)}, None),
+                                error_reply=False)
+                return
         else:
             return
         if not done:
@@ -341,8 +364,7 @@ class TaskConsumer:
     def _heartbeat(self) -> None:
         interval = self.promise_reply_time / 3.0
         tick = min(1.0, interval / 2.0)
-        while any(t.is_alive() for t in self._threads):
-            time.sleep(tick)
+        while not self._workers_done.wait(tick):
             now = time.monotonic()
             with self._held_lock:
                 due = [tid for tid, renewed in self._held.items() if now - renewed >= interval]

@@ -133,8 +133,10 @@ class ClientTest(unittest.TestCase):
         self.assertFalse(self.tc.remove(self.q, "r"))
 
     def test_peek_long_poll_wakes_on_put(self) -> None:
-        threading.Timer(0.2, lambda: self.tc.put(self.q, "late")).start()
+        timer = threading.Timer(0.2, lambda: self.tc.put(self.q, "late"))
+        timer.start()
         tasks, _ = self.tc.peek(self.q, size=5, timeout=10)
+        timer.join()
         self.assertEqual([t.id for t in tasks], ["late"])
 
     def test_take_touch_and_redelivery(self) -> None:

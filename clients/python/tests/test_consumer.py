@@ -164,6 +164,18 @@ class ConsumerTest(unittest.TestCase):
         result = self.tc.call(self.q, "e", timeout=10)
         self.assertEqual(result.info, {"error": "ValueError: cannot handle e"})
 
+    def test_unserialisable_result_is_an_error_not_a_dead_worker(self) -> None:
+        class Sloppy(TaskConsumer):
+            reply_on_error = True
+
+            def process(self, task: Task) -> Any:
+                return {"when": object()} if task.id == "bad" else "fine"
+
+        sloppy = self.start(Sloppy(SERVER.url, queue=self.q, poll_timeout=0.3))
+        self.assertTrue(self.tc.call(self.q, "bad", timeout=10).info["error"].startswith("TypeError"))
+        self.assertEqual(self.tc.call(self.q, "good", timeout=10).info, "fine", "the worker lives on")
+        self.assertTrue(wait_until(lambda: sloppy.failed == 1))
+
     def test_heartbeat_keeps_the_lease_of_a_long_task(self) -> None:
         calls: List[str] = []
 
@@ -201,9 +213,14 @@ class ConsumerTest(unittest.TestCase):
 
     def test_run_returns_after_stop(self) -> None:
         echo = Echo(SERVER.url, workers=2, queue=self.q, poll_timeout=0.3)
-        threading.Timer(0.5, lambda: self.tc.put(self.q, "x")).start()
-        threading.Thread(target=lambda: (wait_until(lambda: echo.processed == 1), echo.stop())).start()
+        timer = threading.Timer(0.5, lambda: self.tc.put(self.q, "x"))
+        timer.start()
+        stopper = threading.Thread(target=lambda: (wait_until(lambda: echo.processed == 1),
+                                                   echo.stop()))
+        stopper.start()
         echo.run()  # main thread: installs and restores the signal handlers
+        timer.join()
+        stopper.join()
         self.assertEqual(echo.processed, 1)
 
     def test_bad_configuration(self) -> None:
