@@ -6,6 +6,9 @@
 #include <gtest/gtest.h>
 
 #include <boost/asio/io_context.hpp>
+#include <chrono>
+#include <functional>
+#include <thread>
 
 #include "../redis/redis_process.hpp"
 #include "store/redis/redis_store.hpp"
@@ -73,4 +76,147 @@ INSTANTIATE_TEST_SUITE_P(Redis, StoreConformance,
                                                         }}),
                          StoreBackendName{});
 
+}  // namespace tc::test
+
+namespace tc::test {
+namespace {
+
+NewTask task_of(std::string id) {
+  NewTask t;
+  t.id = std::move(id);
+  return t;
+}
+
+template <class T>
+T must(Result<T> r) {
+  if (!r) throw std::runtime_error(r.error().message);
+  return std::move(r).value();
+}
+
+// Two instances (two RedisStores, as two taskcenter processes would have) on one Redis.
+class RedisInstancesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!RedisProcess::available()) GTEST_SKIP() << "redis-server not found";
+    redis_ = std::make_unique<RedisProcess>();
+    a_ = make();
+    b_ = make();
+    a_->set_events(&a_events_);
+    b_->set_events(&b_events_);
+  }
+  void TearDown() override {
+    if (a_) a_->set_events(nullptr);
+    if (b_) b_->set_events(nullptr);
+  }
+
+  std::unique_ptr<RedisStore> make() {
+    RedisStoreOptions options;
+    options.url = redis_->url();
+    auto store = std::make_unique<RedisStore>(io_.get_executor(), clock_, options);
+    run_sync(io_, store->start());
+    return store;
+  }
+
+  template <class T>
+  T run(boost::asio::awaitable<T> aw) {
+    return run_sync(io_, std::move(aw));
+  }
+
+  // Runs the io_context until `condition` holds (or ~5 s pass).
+  bool eventually(const std::function<bool()>& condition) {
+    for (int i = 0; i < 5000; ++i) {
+      io_.restart();
+      io_.poll();
+      if (condition()) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return condition();
+  }
+
+  ManualClock clock_;
+  boost::asio::io_context io_;
+  std::unique_ptr<RedisProcess> redis_;
+  std::unique_ptr<RedisStore> a_, b_;
+  RecordingEvents a_events_, b_events_;
+};
+
+TEST_F(RedisInstancesTest, EventsOfOneInstanceReachTheOtherOnce) {
+  // Wait for b's subscription: a put before it would be missed by design (pub/sub).
+  ASSERT_TRUE(eventually([&] { return run(b_->ready()); }));
+  ASSERT_TRUE(eventually([&] {
+    b_events_.clear();
+    must(run(a_->put("probe", task_of("p" + std::to_string(clock_.now_ms())))));
+    clock_.advance(1);
+    return eventually([&] { return !b_events_.pending().empty(); });
+  }));
+  b_events_.clear();
+  a_events_.clear();
+  EXPECT_TRUE(must(run(a_->put("q", NewTask{"t1", "1", "x", {}}))));
+  ASSERT_TRUE(eventually([&] { return b_events_.pending() == std::vector<std::string>{"q"}; }));
+  EXPECT_TRUE(must(run(a_->reply("q", "t1", TaskResult{R"({"ok":true})", "bytes"}))));
+  ASSERT_TRUE(eventually([&] { return b_events_.finished().size() == 1; }));
+  auto f = b_events_.finished()[0];
+  EXPECT_EQ(f.queue, "q");
+  EXPECT_EQ(f.id, "t1");
+  ASSERT_TRUE(f.result);
+  EXPECT_EQ(f.result->info, R"({"ok":true})");
+  EXPECT_EQ(f.result->content, "bytes");
+  EXPECT_TRUE(must(run(a_->put("q", task_of("t2")))));
+  EXPECT_TRUE(must(run(b_->remove("q", "t2"))));
+  ASSERT_TRUE(eventually([&] { return a_events_.finished().size() == 2; }));
+  EXPECT_FALSE(a_events_.finished()[1].result);
+  // The instance that ran a script is told once (directly), not again via pub/sub.
+  io_.restart();
+  io_.poll();
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  io_.restart();
+  io_.poll();
+  EXPECT_EQ(a_events_.pending(), (std::vector<std::string>{"q", "q"}));  // its two puts
+  EXPECT_EQ(a_events_.finished().size(), 2u);
+}
+
+TEST_F(RedisInstancesTest, RedisDownMeansUnavailableThenServiceResumes) {
+  EXPECT_TRUE(must(run(a_->put("q", task_of("before")))));
+  redis_->kill();
+  auto r = run(a_->put("q", task_of("during")));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, Errc::unavailable);
+  auto peeked = run(b_->peek("q", std::nullopt, 10));
+  ASSERT_FALSE(peeked.ok());
+  EXPECT_EQ(peeked.error().code, Errc::unavailable);
+  EXPECT_FALSE(run(a_->ready()));
+  redis_->start();  // same port, empty (no persistence in this test)
+  ASSERT_TRUE(eventually([&] { return run(a_->ready()) && run(b_->ready()); }));
+  ASSERT_TRUE(eventually([&] { return run(a_->put("q", task_of("after"))).ok(); }));
+  // The subscriber came back too: b hears of a's puts again.
+  ASSERT_TRUE(eventually([&] {
+    b_events_.clear();
+    must(run(a_->put("q2", task_of("t" + std::to_string(clock_.now_ms())))));
+    clock_.advance(1);
+    return eventually([&] { return !b_events_.pending().empty(); });
+  }));
+}
+
+TEST_F(RedisInstancesTest, AFlushedScriptCacheIsReloaded) {
+  EXPECT_TRUE(must(run(a_->put("q", task_of("a")))));
+  ASSERT_EQ(redis_inline(redis_->port(), "SCRIPT FLUSH").rfind("+OK", 0), 0u);
+  EXPECT_TRUE(must(run(a_->put("q", task_of("b")))));  // NOSCRIPT -> SCRIPT LOAD -> retry
+  EXPECT_EQ(must(run(b_->peek("q", std::nullopt, 10))).size(), 2u);
+}
+
+TEST_F(RedisInstancesTest, ADueLeaseIsRedeliveredOnceWhenInstancesReapTogether) {
+  for (int i = 0; i < 50; ++i) must(run(a_->put("q", task_of("t" + std::to_string(i)))));
+  ASSERT_EQ(must(run(a_->take("q", 50, 1000))).size(), 50u);
+  clock_.advance(1000);
+  auto ra = b_->reap();
+  auto rb = a_->reap();
+  std::uint64_t total = must(run(std::move(ra))) + must(run(std::move(rb)));
+  EXPECT_EQ(total, 50u);
+  auto stats = must(run(a_->stat_queue("q")));
+  ASSERT_TRUE(stats);
+  EXPECT_EQ(stats->total_redelivered, 50u);
+  EXPECT_EQ(stats->length, 50u);
+}
+
+}  // namespace
 }  // namespace tc::test
