@@ -52,26 +52,41 @@ def produce(url: str, queue: str, tasks: int) -> None:
           flush=True)
 
 
-def throughput(url: str, tasks: int, workers: int, mode: str) -> float:
+def throughput(url: str, tasks: int, workers: int, mode: str, drain: bool) -> float:
+    """drain=False: a producer process puts while the consumer runs (end to end).
+    drain=True: the queue is filled first (put_batch), then the consumer empties it,
+    which measures the consumer framework alone."""
     queue = "bench-tp-" + uuid.uuid4().hex[:8]
     cls = EchoTake if mode == "take" else EchoAccept
     consumer = cls(url, workers=workers, queue=queue)
-    consumer.start()
-    start = time.perf_counter()
-    producer = subprocess.Popen([sys.executable, os.path.abspath(__file__), "--url", url,
-                                 "produce", queue, str(tasks)])
+    producer = None
+    if drain:
+        tc = TaskCenter(url)
+        for first in range(0, tasks, 1000):
+            tc.put_batch(queue, [("t%d" % i, {"i": i}, b"x" * 100)
+                                 for i in range(first, min(tasks, first + 1000))])
+        tc.close()
+        start = time.perf_counter()
+        consumer.start()
+    else:
+        consumer.start()
+        start = time.perf_counter()
+        producer = subprocess.Popen([sys.executable, os.path.abspath(__file__), "--url", url,
+                                     "produce", queue, str(tasks)])
     while consumer.processed < tasks:
         time.sleep(0.005)
-        if producer.poll() not in (None, 0):
+        if producer is not None and producer.poll() not in (None, 0):
             raise SystemExit("producer failed")
     elapsed = time.perf_counter() - start
-    producer.wait()
+    if producer is not None:
+        producer.wait()
     consumer.stop()
     consumer.join()
     TaskCenter(url).clear_queue(queue)
     rate = tasks / elapsed
-    print("throughput: mode=%-12s workers=%d tasks=%d: %.2f s = %.0f tasks/s"
-          % (mode, workers, tasks, elapsed, rate), flush=True)
+    print("throughput (%s): mode=%-12s workers=%d tasks=%d: %.2f s = %.0f tasks/s"
+          % ("drain a filled queue" if drain else "producer putting meanwhile",
+             mode, workers, tasks, elapsed, rate), flush=True)
     return rate
 
 
@@ -125,6 +140,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     p.add_argument("--tasks", type=int, default=20000)
     p.add_argument("--workers", type=int, nargs="+", default=[1, 4])
     p.add_argument("--modes", nargs="+", default=["take", "peek+acquire"])
+    p.add_argument("--drain", action="store_true",
+                   help="fill the queue first, then time the consumer alone")
     p = sub.add_parser("latency")
     p.add_argument("--calls", type=int, default=2000)
     p = sub.add_parser("produce")  # internal: the producer process
@@ -149,7 +166,7 @@ def main(argv: Optional[List[str]] = None) -> int:
             tasks = getattr(args, "tasks", 20000)
             for mode in getattr(args, "modes", ["take", "peek+acquire"]):
                 for workers in getattr(args, "workers", [1, 4]):
-                    throughput(args.url, tasks, workers, mode)
+                    throughput(args.url, tasks, workers, mode, getattr(args, "drain", False))
         if args.command in (None, "latency"):
             latency(args.url, getattr(args, "calls", 2000))
     finally:

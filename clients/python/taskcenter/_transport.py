@@ -1,4 +1,4 @@
-"""HTTP/1.1 keep-alive transport: a small thread-safe pool of http.client connections.
+"""HTTP/1.1 keep-alive transport: a small thread-safe pool of connections.
 
 Why a pool rather than one connection per thread: consumers run many threads that
 come and go, producers are often web servers with thread pools; a LIFO pool of
@@ -9,8 +9,9 @@ actually used, and lets one `close()` release everything.
 import http.client
 import select
 import socket
+import ssl
 import threading
-from typing import Dict, List, Optional, Tuple
+from typing import List, Optional, Tuple
 from urllib.parse import urlsplit
 
 from .errors import ConnectionFailed
@@ -39,6 +40,41 @@ def _peer_closed(sock: Optional[socket.socket]) -> bool:
         return True
 
 
+class _Connection:
+    """One keep-alive socket. Each request is written with a single sendall
+    (http.client writes headers and body separately: two segments, two wake-ups
+    of the server per request); responses are parsed by http.client.HTTPResponse."""
+
+    def __init__(self, host: str, port: int, timeout: float,
+                 tls: Optional[ssl.SSLContext]) -> None:
+        sock = socket.create_connection((host, port), timeout)
+        # Small request/response pairs: Nagle + delayed ACK would add ~40 ms each.
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if tls is not None:
+            sock = tls.wrap_socket(sock, server_hostname=host)
+        self.sock = sock
+
+    def exchange(self, request: bytes, method: str, timeout: float) -> Tuple[int, str, bytes, bool]:
+        """Send one request, read its whole response: (status, content type, body,
+        whether the server will close the connection)."""
+        self.sock.settimeout(timeout)
+        self.sock.sendall(request)
+        response = http.client.HTTPResponse(self.sock, method=method)
+        try:
+            response.begin()
+            data = response.read()
+        finally:
+            response.close()  # closes the response's file object, not our socket
+        return response.status, response.getheader("Content-Type", "") or "", data, \
+            bool(response.will_close)
+
+    def close(self) -> None:
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+
 class Transport:
     """Sends requests to one base URL over pooled keep-alive connections."""
 
@@ -49,30 +85,23 @@ class Transport:
         if not parts.hostname:
             raise ValueError("url has no host: %r" % url)
         self.url = url
-        self._https = parts.scheme == "https"
+        self._tls = ssl.create_default_context() if parts.scheme == "https" else None
         self._host = parts.hostname
-        self._port = parts.port or (443 if self._https else 80)
+        self._port = parts.port or (443 if self._tls else 80)
         self._prefix = parts.path.rstrip("/")
-        self._headers: Dict[str, str] = {"Content-Type": "application/json",
-                                         "Accept": "application/json"}
+        host_header = parts.netloc.rpartition("@")[2]
+        fixed = "Host: %s\r\nAccept: application/json\r\n" % host_header
         if token:
-            self._headers["Authorization"] = "Bearer " + token
+            fixed += "Authorization: Bearer %s\r\n" % token
+        self._fixed_headers = fixed
         self._max_idle = max_idle
-        self._idle: List[http.client.HTTPConnection] = []
+        self._idle: List[_Connection] = []
         self._lock = threading.Lock()
 
-    def _connect(self, timeout: float) -> http.client.HTTPConnection:
-        conn: http.client.HTTPConnection
-        if self._https:
-            conn = http.client.HTTPSConnection(self._host, self._port, timeout=timeout)
-        else:
-            conn = http.client.HTTPConnection(self._host, self._port, timeout=timeout)
-        conn.connect()
-        # Small request/response pairs: Nagle + delayed ACK would add ~40 ms each.
-        conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        return conn
+    def _connect(self, timeout: float) -> _Connection:
+        return _Connection(self._host, self._port, timeout, self._tls)
 
-    def _checkout(self) -> Optional[http.client.HTTPConnection]:
+    def _checkout(self) -> Optional[_Connection]:
         with self._lock:
             while self._idle:
                 conn = self._idle.pop()
@@ -81,12 +110,19 @@ class Transport:
                 conn.close()
         return None
 
-    def _checkin(self, conn: http.client.HTTPConnection) -> None:
+    def _checkin(self, conn: _Connection) -> None:
         with self._lock:
             if len(self._idle) < self._max_idle:
                 self._idle.append(conn)
                 return
         conn.close()
+
+    def _request_bytes(self, method: str, path: str, body: Optional[bytes]) -> bytes:
+        head = "%s %s%s HTTP/1.1\r\n%s" % (method, self._prefix, path, self._fixed_headers)
+        if body is None:
+            return (head + "\r\n").encode("latin-1")
+        head += "Content-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body)
+        return head.encode("latin-1") + body
 
     def request(self, method: str, path: str, body: Optional[bytes], timeout: float,
                 retry_if_dropped: bool) -> Tuple[int, str, bytes]:
@@ -98,35 +134,32 @@ class Transport:
         Only callers whose request is safe to repeat set it (see client.py).
         Raises ConnectionFailed for every failure below HTTP.
         """
-        target = self._prefix + path
+        request = self._request_bytes(method, path, body)
         for attempt in (0, 1):
             conn = self._checkout()
             reused = conn is not None
             try:
                 if conn is None:
                     conn = self._connect(timeout)
-                else:
-                    conn.timeout = timeout
-                    conn.sock.settimeout(timeout)
-                conn.request(method, target, body=body, headers=self._headers)
-                response = conn.getresponse()
-                data = response.read()
+                status, content_type, data, will_close = conn.exchange(request, method, timeout)
             except _DROPPED as exc:
                 if conn is not None:
                     conn.close()
                 if reused and retry_if_dropped and attempt == 0:
                     continue
-                raise ConnectionFailed("connection to %s dropped: %s" % (self.url, exc or type(exc).__name__)) from exc
+                raise ConnectionFailed("connection to %s dropped: %s"
+                                       % (self.url, exc or type(exc).__name__)) from exc
             except (OSError, http.client.HTTPException) as exc:
-                # Includes socket.timeout and ConnectionRefusedError.
+                # Includes socket.timeout, ConnectionRefusedError and TLS errors.
                 if conn is not None:
                     conn.close()
-                raise ConnectionFailed("cannot reach %s: %s" % (self.url, exc or type(exc).__name__)) from exc
-            if response.will_close:
+                raise ConnectionFailed("cannot reach %s: %s"
+                                       % (self.url, exc or type(exc).__name__)) from exc
+            if will_close:
                 conn.close()
             else:
                 self._checkin(conn)
-            return response.status, response.getheader("Content-Type", ""), data
+            return status, content_type, data
         raise AssertionError("unreachable")
 
     def close(self) -> None:
