@@ -326,6 +326,25 @@ class AuthAndLimitsTest(unittest.TestCase):
             time.sleep(0.6)
             self.assertEqual(len(tc.take(q, size=2, timeout=0)), 2, "take reconnects too")
 
+    def test_dropped_keep_alive_is_retried_only_when_repeating_is_safe(self) -> None:
+        q = unique()
+        original = _transport._peer_closed
+        # Skip the pre-use check so the request really meets the closed connection
+        # (the race the check cannot rule out: the server closing as we send).
+        _transport._peer_closed = lambda sock: False  # type: ignore[assignment]
+        try:
+            with TaskCenter(self.server.url, token="s3cret") as tc:
+                self.assertTrue(tc.put(q, "a"))
+                time.sleep(0.6)  # the server closes the idle connection
+                self.assertTrue(tc.put(q, "b"), "put is repeated on a new connection")
+                time.sleep(0.6)
+                with self.assertRaises(ConnectionFailed):
+                    tc.take(q, size=2, timeout=0)  # never repeated: it could lease others
+                got = tc.take(q, size=2, timeout=0)
+                self.assertEqual([t.id for t in got], ["a", "b"], "the failed take leased nothing")
+        finally:
+            _transport._peer_closed = original  # type: ignore[assignment]
+
 
 if __name__ == "__main__":
     unittest.main()
