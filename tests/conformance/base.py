@@ -39,6 +39,7 @@ class ConformanceTest(unittest.TestCase):
         self.assertIsInstance(resp.json, dict, f"{where}{resp!r}")
         self.assertEqual(resp.err_code, "0000", f"{where}{resp!r}")
         self.assertIn("data", resp.json, f"{where}{resp!r}")
+        self.assertIn("application/json", resp.headers.get("Content-Type", ""), where)
         return resp.data
 
     def err(self, resp, code, status, msg=None):
@@ -47,10 +48,12 @@ class ConformanceTest(unittest.TestCase):
         self.assertEqual(resp.status, status, f"{where}{resp!r}")
         self.assertIsInstance(resp.json, dict, f"{where}not a JSON object: {resp!r}")
         self.assertEqual(resp.err_code, code, f"{where}{resp!r}")
-        if code not in ("0001", "0006"):  # these two are normal outcomes of call
-            message = resp.json.get("message")
-            self.assertIsInstance(message, str, f"{where}no message: {resp!r}")
-            self.assertTrue(message.strip(), f"{where}empty message: {resp!r}")
+        self.assertIn("data", resp.json, f"{where}{resp!r}")
+        self.assertIsNone(resp.json["data"], f"{where}{resp!r}")
+        self.assertIn("application/json", resp.headers.get("Content-Type", ""), where)
+        message = resp.json.get("message")
+        self.assertIsInstance(message, str, f"{where}no message: {resp!r}")
+        self.assertTrue(message.strip(), f"{where}empty message: {resp!r}")
 
     def assertCursor(self, cursor):
         self.assertIsInstance(cursor, str)
