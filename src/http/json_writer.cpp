@@ -61,20 +61,34 @@ std::size_t utf8_sequence_length(std::string_view text, std::size_t i) {
 
 void append_string(std::string& out, std::string_view text) {
   out.push_back('"');
-  // Nearly everything we write is valid UTF-8 (simdjson validated it on the way in);
-  // the SIMD check keeps that common case to one pass plus the escape scan.
-  if (simdjson::validate_utf8(text.data(), text.size())) {
-    append_escaped_valid(out, text);
-  } else {
-    std::size_t i = 0;
-    while (i < text.size()) {
-      const std::size_t len = utf8_sequence_length(text, i);
-      if (len == 0) {
-        out.append("\xEF\xBF\xBD");  // U+FFFD REPLACEMENT CHARACTER
-        ++i;
-      } else {
-        append_escaped_valid(out, text.substr(i, len));
-        i += len;
+  // Fast path for the common case (ids, queue names, messages): ASCII only, escaped in
+  // one pass. At the first non-ASCII byte, validate the rest once (SIMD) and continue.
+  std::size_t i = 0;
+  std::size_t run_start = 0;
+  for (; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x80) break;
+    if (!needs_escape(c)) continue;
+    out.append(text.data() + run_start, i - run_start);
+    append_escaped_valid(out, text.substr(i, 1));
+    run_start = i + 1;
+  }
+  out.append(text.data() + run_start, i - run_start);
+  if (i < text.size()) {
+    const std::string_view rest = text.substr(i);
+    if (simdjson::validate_utf8(rest.data(), rest.size())) {
+      append_escaped_valid(out, rest);
+    } else {
+      std::size_t k = 0;
+      while (k < rest.size()) {
+        const std::size_t len = utf8_sequence_length(rest, k);
+        if (len == 0) {
+          out.append("\xEF\xBF\xBD");  // U+FFFD REPLACEMENT CHARACTER
+          ++k;
+        } else {
+          append_escaped_valid(out, rest.substr(k, len));
+          k += len;
+        }
       }
     }
   }

@@ -13,8 +13,11 @@ void append_cursor(std::string& out, const std::optional<Cursor>& cursor) {
     json::append_null(out);
     return;
   }
+  // Same text as Cursor::to_string(), written in place (no temporary string per task).
   out.push_back('"');
-  out.append(cursor->to_string());
+  json::append_uint(out, cursor->ms);
+  out.push_back('-');
+  json::append_uint(out, cursor->seq);
   out.push_back('"');
 }
 
