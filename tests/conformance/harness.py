@@ -114,7 +114,7 @@ class ServerProcess:
     def log(self):
         try:
             with open(self.log_path, "rb") as f:
-                return f.read()[-4000:].decode("utf-8", errors="replace")
+                return f.read()[-12000:].decode("utf-8", errors="replace")
         except OSError:
             return ""
 

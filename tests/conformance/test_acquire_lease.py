@@ -118,12 +118,13 @@ class LeaseTest(ConformanceTest):
     def test_touch_extends_a_lease(self):
         q = self.queue()
         self.put(q, "a")
-        self.ok(self.c.acquire(q, ["a"], 1.0))
-        deadline = time.monotonic() + 2.5
+        # Heartbeats every 0.3 s keep a 1.5 s lease alive for 3.5 s. The wide margin keeps
+        # a slow (sanitizer, many instances) server from missing a beat.
+        self.ok(self.c.acquire(q, ["a"], 1.5))
+        deadline = time.monotonic() + 3.5
         while time.monotonic() < deadline:
-            time.sleep(0.25)
-            self.assertIs(self.ok(self.c.touch(q, "a", 1.0)), True)
-        # 2.5 s after a 1 s lease: still leased thanks to the heartbeats.
+            time.sleep(0.3)
+            self.assertIs(self.ok(self.c.touch(q, "a", 1.5)), True)
         self.assertEqual(self.peek_all(q), [])
         self.assertIs(self.ok(self.c.touch(q, "a", 10)), True)
         time.sleep(0.7)

@@ -155,8 +155,9 @@ class SlowClientTest(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         code = cls.server.terminate()
+        log = cls.server.log()
         cls.server.close()
-        assert code == 0, f"slow-client server exited with {code}"
+        assert code == 0, f"slow-client server exited with {code}; log tail:\n{log}"
 
     def assert_closed_by_server(self, sent):
         with connect(self.server.url, timeout=15) as s:
