@@ -6,10 +6,11 @@
 //      prints call p50/p99.
 //
 //   consumer_bench --server build/taskcenter --tasks 20000 --producers 4
-//   consumer_bench --url http://127.0.0.1:8000
+//   consumer_bench --url http://127.0.0.1:8000 --config 1x32 --calls 0
 //
 // A benchmark, not a test: it prints figures and asserts nothing.
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -29,6 +30,14 @@ namespace {
 
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
+
+// CPU time (user + system) this process has used, in microseconds.
+double cpu_micros() {
+  rusage usage{};
+  ::getrusage(RUSAGE_SELF, &usage);
+  auto micros = [](const timeval& t) { return t.tv_sec * 1e6 + t.tv_usec; };
+  return micros(usage.ru_utime) + micros(usage.ru_stime);
+}
 
 class EchoConsumer : public taskcenter::Consumer {
  public:
@@ -65,8 +74,19 @@ pid_t start_server(const std::string& binary, std::string& url) {
   std::exit(1);
 }
 
-double throughput(const std::string& url, const Config& config, int producers, int tasks, const std::string& queue) {
+// Producers putting while the consumer processes (prefill = false), or a queue filled
+// beforehand with put_batch and then drained (prefill = true: the consumer alone).
+double throughput(const std::string& url, const Config& config, int producers, int tasks, const std::string& queue,
+                  bool prefill, double* cpu_per_task = nullptr) {
   taskcenter::Client client(url);
+  std::string content(64, 'x');
+  if (prefill) {
+    for (int first = 0; first < tasks; first += 500) {
+      std::vector<taskcenter::NewTask> batch;
+      for (int i = first; i < std::min(tasks, first + 500); ++i) batch.push_back({std::to_string(i), "null", content, {}});
+      client.put_batch(queue, batch);
+    }
+  }
   taskcenter::ConsumerOptions options;
   options.queue = queue;
   options.workers = config.workers;
@@ -75,12 +95,12 @@ double throughput(const std::string& url, const Config& config, int producers, i
   options.handle_signals = false;
   options.heartbeat_interval = taskcenter::Seconds(-1);  // tasks take microseconds
   EchoConsumer consumer(client, options);
+  auto start = Clock::now();
+  double cpu_start = cpu_micros();
   std::thread runner([&] { consumer.run(); });
 
-  std::string content(64, 'x');
-  auto start = Clock::now();
   std::vector<std::thread> threads;
-  for (int p = 0; p < producers; ++p) {
+  for (int p = 0; p < (prefill ? 0 : producers); ++p) {
     threads.emplace_back([&, p] {
       taskcenter::Client producer(url);
       for (int i = p; i < tasks; i += producers) producer.put(queue, std::to_string(i), "null", content);
@@ -89,6 +109,7 @@ double throughput(const std::string& url, const Config& config, int producers, i
   for (auto& thread : threads) thread.join();
   while (consumer.stats().replied < static_cast<std::uint64_t>(tasks)) std::this_thread::sleep_for(1ms);
   double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  if (cpu_per_task != nullptr) *cpu_per_task = (cpu_micros() - cpu_start) / tasks;
   consumer.stop();
   runner.join();
   client.clear_queue(queue);
@@ -128,7 +149,7 @@ void call_latency(const std::string& url, int calls, const std::string& queue) {
 int main(int argc, char** argv) {
   std::string url = "http://127.0.0.1:8000", server;
   int tasks = 20000, producers = 4, calls = 2000;
-  std::vector<Config> configs = {{1, 1}, {4, 1}, {1, 32}, {4, 32}};
+  std::vector<Config> configs;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string arg = argv[i], value = argv[i + 1];
     if (arg == "--url") url = value;
@@ -136,22 +157,30 @@ int main(int argc, char** argv) {
     else if (arg == "--tasks") tasks = std::stoi(value);
     else if (arg == "--producers") producers = std::stoi(value);
     else if (arg == "--calls") calls = std::stoi(value);
+    else if (arg == "--config") configs.push_back({std::stoi(value), std::stoul(value.substr(value.find('x') + 1))});
     else {
-      std::fprintf(stderr, "usage: consumer_bench [--url URL | --server PATH] [--tasks N] [--producers N] [--calls N]\n");
+      std::fprintf(stderr,
+                   "usage: consumer_bench [--url URL | --server PATH] [--tasks N] [--producers N] [--calls N]\n"
+                   "                      [--config WORKERSxBATCH]...   (default: 1x1 4x1 1x32 4x32)\n");
       return 2;
     }
   }
+  if (configs.empty()) configs = {{1, 1}, {4, 1}, {1, 32}, {4, 32}};
   pid_t server_pid = -1;
   if (!server.empty()) server_pid = start_server(server, url);
   std::string prefix = "bench-" + std::to_string(::getpid()) + "-";
 
   std::printf("server %s, %d tasks of 64 bytes, %d producer threads\n", url.c_str(), tasks, producers);
   for (const auto& config : configs) {
-    double rate = throughput(url, config, producers, tasks,
-                             prefix + std::to_string(config.workers) + "x" + std::to_string(config.batch));
-    std::printf("C++ consumer, %d worker(s), batch %zu: %.0f tasks/s end to end\n", config.workers, config.batch, rate);
+    std::string queue = prefix + std::to_string(config.workers) + "x" + std::to_string(config.batch);
+    double live = throughput(url, config, producers, tasks, queue, false);
+    double cpu = 0;
+    double drain = throughput(url, config, producers, tasks, queue + "-drain", true, &cpu);
+    std::printf("C++ consumer, %d worker(s), batch %2zu: %6.0f tasks/s with producers putting, %6.0f tasks/s draining "
+                "a full queue (consumer CPU %.1f us/task)\n",
+                config.workers, config.batch, live, drain, cpu);
   }
-  call_latency(url, calls, prefix + "calls");
+  if (calls > 0) call_latency(url, calls, prefix + "calls");
 
   if (server_pid > 0) {
     ::kill(server_pid, SIGTERM);

@@ -46,6 +46,11 @@ struct Client::Impl {
   }
 
   detail::HttpResult send(std::string_view method, std::string_view path, std::string_view body, Seconds extra_wait) {
+    return pool.exchange(request_text(method, path, body), deadline(extra_wait),
+                         std::chrono::duration_cast<Clock::duration>(options.connect_timeout));
+  }
+
+  std::string request_text(std::string_view method, std::string_view path, std::string_view body) const {
     const auto& url = pool.url();
     std::string request;
     request.reserve(160 + url.path_prefix.size() + path.size() + auth_header.size() + body.size());
@@ -57,7 +62,7 @@ struct Client::Impl {
     } else {
       request.append("\r\n");
     }
-    return pool.exchange(request, deadline(extra_wait), std::chrono::duration_cast<Clock::duration>(options.connect_timeout));
+    return request;
   }
 
   detail::Envelope post(std::string_view path, JsonWriter& body, Seconds extra_wait = Seconds{0}) {
@@ -152,6 +157,37 @@ bool Client::reply(std::string_view queue, std::string_view id, std::string_view
   write_payload(w, info, content);
   w.end_object();
   return detail::decode_bool(impl_->post("/task/reply", w).data());
+}
+
+std::vector<bool> Client::reply_many(std::string_view queue, const std::vector<TaskReply>& replies) {
+  // Deep pipelines would let the server's answers fill the socket buffers while we
+  // still write; a few hundred small answers fit easily.
+  constexpr std::size_t kMaxPipeline = 128;
+  std::vector<bool> out;
+  out.reserve(replies.size());
+  std::optional<Error> first_error;
+  for (std::size_t first = 0; first < replies.size(); first += kMaxPipeline) {
+    std::vector<std::string> requests;
+    for (std::size_t i = first; i < std::min(replies.size(), first + kMaxPipeline); ++i) {
+      JsonWriter w;
+      w.begin_object().key("queue").string(queue).key("id").string(replies[i].id);
+      write_payload(w, replies[i].info, replies[i].content);
+      w.end_object();
+      requests.push_back(impl_->request_text("POST", "/task/reply", w.str()));
+    }
+    auto results = impl_->pool.exchange_many(requests, impl_->deadline(Seconds{0}),
+                                             std::chrono::duration_cast<Clock::duration>(impl_->options.connect_timeout));
+    for (auto& result : results) {
+      try {
+        out.push_back(detail::decode_bool(detail::Envelope(std::move(result)).data()));
+      } catch (const Error& e) {
+        if (!first_error) first_error = e;
+        out.push_back(false);
+      }
+    }
+  }
+  if (first_error) throw_error(first_error->code(), first_error->http_status(), first_error->message());
+  return out;
 }
 
 bool Client::touch(std::string_view queue, std::string_view id, Seconds promise_reply_time) {

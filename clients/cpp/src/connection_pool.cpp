@@ -42,4 +42,28 @@ HttpResult ConnectionPool::exchange(std::string_view request, Clock::time_point 
   return result;
 }
 
+std::vector<HttpResult> ConnectionPool::exchange_many(std::span<const std::string> requests,
+                                                      Clock::time_point deadline, Clock::duration connect_timeout) {
+  std::vector<HttpResult> results;
+  results.reserve(requests.size());
+  auto connection = borrow();
+  int fresh_connections = 0;
+  while (results.size() < requests.size()) {
+    try {
+      auto part = connection->exchange_many(requests.subspan(results.size()), deadline, connect_timeout);
+      for (auto& result : part) results.push_back(std::move(result));
+      if (results.size() == requests.size()) break;
+    } catch (const TransportError&) {
+      if (!connection->failed_as_stale()) throw;
+    }
+    // A stale kept-alive connection, or the server closed part way: go on on a fresh one.
+    if (++fresh_connections > 3) {
+      throw TransportError(ErrorCode::transport, 0, "the server keeps closing pipelined connections");
+    }
+    connection = std::make_unique<Connection>(url_);
+  }
+  give_back(std::move(connection));
+  return results;
+}
+
 }  // namespace taskcenter::detail

@@ -233,17 +233,27 @@ void Consumer::handle(std::vector<Task>& tasks) {
   auto replies = process_guarded(tasks);
 
   std::uint64_t processed = 0, replied = 0, stale = 0, errors = 0;
+  std::vector<TaskReply> batch;
   for (std::size_t i = 0; i < tasks.size(); ++i) {
-    if (!replies[i]) continue;
-    ++processed;
+    if (replies[i]) batch.push_back(TaskReply{tasks[i].id, std::move(replies[i]->info), std::move(replies[i]->content)});
+  }
+  processed = batch.size();
+  bool sent = false;
+  if (batch.size() > 1) {
+    // One pipelined round trip for the whole batch; on any trouble, fall back to
+    // one-by-one replies with retries (replies are idempotent).
+    try {
+      for (bool accepted : client_->reply_many(options_.queue, batch)) ++(accepted ? replied : stale);
+      sent = true;
+    } catch (const Error&) {
+      replied = stale = 0;
+    }
+  }
+  for (std::size_t i = 0; !sent && i < batch.size(); ++i) {
     // A lost reply means the task is processed again after its lease: worth a retry.
     for (int attempt = 0;; ++attempt) {
       try {
-        if (client_->reply(options_.queue, tasks[i].id, replies[i]->info, replies[i]->content)) {
-          ++replied;
-        } else {
-          ++stale;
-        }
+        ++(client_->reply(options_.queue, batch[i].id, batch[i].info, batch[i].content) ? replied : stale);
         break;
       } catch (const Error& e) {
         if (!retriable(e) || attempt >= 3) {

@@ -122,6 +122,22 @@ bool Connection::idle_and_open() const {
   return n == 0;
 }
 
+void Connection::receive(ResponseReader& reader, Clock::time_point deadline) {
+  char buf[64 * 1024];
+  while (reader.status() == ResponseReader::Status::need_more) {
+    ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+    if (n > 0) {
+      reader.feed(std::string_view(buf, static_cast<std::size_t>(n)));
+    } else if (n == 0) {
+      reader.finish();
+    } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      wait_for(POLLIN, deadline, "waiting for the response");
+    } else if (errno != EINTR) {
+      transport_error("receive from " + url_.host_header, errno);
+    }
+  }
+}
+
 HttpResult Connection::exchange(std::string_view request, Clock::time_point deadline,
                                 Clock::duration connect_timeout) {
   failed_as_stale_ = false;
@@ -132,20 +148,7 @@ HttpResult Connection::exchange(std::string_view request, Clock::time_point dead
   ResponseReader reader;
   try {
     send_all(request, deadline);
-    char buf[64 * 1024];
-    for (;;) {
-      ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
-      if (n > 0) {
-        if (reader.feed(std::string_view(buf, static_cast<std::size_t>(n))) != ResponseReader::Status::need_more) break;
-      } else if (n == 0) {
-        reader.finish();
-        break;
-      } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
-        wait_for(POLLIN, deadline, "waiting for the response");
-      } else if (errno != EINTR) {
-        transport_error("receive from " + url_.host_header, errno);
-      }
-    }
+    receive(reader, deadline);
   } catch (const TransportError&) {
     failed_as_stale_ = reused && !reader.started();
     close();
@@ -164,6 +167,52 @@ HttpResult Connection::exchange(std::string_view request, Clock::time_point dead
     close();
   }
   return HttpResult{reader.http_status(), std::move(reader.body())};
+}
+
+std::vector<HttpResult> Connection::exchange_many(std::span<const std::string> requests, Clock::time_point deadline,
+                                                  Clock::duration connect_timeout) {
+  failed_as_stale_ = false;
+  keep_alive_ = false;
+  bool reused = fd_ >= 0 && used_;
+  if (fd_ < 0) connect(std::min(deadline, Clock::now() + connect_timeout));
+
+  std::string all;
+  for (const auto& request : requests) all += request;
+  std::vector<HttpResult> results;
+  std::string carry;  // bytes of the next response that arrived with the previous one
+  bool received_any = false;
+  try {
+    send_all(all, deadline);
+    while (results.size() < requests.size()) {
+      ResponseReader reader;
+      if (!carry.empty()) reader.feed(carry);
+      receive(reader, deadline);
+      received_any = received_any || reader.started();
+      if (reader.status() == ResponseReader::Status::error) {
+        if (!reader.started() && !results.empty()) break;  // closed after a response: resend the rest
+        failed_as_stale_ = reused && !received_any;
+        close();
+        if (!reader.started()) transport_error("connection closed by " + url_.host_header + " before a response");
+        throw ProtocolError(ErrorCode::protocol, 0, "unreadable response from " + url_.host_header + ": " + reader.error());
+      }
+      results.push_back(HttpResult{reader.http_status(), std::move(reader.body())});
+      carry = std::string(reader.leftover());
+      if (!reader.keep_alive_header()) break;
+    }
+  } catch (const TransportError&) {
+    if (results.empty()) {
+      failed_as_stale_ = reused && !received_any;
+      close();
+      throw;
+    }
+  }
+  keep_alive_ = results.size() == requests.size() && carry.empty() && fd_ >= 0;
+  if (keep_alive_) {
+    used_ = true;
+  } else {
+    close();
+  }
+  return results;
 }
 
 }  // namespace taskcenter::detail

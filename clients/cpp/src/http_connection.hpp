@@ -3,8 +3,10 @@
 #pragma once
 
 #include <chrono>
+#include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "url.hpp"
 
@@ -29,6 +31,14 @@ class Connection {
   // response that is not HTTP.
   HttpResult exchange(std::string_view request, Clock::time_point deadline, Clock::duration connect_timeout);
 
+  // HTTP/1.1 pipelining: writes every request, then reads the responses in order. Returns
+  // fewer results than requests when the server closed the connection part way (the
+  // rest were not answered and may be resent); throws like exchange() when not even
+  // the first response arrived. Requests must be small enough that the server's
+  // answers fit in the socket buffers while we are still writing (a few hundred).
+  std::vector<HttpResult> exchange_many(std::span<const std::string> requests, Clock::time_point deadline,
+                                        Clock::duration connect_timeout);
+
   // After exchange() threw: true if the connection had served a request before and the
   // failure came before any response byte. The server most likely closed the idle
   // connection, so the request can be retried on a fresh one.
@@ -40,6 +50,8 @@ class Connection {
 
  private:
   void connect(Clock::time_point deadline);
+  // Receives until `reader` is done or failed (EOF is handed to the reader).
+  void receive(class ResponseReader& reader, Clock::time_point deadline);
   void close();
   void send_all(std::string_view data, Clock::time_point deadline);
   // Waits for `events` on the socket; throws TransportError at the deadline.

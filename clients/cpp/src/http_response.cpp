@@ -43,7 +43,10 @@ ResponseReader::Status ResponseReader::fail(std::string message) {
 
 ResponseReader::Status ResponseReader::feed(std::string_view bytes) {
   if (status_ != Status::need_more) {
-    if (status_ == Status::done && !bytes.empty()) trailing_bytes_ = true;
+    if (status_ == Status::done && !bytes.empty()) {
+      trailing_bytes_ = true;
+      buffer_.append(bytes);  // kept for leftover()
+    }
     return status_;
   }
   if (!bytes.empty()) received_any_ = true;

@@ -28,7 +28,14 @@ class ResponseReader {
 
   // Valid when done.
   int http_status() const { return http_status_; }
+  // The server allows another request and sent nothing beyond this response.
   bool keep_alive() const { return keep_alive_ && !trailing_bytes_; }
+  // For pipelined requests: the server allows another request, and `leftover()` holds the
+  // bytes received after this response (the start of the next one).
+  bool keep_alive_header() const { return keep_alive_; }
+  std::string_view leftover() const {
+    return status_ == Status::done ? std::string_view(buffer_).substr(pos_) : std::string_view{};
+  }
   std::string& body() { return body_; }
   const std::string& content_type() const { return content_type_; }
 

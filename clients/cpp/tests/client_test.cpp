@@ -139,6 +139,26 @@ TEST_F(ClientTest, ReplyCompletesOnceAndCallReadsTheCachedResult) {
   EXPECT_FALSE(tc.reply(queue(), "never-put"));
 }
 
+TEST_F(ClientTest, ReplyManyPipelinesInOrder) {
+  constexpr int kTasks = 300;  // more than one pipeline's worth
+  std::vector<taskcenter::NewTask> tasks(kTasks);
+  for (int i = 0; i < kTasks; ++i) tasks[i].id = "m" + std::to_string(i);
+  ASSERT_EQ(tc.put_batch(queue(), tasks), std::vector<bool>(kTasks, true));
+  std::vector<taskcenter::TaskReply> replies;
+  for (int i = 0; i < kTasks; ++i) replies.push_back({"m" + std::to_string(i), std::to_string(i), std::string(i, 'r')});
+  replies.push_back({"unknown", "null", ""});
+  auto accepted = tc.reply_many(queue(), replies);
+  std::vector<bool> expected(kTasks, true);
+  expected.push_back(false);
+  EXPECT_EQ(accepted, expected);
+  auto result = tc.result(queue(), "m299");
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->info, "299");
+  EXPECT_EQ(result->content, std::string(299, 'r'));
+  EXPECT_TRUE(tc.put(queue(), "after-pipeline"));  // the connection is still usable
+  EXPECT_THROW(tc.reply_many("", {{"x", "null", ""}}), taskcenter::BadRequest);
+}
+
 TEST_F(ClientTest, CallWaitsForAConsumersReply) {
   std::thread consumer([&] {
     Client worker(server_->url());

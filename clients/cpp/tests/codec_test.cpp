@@ -124,6 +124,18 @@ TEST(ResponseReader, ErrorsAndTruncation) {
   EXPECT_EQ(bad_chunk.feed("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"), ResponseReader::Status::error);
 }
 
+TEST(ResponseReader, PipelinedResponsesLeaveTheNextOneAsLeftover) {
+  std::string two = "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nAHTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nB";
+  ResponseReader first;
+  ASSERT_EQ(first.feed(two), ResponseReader::Status::done);
+  EXPECT_EQ(first.body(), "A");
+  EXPECT_TRUE(first.keep_alive_header());
+  ResponseReader second;
+  ASSERT_EQ(second.feed(first.leftover()), ResponseReader::Status::done);
+  EXPECT_EQ(second.body(), "B");
+  EXPECT_TRUE(second.leftover().empty());
+}
+
 TEST(ResponseReader, BytesAfterTheResponseForbidReuse) {
   ResponseReader r;
   ASSERT_EQ(r.feed("HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nxEXTRA"), ResponseReader::Status::done);

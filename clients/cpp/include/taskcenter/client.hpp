@@ -77,6 +77,9 @@ class Client {
   // Completes a task. true: this reply completed it; false: unknown or already done.
   bool reply(std::string_view queue, std::string_view id, std::string_view info = "null",
              std::string_view content = {});
+  // Many replies of one queue in about one round trip (HTTP/1.1 pipelining on one
+  // connection); one bool per reply, in order. Throws the first error after all were sent.
+  std::vector<bool> reply_many(std::string_view queue, const std::vector<TaskReply>& replies);
   // Extends a lease. true: still leased by someone and extended.
   bool touch(std::string_view queue, std::string_view id, Seconds promise_reply_time);
 

@@ -48,6 +48,13 @@ struct Task {
   std::uint32_t attempt = 0;  // delivery number when the server reports it (0: unknown)
 };
 
+// One reply of Client::reply_many.
+struct TaskReply {
+  std::string id;
+  std::string info = "null";  // raw JSON
+  std::string content;        // bytes
+};
+
 // The reply a `call` waited for.
 struct CallResult {
   std::string id;
