@@ -1,1 +1,125 @@
-int main() { return 0; }
+// taskcenter: flags/env -> Config, then wiring: clock -> store -> service -> api -> server.
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "config/config.hpp"
+#include "core/build_info.hpp"
+#include "core/clock.hpp"
+#include "http/api.hpp"
+#include "http/server.hpp"
+#include "service/task_service.hpp"
+#include "store/memory_store.hpp"
+#include "store/redis/redis_store.hpp"
+
+extern char** environ;
+
+namespace {
+
+constexpr int kExitCannotStart = 1;
+constexpr int kExitUsage = 2;
+
+// A store and the name printed in the startup line. Each backend plugs in here.
+struct StoreChoice {
+  std::unique_ptr<tc::Store> store;
+  std::string name;
+};
+
+tc::Result<StoreChoice> make_store(const tc::Config& config, const tc::Clock& clock) {
+  if (!config.redis_url.empty()) {
+    tc::RedisStoreOptions options;
+    options.url = config.redis_url;
+    if (!config.redis_prefix.empty()) options.prefix = config.redis_prefix;
+    try {
+      return StoreChoice{tc::RedisStore::launch(clock, options), "redis " + config.redis_url};
+    } catch (const std::exception& e) {  // malformed URL or prefix
+      return tc::make_error(tc::Errc::bad_request, std::string("--redis: ") + e.what());
+    }
+  }
+  // Issue 4 (append-only log under config.data_dir, config.fsync) plugs in here; until
+  // then the embedded store keeps everything in memory.
+  return StoreChoice{std::make_unique<tc::MemoryStore>(clock), "memory"};
+}
+
+// Written to a temporary file and renamed, so a reader never sees half a number.
+bool write_port_file(const std::string& path, std::uint16_t port) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    if (!(out << port << '\n')) return false;
+  }
+  return std::rename(tmp.c_str(), path.c_str()) == 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  auto parsed = tc::parse_config(args, tc::environment_from(environ));
+  if (!parsed) {
+    std::cerr << "taskcenter: " << parsed.error().message << "\n";
+    return kExitUsage;
+  }
+  tc::Config config = std::move(parsed).value();
+  if (config.show_help) {
+    std::cout << tc::config_help();
+    return 0;
+  }
+  if (config.show_version) {
+    std::cout << tc::version_line() << "\n";
+    return 0;
+  }
+  unsigned threads = config.threads ? config.threads : std::thread::hardware_concurrency();
+  if (threads == 0) threads = 1;
+
+  tc::SystemClock clock;
+  auto chosen = make_store(config, clock);
+  if (!chosen) {
+    std::cerr << "taskcenter: " << chosen.error().message << "\n";
+    return kExitUsage;
+  }
+  tc::Store& store = *chosen->store;
+  tc::TaskService service(store, clock,
+                          tc::ServiceOptions{config.max_wait_ms, config.reap_interval_ms});
+  tc::Api api(service, tc::ApiOptions{config.token});
+
+  tc::ServerOptions server_options;
+  server_options.host = config.host;
+  server_options.port = config.port;
+  server_options.threads = threads;
+  server_options.max_body = config.max_body;
+  server_options.max_connections = config.max_connections;
+  server_options.idle_timeout_ms = config.idle_timeout_ms;
+  server_options.read_timeout_ms = config.read_timeout_ms;
+  server_options.shutdown_timeout_ms = config.shutdown_timeout_ms;
+  tc::Server server(
+      server_options, [&api](tc::HttpRequest request) { return api.handle(request); },
+      &tc::Api::error_response);
+
+  if (auto listening = server.listen(); !listening) {
+    std::cerr << "taskcenter: " << listening.error().message << "\n";
+    return kExitCannotStart;
+  }
+  if (!config.port_file.empty() && !write_port_file(config.port_file, server.port())) {
+    std::cerr << "taskcenter: cannot write the port to --port-file " << config.port_file << "\n";
+    return kExitCannotStart;
+  }
+
+  service.start(server.executor());
+  // Wakes waiting long-polls so they answer before their connections close.
+  server.on_shutdown([&service] { service.shutdown(); });
+
+  const bool ipv6 = config.host.find(':') != std::string::npos;
+  std::cerr << "taskcenter " << TC_VERSION << " listening on "
+            << (ipv6 ? "[" + config.host + "]" : config.host) << ":"
+            << server.port() << " (store: " << chosen->name << ", threads: " << threads
+            << ")" << std::endl;
+  server.run();
+  service.shutdown();  // idempotent; stops the reaper if the drain timed out first
+  std::cerr << "taskcenter: stopped" << std::endl;
+  return 0;
+}
