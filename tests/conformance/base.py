@@ -6,7 +6,7 @@ import time
 import unittest
 
 import harness
-from client import b64, unb64  # noqa: F401  (re-exported for the tests)
+from client import b64, close_thread_connections, unb64  # noqa: F401  (b64/unb64 re-exported)
 
 CURSOR_RE = re.compile(r"^[0-9]+-[0-9]+$")
 
@@ -26,6 +26,10 @@ class ConformanceTest(unittest.TestCase):
     def setUpClass(cls):
         cls.deployment = harness.deployment()
         cls.c = cls.deployment.client()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.c.close()
 
     def queue(self, prefix="q"):
         return harness.unique(prefix)
@@ -113,6 +117,7 @@ class Background:
                 self.error = e
             finally:
                 self.finished_at = time.monotonic()
+                close_thread_connections()
 
         self.thread = threading.Thread(target=run, daemon=True)
         self.started_at = time.monotonic()

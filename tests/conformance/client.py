@@ -11,6 +11,15 @@ import itertools
 import json
 import threading
 import urllib.parse
+import weakref
+
+_clients = weakref.WeakSet()  # every Client, so a finishing thread can close its sockets
+
+
+def close_thread_connections():
+    """Closes the calling thread's connections of every Client (call before a thread ends)."""
+    for client in list(_clients):
+        client.close()
 
 
 class Response:
@@ -55,6 +64,7 @@ class Client:
         self.timeout = timeout
         self._next = itertools.count()  # next() on itertools.count is atomic in CPython
         self._local = threading.local()
+        _clients.add(self)
 
     # -- transport ---------------------------------------------------------------
 
@@ -81,8 +91,16 @@ class Client:
             conn.close()
 
     def close(self):
+        """Closes the calling thread's connections."""
         for index in list(getattr(self._local, "conns", {})):
             self._drop(index)
+
+    def __del__(self):
+        # A throwaway client dies in the thread that used it: close what it opened there.
+        try:
+            self.close()
+        except Exception:  # noqa: BLE001 - interpreter shutdown
+            pass
 
     def request(self, method, path, body=None, headers=None, instance=None, http_timeout=None):
         """Sends one request; body is bytes/str (sent as is). Retries once on a stale
