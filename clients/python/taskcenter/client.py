@@ -19,7 +19,7 @@ import time
 from typing import (Any, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence,
                     Tuple, Union)
 
-from .errors import ConnectionFailed, TaskCenterError, error_for
+from .errors import ConnectionFailed, error_for
 from .model import BytesLike, Result, Task, encode_content
 from ._transport import Transport
 
