@@ -111,8 +111,6 @@ class TaskConsumer:
             setattr(self, name, value)
         if workers is not None:
             self.workers = workers
-        if not self.queue:
-            raise ValueError("%s: set `queue` (class attribute or keyword)" % type(self).__name__)
         if self.promise_reply_time <= 0:
             raise ValueError("promise_reply_time must be > 0: a consumer replies")
         if self.batch_size < 1 or self.workers < 1:
@@ -164,8 +162,17 @@ class TaskConsumer:
             for sig, handler in restore.items():
                 signal.signal(sig, handler)
 
+    def mainloop(self) -> None:
+        """``run()`` under the original client's name."""
+        self.run()
+
     def start(self) -> None:
         """Start the worker and heartbeat threads and return (see ``join``/``stop``)."""
+        if not self.queue:
+            # `queue_name`: the original client's attribute, often set after construction.
+            self.queue = getattr(self, "queue_name", None)
+        if not self.queue:
+            raise ValueError("%s: set `queue` (class attribute or keyword)" % type(self).__name__)
         self._stopping.clear()
         self._workers_done.clear()
         name = type(self).__name__

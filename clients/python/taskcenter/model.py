@@ -42,6 +42,13 @@ class Task:
     queue: Optional[str] = None
     attempt: Optional[int] = None
 
+    def __getitem__(self, key: str) -> Any:
+        """``task["id"]``, ``task["info"]``...: the original client handed consumers
+        dicts; this keeps their ``accept``/``process`` code working."""
+        if key not in ("id", "info", "cursor", "content", "queue", "attempt"):
+            raise KeyError(key)
+        return getattr(self, key)
+
     @classmethod
     def from_wire(cls, item: Dict[str, Any], queue: Optional[str] = None) -> "Task":
         content = item.get("content")

@@ -223,8 +223,27 @@ class ConsumerTest(unittest.TestCase):
         stopper.join()
         self.assertEqual(echo.processed, 1)
 
+    def test_the_original_clients_shape_still_works(self) -> None:
+        class Original(TaskConsumer):  # as the original client/example.py was written
+            def accept(self, data: Any) -> bool:
+                return data["info"]["ok"]
+
+            def process(self, data: Any) -> Any:
+                return {"msg": "ok", "id": data["id"]}, data["content"]
+
+        consumer = Original(SERVER.url)
+        consumer.queue_name = self.q
+        consumer.poll_timeout = 0.3
+        self.consumers.append(consumer)
+        runner = threading.Thread(target=consumer.mainloop)  # not the main thread: no signals
+        runner.start()
+        result = self.tc.call(self.q, "o1", info={"ok": True}, content=b"c", timeout=10)
+        self.assertEqual((result.info, result.content), ({"msg": "ok", "id": "o1"}, b"c"))
+        consumer.stop()
+        runner.join(10)
+
     def test_bad_configuration(self) -> None:
-        self.assertRaises(ValueError, Echo, SERVER.url)  # no queue
+        self.assertRaises(ValueError, Echo(SERVER.url).start)  # no queue
         self.assertRaises(ValueError, Echo, SERVER.url, queue="q", promise_reply_time=0)
         self.assertRaises(TypeError, Echo, SERVER.url, queue="q", batchsize=3)
 

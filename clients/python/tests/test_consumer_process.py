@@ -76,12 +76,18 @@ class ConsumerProcessTest(unittest.TestCase):
         self.assertEqual((result.info, result.content), ({"by": "rescuer"}, b"payload"))
 
     def test_sigterm_finishes_the_held_task_then_exits(self) -> None:
+        self.check_graceful_stop(signal.SIGTERM)
+
+    def test_sigint_finishes_the_held_task_then_exits(self) -> None:
+        self.check_graceful_stop(signal.SIGINT)
+
+    def check_graceful_stop(self, signum: int) -> None:
         child = self.spawn(hold=1.5, prt=30)
         try:
             self.tc.put(self.q, "first", content=b"1")
             self.assertTrue(wait_until(lambda: self.started() == ["first"], timeout=15))
             self.tc.put(self.q, "second", content=b"2")
-            child.send_signal(signal.SIGTERM)
+            child.send_signal(signum)
             out, err = child.communicate(timeout=20)
         finally:
             if child.poll() is None:
@@ -92,7 +98,7 @@ class ConsumerProcessTest(unittest.TestCase):
         result = self.tc.call(self.q, "first", timeout=0)
         self.assertIsNotNone(result, "the held task was replied before exit")
         self.assertEqual((result.info["by"], result.content), ("child", b"1"))
-        self.assertEqual(self.started(), ["first"], "nothing new was taken after SIGTERM")
+        self.assertEqual(self.started(), ["first"], "nothing new was taken after the signal")
         self.assertEqual([t.id for t in self.tc.peek(self.q)[0]], ["second"])
 
 
