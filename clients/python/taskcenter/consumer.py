@@ -116,7 +116,9 @@ class TaskConsumer:
         if self.batch_size < 1 or self.workers < 1:
             raise ValueError("batch_size and workers must be >= 1")
         self._owns_client = client is None
-        self.client = client or TaskCenter(url, token=token)
+        # One keep-alive connection per worker plus the heartbeat's, kept between requests.
+        self.client = client or TaskCenter(url, token=token,
+                                           max_idle_connections=max(16, self.workers + 2))
         self.processed = 0  # tasks whose reply this consumer sent
         self.failed = 0     # tasks whose processing raised
         self._stopping = threading.Event()

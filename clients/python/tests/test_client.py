@@ -59,6 +59,27 @@ class ClientTest(unittest.TestCase):
         result = self.tc.call(self.q, "a", timeout=0)
         self.assertEqual(result, Result(id="a", info={"ok": True}, content=b"\x00r"))
 
+    def test_reply_to_a_pending_task_and_put_of_a_done_one(self) -> None:
+        self.tc.put(self.q, "p", cache_result_time=30)
+        self.assertTrue(self.tc.reply(self.q, "p", info=1), "a pending task can be completed")
+        self.assertFalse(self.tc.put(self.q, "p"), "done with a cached result: still exists")
+        self.tc.put(self.q, "forget", cache_result_time=0)
+        self.assertTrue(self.tc.reply(self.q, "forget"))
+        self.assertTrue(self.tc.put(self.q, "forget"), "cache_result_time 0: forgotten at once")
+
+    def test_delay_max_attempts_and_dead_letter(self) -> None:
+        dead = self.q + "-dead"
+        self.tc.put(self.q, "later", delay=0.4)
+        self.assertEqual(self.tc.peek(self.q)[0], [], "delayed: not visible yet")
+        self.assertTrue(wait_until(lambda: bool(self.tc.peek(self.q)[0])))
+        self.tc.put(self.q, "doomed", info="d", content=b"dd", max_attempts=1, dead_letter_to=dead)
+        got = self.tc.acquire(self.q, ["doomed"], promise_reply_time=0.2)
+        self.assertEqual(len(got), 1)
+        self.assertTrue(wait_until(lambda: bool(self.tc.peek(dead)[0])), "moved to the dead letters")
+        moved = self.tc.take(dead, timeout=0)
+        self.assertEqual([(t.id, t.info, t.content) for t in moved], [("doomed", "d", b"dd")])
+        self.assertEqual([t.id for t in self.tc.peek(self.q, size=5)[0]], ["later"])
+
     def test_put_batch(self) -> None:
         self.assertTrue(self.tc.put(self.q, "x"))
         created = self.tc.put_batch(self.q, [
