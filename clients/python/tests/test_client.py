@@ -355,10 +355,13 @@ class AuthAndLimitsTest(unittest.TestCase):
         _transport._peer_closed = lambda sock: False  # type: ignore[assignment]
         try:
             with TaskCenter(self.server.url, token="s3cret") as tc:
+                def server_closed_idle_connection() -> bool:
+                    return original(tc._transport._idle[0].sock)
+
                 self.assertTrue(tc.put(q, "a"))
-                time.sleep(0.6)  # the server closes the idle connection
+                self.assertTrue(wait_until(server_closed_idle_connection))  # --idle-timeout
                 self.assertTrue(tc.put(q, "b"), "put is repeated on a new connection")
-                time.sleep(0.6)
+                self.assertTrue(wait_until(server_closed_idle_connection))
                 with self.assertRaises(ConnectionFailed):
                     tc.take(q, size=2, timeout=0)  # never repeated: it could lease others
                 got = tc.take(q, size=2, timeout=0)

@@ -180,11 +180,11 @@ class ConsumerTest(unittest.TestCase):
         calls: List[str] = []
 
         class Slow(TaskConsumer):
-            promise_reply_time = 0.6
+            promise_reply_time = 1.0
 
             def process(self, task: Task) -> Any:
                 calls.append(task.id)
-                time.sleep(2.0)  # more than three leases: only heartbeats keep it
+                time.sleep(2.5)  # more than two leases: only heartbeats keep it
                 return "slow"
 
         # Two workers: a redelivered task would be picked up by the idle one.
