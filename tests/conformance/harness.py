@@ -112,11 +112,19 @@ class ServerProcess:
             return False
 
     def log(self):
+        """The server's output: from the first sanitizer report if there is one, else the tail."""
         try:
             with open(self.log_path, "rb") as f:
-                return f.read()[-12000:].decode("utf-8", errors="replace")
+                text = f.read().decode("utf-8", errors="replace")
         except OSError:
             return ""
+        for marker in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:",
+                       "ThreadSanitizer"):
+            at = text.find(marker)
+            if at >= 0:
+                start = text.rfind("\n", 0, max(0, at - 200)) + 1
+                return text[:300] + "\n...\n" + text[start:start + 6000]
+        return text[-6000:]
 
     def terminate(self, timeout=20.0):
         """SIGTERM and wait; returns the exit code (None if it had to be killed)."""
