@@ -6,7 +6,8 @@ if(Python3_Interpreter_FOUND)
            COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_LIST_DIR}/run_suite.py)
   set_tests_properties(conformance_memory PROPERTIES
                        ENVIRONMENT "TC_BINARY=$<TARGET_FILE:taskcenter>"
-                       TIMEOUT 300)
+                       TIMEOUT 300
+                       LABELS "conformance")
 else()
   message(WARNING "python3 not found: the HTTP conformance suite is not registered")
 endif()
