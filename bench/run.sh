@@ -154,10 +154,10 @@ else
       src=$(cat "$scripts/lib.lua"; echo; cat "$scripts/put.lua")
       sha=$(redis-cli -p "$rport" SCRIPT LOAD "$src")
       now=$(date +%s%3N)
-      for c in ${CONNS//,/ }; do
+      for c in $(echo "${REDIS_BENCH_CONNS:-1,16,64}" | tr , " "); do
         for cmd in EVALSHA EVAL; do
           body=$sha; [[ $cmd == EVAL ]] && body=$src
-          rps=$(redis-benchmark -p "$rport" -c "$c" -n $((c < 16 ? 20000 : 60000)) -r 1000000000 --csv \
+          rps=$(redis-benchmark -p "$rport" -c "$c" -n "${REDIS_BENCH_REQUESTS:-10000}" -r 1000000000 --csv \
                   "$cmd" "$body" 1 'bench:{rb}:' rb "$now" benchorigin benchchan 1 'id:__rand_int__' \
                   '{"n":1}' 0123456789abcdef 60000 '' 0 '' 0 | tail -1 | cut -d, -f2 | tr -d '"')
           say "redis-benchmark $cmd put.lua -c $c: $rps requests/s"
@@ -168,9 +168,13 @@ else
     else
       say "redis ceiling: skipped (no src/store/redis/scripts/put.lua)"
     fi
+    redis-cli -p "$rport" CONFIG RESETSTAT >/dev/null
     start_server redis1 --redis "$REDIS"
     run_backend redis1 "$URL" "$SERVER_PID" 1k,100k
     stop_pid "$SERVER_PID"
+    # Time Redis itself spent per script call (the server runs each op as one EVALSHA).
+    say "redis commandstats after redis1 (usec_per_call is Redis' own time per script call):"
+    redis-cli -p "$rport" INFO commandstats | grep -E 'eval|publish|subscribe' | tee -a "$LOG"
     redis-cli -p "$rport" FLUSHALL >/dev/null
     urls=(); pids=()
     for i in 1 2 3; do start_server "redis3-$i" --redis "$REDIS"; urls+=("$URL"); pids+=("$SERVER_PID"); done
