@@ -81,9 +81,11 @@ class RedisStore final : public Store {
   Task<void> register_queue(const std::string& queue);
   void dispatch(const redis::EventMessage& message);
   void on_message(std::string_view payload);
+  Task<void> wake_all_queues();
   std::string base_key(std::string_view queue) const;
 
   std::unique_ptr<OwnedIo> owned_io_;  // first: outlives every member using its executor
+  boost::asio::any_io_executor executor_;
   const Clock& clock_;
   RedisStoreOptions options_;
   std::string origin_;
@@ -93,6 +95,7 @@ class RedisStore final : public Store {
   std::shared_ptr<redis::Connection> subscriber_;
   std::unique_ptr<Scripts> scripts_;
   std::atomic<StoreEvents*> events_{nullptr};
+  std::atomic<std::uint64_t> subscriptions_{0};
 };
 
 }  // namespace tc
