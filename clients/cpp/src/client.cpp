@@ -284,6 +284,11 @@ bool Client::readyz() {
   }
 }
 
+std::string Client::version() {
+  return detail::decode_optional_string(detail::Envelope(impl_->send("GET", "/version", {}, Seconds{0})).data())
+      .value_or("");
+}
+
 std::string Client::post_raw(std::string_view path, std::string_view json_body, Seconds extra_wait) {
   return std::string(detail::Envelope(impl_->send("POST", path, json_body, extra_wait)).data());
 }

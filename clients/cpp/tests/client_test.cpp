@@ -46,9 +46,10 @@ taskcenter::TakeOptions take_options(std::size_t size, Seconds timeout, Seconds 
   return o;
 }
 
-TEST_F(ClientTest, HealthAndReadiness) {
+TEST_F(ClientTest, HealthReadinessAndVersion) {
   EXPECT_TRUE(tc.healthz());
   EXPECT_TRUE(tc.readyz());
+  EXPECT_FALSE(tc.version().empty());
 }
 
 TEST_F(ClientTest, PutIsIdempotentAndKeepsInfoAndContentExact) {
@@ -233,6 +234,28 @@ TEST_F(ClientTest, ForwardResultToAnotherQueue) {
   EXPECT_EQ(results[0].id, "fw");
   EXPECT_EQ(results[0].info, R"({"answer":42})");
   EXPECT_EQ(results[0].content, "out");
+}
+
+TEST_F(ClientTest, ConfigDelayAndDeadLetter) {
+  taskcenter::TaskConfig config;
+  config.max_attempts = 1;
+  config.dead_letter_to = queue() + "-dead";
+  config.cache_result_time = 0s;
+  ASSERT_TRUE(tc.put(queue(), "doomed", R"({"try":1})", "body", config));
+  ASSERT_EQ(tc.take(queue(), take_options(1, 0s, 0.2s)).size(), 1u);
+  // Its only attempt expires unreplied: it moves to the dead-letter queue.
+  auto dead = tc.take(queue() + "-dead", take_options(1, 10s, 0s));
+  ASSERT_EQ(dead.size(), 1u);
+  EXPECT_EQ(dead[0].id, "doomed");
+  EXPECT_EQ(dead[0].content, "body");
+
+  taskcenter::TaskConfig later;
+  later.delay = 0.3s;
+  ASSERT_TRUE(tc.put(queue(), "later", "null", "", later));
+  EXPECT_TRUE(tc.take(queue(), take_options(1, 0s, 30s)).empty());  // not visible yet
+  auto visible = tc.take(queue(), take_options(1, 10s, 30s));      // visible after the delay
+  ASSERT_EQ(visible.size(), 1u);
+  EXPECT_EQ(visible[0].id, "later");
 }
 
 TEST_F(ClientTest, RemoveStatListAndClear) {

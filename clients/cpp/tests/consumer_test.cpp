@@ -284,4 +284,24 @@ TEST_F(ConsumerTest, ExampleEchoConsumerProgram) {
   EXPECT_NE(program.output().find("processed 1 tasks"), std::string::npos) << program.output();
 }
 
+TEST_F(ConsumerTest, TaskOfAKilledConsumerProcessIsRedelivered) {
+  tc.put(queue(), "survivor", R"({"n":2})", "payload");
+  // A consumer process that takes the task and is killed while "computing" it.
+  tctest::ChildProcess doomed({TC_ECHO_CONSUMER, "--url", server_->url(), "--queue", queue(), "--pass-ms", "60000",
+                               "--promise", "0.5"});
+  ASSERT_TRUE(eventually([&] { return tc.stat_queue(queue())->counter("leased") == 1; }));
+  doomed.signal(SIGKILL);
+  ASSERT_NE(doomed.wait(10), -1);
+
+  // Its lease runs out (no more heartbeats) and the task comes back for someone else.
+  taskcenter::TakeOptions take;
+  take.timeout = 10s;
+  take.promise_reply_time = 30s;
+  auto again = tc.take(queue(), take);
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(again[0].id, "survivor");
+  EXPECT_EQ(again[0].content, "payload");
+  EXPECT_EQ(again[0].attempt, 2u);
+}
+
 }  // namespace

@@ -106,6 +106,8 @@ class Client {
   // GET /healthz, /readyz: true on HTTP 200. Never throw: an unreachable server is "false".
   bool healthz();
   bool readyz();
+  // GET /version: the server's version string. Throws like any request.
+  std::string version();
 
   // Escape hatch for endpoints this class does not wrap: POSTs `json_body` to `path` and
   // returns the raw `data` JSON of a successful envelope (errors are thrown as usual).
