@@ -162,10 +162,12 @@ std::vector<Task> Consumer::fetch() {
 
 std::vector<Task> Consumer::fetch_by_peek() {
   PeekResult peeked;
+  std::optional<std::string> cursor_before;
   {
     // One peek at a time: workers share the cursor, so each window is looked at once.
     std::lock_guard lock(peek_mutex_);
     if (stopping()) return {};
+    cursor_before = cursor_;
     PeekOptions peek;
     peek.cursor = cursor_;
     peek.size = options_.batch_size;
@@ -193,9 +195,24 @@ std::vector<Task> Consumer::fetch_by_peek() {
     std::lock_guard lock(stats_mutex_);
     stats_.rejected += rejected;
   }
+  // Peek changed nothing, so tasks not acquired now stay pending; the cursor must then
+  // go back, or this consumer would never look at them again.
+  auto rewind = [&] {
+    std::lock_guard lock(peek_mutex_);
+    cursor_ = cursor_before;
+  };
   if (ids.empty()) return {};
-  // Others may win some of them; we process the subset we got.
-  return client_->acquire(options_.queue, ids, options_.promise_reply_time);
+  if (stopping()) {  // take nothing new
+    rewind();
+    return {};
+  }
+  try {
+    // Others may win some of them; we process the subset we got.
+    return client_->acquire(options_.queue, ids, options_.promise_reply_time);
+  } catch (const Error&) {
+    rewind();  // re-peeking is harmless: acquired tasks are no longer pending
+    throw;
+  }
 }
 
 std::vector<std::optional<Reply>> Consumer::process_guarded(const std::vector<Task>& tasks) {

@@ -255,6 +255,26 @@ TEST_F(ConsumerTest, StopFinishesWhatItHoldsAndTakesNothingNew) {
   EXPECT_EQ(tc.stat_queue(queue())->length, 2u);
 }
 
+TEST_F(ConsumerTest, StopWhileFilteringLeavesTheTaskForTheNextRun) {
+  tc.put(queue(), "next-run", R"({"kind":"mine"})");
+  LambdaConsumer consumer(tc, options());
+  std::atomic<bool> stop_in_accept{true};
+  consumer.on_accept = [&](const Task&) {
+    if (stop_in_accept.exchange(false)) consumer.stop();
+    return true;
+  };
+  consumer.on_process = [](const Task&) { return Reply{"\"second run\"", {}}; };
+  consumer.run();  // stops before acquiring: the task stays pending
+  EXPECT_EQ(consumer.stats().fetched, 0u);
+  EXPECT_EQ(tc.stat_queue(queue())->length, 1u);
+
+  std::thread runner([&] { consumer.run(); });  // the cursor was rewound: it sees the task again
+  ASSERT_TRUE(eventually([&] { return consumer.stats().replied == 1; }));
+  consumer.stop();
+  runner.join();
+  EXPECT_EQ(tc.result(queue(), "next-run")->info, "\"second run\"");
+}
+
 TEST_F(ConsumerTest, SigtermStopsGracefully) {
   tc.put(queue(), "sig0");
   tc.put(queue(), "sig1");
