@@ -73,7 +73,7 @@ std::vector<Reply> Consumer::process_batch(const std::vector<Task>& tasks) {
         std::lock_guard lock(stats_mutex_);
         ++stats_.failed;
       }
-      replies.push_back(options_.reply_on_error ? error_reply(task, std::current_exception()) : Reply::none());
+      replies.push_back(options_.reply_on_error ? safe_error_reply(task, std::current_exception()) : Reply::none());
     }
   }
   return replies;
@@ -90,6 +90,14 @@ Reply Consumer::error_reply(const Task&, std::exception_ptr error) {
   detail::JsonWriter w;
   w.begin_object().key("error").string(what).end_object();
   return Reply{std::move(w.str()), {}};
+}
+
+Reply Consumer::safe_error_reply(const Task& task, std::exception_ptr error) {
+  try {
+    return error_reply(task, std::move(error));
+  } catch (...) {
+    return Reply::none();  // an override that throws: leave the task to redelivery
+  }
 }
 
 void Consumer::stop() { stop_requested_.store(true); }
@@ -229,7 +237,10 @@ std::vector<std::optional<Reply>> Consumer::process_guarded(const std::vector<Ta
       stats_.failed += tasks.size();
     }
     if (options_.reply_on_error) {
-      for (std::size_t i = 0; i < tasks.size(); ++i) out[i] = error_reply(tasks[i], error);
+      for (std::size_t i = 0; i < tasks.size(); ++i) {
+        Reply reply = safe_error_reply(tasks[i], error);
+        if (!reply.skip) out[i] = std::move(reply);
+      }
     }
   }
   return out;

@@ -118,6 +118,7 @@ class Consumer {
   void handle(std::vector<Task>& tasks);
   void heartbeat_loop();
   std::vector<std::optional<Reply>> process_guarded(const std::vector<Task>& tasks);
+  Reply safe_error_reply(const Task& task, std::exception_ptr error);
 
   std::unique_ptr<Client> owned_client_;
   Client* client_;
