@@ -112,7 +112,6 @@ ConsumerStats Consumer::stats() const {
 }
 
 void Consumer::run() {
-  stop_requested_.store(false);
   std::optional<detail::StopSignalGuard> signals;
   if (options_.handle_signals) signals.emplace();
   {
@@ -134,6 +133,9 @@ void Consumer::run() {
     held_->wake.notify_all();
     heartbeat.join();
   }
+  // Cleared on the way out, not on the way in, so that a stop() racing with the start
+  // of run() is not lost; the next run() starts afresh.
+  stop_requested_.store(false);
 }
 
 void Consumer::worker_loop() {

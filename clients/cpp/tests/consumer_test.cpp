@@ -275,6 +275,13 @@ TEST_F(ConsumerTest, StopWhileFilteringLeavesTheTaskForTheNextRun) {
   EXPECT_EQ(tc.result(queue(), "next-run")->info, "\"second run\"");
 }
 
+TEST_F(ConsumerTest, StopBeforeRunIsNotLost) {
+  LambdaConsumer consumer(tc, options());
+  consumer.stop();
+  consumer.run();  // returns at once instead of waiting for a stop that already came
+  EXPECT_EQ(consumer.stats().fetched, 0u);
+}
+
 TEST_F(ConsumerTest, SigtermStopsGracefully) {
   tc.put(queue(), "sig0");
   tc.put(queue(), "sig1");

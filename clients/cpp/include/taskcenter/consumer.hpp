@@ -102,6 +102,7 @@ class Consumer {
   // counted in stats(). Can be called again after it returned.
   void run();
   // Asks run() to return. Thread-safe; not async-signal-safe (use signals for that).
+  // Called before run() starts, it makes that run() return at once.
   void stop();
   bool stopping() const;
 
