@@ -77,16 +77,25 @@ class Server:
             return ""
 
     def stop(self) -> None:
+        """SIGTERM and wait. Raises when the server did not exit cleanly (crash,
+        sanitizer report, hang): the tests' traffic found a server bug."""
+        problem = ""
         if self.process and self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
             try:
-                self.process.wait(10)
+                self.process.wait(15)
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+                problem = "did not stop within 15 s of SIGTERM"
+        if self.process and self.process.returncode not in (0, None) and not problem:
+            problem = "exited with status %s" % self.process.returncode
+        log = self.log() if problem else ""
         if getattr(self, "_log", None):
             self._log.close()
         self._tmp.cleanup()
+        if problem:
+            raise RuntimeError("taskcenter server %s; its log ends with:\n%s" % (problem, log))
 
 
 def unique(prefix: str = "q") -> str:
