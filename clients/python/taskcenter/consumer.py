@@ -159,8 +159,10 @@ class TaskConsumer:
             # Short joins keep the main thread responsive to signals.
             while not self.join(0.2):
                 pass
-        finally:
+        except BaseException:  # e.g. a second Ctrl-C: the workers must not take more
             self.stop()
+            raise
+        finally:
             for sig, handler in restore.items():
                 signal.signal(sig, handler)
 
@@ -175,7 +177,8 @@ class TaskConsumer:
             self.queue = getattr(self, "queue_name", None)
         if not self.queue:
             raise ValueError("%s: set `queue` (class attribute or keyword)" % type(self).__name__)
-        self._stopping.clear()
+        # _stopping is not cleared here: a stop() that came before (a signal racing
+        # with the start of run()) must not be lost. join() clears it once done.
         self._workers_done.clear()
         name = type(self).__name__
         self._threads = [threading.Thread(target=self._worker, name="%s-worker-%d" % (name, i),
@@ -203,6 +206,10 @@ class TaskConsumer:
         self._workers_done.set()
         if self._heartbeat_thread is not None:
             self._heartbeat_thread.join()
+            self._heartbeat_thread = None
+        if self._threads:
+            self._threads = []
+            self._stopping.clear()  # this run is over; start() may run again
         return True
 
     @property

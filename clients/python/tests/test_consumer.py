@@ -242,6 +242,18 @@ class ConsumerTest(unittest.TestCase):
         consumer.stop()
         runner.join(10)
 
+    def test_stop_before_run_is_not_lost(self) -> None:
+        echo = Echo(SERVER.url, workers=2, queue=self.q, poll_timeout=0.3)
+        echo.stop()  # e.g. SIGTERM arriving while the program was still starting
+        echo.run()   # returns at once
+        self.tc.put(self.q, "first")
+        self.assertEqual(echo.processed, 0)
+        self.assertEqual(self.tc.stat_queue(self.q)["length"], 1)
+        # That run is over; the consumer can run again.
+        self.start(echo)
+        self.assertEqual(self.tc.call(self.q, "second", timeout=10).id, "second")
+        self.assertTrue(wait_until(lambda: echo.processed == 2))
+
     def test_bad_configuration(self) -> None:
         self.assertRaises(ValueError, Echo(SERVER.url).start)  # no queue
         self.assertRaises(ValueError, Echo, SERVER.url, queue="q", promise_reply_time=0)
