@@ -25,7 +25,8 @@ thread_local ThreadParser t_parser;
 const char* pad_into(std::string& buffer, std::string_view body) {
   const std::size_t need = body.size() + simdjson::SIMDJSON_PADDING;
   if (buffer.size() < need) buffer.resize(std::max<std::size_t>(need, 4096));
-  std::memcpy(buffer.data(), body.data(), body.size());
+  // An empty string_view may hold a null pointer, which memcpy must never be given.
+  if (!body.empty()) std::memcpy(buffer.data(), body.data(), body.size());
   std::memset(buffer.data() + body.size(), 0, simdjson::SIMDJSON_PADDING);
   return buffer.data();
 }

@@ -293,6 +293,52 @@ TEST_F(ApiTest, MetricsCountRequestsByEndpointAndCode) {
   EXPECT_NE(text.find("taskcenter_build_info{version=\"" TC_VERSION "\""), std::string::npos);
 }
 
+// A store whose backend is down: every operation answers 0005.
+class DownStore final : public Store {
+ public:
+  void set_events(StoreEvents*) override {}
+  static ApiError down() { return make_error(Errc::unavailable, "the store is down."); }
+  Task<Result<bool>> put(std::string, NewTask) override { co_return down(); }
+  Task<Result<std::vector<bool>>> put_batch(std::string, std::vector<NewTask>) override {
+    co_return down();
+  }
+  Task<Result<std::vector<PeekedTask>>> peek(std::string, std::optional<Cursor>,
+                                             std::uint32_t) override {
+    co_return down();
+  }
+  Task<Result<std::vector<AcquiredTask>>> acquire(std::string, std::vector<std::string>,
+                                                  std::int64_t) override {
+    co_return down();
+  }
+  Task<Result<std::vector<AcquiredTask>>> take(std::string, std::uint32_t, std::int64_t) override {
+    co_return down();
+  }
+  Task<Result<bool>> reply(std::string, std::string, TaskResult) override { co_return down(); }
+  Task<Result<CallBegin>> call_begin(std::string, NewTask, bool) override { co_return down(); }
+  Task<Result<bool>> touch(std::string, std::string, std::int64_t) override { co_return down(); }
+  Task<Result<bool>> remove(std::string, std::string) override { co_return down(); }
+  Task<Result<bool>> clear_queue(std::string, std::uint32_t) override { co_return down(); }
+  Task<Result<QueuePage>> list_queues(std::optional<std::string>, std::uint32_t) override {
+    co_return down();
+  }
+  Task<Result<std::optional<QueueStats>>> stat_queue(std::string) override { co_return down(); }
+  Task<Result<std::uint64_t>> reap() override { co_return down(); }
+  Task<bool> ready() override { co_return false; }
+};
+
+TEST_F(ApiTest, StoreDownIs503With0005AndReadyzSaysSo) {
+  DownStore down;
+  TaskService down_service{down, clock, ServiceOptions{}};
+  Api down_api{down_service, ApiOptions{}};
+  expect_error(request(down_api, "GET", "/readyz"), 503, "0005");
+  EXPECT_EQ(request(down_api, "GET", "/healthz").status, 200);  // alive, though not ready
+  expect_error(request(down_api, "POST", "/task/put", R"({"queue":"q","id":"t"})"), 503, "0005");
+  expect_error(request(down_api, "POST", "/task/call", R"({"queue":"q","id":"t","timeout":0})"), 503,
+               "0005");
+  // Bad input is still 0002: validation comes before the store.
+  expect_error(request(down_api, "POST", "/task/put", R"({"queue":"q"})"), 400, "0002");
+}
+
 TEST_F(ApiTest, ErrorResponseForTheTransport) {
   auto r = Api::error_response(Errc::too_large, "the body is larger than 1024 bytes.");
   EXPECT_EQ(r.status, 413);

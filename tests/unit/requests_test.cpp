@@ -64,6 +64,11 @@ TEST(ParsePut, NullOptionalFieldsTakeDefaults) {
   ASSERT_TRUE(no_config.ok());
 }
 
+TEST(ParsePut, RefusesADefaultConstructedEmptyBody) {
+  // string_view{} holds a null pointer: the parser must not hand it to memcpy (UBSan).
+  expect_bad(parse_put(std::string_view{}), "empty", "string_view{}");
+}
+
 TEST(ParsePut, IgnoresUnknownFields) {
   auto r = parse_put(R"({"queue":"q","id":"t","future":{"x":[1,2]},"config":{"priority":9}})");
   ASSERT_TRUE(r.ok()) << r.error().message;
