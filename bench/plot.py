@@ -97,6 +97,9 @@ def plot(rows, png):
     fig.savefig(png, dpi=90)
 
 
+TAKE_P50 = r"take p50=([\d.]+)ms"
+
+
 def note_value(row, pattern):
     m = re.search(pattern, row.get("note", ""))
     return float(m.group(1)) if m else float("nan")
@@ -197,9 +200,10 @@ def summary(rows):
                        f"(RSS growth over 1M tasks) | {verdict(beyond <= 150)} |")
     depth = [r for r in rows if r["scenario"] == "depth"]
     for backend in sorted({r["backend"] for r in depth}):
-        cells = ", ".join(f"{r['mode']}: {num(r, 'ops_per_s'):.0f}/s p99 {num(r, 'p99_ms'):.2f} ms"
-                          for r in depth if r["backend"] == backend)
-        out.append(f"| {backend} put+take cost flat over depth | {cells} | see rows |")
+        cells = ", ".join(f"{r['mode']}: {num(r, 'ops_per_s'):.0f} pairs/s, put p50 {num(r, 'p50_ms'):.3f} ms, "
+                          f"take p50 {note_value(r, TAKE_P50):.3f} ms, "
+                          f"server {cpu_per_op(r)} us/pair" for r in depth if r["backend"] == backend)
+        out.append(f"| {backend} put+take cost flat over depth | {cells} | compare p50 and CPU per pair |")
     return "\n".join(out)
 
 
