@@ -120,6 +120,8 @@ int main(int argc, char** argv) {
             << ")" << std::endl;
   server.run();
   service.shutdown();  // idempotent; stops the reaper if the drain timed out first
+  // Close Redis while the server's io_contexts still exist to receive the last replies.
+  if (auto* redis = dynamic_cast<tc::RedisStore*>(&store)) redis->stop();
   std::cerr << "taskcenter: stopped" << std::endl;
   return 0;
 }

@@ -169,10 +169,7 @@ RedisStore::RedisStore(const boost::asio::any_io_executor& executor, const Clock
 RedisStore::~RedisStore() {
   stop();
   if (owned_io_) {
-    // Give the posted disconnects a moment, then stop the loop before members go away
-    // (the subscriber's handler points at this object).
     owned_io_->work.reset();
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
     owned_io_->io.stop();
     if (owned_io_->thread.joinable()) owned_io_->thread.join();
   }
@@ -186,6 +183,16 @@ Task<void> RedisStore::start() {
 void RedisStore::stop() {
   subscriber_->stop();
   client_.stop();
+  // With our own I/O thread: wait until the posted disconnects ran, so every outstanding
+  // command has completed (with io_error) into its caller's executor while that executor
+  // still exists. The server calls this after it stopped serving, before it is destroyed.
+  if (owned_io_ && owned_io_->thread.joinable() &&
+      owned_io_->thread.get_id() != std::this_thread::get_id() && !owned_io_->io.stopped()) {
+    std::promise<void> drained;
+    auto done = drained.get_future();
+    boost::asio::post(owned_io_->io, [&drained] { drained.set_value(); });
+    done.wait_for(std::chrono::seconds(5));
+  }
 }
 
 std::string RedisStore::base_key(std::string_view queue) const {

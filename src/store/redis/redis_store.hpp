@@ -40,7 +40,9 @@ class RedisStore final : public Store {
 
   // Connects, detects Redis Cluster, subscribes to the event channel.
   Task<void> start();
-  // Closes every connection (outstanding operations fail with `unavailable`).
+  // Closes every connection; outstanding operations fail with `unavailable`. Call it
+  // after serving stopped and before the executors of callers are destroyed (with
+  // launch(): returns once those completions have been handed to their executors).
   void stop();
 
   void set_events(StoreEvents* events) override { events_.store(events); }
