@@ -4,9 +4,9 @@
 # ceiling measured in the same run, adds nginx and redis-benchmark ceilings when present,
 # and writes bench/results/run-<UTC time>.{csv,txt} (+ latest.csv, latest.txt, latest.png).
 #
-#   bench/run.sh                  full run (~8-10 minutes)
+#   bench/run.sh                  full run (~10-12 minutes)
 #   QUICK=1 bench/run.sh          1-second runs, fewer rows (a check that everything works)
-#   DURATION=5 BUILD_DIR=... SKIP_REDIS=1 SKIP_NGINX=1 bench/run.sh
+#   DURATION=5 BUILD_DIR=... SKIP_REDIS=1 SKIP_NGINX=1 OPEN_RATE=5000 OPEN_CALL_RATE=500 bench/run.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -122,6 +122,9 @@ run_backend() {
   bench cycle "${common[@]}" --batch "$BATCHES"
   bench cycle "${common[@]}" --batch 16 --mode peek
   bench call "${common[@]}" --callers "$CALLERS" --consumers 1
+  # Open loop: latency at a fixed offered load, charged from the intended send time.
+  bench put --url "$urls" --label "$label" --ceiling none --server-pid "$pids" --connections 16 --rate "${OPEN_RATE:-5000}"
+  bench call --url "$urls" --label "$label" --ceiling none --server-pid "$pids" --callers 4 --consumers 1 --rate "${OPEN_CALL_RATE:-500}"
   bench depth "${common[@]}" --depths "$depths"
 }
 
