@@ -111,29 +111,35 @@ Task<Answer> stat_queue(TaskService& service, std::string_view body) {
   co_return Answer{Errc::ok, responses::queue_stats(*stats)};
 }
 
+Task<Answer> not_a_task_endpoint() {
+  co_return error_answer(Errc::not_found, "this path is not a /task/* endpoint.");
+}
+
 }  // namespace
 
 Answer error_answer(Errc code, std::string_view message) {
   return Answer{code, responses::error(code, message)};
 }
 
+// Not a coroutine itself (plain `return`): it hands back the handler's own awaitable, so a
+// request holds one handler frame, not two, for as long as it waits (long-polls).
 Task<Answer> handle_task(Endpoint endpoint, TaskService& service, std::string_view body) {
   switch (endpoint) {
-    case Endpoint::put: co_return co_await put(service, body);
-    case Endpoint::put_batch: co_return co_await put_batch(service, body);
-    case Endpoint::peek: co_return co_await peek(service, body);
-    case Endpoint::acquire: co_return co_await acquire(service, body);
-    case Endpoint::take: co_return co_await take(service, body);
-    case Endpoint::reply: co_return co_await reply(service, body);
-    case Endpoint::call: co_return co_await call(service, body);
-    case Endpoint::touch: co_return co_await touch(service, body);
-    case Endpoint::remove: co_return co_await remove(service, body);
-    case Endpoint::clear_queue: co_return co_await clear_queue(service, body);
-    case Endpoint::list_queue: co_return co_await list_queue(service, body);
-    case Endpoint::stat_queue: co_return co_await stat_queue(service, body);
+    case Endpoint::put: return put(service, body);
+    case Endpoint::put_batch: return put_batch(service, body);
+    case Endpoint::peek: return peek(service, body);
+    case Endpoint::acquire: return acquire(service, body);
+    case Endpoint::take: return take(service, body);
+    case Endpoint::reply: return reply(service, body);
+    case Endpoint::call: return call(service, body);
+    case Endpoint::touch: return touch(service, body);
+    case Endpoint::remove: return remove(service, body);
+    case Endpoint::clear_queue: return clear_queue(service, body);
+    case Endpoint::list_queue: return list_queue(service, body);
+    case Endpoint::stat_queue: return stat_queue(service, body);
     default: break;
   }
-  co_return error_answer(Errc::not_found, "this path is not a /task/* endpoint.");
+  return not_a_task_endpoint();
 }
 
 }  // namespace tc
