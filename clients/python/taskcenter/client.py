@@ -15,17 +15,20 @@ ConnectionFailed instead and decides.
 """
 
 import json
+import logging
 import time
 from typing import (Any, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence,
                     Tuple, Union)
 
-from .errors import ConnectionFailed, error_for
+from .errors import ConnectionFailed, Unavailable, error_for
 from .model import BytesLike, Result, Task, encode_content
 from ._transport import Transport
 
 __all__ = ["TaskCenter", "DEFAULT_URL"]
 
 DEFAULT_URL = "http://127.0.0.1:8000"
+
+log = logging.getLogger("taskcenter.client")
 
 # Extra seconds on top of a long-poll before the socket gives up: the server
 # answers a long-poll when its timeout passes, so the socket must outwait it.
@@ -346,6 +349,8 @@ class TaskCenter:
         ``promise_reply_time``: at-least-once delivery, so make handling idempotent.
 
         timeout: stop when no result arrived for this many seconds (None: never).
+        Errors fetching results are raised; a failed acknowledgement is logged and
+        the iteration goes on (that result will come back).
         """
         last_seen = time.monotonic()
         while True:
@@ -361,4 +366,9 @@ class TaskCenter:
                 last_seen = time.monotonic()
             for task in batch:
                 yield task
-                self.reply(queue, task.id)
+                try:
+                    self.reply(queue, task.id)
+                except Unavailable as exc:
+                    # Handled but not acknowledged: it comes back after its lease
+                    # (at-least-once); a passing outage must not end the iteration.
+                    log.warning("acknowledging result %r on %r failed: %s", task.id, queue, exc)
