@@ -33,11 +33,12 @@ def child_env() -> dict:
 class Server:
     """One taskcenter process on a free loopback port, in-memory (no data dir)."""
 
-    def __init__(self, extra_args: Sequence[str] = ()) -> None:
+    def __init__(self, extra_args: Sequence[str] = (), port: int = 0) -> None:
         self.binary = os.environ.get("TC_BINARY")
         if not self.binary:
             raise unittest.SkipTest("TC_BINARY is not set (path of the taskcenter server binary)")
         self.extra_args = list(extra_args)
+        self.port = port
         self.process: Optional[subprocess.Popen] = None
         self.url = ""
         self._tmp = tempfile.TemporaryDirectory(prefix="tc-py-test-")
@@ -45,7 +46,7 @@ class Server:
     def start(self) -> "Server":
         port_file = os.path.join(self._tmp.name, "port")
         self._log = open(os.path.join(self._tmp.name, "server.log"), "wb")
-        args = [self.binary, "--host", "127.0.0.1", "--port", "0", "--port-file", port_file,
+        args = [self.binary, "--host", "127.0.0.1", "--port", str(self.port), "--port-file", port_file,
                 "--data-dir", "", "--reap-interval-ms", "50"] + self.extra_args
         self.process = subprocess.Popen(args, stdout=self._log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 20

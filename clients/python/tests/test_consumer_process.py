@@ -102,5 +102,36 @@ class ConsumerProcessTest(unittest.TestCase):
         self.assertEqual([t.id for t in self.tc.peek(self.q)[0]], ["second"])
 
 
+class ServerRestartTest(unittest.TestCase):
+    def test_consumer_rides_out_a_server_restart(self) -> None:
+        first = Server().start()
+        port = int(first.url.rsplit(":", 1)[1])
+        q = unique()
+
+        class Echo(TaskConsumer):
+            poll_timeout = 0.3
+            retry_delay = 0.1
+
+            def process(self, task: Task) -> Any:
+                return "echo"
+
+        echo = Echo(first.url, queue=q, workers=2)
+        echo.start()
+        try:
+            with TaskCenter(first.url) as tc:
+                self.assertEqual(tc.call(q, "before", timeout=10).info, "echo")
+                first.stop()
+                self.assertFalse(tc.healthz())
+                second = Server(port=port).start()  # same address, new (empty) server
+                try:
+                    self.assertEqual(tc.call(q, "after", timeout=10).info, "echo")
+                finally:
+                    echo.stop()
+                    self.assertTrue(echo.join(10))
+                    second.stop()
+        finally:
+            echo.stop()
+
+
 if __name__ == "__main__":
     unittest.main()
