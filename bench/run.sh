@@ -6,7 +6,7 @@
 #
 #   bench/run.sh                  full run (~10-12 minutes)
 #   QUICK=1 bench/run.sh          1-second runs, fewer rows (a check that everything works)
-#   DURATION=5 BUILD_DIR=... SKIP_REDIS=1 SKIP_NGINX=1 OPEN_RATE=5000 OPEN_CALL_RATE=500 bench/run.sh
+#   DURATION=5 BUILD_DIR=... RESULTS_DIR=... SKIP_REDIS=1 SKIP_NGINX=1 OPEN_RATE=5000 OPEN_CALL_RATE=500 bench/run.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -14,7 +14,7 @@ BUILD=${BUILD_DIR:-$ROOT/build-bench}
 QUICK=${QUICK:-0}
 DURATION=${DURATION:-$([[ $QUICK = 1 ]] && echo 1 || echo 3)}
 WARMUP=${WARMUP:-$([[ $QUICK = 1 ]] && echo 0.3 || echo 1)}
-RESULTS=$ROOT/bench/results
+RESULTS=${RESULTS_DIR:-$ROOT/bench/results}
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 CSV=$RESULTS/run-$STAMP.csv
 LOG=$RESULTS/run-$STAMP.txt
