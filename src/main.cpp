@@ -1,4 +1,5 @@
 // taskcenter: flags/env -> Config, then wiring: clock -> store -> service -> api -> server.
+#include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -58,6 +59,9 @@ bool write_port_file(const std::string& path, std::uint16_t port) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // A peer that goes away must cost an error code, not the process (hiredis writes
+  // with write(2); Asio already sends with MSG_NOSIGNAL).
+  std::signal(SIGPIPE, SIG_IGN);
   std::vector<std::string> args(argv + 1, argv + argc);
   auto parsed = tc::parse_config(args, tc::environment_from(environ));
   if (!parsed) {

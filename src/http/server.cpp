@@ -25,13 +25,21 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/read_size.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http.hpp>
+#include <boost/beast/http/basic_parser.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/field.hpp>
+#include <boost/beast/http/status.hpp>
+#include <boost/beast/http/verb.hpp>
 
 #include <sys/socket.h>
 
+#include <algorithm>
+#include <array>
 #include <atomic>
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <list>
@@ -76,8 +84,103 @@ struct Worker {
   bool stopping = false;  // only touched on this worker's thread
 };
 
-bool expects_continue(const http::request<http::string_body>& req) {
-  return req.version() >= 11 && beast::iequals(req[http::field::expect], "100-continue");
+// The parts of a request the API needs, kept across requests of one connection so
+// their strings keep their capacity: parsing allocates nothing in the steady state.
+struct ParsedRequest {
+  std::string method;
+  std::string target;
+  std::string body;
+  std::string authorization;
+  http::verb verb = http::verb::unknown;
+  unsigned version = 11;
+  bool expect_continue = false;
+
+  void clear() {
+    method.clear();
+    target.clear();
+    body.clear();
+    authorization.clear();
+    verb = http::verb::unknown;
+    version = 11;
+    expect_continue = false;
+  }
+  // A connection that once sent a huge body should not hold on to its buffer.
+  void trim() {
+    if (body.capacity() > (1u << 20)) std::string().swap(body);
+  }
+};
+
+// Beast's parser without a message object: fields we do not need are not stored.
+// Limits (header size, body size incl. chunked) and keep-alive rules stay Beast's.
+class RequestParser final : public http::basic_parser<true> {
+ public:
+  explicit RequestParser(ParsedRequest& out) : out_(out) {}
+
+ private:
+  void on_request_impl(http::verb method, beast::string_view method_str,
+                       beast::string_view target, int version, beast::error_code&) override {
+    out_.verb = method;
+    out_.method.assign(method_str.data(), method_str.size());
+    out_.target.assign(target.data(), target.size());
+    out_.version = static_cast<unsigned>(version);
+  }
+  void on_response_impl(int, beast::string_view, int, beast::error_code&) override {}
+  void on_field_impl(http::field name, beast::string_view, beast::string_view value,
+                     beast::error_code&) override {
+    if (name == http::field::authorization)
+      out_.authorization.assign(value.data(), value.size());
+    else if (name == http::field::expect)
+      out_.expect_continue = beast::iequals(value, "100-continue");
+  }
+  void on_header_impl(beast::error_code&) override {}
+  void on_body_init_impl(const boost::optional<std::uint64_t>& length,
+                         beast::error_code&) override {
+    // Reserve what is announced, but not more than a little: a client that announces
+    // 16 MiB and sends nothing must not make us hold 16 MiB.
+    if (length) out_.body.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(*length, 64 * 1024)));
+  }
+  std::size_t on_body_impl(beast::string_view body, beast::error_code&) override {
+    out_.body.append(body.data(), body.size());
+    return body.size();
+  }
+  void on_chunk_header_impl(std::uint64_t, beast::string_view, beast::error_code&) override {}
+  std::size_t on_chunk_body_impl(std::uint64_t, beast::string_view body,
+                                 beast::error_code&) override {
+    out_.body.append(body.data(), body.size());
+    return body.size();
+  }
+  void on_finish_impl(beast::error_code&) override {}
+
+  ParsedRequest& out_;
+};
+
+void append_number(std::string& out, std::uint64_t n) {
+  char digits[24];
+  auto [end, ec] = std::to_chars(digits, digits + sizeof digits, n);
+  out.append(digits, end);
+}
+
+// The response head, written by hand: cheaper than Beast's serializer and all we need.
+void format_head(std::string& head, const HttpResponse& response, unsigned version,
+                 bool keep_alive) {
+  head.clear();
+  head += version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
+  append_number(head, static_cast<std::uint64_t>(response.status));
+  head += ' ';
+  auto reason = http::obsolete_reason(http::int_to_status(static_cast<unsigned>(response.status)));
+  head.append(reason.data(), reason.size());
+  head += "\r\nServer: taskcenter\r\n";
+  if (!response.content_type.empty()) {
+    head += "Content-Type: ";
+    head += response.content_type;
+    head += "\r\n";
+  }
+  head += "Content-Length: ";
+  append_number(head, response.body.size());
+  head += "\r\n";
+  if (version == 10 && keep_alive) head += "Connection: keep-alive\r\n";
+  if (version != 10 && !keep_alive) head += "Connection: close\r\n";
+  head += "\r\n";
 }
 
 }  // namespace
@@ -118,9 +221,12 @@ struct Server::Impl {
   asio::awaitable<void> accept_loop(Worker& w);
   asio::awaitable<void> session(Worker& w, tcp::socket socket);
   asio::awaitable<void> serve(Worker& w, beast::tcp_stream& stream, Connection& conn);
-  asio::awaitable<void> write_response(beast::tcp_stream& stream, HttpResponse response,
-                                       unsigned version, bool keep_alive, bool head,
-                                       beast::error_code& ec);
+  asio::awaitable<void> read_request(Worker& w, beast::tcp_stream& stream,
+                                     beast::flat_buffer& buffer, RequestParser& parser,
+                                     ParsedRequest& req, Connection& conn, beast::error_code& ec);
+  asio::awaitable<void> write_response(beast::tcp_stream& stream, std::string& head,
+                                       const HttpResponse& response, unsigned version,
+                                       bool keep_alive, bool head_only, beast::error_code& ec);
   asio::awaitable<void> linger_close(beast::tcp_stream& stream);
   std::optional<HttpResponse> transport_error(const beast::error_code& ec) const;
   void wait_signal();
@@ -265,47 +371,28 @@ asio::awaitable<void> Server::Impl::session(Worker& w, tcp::socket socket) {
 
 asio::awaitable<void> Server::Impl::serve(Worker& w, beast::tcp_stream& stream, Connection& conn) {
   beast::flat_buffer buffer;
+  ParsedRequest req;
+  std::string head;
   beast::error_code ec;
-  const milliseconds idle_timeout(options.idle_timeout_ms);
   const milliseconds read_timeout(options.read_timeout_ms);
   for (;;) {
-    // Between requests the connection is idle: it waits under the idle timeout and is
-    // closed at once by a shutdown. Pipelined bytes already buffered skip this.
-    if (buffer.size() == 0) {
-      if (w.stopping) break;
-      conn.idle = true;
-      stream.expires_after(idle_timeout);
-      std::size_t n = co_await stream.async_read_some(buffer.prepare(16 * 1024), redirect(ec));
-      conn.idle = false;
-      if (ec) break;  // closed by the client, idle timeout, or shutdown
-      buffer.commit(n);
-    }
-
-    // The request itself, header then body, under the read timeout.
-    stream.expires_after(read_timeout);
-    http::request_parser<http::string_body> parser;
+    req.clear();
+    RequestParser parser(req);
+    parser.eager(true);
     parser.header_limit(kHeaderLimit);
     parser.body_limit(options.max_body);
-    co_await http::async_read_header(stream, buffer, parser, redirect(ec));
-    if (!ec && !parser.is_done()) {
-      if (expects_continue(parser.get()))
-        co_await asio::async_write(stream, asio::buffer(kContinue.data(), kContinue.size()),
-                                   redirect(ec));
-      if (!ec) co_await http::async_read(stream, buffer, parser, redirect(ec));
-    }
+    co_await read_request(w, stream, buffer, parser, req, conn, ec);
     if (ec) {
       if (auto reply = transport_error(ec)) {
         beast::error_code write_ec;
-        co_await write_response(stream, std::move(*reply), 11, false, false, write_ec);
+        co_await write_response(stream, head, *reply, req.version, false, false, write_ec);
         if (!write_ec) co_await linger_close(stream);
       }
       break;
     }
 
-    auto& req = parser.get();
-    bool keep_alive = req.keep_alive();
-    HttpRequest request{req.method_string(), req.target(), req.body(),
-                        req[http::field::authorization]};
+    bool keep_alive = parser.keep_alive();
+    HttpRequest request{req.method, req.target, req.body, req.authorization};
     // The handler may wait (long-poll, call) for as long as the API allows: the
     // transport's timeouts are for reading and writing only.
     stream.expires_never();
@@ -319,27 +406,72 @@ asio::awaitable<void> Server::Impl::serve(Worker& w, beast::tcp_stream& stream, 
     }
     if (w.stopping) keep_alive = false;
     stream.expires_after(read_timeout);
-    co_await write_response(stream, std::move(response), req.version(), keep_alive,
-                            req.method() == http::verb::head, ec);
+    co_await write_response(stream, head, response, req.version, keep_alive,
+                            req.verb == http::verb::head, ec);
     if (ec || !keep_alive) break;
+    req.trim();
   }
   stream.socket().shutdown(tcp::socket::shutdown_send, ec);
 }
 
-asio::awaitable<void> Server::Impl::write_response(beast::tcp_stream& stream,
-                                                   HttpResponse response, unsigned version,
-                                                   bool keep_alive, bool head,
-                                                   beast::error_code& ec) {
-  http::response<http::string_body> res;
-  res.result(static_cast<unsigned>(response.status));
-  res.version(version);
-  res.set(http::field::server, "taskcenter");
-  res.set(http::field::content_type, response.content_type);
-  res.body() = std::move(response.body);
-  res.keep_alive(keep_alive);
-  res.prepare_payload();
-  if (head) res.body().clear();  // HEAD: same headers (Content-Length included), no body
-  co_await http::async_write(stream, res, redirect(ec));
+// Parses what is buffered first (pipelined requests need no read), then reads. Between
+// requests the connection is idle: it waits under the idle timeout and a shutdown
+// closes it; once a request has begun, the whole of it must arrive within the read
+// timeout. ec: end_of_stream when the client closed between requests.
+asio::awaitable<void> Server::Impl::read_request(Worker& w, beast::tcp_stream& stream,
+                                                 beast::flat_buffer& buffer,
+                                                 RequestParser& parser, ParsedRequest& req,
+                                                 Connection& conn, beast::error_code& ec) {
+  bool continue_sent = false;
+  bool deadline_set = false;
+  for (;;) {
+    while (buffer.size() > 0) {
+      std::size_t used = parser.put(buffer.data(), ec);
+      buffer.consume(used);
+      if (ec == http::error::need_more) {
+        ec = {};
+        break;
+      }
+      if (ec || parser.is_done()) co_return;
+      if (used == 0) break;
+    }
+    const bool idle = buffer.size() == 0 && !parser.got_some();
+    if (idle) {
+      if (w.stopping) {
+        ec = asio::error::operation_aborted;
+        co_return;
+      }
+      stream.expires_after(milliseconds(options.idle_timeout_ms));
+    } else if (!deadline_set) {
+      stream.expires_after(milliseconds(options.read_timeout_ms));
+      deadline_set = true;
+    }
+    if (req.expect_continue && !continue_sent && parser.is_header_done() && req.version >= 11) {
+      continue_sent = true;
+      co_await asio::async_write(stream, asio::buffer(kContinue.data(), kContinue.size()),
+                                 redirect(ec));
+      if (ec) co_return;
+    }
+    conn.idle = idle;
+    std::size_t n =
+        co_await stream.async_read_some(buffer.prepare(beast::read_size(buffer, 65536)), redirect(ec));
+    conn.idle = false;
+    if (ec == asio::error::eof)
+      ec = idle ? http::error::end_of_stream : http::error::partial_message;
+    if (ec) co_return;
+    buffer.commit(n);
+  }
+}
+
+asio::awaitable<void> Server::Impl::write_response(beast::tcp_stream& stream, std::string& head,
+                                                   const HttpResponse& response,
+                                                   unsigned version, bool keep_alive,
+                                                   bool head_only, beast::error_code& ec) {
+  format_head(head, response, version, keep_alive);
+  // HEAD: the same head (Content-Length included), no body.
+  std::array<asio::const_buffer, 2> buffers{
+      asio::buffer(head), head_only ? asio::const_buffer() : asio::buffer(response.body)};
+  co_await asio::async_write(stream, buffers, redirect(ec));
 }
 
 asio::awaitable<void> Server::Impl::linger_close(beast::tcp_stream& stream) {

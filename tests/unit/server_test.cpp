@@ -86,7 +86,7 @@ class Client {
   }
   void send(std::string_view bytes) { asio::write(socket_, asio::buffer(bytes.data(), bytes.size())); }
   // One response (Content-Length framed); status 0 if the connection closed first.
-  Response read() {
+  Response read(bool head_only = false) {
     Response r;
     boost::system::error_code ec;
     std::size_t n = asio::read_until(socket_, asio::dynamic_buffer(buf_), "\r\n\r\n", ec);
@@ -95,7 +95,7 @@ class Client {
     buf_.erase(0, n);
     r.status = std::stoi(r.head.substr(9, 3));
     std::size_t length = 0;
-    if (auto p = r.head.find("Content-Length: "); p != std::string::npos)
+    if (auto p = r.head.find("Content-Length: "); p != std::string::npos && !head_only)
       length = std::stoul(r.head.substr(p + 16));
     if (buf_.size() < length)
       asio::read(socket_, asio::dynamic_buffer(buf_), asio::transfer_exactly(length - buf_.size()), ec);
@@ -239,6 +239,54 @@ TEST_F(ServerTest, ExpectContinueIsAnswered) {
   EXPECT_EQ(interim.status, 100);
   c.send("abc");
   EXPECT_EQ(c.read().body, "POST /e [abc] auth=");
+}
+
+TEST_F(ServerTest, BodyArrivingInPiecesIsAssembled) {
+  start();
+  Client c(port());
+  c.send("POST /p HTTP/1.1\r\nHost: x\r\nContent-Le");
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  c.send("ngth: 10\r\n\r\n01234");
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  c.send("56789" + post("/q", "next"));
+  EXPECT_EQ(c.read().body, "POST /p [0123456789] auth=");
+  EXPECT_EQ(c.read().body, "POST /q [next] auth=");
+}
+
+TEST_F(ServerTest, ChunkedBodyIsAssembledAndLimited) {
+  ServerOptions options;
+  options.max_body = 1024;
+  start(options);
+  Client c(port());
+  c.send("POST /c HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+         "3\r\nabc\r\n4\r\ndefg\r\n0\r\n\r\n");
+  EXPECT_EQ(c.read().body, "POST /c [abcdefg] auth=");
+
+  Client big(port());
+  big.send("POST /c HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+           "400\r\n" + std::string(1024, 'a') + "\r\n1\r\nb\r\n0\r\n\r\n");
+  EXPECT_EQ(big.read().status, 413);
+  EXPECT_TRUE(big.closed_by_server());
+}
+
+TEST_F(ServerTest, HeadGetsTheHeadWithoutTheBody) {
+  start();
+  Client c(port());
+  c.send("HEAD /h HTTP/1.1\r\nHost: x\r\n\r\n");
+  Response r = c.read(/*head_only=*/true);
+  EXPECT_EQ(r.status, 200);
+  EXPECT_TRUE(r.has_header("Content-Length: 16\r\n"));  // "HEAD /h [] auth="
+  c.send("GET /g HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_EQ(c.read().body, "GET /g [] auth=");  // nothing of the HEAD body in between
+}
+
+TEST_F(ServerTest, OversizeHeaderGets400) {
+  start();
+  Client c(port());
+  c.send("GET /x HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(20000, 'a') + "\r\n\r\n");
+  Response r = c.read();
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(r.body.find("\"0002\""), std::string::npos);
 }
 
 TEST_F(ServerTest, IdleConnectionIsClosed) {
