@@ -27,7 +27,6 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/read_size.hpp>
 #include <boost/beast/core/string.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/basic_parser.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/field.hpp>
@@ -54,6 +53,10 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
 using std::chrono::milliseconds;
+using SteadyClock = std::chrono::steady_clock;
+// Sockets bound to the concrete io_context executor: no type-erased executor per I/O.
+using Socket = asio::basic_stream_socket<tcp, asio::io_context::executor_type>;
+using Acceptor = asio::basic_socket_acceptor<tcp, asio::io_context::executor_type>;
 
 namespace {
 
@@ -69,9 +72,12 @@ auto redirect(beast::error_code& ec) { return asio::redirect_error(asio::use_awa
 
 void log_line(const std::string& line) { std::fprintf(stderr, "taskcenter: %s\n", line.c_str()); }
 
-// A connection as shutdown sees it: idle ones are closed, busy ones finish first.
+// A connection as the sweeper and shutdown see it. Timeouts are deadlines checked by
+// one periodic sweep per thread, not a timer per read/write: arming and cancelling
+// timers on every I/O cost more than the rest of the transport.
 struct Connection {
-  beast::tcp_stream* stream;
+  Socket* socket;
+  SteadyClock::time_point deadline = SteadyClock::time_point::max();  // max: none
   bool idle = false;  // waiting for the first byte of the next request
 };
 
@@ -79,7 +85,7 @@ struct Worker {
   // Declared before ioc: destroying ioc destroys suspended sessions, which unlink here.
   std::list<Connection> connections;
   asio::io_context ioc{1};
-  std::optional<tcp::acceptor> acceptor;
+  std::optional<Acceptor> acceptor;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
   bool stopping = false;  // only touched on this worker's thread
 };
@@ -219,15 +225,16 @@ struct Server::Impl {
   Result<void> listen();
   void run();
   asio::awaitable<void> accept_loop(Worker& w);
-  asio::awaitable<void> session(Worker& w, tcp::socket socket);
-  asio::awaitable<void> serve(Worker& w, beast::tcp_stream& stream, Connection& conn);
-  asio::awaitable<void> read_request(Worker& w, beast::tcp_stream& stream,
+  asio::awaitable<void> sweep_loop(Worker& w);
+  asio::awaitable<void> session(Worker& w, Socket socket);
+  asio::awaitable<void> serve(Worker& w, Socket& stream, Connection& conn);
+  asio::awaitable<void> read_request(Worker& w, Socket& stream,
                                      beast::flat_buffer& buffer, RequestParser& parser,
                                      ParsedRequest& req, Connection& conn, beast::error_code& ec);
-  asio::awaitable<void> write_response(beast::tcp_stream& stream, std::string& head,
+  asio::awaitable<void> write_response(Socket& stream, Connection& conn, std::string& head,
                                        const HttpResponse& response, unsigned version,
                                        bool keep_alive, bool head_only, beast::error_code& ec);
-  asio::awaitable<void> linger_close(beast::tcp_stream& stream);
+  asio::awaitable<void> linger_close(Socket& stream, Connection& conn);
   std::optional<HttpResponse> transport_error(const beast::error_code& ec) const;
   void wait_signal();
   void begin_shutdown();
@@ -255,7 +262,7 @@ Result<void> Server::Impl::listen() {
   // Every acceptor sets SO_REUSEPORT, which would let a second taskcenter silently
   // share the port. Probe first without it: this bind fails if anyone listens there.
   {
-    tcp::acceptor probe(ioc);
+    Acceptor probe(ioc);
     probe.open(endpoint.protocol(), ec);
     if (!ec) probe.set_option(asio::socket_base::reuse_address(true), ec);
     if (!ec) probe.bind(endpoint, ec);
@@ -286,6 +293,7 @@ void Server::Impl::run() {
   for (auto& w : workers) {
     w->work.emplace(w->ioc.get_executor());
     asio::co_spawn(w->ioc, accept_loop(*w), asio::detached);
+    asio::co_spawn(w->ioc, sweep_loop(*w), asio::detached);
   }
   if (options.handle_signals) {
     signals.emplace(workers[0]->ioc, SIGINT, SIGTERM);
@@ -327,7 +335,7 @@ void Server::Impl::wait_signal() {
 asio::awaitable<void> Server::Impl::accept_loop(Worker& w) {
   for (;;) {
     beast::error_code ec;
-    tcp::socket socket = co_await w.acceptor->async_accept(redirect(ec));
+    Socket socket = co_await w.acceptor->async_accept(redirect(ec));
     if (w.stopping || !w.acceptor->is_open()) co_return;
     if (ec) {
       if (ec == asio::error::operation_aborted) co_return;
@@ -346,11 +354,30 @@ asio::awaitable<void> Server::Impl::accept_loop(Worker& w) {
   }
 }
 
-asio::awaitable<void> Server::Impl::session(Worker& w, tcp::socket socket) {
+// Closes (cancels the pending I/O of) connections whose deadline has passed.
+asio::awaitable<void> Server::Impl::sweep_loop(Worker& w) {
+  // Fine enough for the shortest configured timeout, never busier than 4 times a second.
+  const auto shortest = std::min(options.idle_timeout_ms, options.read_timeout_ms);
+  const milliseconds tick(std::clamp<std::int64_t>(shortest / 4, 1, 250));
+  asio::steady_timer timer(w.ioc);
+  beast::error_code ec;
+  for (;;) {
+    timer.expires_after(tick);
+    co_await timer.async_wait(redirect(ec));
+    if (ec) co_return;
+    const auto now = SteadyClock::now();
+    for (auto& c : w.connections) {
+      if (c.deadline > now) continue;
+      c.deadline = SteadyClock::time_point::max();
+      c.socket->cancel(ec);  // the session sees operation_aborted and closes
+    }
+  }
+}
+
+asio::awaitable<void> Server::Impl::session(Worker& w, Socket socket) {
   beast::error_code ec;
   socket.set_option(tcp::no_delay(true), ec);
-  beast::tcp_stream stream(std::move(socket));
-  auto conn = w.connections.insert(w.connections.end(), Connection{&stream});
+  auto conn = w.connections.insert(w.connections.end(), Connection{&socket});
   // Runs on normal exit and when the io_context destroys a suspended session.
   struct Leave {
     Impl* self;
@@ -362,19 +389,18 @@ asio::awaitable<void> Server::Impl::session(Worker& w, tcp::socket socket) {
     }
   } leave{this, w, conn};
   try {
-    co_await serve(w, stream, *conn);
+    co_await serve(w, socket, *conn);
   } catch (const std::exception& e) {
     log_line(std::string("connection dropped after an exception: ") + e.what());
   }
-  stream.socket().close(ec);
+  socket.close(ec);
 }
 
-asio::awaitable<void> Server::Impl::serve(Worker& w, beast::tcp_stream& stream, Connection& conn) {
+asio::awaitable<void> Server::Impl::serve(Worker& w, Socket& stream, Connection& conn) {
   beast::flat_buffer buffer;
   ParsedRequest req;
   std::string head;
   beast::error_code ec;
-  const milliseconds read_timeout(options.read_timeout_ms);
   for (;;) {
     req.clear();
     RequestParser parser(req);
@@ -385,8 +411,8 @@ asio::awaitable<void> Server::Impl::serve(Worker& w, beast::tcp_stream& stream, 
     if (ec) {
       if (auto reply = transport_error(ec)) {
         beast::error_code write_ec;
-        co_await write_response(stream, head, *reply, req.version, false, false, write_ec);
-        if (!write_ec) co_await linger_close(stream);
+        co_await write_response(stream, conn, head, *reply, req.version, false, false, write_ec);
+        if (!write_ec) co_await linger_close(stream, conn);
       }
       break;
     }
@@ -395,7 +421,7 @@ asio::awaitable<void> Server::Impl::serve(Worker& w, beast::tcp_stream& stream, 
     HttpRequest request{req.method, req.target, req.body, req.authorization};
     // The handler may wait (long-poll, call) for as long as the API allows: the
     // transport's timeouts are for reading and writing only.
-    stream.expires_never();
+    conn.deadline = SteadyClock::time_point::max();
     HttpResponse response;
     try {
       response = co_await handler(request);
@@ -404,21 +430,22 @@ asio::awaitable<void> Server::Impl::serve(Worker& w, beast::tcp_stream& stream, 
       response = error_responder(Errc::unavailable, "internal error; the request may be retried");
       keep_alive = false;
     }
-    if (w.stopping) keep_alive = false;
-    stream.expires_after(read_timeout);
-    co_await write_response(stream, head, response, req.version, keep_alive,
+    // The process-wide flag, not the worker's: the shutdown hook may wake this handler
+    // before this thread has run its stop_worker.
+    if (stopping.load(std::memory_order_relaxed)) keep_alive = false;
+    co_await write_response(stream, conn, head, response, req.version, keep_alive,
                             req.verb == http::verb::head, ec);
     if (ec || !keep_alive) break;
     req.trim();
   }
-  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  stream.shutdown(tcp::socket::shutdown_send, ec);
 }
 
 // Parses what is buffered first (pipelined requests need no read), then reads. Between
 // requests the connection is idle: it waits under the idle timeout and a shutdown
 // closes it; once a request has begun, the whole of it must arrive within the read
 // timeout. ec: end_of_stream when the client closed between requests.
-asio::awaitable<void> Server::Impl::read_request(Worker& w, beast::tcp_stream& stream,
+asio::awaitable<void> Server::Impl::read_request(Worker& w, Socket& stream,
                                                  beast::flat_buffer& buffer,
                                                  RequestParser& parser, ParsedRequest& req,
                                                  Connection& conn, beast::error_code& ec) {
@@ -437,13 +464,13 @@ asio::awaitable<void> Server::Impl::read_request(Worker& w, beast::tcp_stream& s
     }
     const bool idle = buffer.size() == 0 && !parser.got_some();
     if (idle) {
-      if (w.stopping) {
+      if (w.stopping || stopping.load(std::memory_order_relaxed)) {
         ec = asio::error::operation_aborted;
         co_return;
       }
-      stream.expires_after(milliseconds(options.idle_timeout_ms));
+      conn.deadline = SteadyClock::now() + milliseconds(options.idle_timeout_ms);
     } else if (!deadline_set) {
-      stream.expires_after(milliseconds(options.read_timeout_ms));
+      conn.deadline = SteadyClock::now() + milliseconds(options.read_timeout_ms);
       deadline_set = true;
     }
     if (req.expect_continue && !continue_sent && parser.is_header_done() && req.version >= 11) {
@@ -463,7 +490,8 @@ asio::awaitable<void> Server::Impl::read_request(Worker& w, beast::tcp_stream& s
   }
 }
 
-asio::awaitable<void> Server::Impl::write_response(beast::tcp_stream& stream, std::string& head,
+asio::awaitable<void> Server::Impl::write_response(Socket& stream, Connection& conn,
+                                                   std::string& head,
                                                    const HttpResponse& response,
                                                    unsigned version, bool keep_alive,
                                                    bool head_only, beast::error_code& ec) {
@@ -471,13 +499,15 @@ asio::awaitable<void> Server::Impl::write_response(beast::tcp_stream& stream, st
   // HEAD: the same head (Content-Length included), no body.
   std::array<asio::const_buffer, 2> buffers{
       asio::buffer(head), head_only ? asio::const_buffer() : asio::buffer(response.body)};
+  // A client that stops reading cannot hold the connection longer than a slow request.
+  conn.deadline = SteadyClock::now() + milliseconds(options.read_timeout_ms);
   co_await asio::async_write(stream, buffers, redirect(ec));
 }
 
-asio::awaitable<void> Server::Impl::linger_close(beast::tcp_stream& stream) {
+asio::awaitable<void> Server::Impl::linger_close(Socket& stream, Connection& conn) {
   beast::error_code ec;
-  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
-  stream.expires_after(kLingerTime);
+  stream.shutdown(tcp::socket::shutdown_send, ec);
+  conn.deadline = SteadyClock::now() + kLingerTime;
   char discard[16 * 1024];
   while (!ec) co_await stream.async_read_some(asio::buffer(discard), redirect(ec));
 }
@@ -516,7 +546,7 @@ void Server::Impl::stop_worker(Worker& w) {
   beast::error_code ec;
   if (w.acceptor) w.acceptor->close(ec);
   for (auto& c : w.connections)
-    if (c.idle) c.stream->socket().cancel(ec);
+    if (c.idle) c.socket->cancel(ec);
 }
 
 void Server::Impl::finish() {
