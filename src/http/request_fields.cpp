@@ -42,13 +42,98 @@ std::string number_error_message(std::string_view body) {
       if (probe.parse(value).error() == simdjson::NUMBER_ERROR) {
         std::string name(member.key.substr(1, member.key.size() - 2));
         return "field \"" + name +
-               "\" holds a number out of range: integers must fit in 64 bits and other "
-               "numbers must be finite.";
+               "\" holds a number that is malformed or out of range (integers must fit in 64 "
+               "bits, other numbers must be finite).";
       }
     }
   }
-  return "the body holds a number out of range: integers must fit in 64 bits and other "
-         "numbers must be finite.";
+  return "the body holds a number that is malformed or out of range (integers must fit in 64 "
+         "bits, other numbers must be finite).";
+}
+
+// True if `token` is a JSON number by RFC 8259's grammar: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
+bool is_json_number(std::string_view token) {
+  std::size_t i = 0;
+  auto digits = [&] {
+    const std::size_t start = i;
+    while (i < token.size() && token[i] >= '0' && token[i] <= '9') ++i;
+    return i > start;
+  };
+  if (i < token.size() && token[i] == '-') ++i;
+  if (i < token.size() && token[i] == '0') {
+    ++i;
+  } else if (!digits()) {
+    return false;
+  }
+  if (i < token.size() && token[i] == '.') {
+    ++i;
+    if (!digits()) return false;
+  }
+  if (i < token.size() && (token[i] == 'e' || token[i] == 'E')) {
+    ++i;
+    if (i < token.size() && (token[i] == '+' || token[i] == '-')) ++i;
+    if (!digits()) return false;
+  }
+  return i == token.size();
+}
+
+// Overwrites every number token of the JSON value at `span` (inside `patched`, same
+// offsets as `text`) with "0" and spaces: same length, so raw spans keep their offsets.
+void blank_numbers(std::string_view text, std::string_view span, std::string& patched) {
+  const std::size_t base = static_cast<std::size_t>(span.data() - text.data());
+  std::size_t i = 0;
+  while (i < span.size()) {
+    const char c = span[i];
+    if (c == '"') {
+      const std::size_t end = json::skip_string(span, i);
+      if (end == json::npos) return;
+      i = end;
+      continue;
+    }
+    if (c == '-' || (c >= '0' && c <= '9')) {
+      std::size_t end = i;
+      while (end < span.size() && span[end] != ',' && span[end] != ']' && span[end] != '}' &&
+             !json::is_ws(span[end]))
+        ++end;
+      if (is_json_number(span.substr(i, end - i))) {
+        patched[base + i] = '0';
+        for (std::size_t k = i + 1; k < end; ++k) patched[base + k] = ' ';
+      }
+      i = end;
+      continue;
+    }
+    ++i;
+  }
+}
+
+// simdjson 3.0.1 refuses numbers it cannot represent (integers beyond 64 bits, 1e400),
+// although they are valid JSON. Inside `info` (top level and tasks[i]) we never need the
+// value, only the raw text: so blank those numbers in a copy and parse that. Every other
+// field still gets the out-of-range error. Returns false if there is nothing to blank.
+bool blank_info_numbers(std::string_view text, std::string& patched) {
+  std::vector<json::RawMember> members;
+  if (!json::object_members(text, members)) return false;
+  patched.assign(text);
+  bool any = false;
+  for (const auto& member : members) {
+    if (member.key == "\"info\"") {
+      blank_numbers(text, member.value, patched);
+      any = true;
+    } else if (member.key == "\"tasks\"") {
+      std::vector<std::string_view> tasks;
+      if (!json::array_elements(member.value, tasks)) continue;
+      std::vector<json::RawMember> task_members;
+      for (auto task : tasks) {
+        if (!json::object_members(task, task_members)) continue;
+        for (const auto& task_member : task_members) {
+          if (task_member.key != "\"info\"") continue;
+          blank_numbers(text, task_member.value, patched);
+          any = true;
+        }
+      }
+    }
+  }
+  return any;
 }
 
 std::string parse_error_message(simdjson::error_code error, std::string_view body) {
@@ -134,8 +219,20 @@ Result<Object> ParsedBody::parse(std::string_view body) {
     data = pad_into(own_buffer_, body);
   }
   Element root;
-  if (auto error = parser->parse(data, body.size(), false).get(root))
-    return bad_request(parse_error_message(error, text_));
+  auto error = parser->parse(data, body.size(), false).get(root);
+  if (error == simdjson::NUMBER_ERROR) {
+    // Error path only: retry with the numbers inside `info` blanked (see blank_info_numbers).
+    std::string patched;
+    if (blank_info_numbers(text_, patched)) {
+      if (!own_parser_) own_parser_ = std::make_unique<simdjson::dom::parser>();
+      parser = own_parser_.get();
+      data = pad_into(own_buffer_, patched);
+      error = parser->parse(data, patched.size(), false).get(root);
+      // Name the field from the patched text: the blanked info is no longer the culprit.
+      if (error) return bad_request(parse_error_message(error, patched));
+    }
+  }
+  if (error) return bad_request(parse_error_message(error, text_));
   Object object;
   if (root.get_object().get(object))
     return bad_request("the body must be a JSON object, not " + std::string(type_name(root)) + ".");

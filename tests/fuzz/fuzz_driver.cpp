@@ -20,6 +20,7 @@ const std::vector<std::string> kSeeds = {
     R"({"queue":"q","id":"t","info":"\"esc\\aped\" \u00e9","content":"","timeout":0})",
     R"({"\u0071ueue":"q","id":"t","\u0069nfo":{"x":[{},[],null,true,false,-0.0e+1]},"info":1})",
     R"({"queue":"q","iter_num":3,"step_size":100,"cursor":null})",
+    R"({"queue":"q","id":"t","info":[1e400,-12345678901234567890123,{"n":0.5e-999}],"timeout":1})",
     "Zm9vYmFy", "Zg==", "\"\\ud83d\\ude00\"", "{\"queue\":\"\xC3\xA9\"}", "[]", "",
 };
 

@@ -31,7 +31,11 @@ namespace {
 bool valid_json(std::string_view text) {
   static thread_local simdjson::dom::parser parser;
   simdjson::padded_string padded(text);
-  return !parser.parse(padded).error();
+  const auto error = parser.parse(padded).error();
+  if (error != simdjson::NUMBER_ERROR) return !error;
+  // Numbers simdjson cannot represent (1e400) are valid JSON and allowed in info: check
+  // the text is one complete JSON value by parsing it as the info of a reply.
+  return tc::parse_reply("{\"queue\":\"q\",\"id\":\"i\",\"info\":" + std::string(text) + "}").ok();
 }
 
 void check_name(std::string_view name, std::string_view input) {

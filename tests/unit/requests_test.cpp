@@ -102,6 +102,26 @@ TEST(ParsePut, KeepsInfoByteForByte) {
   }
 }
 
+TEST(ParsePut, KeepsNumbersBeyondSimdjsonsRangeInsideInfo) {
+  // Valid JSON that simdjson 3.0.1 cannot represent: fine inside info, echoed as sent.
+  const std::string info = R"({"big": 123456789012345678901234567890, "huge": [1e400, -2E+999], "s": "1e400"})";
+  auto r = parse_put(R"({"queue":"q","id":"t","info": )" + info + "}");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->task.info, info);
+  auto batch = parse_put_batch(R"({"queue":"q","tasks":[{"id":"a","info":1e400},{"id":"b","info":[99999999999999999999]}]})");
+  ASSERT_TRUE(batch.ok()) << batch.error().message;
+  EXPECT_EQ(batch->tasks[0].info, "1e400");
+  EXPECT_EQ(batch->tasks[1].info, "[99999999999999999999]");
+  auto reply = parse_reply(R"({"queue":"q","id":"t","info":-1e999})");
+  ASSERT_TRUE(reply.ok()) << reply.error().message;
+  EXPECT_EQ(reply->result.info, "-1e999");
+  // ... but not in any other field, and invalid numbers stay invalid.
+  expect_bad(parse_put(R"({"queue":"q","id":"t","info":1e400,"config":{"delay":1e400}})"), "config", "");
+  expect_bad(parse_peek(R"({"queue":"q","info":1,"timeout":1e400})"), "timeout", "");
+  expect_bad(parse_put(R"({"queue":"q","id":"t","info":[01, 1e400]})"), "\"info\" holds a number that is malformed", "");
+  expect_bad(parse_put(R"({"queue":"q","id":"t","info":-1e400x})"), "\"info\" holds a number that is malformed", "");
+}
+
 TEST(ParsePut, FindsKeysWrittenWithEscapes) {
   auto r = parse_put(R"({"\u0071ueue":"q","i\u0064":"t","\u0069nfo":{"x": 2 }})");
   ASSERT_TRUE(r.ok()) << r.error().message;
