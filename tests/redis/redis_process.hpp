@@ -154,6 +154,11 @@ class RedisProcess {
     throw std::runtime_error("redis-server did not start on port " + std::to_string(port_));
   }
 
+  // SIGSTOP / SIGCONT: a hung server that still holds its port.
+  void send_signal(int signal) {
+    if (pid_ > 0) ::kill(pid_, signal);
+  }
+
   // Stops the server: SIGKILL (a crash) or SIGTERM (a clean shutdown).
   void kill(int signal = SIGKILL) {
     if (pid_ <= 0) return;

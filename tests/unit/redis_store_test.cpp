@@ -109,9 +109,10 @@ class RedisInstancesTest : public ::testing::Test {
     if (b_) b_->set_events(nullptr);
   }
 
-  std::unique_ptr<RedisStore> make() {
+  std::unique_ptr<RedisStore> make(std::int64_t command_timeout_ms = 5000) {
     RedisStoreOptions options;
     options.url = redis_->url();
+    options.command_timeout_ms = command_timeout_ms;
     auto store = std::make_unique<RedisStore>(io_.get_executor(), clock_, options);
     run_sync(io_, store->start());
     return store;
@@ -195,6 +196,22 @@ TEST_F(RedisInstancesTest, RedisDownMeansUnavailableThenServiceResumes) {
     clock_.advance(1);
     return eventually([&] { return !b_events_.pending().empty(); });
   }));
+}
+
+TEST_F(RedisInstancesTest, AHungRedisMeansUnavailableAfterTheCommandTimeout) {
+  auto quick = make(300);
+  EXPECT_TRUE(must(run(quick->put("q", task_of("before")))));
+  redis_->send_signal(SIGSTOP);
+  auto r = run(quick->put("q", task_of("during")));
+  redis_->send_signal(SIGCONT);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, Errc::unavailable);
+  ASSERT_TRUE(eventually([&] { return run(quick->put("q", task_of("after"))).ok(); }));
+  // What the hung Redis had already received may have been applied: "during" either
+  // exists or not, but nothing is half-written and the queue answers consistently.
+  auto peeked = must(run(quick->peek("q", std::nullopt, 10)));
+  EXPECT_GE(peeked.size(), 2u);
+  EXPECT_EQ(peeked.front().id, "before");
 }
 
 TEST_F(RedisInstancesTest, AFlushedScriptCacheIsReloaded) {

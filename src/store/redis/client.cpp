@@ -39,8 +39,12 @@ bool parse_redirect(const std::string& error, int& slot, Endpoint& endpoint) {
 
 }  // namespace
 
-Client::Client(const boost::asio::any_io_executor& executor, RedisUrl url, std::size_t pool_size)
-    : executor_(executor), url_(std::move(url)), pool_size_(pool_size == 0 ? 1 : pool_size) {
+Client::Client(const boost::asio::any_io_executor& executor, RedisUrl url, std::size_t pool_size,
+               std::chrono::milliseconds timeout)
+    : executor_(executor),
+      url_(std::move(url)),
+      pool_size_(pool_size == 0 ? 1 : pool_size),
+      timeout_(timeout) {
   seed_ = node_for(url_.endpoint);
 }
 
@@ -56,6 +60,8 @@ std::shared_ptr<Client::Node> Client::node_for(const Endpoint& endpoint) {
     options.password = url_.password;
     // SELECT is refused by cluster nodes; only the seed of a plain server selects a db.
     options.db = cluster_ ? 0 : url_.db;
+    options.command_timeout = timeout_;
+    options.connect_timeout = std::min(timeout_, options.connect_timeout);
     for (std::size_t i = 0; i < pool_size_; ++i) {
       slot->connections.push_back(Connection::create(executor_, endpoint, options));
     }

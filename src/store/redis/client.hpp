@@ -56,7 +56,9 @@ class Script {
 
 class Client {
  public:
-  Client(const boost::asio::any_io_executor& executor, RedisUrl url, std::size_t pool_size);
+  // `timeout`: connect / stalled-command timeout of every connection (ConnectionOptions).
+  Client(const boost::asio::any_io_executor& executor, RedisUrl url, std::size_t pool_size,
+         std::chrono::milliseconds timeout = std::chrono::milliseconds(5000));
   ~Client();
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
@@ -93,6 +95,7 @@ class Client {
   boost::asio::any_io_executor executor_;
   RedisUrl url_;
   std::size_t pool_size_;
+  std::chrono::milliseconds timeout_;
   std::atomic<bool> cluster_{false};
   std::atomic<bool> refreshing_{false};
   std::mutex mutex_;  // guards nodes_, slots_, stopped_

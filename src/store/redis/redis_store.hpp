@@ -23,6 +23,9 @@ struct RedisStoreOptions {
   std::string prefix = "tc";             // key prefix; must not contain '{' or '}'
   std::size_t connections_per_node = 2;  // pipelined connections per Redis node
   std::uint32_t reap_limit = 1000;       // due items applied per queue per reap call
+  // A connection with replies outstanding and no progress for this long is dropped and
+  // its commands answer `unavailable` (a hung or SIGSTOPped Redis must not hang requests).
+  std::int64_t command_timeout_ms = 5000;
 };
 
 class RedisStore final : public Store {
