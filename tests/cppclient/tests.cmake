@@ -11,6 +11,8 @@ target_compile_definitions(cpp_client_tests PRIVATE
   TC_DEFAULT_BINARY="$<TARGET_FILE:taskcenter>"
   TC_ECHO_CONSUMER="$<TARGET_FILE:echo_consumer>")
 add_dependencies(cpp_client_tests taskcenter echo_consumer)
+# The prefix keeps CTest names unique: unit_tests has suites of the same names (Base64...).
 gtest_discover_tests(cpp_client_tests
+  TEST_PREFIX cppclient.
   DISCOVERY_TIMEOUT 60
   PROPERTIES TIMEOUT 120 LABELS cppclient ENVIRONMENT "TC_BINARY=$<TARGET_FILE:taskcenter>")
