@@ -286,6 +286,12 @@ Result<void> Server::Impl::listen() {
                                                options.host + " is already in use");
     if (ec) return make_error(Errc::unavailable, "cannot listen on " + where + ": " + ec.message());
   }
+  // From here on a SIGTERM means "drain and exit 0", even if it arrives before run():
+  // whoever read the port (--port-file) may already be stopping us.
+  if (options.handle_signals) {
+    signals.emplace(workers[0]->ioc, SIGINT, SIGTERM);
+    wait_signal();
+  }
   return {};
 }
 
@@ -294,10 +300,6 @@ void Server::Impl::run() {
     w->work.emplace(w->ioc.get_executor());
     asio::co_spawn(w->ioc, accept_loop(*w), asio::detached);
     asio::co_spawn(w->ioc, sweep_loop(*w), asio::detached);
-  }
-  if (options.handle_signals) {
-    signals.emplace(workers[0]->ioc, SIGINT, SIGTERM);
-    wait_signal();
   }
   auto run_one = [](asio::io_context& ioc) {
     for (;;) {
