@@ -49,6 +49,10 @@ def plot(rows, png):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    palette = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    backends = sorted({r["backend"] for r in rows})
+    color = {b: palette[i % len(palette)] for i, b in enumerate(backends)}
+
     fig, axes = plt.subplots(2, 2, figsize=(12, 8.5))
     (tput, lat), (cyc, call) = axes
 
@@ -56,10 +60,11 @@ def plot(rows, png):
         for backend, pts in series(rows, scenario, "closed").items():
             xs = [x for x, _ in pts]
             label = f"{backend} ceiling" if scenario == "ceiling" else f"put {backend}"
-            tput.plot(xs, [num(r, "req_per_s") for _, r in pts], style, marker="o", label=label)
+            tput.plot(xs, [num(r, "req_per_s") for _, r in pts], style, marker="o", label=label,
+                      color=color[backend])
     for backend, pts in series(rows, "redis-ceiling", "EVALSHA").items():
         tput.plot([x for x, _ in pts], [num(r, "req_per_s") for _, r in pts], ":", marker="s",
-                  label="redis-benchmark EVALSHA put.lua")
+                  label="redis-benchmark EVALSHA put.lua", color=color.get(backend))
     tput.set(xscale="log", xlabel="connections", ylabel="requests/s",
              title="put throughput vs connections (dashed: ceilings)")
     tput.legend(fontsize=7)
@@ -67,8 +72,10 @@ def plot(rows, png):
 
     for backend, pts in series(rows, "put", "closed").items():
         xs = [x for x, _ in pts]
-        lat.plot(xs, [num(r, "p50_ms") for _, r in pts], "-", marker="o", label=f"{backend} p50")
-        lat.plot(xs, [num(r, "p99_ms") for _, r in pts], "--", marker="^", label=f"{backend} p99")
+        lat.plot(xs, [num(r, "p50_ms") for _, r in pts], "-", marker="o", label=f"{backend} p50",
+                 color=color[backend])
+        lat.plot(xs, [num(r, "p99_ms") for _, r in pts], "--", marker="^", label=f"{backend} p99",
+                 color=color[backend])
     lat.set(xscale="log", yscale="log", xlabel="connections", ylabel="ms",
             title="put latency vs connections")
     lat.legend(fontsize=7)
@@ -76,8 +83,9 @@ def plot(rows, png):
 
     for mode in ("take", "peek"):
         for backend, pts in series(rows, "cycle", mode, x="batch").items():
-            cyc.plot([x for x, _ in pts], [num(r, "ops_per_s") for _, r in pts], "-",
-                     marker="o", label=f"{backend} {mode}")
+            cyc.plot([x for x, _ in pts], [num(r, "ops_per_s") for _, r in pts],
+                     "-" if mode == "take" else "none", marker="o" if mode == "take" else "s",
+                     label=f"{backend} {mode}", color=color[backend])
     cyc.axhline(40000, color="grey", linestyle=":", label="target (memory, batch 16)")
     cyc.set(xscale="log", xlabel="consumer batch size", ylabel="tasks/s (put+take+reply)",
             title="cycle: end-to-end tasks/s vs batch")
@@ -86,8 +94,10 @@ def plot(rows, png):
 
     for backend, pts in series(rows, "call", "closed", x="producers").items():
         xs = [x for x, _ in pts]
-        call.plot(xs, [num(r, "p50_ms") for _, r in pts], "-", marker="o", label=f"{backend} p50")
-        call.plot(xs, [num(r, "p99_ms") for _, r in pts], "--", marker="^", label=f"{backend} p99")
+        call.plot(xs, [num(r, "p50_ms") for _, r in pts], "-", marker="o", label=f"{backend} p50",
+                  color=color[backend])
+        call.plot(xs, [num(r, "p99_ms") for _, r in pts], "--", marker="^", label=f"{backend} p99",
+                  color=color[backend])
     call.set(xscale="log", yscale="log", xlabel="callers (one consumer)", ylabel="ms",
              title="call round trip vs callers")
     call.legend(fontsize=7)
