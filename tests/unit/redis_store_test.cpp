@@ -237,3 +237,42 @@ TEST_F(RedisInstancesTest, ADueLeaseIsRedeliveredOnceWhenInstancesReapTogether) 
 
 }  // namespace
 }  // namespace tc::test
+
+namespace tc::test {
+namespace {
+
+// The server's way: the store runs its own I/O thread; callers are on other threads.
+TEST(RedisLaunch, ServesCallersOnOtherThreadsAndStopsCleanly) {
+  if (!RedisProcess::available()) GTEST_SKIP() << "redis-server not found";
+  RedisProcess redis;
+  SystemClock clock;
+  RedisStoreOptions options;
+  options.url = redis.url();
+  auto store = RedisStore::launch(clock, options);
+  boost::asio::io_context caller;  // stands in for one of the server's threads
+  EXPECT_TRUE(run_sync(caller, store->ready()));
+  auto put = run_sync(caller, store->put("q", task_of("a")));
+  ASSERT_TRUE(put.ok());
+  EXPECT_TRUE(*put);
+  auto peeked = run_sync(caller, store->peek("q", std::nullopt, 10));
+  ASSERT_TRUE(peeked.ok());
+  EXPECT_EQ(peeked->size(), 1u);
+  store->stop();
+  auto after = run_sync(caller, store->put("q", task_of("b")));
+  ASSERT_FALSE(after.ok());
+  EXPECT_EQ(after.error().code, Errc::unavailable);
+  store.reset();
+}
+
+TEST(RedisLaunch, RejectsAMalformedUrlOrPrefix) {
+  SystemClock clock;
+  RedisStoreOptions bad_url;
+  bad_url.url = "redis://host:notaport";
+  EXPECT_THROW(RedisStore::launch(clock, bad_url), std::invalid_argument);
+  RedisStoreOptions bad_prefix;
+  bad_prefix.prefix = "a{b";
+  EXPECT_THROW(RedisStore::launch(clock, bad_prefix), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace tc::test
