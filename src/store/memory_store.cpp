@@ -2,15 +2,58 @@
 
 #include <algorithm>
 
+#include "store/log/record.hpp"
+
 namespace tc {
 
 MemoryStore::MemoryStore(const Clock& clock) : clock_(clock) {}
 
 MemoryStore::~MemoryStore() = default;
 
+Result<std::unique_ptr<MemoryStore>> MemoryStore::open(const Clock& clock,
+                                                       log::PersistOptions options,
+                                                       log::ReplayReport* report) {
+  auto store = std::make_unique<MemoryStore>(clock);
+  log::ReplayReport replayed;
+  auto persist = log::Persistence::open(std::move(options), store->state_, &replayed);
+  if (!persist) return std::move(persist).error();
+  store->persist_ = std::move(*persist);
+  store->last_now_ = replayed.last_now;
+  if (report) *report = std::move(replayed);
+  return store;
+}
+
 std::int64_t MemoryStore::now_locked() {
   last_now_ = std::max(last_now_, clock_.now_ms());
   return last_now_;
+}
+
+template <class Encode>
+Result<std::uint64_t> MemoryStore::log_locked(Encode&& encode) {
+  if (!persist_) return std::uint64_t{0};
+  std::string& buffer = persist_->buffer();
+  buffer.clear();
+  encode(buffer);
+  return persist_->append(buffer);
+}
+
+void MemoryStore::apply_due_locked(std::int64_t now) {
+  if (!state_.has_due(now)) return;
+  if (log_locked([&](std::string& b) { log::encode_tick(b, now); })) state_.apply_due(now);
+}
+
+void MemoryStore::after_mutation_locked(std::int64_t now) {
+  if (persist_) persist_->maybe_compact(state_, now);
+}
+
+Result<void> MemoryStore::compact() {
+  if (!persist_) return {};
+  std::int64_t now;
+  {
+    std::lock_guard lock(mutex_);
+    now = now_locked();
+  }
+  return persist_->compact_now(mutex_, state_, now);
 }
 
 void MemoryStore::set_events(StoreEvents* events) {
@@ -18,83 +61,215 @@ void MemoryStore::set_events(StoreEvents* events) {
   state_.set_events(events);
 }
 
+// Every mutation below has the same shape: under the lock, log the record (fail with
+// nothing changed if that fails), apply it; then, lock released, wait for durability.
+
 Task<Result<bool>> MemoryStore::put(std::string queue, NewTask task) {
-  std::lock_guard lock(mutex_);
-  co_return state_.put(now_locked(), queue, std::move(task));
+  std::uint64_t ticket;
+  bool created;
+  {
+    std::lock_guard lock(mutex_);
+    auto now = now_locked();
+    auto logged = log_locked([&](std::string& b) { log::encode_put(b, now, queue, &task, 1); });
+    if (!logged) co_return std::move(logged).error();
+    ticket = *logged;
+    created = state_.put(now, queue, std::move(task));
+    after_mutation_locked(now);
+  }
+  if (ticket && persist_->waits_for_sync()) {
+    if (auto d = co_await persist_->durable(ticket); !d) co_return std::move(d).error();
+  }
+  co_return created;
 }
 
 Task<Result<std::vector<bool>>> MemoryStore::put_batch(std::string queue,
                                                        std::vector<NewTask> tasks) {
-  std::lock_guard lock(mutex_);
-  co_return state_.put_batch(now_locked(), queue, std::move(tasks));
+  std::uint64_t ticket;
+  std::vector<bool> created;
+  {
+    std::lock_guard lock(mutex_);
+    auto now = now_locked();
+    auto logged = log_locked(
+        [&](std::string& b) { log::encode_put(b, now, queue, tasks.data(), tasks.size()); });
+    if (!logged) co_return std::move(logged).error();
+    ticket = *logged;
+    created = state_.put_batch(now, queue, std::move(tasks));
+    after_mutation_locked(now);
+  }
+  if (ticket && persist_->waits_for_sync()) {
+    if (auto d = co_await persist_->durable(ticket); !d) co_return std::move(d).error();
+  }
+  co_return created;
 }
 
 Task<Result<std::vector<PeekedTask>>> MemoryStore::peek(std::string queue,
                                                         std::optional<Cursor> after,
                                                         std::uint32_t size) {
   std::lock_guard lock(mutex_);
-  state_.apply_due(now_locked());
+  apply_due_locked(now_locked());
   co_return state_.peek(queue, after, size);
 }
 
 Task<Result<std::vector<AcquiredTask>>> MemoryStore::acquire(std::string queue,
                                                              std::vector<std::string> ids,
                                                              std::int64_t lease_ms) {
-  std::lock_guard lock(mutex_);
-  co_return state_.acquire(now_locked(), queue, ids, lease_ms);
+  std::uint64_t ticket;
+  std::vector<AcquiredTask> acquired;
+  {
+    std::lock_guard lock(mutex_);
+    auto now = now_locked();
+    auto logged =
+        log_locked([&](std::string& b) { log::encode_acquire(b, now, queue, ids, lease_ms); });
+    if (!logged) co_return std::move(logged).error();
+    ticket = *logged;
+    acquired = state_.acquire(now, queue, ids, lease_ms);
+    after_mutation_locked(now);
+  }
+  if (ticket && persist_->waits_for_sync()) {
+    if (auto d = co_await persist_->durable(ticket); !d) co_return std::move(d).error();
+  }
+  co_return acquired;
 }
 
 Task<Result<std::vector<AcquiredTask>>> MemoryStore::take(std::string queue, std::uint32_t size,
                                                           std::int64_t lease_ms) {
-  std::lock_guard lock(mutex_);
-  co_return state_.take(now_locked(), queue, size, lease_ms);
+  std::uint64_t ticket;
+  std::vector<AcquiredTask> acquired;
+  {
+    std::lock_guard lock(mutex_);
+    auto now = now_locked();
+    auto logged =
+        log_locked([&](std::string& b) { log::encode_take(b, now, queue, size, lease_ms); });
+    if (!logged) co_return std::move(logged).error();
+    ticket = *logged;
+    acquired = state_.take(now, queue, size, lease_ms);
+    after_mutation_locked(now);
+  }
+  if (ticket && persist_->waits_for_sync()) {
+    if (auto d = co_await persist_->durable(ticket); !d) co_return std::move(d).error();
+  }
+  co_return acquired;
 }
 
 Task<Result<bool>> MemoryStore::reply(std::string queue, std::string id, TaskResult result) {
-  std::lock_guard lock(mutex_);
-  co_return state_.reply(now_locked(), queue, id, std::move(result));
+  std::uint64_t ticket;
+  bool completed;
+  {
+    std::lock_guard lock(mutex_);
+    auto now = now_locked();
+    auto logged = log_locked([&](std::string& b) { log::encode_reply(b, now, queue, id, result); });
+    if (!logged) co_return std::move(logged).error();
+    ticket = *logged;
+    completed = state_.reply(now, queue, id, std::move(result));
+    after_mutation_locked(now);
+  }
+  if (ticket && persist_->waits_for_sync()) {
+    if (auto d = co_await persist_->durable(ticket); !d) co_return std::move(d).error();
+  }
+  co_return completed;
 }
 
 Task<Result<CallBegin>> MemoryStore::call_begin(std::string queue, NewTask task,
                                                 bool put_if_absent) {
-  std::lock_guard lock(mutex_);
-  co_return state_.call_begin(now_locked(), queue, std::move(task), put_if_absent);
+  std::uint64_t ticket = 0;
+  CallBegin begin;
+  {
+    std::lock_guard lock(mutex_);
+    auto now = now_locked();
+    if (!put_if_absent) {
+      // A check changes nothing but what has come due.
+      apply_due_locked(now);
+      co_return state_.call_begin(now, queue, std::move(task), false);
+    }
+    // Logged as the put it may be: replaying a put of an existing id changes nothing.
+    auto logged = log_locked([&](std::string& b) { log::encode_put(b, now, queue, &task, 1); });
+    if (!logged) co_return std::move(logged).error();
+    ticket = *logged;
+    begin = state_.call_begin(now, queue, std::move(task), true);
+    after_mutation_locked(now);
+  }
+  if (ticket && persist_->waits_for_sync()) {
+    if (auto d = co_await persist_->durable(ticket); !d) co_return std::move(d).error();
+  }
+  co_return begin;
 }
 
 Task<Result<bool>> MemoryStore::touch(std::string queue, std::string id, std::int64_t lease_ms) {
-  std::lock_guard lock(mutex_);
-  co_return state_.touch(now_locked(), queue, id, lease_ms);
+  std::uint64_t ticket;
+  bool touched;
+  {
+    std::lock_guard lock(mutex_);
+    auto now = now_locked();
+    auto logged =
+        log_locked([&](std::string& b) { log::encode_touch(b, now, queue, id, lease_ms); });
+    if (!logged) co_return std::move(logged).error();
+    ticket = *logged;
+    touched = state_.touch(now, queue, id, lease_ms);
+    after_mutation_locked(now);
+  }
+  if (ticket && persist_->waits_for_sync()) {
+    if (auto d = co_await persist_->durable(ticket); !d) co_return std::move(d).error();
+  }
+  co_return touched;
 }
 
 Task<Result<bool>> MemoryStore::remove(std::string queue, std::string id) {
-  std::lock_guard lock(mutex_);
-  co_return state_.remove(now_locked(), queue, id);
+  std::uint64_t ticket;
+  bool removed;
+  {
+    std::lock_guard lock(mutex_);
+    auto now = now_locked();
+    auto logged = log_locked([&](std::string& b) { log::encode_remove(b, now, queue, id); });
+    if (!logged) co_return std::move(logged).error();
+    ticket = *logged;
+    removed = state_.remove(now, queue, id);
+    after_mutation_locked(now);
+  }
+  if (ticket && persist_->waits_for_sync()) {
+    if (auto d = co_await persist_->durable(ticket); !d) co_return std::move(d).error();
+  }
+  co_return removed;
 }
 
 // One step in memory however large the queue: max_steps bounds round trips in Redis,
 // and here the whole queue goes at once.
 Task<Result<bool>> MemoryStore::clear_queue(std::string queue, std::uint32_t /*max_steps*/) {
-  std::lock_guard lock(mutex_);
-  state_.clear_queue(now_locked(), queue);
+  std::uint64_t ticket;
+  {
+    std::lock_guard lock(mutex_);
+    auto now = now_locked();
+    auto logged = log_locked([&](std::string& b) { log::encode_clear(b, now, queue); });
+    if (!logged) co_return std::move(logged).error();
+    ticket = *logged;
+    state_.clear_queue(now, queue);
+    after_mutation_locked(now);
+  }
+  if (ticket && persist_->waits_for_sync()) {
+    if (auto d = co_await persist_->durable(ticket); !d) co_return std::move(d).error();
+  }
   co_return true;
 }
 
 Task<Result<QueuePage>> MemoryStore::list_queues(std::optional<std::string> cursor,
                                                  std::uint32_t size) {
   std::lock_guard lock(mutex_);
-  state_.apply_due(now_locked());
+  apply_due_locked(now_locked());
   co_return state_.list_queues(cursor, size);
 }
 
 Task<Result<std::optional<QueueStats>>> MemoryStore::stat_queue(std::string queue) {
   std::lock_guard lock(mutex_);
-  state_.apply_due(now_locked());
+  apply_due_locked(now_locked());
   co_return state_.stat_queue(queue);
 }
 
 Task<Result<std::uint64_t>> MemoryStore::reap() {
   std::lock_guard lock(mutex_);
-  co_return state_.apply_due(now_locked());
+  auto now = now_locked();
+  if (!state_.has_due(now)) co_return std::uint64_t{0};
+  auto logged = log_locked([&](std::string& b) { log::encode_tick(b, now); });
+  if (!logged) co_return std::move(logged).error();
+  co_return state_.apply_due(now);
 }
 
 Task<bool> MemoryStore::ready() { co_return true; }

@@ -1,6 +1,12 @@
 // MemoryStore: the embedded, single-node Store. All state lives in a MemoryState behind
-// one mutex; the coroutines never suspend (each operation runs to completion under the
-// lock and co_returns). Time comes from the injected Clock, so tests move it by hand.
+// one mutex; each operation runs to completion under the lock. Time comes from the
+// injected Clock, so tests move it by hand.
+//
+// Persistence (optional, MemoryStore::open): every mutation is encoded as a log record
+// and appended BEFORE it is applied, under the same lock, so that a failed write leaves
+// the state untouched and the request fails with Errc::unavailable. With fsync=always
+// the coroutine then waits (suspended, lock released) for the group fsync covering
+// its record before answering.
 #pragma once
 
 #include <cstdint>
@@ -8,6 +14,7 @@
 #include <mutex>
 
 #include "core/clock.hpp"
+#include "store/log/persistence.hpp"
 #include "store/memory/memory_state.hpp"
 #include "store/store.hpp"
 
@@ -15,7 +22,13 @@ namespace tc {
 
 class MemoryStore final : public Store {
  public:
+  // Memory only: nothing survives the process.
   explicit MemoryStore(const Clock& clock);
+  // Persistent: locks and replays `options.dir`, then logs every mutation there.
+  // Errors: the directory is unusable or in use, or the log is corrupt (the message
+  // names the file and offset). `report` receives what the replay did (warnings to print).
+  static Result<std::unique_ptr<MemoryStore>> open(const Clock& clock, log::PersistOptions options,
+                                                   log::ReplayReport* report = nullptr);
   ~MemoryStore() override;
 
   void set_events(StoreEvents* events) override;
@@ -43,16 +56,30 @@ class MemoryStore final : public Store {
 
   // Tasks held in any state, across queues (for tests and metrics).
   std::size_t task_count() const;
+  // The log, or null when memory only (for metrics and tests).
+  log::Persistence* persistence() noexcept { return persist_.get(); }
+  // Snapshots the state and drops the log before it, waiting for the result.
+  Result<void> compact();
 
  private:
   // The time every step under the lock uses: the clock, never going backwards, so that
   // deadlines and cursors stay ordered if the wall clock steps back. Caller holds mutex_.
   std::int64_t now_locked();
+  // Logs the record `encode` appends to a buffer (no-op when memory only). Caller holds
+  // mutex_. Returns the durability ticket (0 when memory only).
+  template <class Encode>
+  Result<std::uint64_t> log_locked(Encode&& encode);
+  // For reads: applies what has come due, logged as a tick. If the log cannot be
+  // written, the read sees the state as it was (nothing is applied unlogged).
+  void apply_due_locked(std::int64_t now);
+  // After a logged mutation: start a compaction if the log has grown enough.
+  void after_mutation_locked(std::int64_t now);
 
   const Clock& clock_;
   mutable std::mutex mutex_;
   memory::MemoryState state_;
   std::int64_t last_now_ = 0;
+  std::unique_ptr<log::Persistence> persist_;
 };
 
 }  // namespace tc

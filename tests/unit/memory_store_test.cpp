@@ -95,6 +95,33 @@ TEST(MemoryState, HasDueLooksOnlyAtTheSoonestDeadline) {
   EXPECT_TRUE(state.has_due(100));
 }
 
+// Compaction decides by live_bytes(): it must come back to zero whatever path a task
+// took out of the store (a drift once kept compaction from ever starting).
+TEST(MemoryState, LiveBytesReturnToZeroWhenTasksLeave) {
+  memory::MemoryState state;
+  TaskConfig retry;
+  retry.max_attempts = 1;
+  retry.dead_letter_to = "dlq";
+  TaskConfig no_cache;
+  no_cache.cache_result_ms = 0;
+  for (int i = 0; i < 10; ++i) {
+    NewTask t{"t" + std::to_string(i), std::string(100, 'i'), std::string(300, 'c'),
+              i % 2 ? retry : no_cache};
+    state.put(0, "q", std::move(t));
+  }
+  EXPECT_GT(state.live_bytes(), 4000u);
+  state.take(0, "q", 2, 0);                                     // deleted on acquire
+  state.take(0, "q", 2, 100);                                   // leased, then dead-lettered
+  state.reply(0, "q", "t4", TaskResult{std::string(50, 'r'), ""});  // forgotten at once
+  state.reply(0, "q", "t5", TaskResult{std::string(50, 'r'), ""});  // cached 60 s
+  state.remove(0, "q", "t6");
+  state.apply_due(100'000);
+  state.clear_queue(100'000, "q");
+  state.clear_queue(100'000, "dlq");
+  EXPECT_EQ(state.task_count(), 0u);
+  EXPECT_EQ(state.live_bytes(), 0u);
+}
+
 TEST(MemoryStore, CountsTasksAcrossQueues) {
   ManualClock clock;
   MemoryStore store(clock);

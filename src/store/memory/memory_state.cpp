@@ -55,6 +55,7 @@ TaskNode* MemoryState::create(std::int64_t now, Queue& queue, NewTask&& task) {
   queue.tasks.insert(raw);
   node.release();
   ++task_count_;
+  live_bytes_ += bytes_of(*raw);
   ++queue.total_put;
   if (task.config.delay_ms > 0) {
     schedule(*raw, TaskState::delayed, now + task.config.delay_ms);
@@ -114,9 +115,14 @@ void MemoryState::schedule(TaskNode& node, TaskState state, std::int64_t deadlin
   deadlines_.insert(node);
 }
 
+std::uint64_t MemoryState::bytes_of(const TaskNode& node) noexcept {
+  return node.id.size() + node.info.size() + node.content.size() + sizeof(TaskNode) + 32;
+}
+
 void MemoryState::destroy(TaskNode& node) noexcept {
   node.queue->tasks.erase(&node);
   --task_count_;
+  live_bytes_ -= bytes_of(node);
   delete &node;
 }
 
@@ -181,6 +187,7 @@ void MemoryState::expire_lease(std::int64_t now, TaskNode& node) {
   // Unindex before the id is moved out: the index hashes the node's id.
   queue.tasks.erase(&node);
   --task_count_;
+  live_bytes_ -= bytes_of(node);
   std::unique_ptr<TaskNode> corpse(&node);
   if (corpse->routes && corpse->routes->dead_letter_to) {
     NewTask moved;
@@ -225,7 +232,9 @@ AcquiredTask MemoryState::deliver(std::int64_t now, TaskNode& node, std::int64_t
   // No reply is expected: the task is gone. Anyone waiting on it (call) learns so now
   // rather than at its timeout.
   finished(node, nullptr);
+  std::uint64_t bytes = bytes_of(node);
   AcquiredTask out{node.id, std::move(node.info), std::move(node.content), node.attempts};
+  live_bytes_ -= bytes - bytes_of(node);  // what moved out; destroy() takes the rest
   destroy(node);
   return out;
 }
@@ -272,9 +281,11 @@ bool MemoryState::reply(std::int64_t now, std::string_view queue, std::string_vi
     create(now, queue_for(*node->routes->forward_result_to), std::move(forwarded));
   }
   if (node->cache_result_ms > 0) {
+    live_bytes_ -= bytes_of(*node);
     node->info = std::move(result.info);
     node->content = std::move(result.content);
     node->routes.reset();  // a done task forwards nothing and is never dead-lettered
+    live_bytes_ += bytes_of(*node);
     schedule(*node, TaskState::done, now + node->cache_result_ms);
   } else {
     destroy(*node);
@@ -332,6 +343,7 @@ void MemoryState::clear_queue(std::int64_t now, std::string_view queue) {
   for (TaskNode* node : q.tasks) {
     if (node->state != TaskState::pending) deadlines_.erase(deadlines_.iterator_to(*node));
     finished(*node, nullptr);
+    live_bytes_ -= bytes_of(*node);
     delete node;
   }
   task_count_ -= q.tasks.size();

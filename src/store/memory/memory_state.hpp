@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -21,6 +22,7 @@
 #include <vector>
 
 #include "core/task.hpp"
+#include "store/memory/images.hpp"
 #include "store/memory/task_node.hpp"
 #include "store/store.hpp"
 
@@ -74,6 +76,21 @@ class MemoryState {
 
   std::size_t queue_count() const noexcept { return queues_.size(); }
   std::size_t task_count() const noexcept { return task_count_; }
+  // Approximate bytes of live data: ids, info, content and a fixed cost per task.
+  std::uint64_t live_bytes() const noexcept { return live_bytes_; }
+
+  // --- snapshots (compaction of the log) ---
+
+  // Calls `on_queue` for every queue (name order), then `on_task` for every task: the
+  // pending ones per queue in cursor order, then the others in deadline order. The
+  // image passed to `on_task` is reused between calls. Restoring the images in this
+  // order into an empty state rebuilds this state exactly.
+  void export_images(const std::function<void(const QueueImage&)>& on_queue,
+                     const std::function<void(const TaskImage&)>& on_task) const;
+  void restore_queue(QueueImage&& image);
+  // False (and nothing changed) if the image does not fit: unknown queue or state,
+  // duplicate id, or a pending cursor not above the queue's previous ones.
+  bool restore_task(TaskImage&& image);
 
  private:
   Queue* find_queue(std::string_view name) const;
@@ -91,6 +108,7 @@ class MemoryState {
   void expire_lease(std::int64_t now, TaskNode& node);
   AcquiredTask deliver(std::int64_t now, TaskNode& node, std::int64_t lease_ms);
 
+  static std::uint64_t bytes_of(const TaskNode& node) noexcept;
   void finished(const TaskNode& node, const TaskResult* result);
   void wake(Queue& queue);
   void flush_wakeups();
@@ -98,6 +116,7 @@ class MemoryState {
   std::map<std::string, std::unique_ptr<Queue>, std::less<>> queues_;
   DeadlineSet deadlines_;
   std::size_t task_count_ = 0;
+  std::uint64_t live_bytes_ = 0;
   StoreEvents* events_ = nullptr;
   // Queues that got visible tasks during the current mutation: told once at its end.
   std::vector<Queue*> woken_;

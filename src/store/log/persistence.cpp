@@ -1,0 +1,166 @@
+#include "store/log/persistence.hpp"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+
+#include "store/log/record.hpp"
+#include "store/log/segments.hpp"
+
+namespace tc::log {
+
+Persistence::Persistence(PersistOptions options) : options_(std::move(options)) {
+  if (!options_.fs) options_.fs = posix_file_system();
+}
+
+Persistence::~Persistence() {
+  join_compaction();
+  writer_.reset();
+  if (lock_fd_ >= 0) ::close(lock_fd_);
+}
+
+Result<std::unique_ptr<Persistence>> Persistence::open(PersistOptions options,
+                                                       memory::MemoryState& state,
+                                                       ReplayReport* report_out) {
+  std::unique_ptr<Persistence> p(new Persistence(std::move(options)));
+  const std::string& dir = p->options_.dir;
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return make_error(Errc::unavailable, "cannot create data dir " + dir + ": " + ec.message());
+  // One process per data directory: two writers would interleave their records.
+  std::string lock_path = dir + "/LOCK";
+  p->lock_fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (p->lock_fd_ < 0) return make_error(Errc::unavailable, "cannot open " + lock_path);
+  if (::flock(p->lock_fd_, LOCK_EX | LOCK_NB) != 0)
+    return make_error(Errc::unavailable,
+                      "data dir " + dir + " is in use by another taskcenter process");
+  auto report = replay_dir(dir, state);
+  if (!report) return std::move(report).error();
+  // Leftovers of an interrupted compaction, and files a finished one did not get to delete.
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    if (entry.path().extension() == ".tmp") std::filesystem::remove(entry.path(), ec);
+  }
+  if (report->snapshot) {
+    auto listing = list_dir(dir);
+    if (listing) {
+      for (auto n : listing->segments)
+        if (n < *report->snapshot) std::filesystem::remove(dir + "/" + segment_name(n), ec);
+      for (auto n : listing->snapshots)
+        if (n < *report->snapshot) std::filesystem::remove(dir + "/" + snapshot_name(n), ec);
+    }
+  }
+  LogWriterOptions writer_options{dir, p->options_.fsync, p->options_.segment_bytes,
+                                  p->options_.fs};
+  auto writer = LogWriter::open(std::move(writer_options), report->next_segment);
+  if (!writer) return std::move(writer).error();
+  p->writer_ = std::move(*writer);
+  p->log_bytes_ = report->snapshot_bytes + report->log_bytes + kFileHeaderSize;
+  if (report_out) *report_out = std::move(*report);
+  return p;
+}
+
+Result<std::uint64_t> Persistence::append(std::string_view frames) {
+  auto ticket = writer_->append(frames);
+  if (ticket) {
+    log_bytes_ += frames.size();
+    appended_ += frames.size();
+  }
+  return ticket;
+}
+
+std::string Persistence::last_compaction_error() const {
+  std::lock_guard lock(error_mutex_);
+  return last_error_;
+}
+
+bool Persistence::maybe_compact(const memory::MemoryState& state, std::int64_t now) {
+  std::uint64_t size = log_bytes_.load();
+  if (compacting_.load() || size < options_.compact_min_bytes || size < next_compaction_floor_ ||
+      static_cast<double>(size) < options_.compact_ratio * static_cast<double>(state.live_bytes()))
+    return false;
+  return start_compaction(state, now).ok();
+}
+
+Result<void> Persistence::compact_now(std::mutex& lock, const memory::MemoryState& state,
+                                      std::int64_t now) {
+  join_compaction();
+  {
+    std::lock_guard guard(lock);
+    auto started = start_compaction(state, now);
+    if (!started) return started;
+  }
+  join_compaction();
+  if (auto error = last_compaction_error(); !error.empty())
+    return make_error(Errc::unavailable, error);
+  return {};
+}
+
+Result<void> Persistence::start_compaction(const memory::MemoryState& state, std::int64_t now) {
+  join_compaction();  // the previous one has finished (compacting_ is false)
+  auto rotated = writer_->rotate();
+  if (!rotated) {
+    next_compaction_floor_ = log_bytes_.load() + options_.compact_min_bytes;
+    return std::move(rotated).error();
+  }
+  std::string bytes = file_header();
+  bytes.reserve(state.live_bytes() + state.task_count() * 64 + 4096);
+  state.export_images([&](const QueueImage& q) { encode_snap_queue(bytes, now, q); },
+                      [&](const TaskImage& t) { encode_snap_task(bytes, now, t); });
+  encode_snap_end(bytes, now);
+  compacting_ = true;
+  compaction_thread_ = std::thread(
+      [this, number = *rotated, b = std::move(bytes), at = appended_.load()]() mutable {
+        write_snapshot(number, std::move(b), at);
+      });
+  return {};
+}
+
+void Persistence::write_snapshot(std::uint64_t number, std::string bytes,
+                                 std::uint64_t appended_at_start) {
+  const std::string& dir = options_.dir;
+  std::string final_path = dir + "/" + snapshot_name(number);
+  std::string tmp_path = final_path + ".tmp";
+  std::error_code ec;
+  std::filesystem::remove(tmp_path, ec);
+  auto fail = [&](const std::string& what) {
+    std::filesystem::remove(tmp_path, ec);
+    {
+      std::lock_guard lock(error_mutex_);
+      last_error_ = "compaction failed: " + what;
+    }
+    std::fprintf(stderr, "taskcenter: log compaction failed: %s (will retry later)\n", what.c_str());
+    next_compaction_floor_ = log_bytes_.load() + options_.compact_min_bytes;
+    compacting_ = false;
+  };
+  auto file = options_.fs->open_append(tmp_path, ec);
+  if (ec) return fail("cannot create " + tmp_path + ": " + ec.message());
+  if ((ec = file->append(bytes))) return fail("cannot write " + tmp_path + ": " + ec.message());
+  if ((ec = file->sync())) return fail("cannot sync " + tmp_path + ": " + ec.message());
+  file.reset();
+  std::filesystem::rename(tmp_path, final_path, ec);
+  if (ec) return fail("cannot rename " + tmp_path + ": " + ec.message());
+  if ((ec = sync_directory(dir))) return fail("cannot sync " + dir + ": " + ec.message());
+  // The snapshot is in place: what it replaces can go.
+  if (auto listing = list_dir(dir)) {
+    for (auto n : listing->segments)
+      if (n < number) std::filesystem::remove(dir + "/" + segment_name(n), ec);
+    for (auto n : listing->snapshots)
+      if (n < number) std::filesystem::remove(dir + "/" + snapshot_name(n), ec);
+  }
+  log_bytes_ = bytes.size() + kFileHeaderSize + (appended_.load() - appended_at_start);
+  {
+    std::lock_guard lock(error_mutex_);
+    last_error_.clear();
+  }
+  ++compactions_;
+  compacting_ = false;
+}
+
+void Persistence::join_compaction() {
+  if (compaction_thread_.joinable()) compaction_thread_.join();
+}
+
+}  // namespace tc::log

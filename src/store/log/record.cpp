@@ -1,0 +1,355 @@
+#include "store/log/record.hpp"
+
+#include <cstring>
+
+#include "store/log/crc32c.hpp"
+
+namespace tc::log {
+namespace {
+
+// --- writing ---
+
+void put_u8(std::string& out, std::uint8_t v) { out.push_back(static_cast<char>(v)); }
+void put_u32(std::string& out, std::uint32_t v) {
+  char b[4];
+  for (int i = 0; i < 4; ++i) b[i] = static_cast<char>(v >> (8 * i));
+  out.append(b, 4);
+}
+void put_u64(std::string& out, std::uint64_t v) {
+  char b[8];
+  for (int i = 0; i < 8; ++i) b[i] = static_cast<char>(v >> (8 * i));
+  out.append(b, 8);
+}
+void put_i64(std::string& out, std::int64_t v) { put_u64(out, static_cast<std::uint64_t>(v)); }
+void put_str(std::string& out, std::string_view s) {
+  put_u32(out, static_cast<std::uint32_t>(s.size()));
+  out.append(s);
+}
+void put_opt(std::string& out, const std::optional<std::string>& s) {
+  put_u8(out, s ? 1 : 0);
+  if (s) put_str(out, *s);
+}
+void put_cursor(std::string& out, const Cursor& c) {
+  put_u64(out, c.ms);
+  put_u64(out, c.seq);
+}
+
+// Opens a frame: reserves the header and writes the common payload prefix.
+std::size_t begin(std::string& out, RecordType type, std::int64_t now) {
+  std::size_t start = out.size();
+  out.append(kFrameHeader, '\0');
+  put_u8(out, kRecordVersion);
+  put_u8(out, static_cast<std::uint8_t>(type));
+  put_i64(out, now);
+  return start;
+}
+
+// Closes a frame: fills in length and checksum.
+void end(std::string& out, std::size_t start) {
+  std::string_view payload(out.data() + start + kFrameHeader, out.size() - start - kFrameHeader);
+  std::uint32_t length = static_cast<std::uint32_t>(payload.size());
+  std::uint32_t crc = crc32c(payload);
+  for (int i = 0; i < 4; ++i) {
+    out[start + i] = static_cast<char>(length >> (8 * i));
+    out[start + 4 + i] = static_cast<char>(crc >> (8 * i));
+  }
+}
+
+// --- reading ---
+
+class Reader {
+ public:
+  explicit Reader(std::string_view bytes) : bytes_(bytes) {}
+  bool ok() const { return ok_; }
+  bool at_end() const { return pos_ == bytes_.size(); }
+
+  std::uint8_t u8() {
+    if (!need(1)) return 0;
+    return static_cast<std::uint8_t>(bytes_[pos_++]);
+  }
+  std::uint32_t u32() {
+    if (!need(4)) return 0;
+    std::uint32_t v = 0;
+    for (int i = 0; i < 4; ++i)
+      v |= std::uint32_t(static_cast<unsigned char>(bytes_[pos_ + i])) << (8 * i);
+    pos_ += 4;
+    return v;
+  }
+  std::uint64_t u64() {
+    if (!need(8)) return 0;
+    std::uint64_t v = 0;
+    for (int i = 0; i < 8; ++i)
+      v |= std::uint64_t(static_cast<unsigned char>(bytes_[pos_ + i])) << (8 * i);
+    pos_ += 8;
+    return v;
+  }
+  std::int64_t i64() { return static_cast<std::int64_t>(u64()); }
+  std::string str() {
+    std::uint32_t n = u32();
+    if (!need(n)) return {};
+    std::string s(bytes_.substr(pos_, n));
+    pos_ += n;
+    return s;
+  }
+  std::optional<std::string> opt() {
+    std::uint8_t present = u8();
+    if (present > 1) ok_ = false;
+    if (!present) return std::nullopt;
+    return str();
+  }
+  Cursor cursor() {
+    Cursor c;
+    c.ms = u64();
+    c.seq = u64();
+    return c;
+  }
+
+ private:
+  bool need(std::size_t n) {
+    if (!ok_ || bytes_.size() - pos_ < n) {
+      ok_ = false;
+      return false;
+    }
+    return true;
+  }
+  std::string_view bytes_;
+  std::size_t pos_ = 0;
+  bool ok_ = true;
+};
+
+void put_task(std::string& out, const NewTask& t) {
+  put_str(out, t.id);
+  put_str(out, t.info);
+  put_str(out, t.content);
+  put_i64(out, t.config.cache_result_ms);
+  put_u32(out, t.config.max_attempts);
+  put_i64(out, t.config.delay_ms);
+  put_opt(out, t.config.forward_result_to);
+  put_opt(out, t.config.dead_letter_to);
+}
+
+NewTask read_task(Reader& r) {
+  NewTask t;
+  t.id = r.str();
+  t.info = r.str();
+  t.content = r.str();
+  t.config.cache_result_ms = r.i64();
+  t.config.max_attempts = r.u32();
+  t.config.delay_ms = r.i64();
+  t.config.forward_result_to = r.opt();
+  t.config.dead_letter_to = r.opt();
+  return t;
+}
+
+}  // namespace
+
+void encode_put(std::string& out, std::int64_t now, std::string_view queue, const NewTask* tasks,
+                std::size_t count) {
+  auto start = begin(out, RecordType::put, now);
+  put_str(out, queue);
+  put_u32(out, static_cast<std::uint32_t>(count));
+  for (std::size_t i = 0; i < count; ++i) put_task(out, tasks[i]);
+  end(out, start);
+}
+
+void encode_acquire(std::string& out, std::int64_t now, std::string_view queue,
+                    const std::vector<std::string>& ids, std::int64_t lease_ms) {
+  auto start = begin(out, RecordType::acquire, now);
+  put_str(out, queue);
+  put_u32(out, static_cast<std::uint32_t>(ids.size()));
+  for (const auto& id : ids) put_str(out, id);
+  put_i64(out, lease_ms);
+  end(out, start);
+}
+
+void encode_take(std::string& out, std::int64_t now, std::string_view queue, std::uint32_t size,
+                 std::int64_t lease_ms) {
+  auto start = begin(out, RecordType::take, now);
+  put_str(out, queue);
+  put_u32(out, size);
+  put_i64(out, lease_ms);
+  end(out, start);
+}
+
+void encode_reply(std::string& out, std::int64_t now, std::string_view queue, std::string_view id,
+                  const TaskResult& result) {
+  auto start = begin(out, RecordType::reply, now);
+  put_str(out, queue);
+  put_str(out, id);
+  put_str(out, result.info);
+  put_str(out, result.content);
+  end(out, start);
+}
+
+void encode_touch(std::string& out, std::int64_t now, std::string_view queue, std::string_view id,
+                  std::int64_t lease_ms) {
+  auto start = begin(out, RecordType::touch, now);
+  put_str(out, queue);
+  put_str(out, id);
+  put_i64(out, lease_ms);
+  end(out, start);
+}
+
+void encode_remove(std::string& out, std::int64_t now, std::string_view queue,
+                   std::string_view id) {
+  auto start = begin(out, RecordType::remove, now);
+  put_str(out, queue);
+  put_str(out, id);
+  end(out, start);
+}
+
+void encode_clear(std::string& out, std::int64_t now, std::string_view queue) {
+  auto start = begin(out, RecordType::clear, now);
+  put_str(out, queue);
+  end(out, start);
+}
+
+void encode_tick(std::string& out, std::int64_t now) { end(out, begin(out, RecordType::tick, now)); }
+
+void encode_snap_queue(std::string& out, std::int64_t now, const QueueImage& q) {
+  auto start = begin(out, RecordType::snap_queue, now);
+  put_str(out, q.name);
+  put_cursor(out, q.last_cursor);
+  for (auto v : {q.total_put, q.total_acquired, q.total_replied, q.total_redelivered, q.total_dead,
+                 q.total_removed})
+    put_u64(out, v);
+  end(out, start);
+}
+
+void encode_snap_task(std::string& out, std::int64_t now, const TaskImage& t) {
+  auto start = begin(out, RecordType::snap_task, now);
+  put_str(out, t.queue);
+  put_str(out, t.id);
+  put_str(out, t.info);
+  put_str(out, t.content);
+  put_u8(out, t.state);
+  put_cursor(out, t.cursor);
+  put_i64(out, t.deadline);
+  put_i64(out, t.cache_result_ms);
+  put_u32(out, t.attempts);
+  put_u32(out, t.max_attempts);
+  put_opt(out, t.forward_result_to);
+  put_opt(out, t.dead_letter_to);
+  end(out, start);
+}
+
+void encode_snap_end(std::string& out, std::int64_t now) {
+  end(out, begin(out, RecordType::snap_end, now));
+}
+
+Decoded decode_frame(std::string_view bytes, Record& record) {
+  Decoded d;
+  if (bytes.size() < kFrameHeader) {
+    d.status = DecodeStatus::truncated;
+    d.message = "the frame header is cut short";
+    return d;
+  }
+  Reader header(bytes.substr(0, kFrameHeader));
+  std::uint32_t length = header.u32();
+  std::uint32_t crc = header.u32();
+  if (length > kMaxPayload) {
+    d.status = DecodeStatus::bad_record;
+    d.message = "record length " + std::to_string(length) + " is out of range";
+    return d;
+  }
+  if (bytes.size() - kFrameHeader < length) {
+    d.status = DecodeStatus::truncated;
+    d.message = "the record is cut short";
+    return d;
+  }
+  std::string_view payload = bytes.substr(kFrameHeader, length);
+  if (crc32c(payload) != crc) {
+    d.status = DecodeStatus::bad_checksum;
+    d.message = "checksum mismatch";
+    return d;
+  }
+  Reader r(payload);
+  std::uint8_t version = r.u8();
+  if (version != kRecordVersion) {
+    d.status = DecodeStatus::bad_record;
+    d.message = "record format version " + std::to_string(version) + " is unknown to this build";
+    return d;
+  }
+  record = Record{};
+  record.type = static_cast<RecordType>(r.u8());
+  record.now = r.i64();
+  switch (record.type) {
+    case RecordType::put: {
+      record.queue = r.str();
+      std::uint32_t n = r.u32();
+      for (std::uint32_t i = 0; i < n && r.ok(); ++i) record.tasks.push_back(read_task(r));
+      break;
+    }
+    case RecordType::acquire: {
+      record.queue = r.str();
+      std::uint32_t n = r.u32();
+      for (std::uint32_t i = 0; i < n && r.ok(); ++i) record.ids.push_back(r.str());
+      record.lease_ms = r.i64();
+      break;
+    }
+    case RecordType::take:
+      record.queue = r.str();
+      record.size = r.u32();
+      record.lease_ms = r.i64();
+      break;
+    case RecordType::reply:
+      record.queue = r.str();
+      record.id = r.str();
+      record.result.info = r.str();
+      record.result.content = r.str();
+      break;
+    case RecordType::touch:
+      record.queue = r.str();
+      record.id = r.str();
+      record.lease_ms = r.i64();
+      break;
+    case RecordType::remove:
+      record.queue = r.str();
+      record.id = r.str();
+      break;
+    case RecordType::clear:
+      record.queue = r.str();
+      break;
+    case RecordType::tick:
+    case RecordType::snap_end:
+      break;
+    case RecordType::snap_queue: {
+      auto& q = record.queue_image;
+      q.name = r.str();
+      q.last_cursor = r.cursor();
+      for (auto* v : {&q.total_put, &q.total_acquired, &q.total_replied, &q.total_redelivered,
+                      &q.total_dead, &q.total_removed})
+        *v = r.u64();
+      break;
+    }
+    case RecordType::snap_task: {
+      auto& t = record.task_image;
+      t.queue = r.str();
+      t.id = r.str();
+      t.info = r.str();
+      t.content = r.str();
+      t.state = r.u8();
+      t.cursor = r.cursor();
+      t.deadline = r.i64();
+      t.cache_result_ms = r.i64();
+      t.attempts = r.u32();
+      t.max_attempts = r.u32();
+      t.forward_result_to = r.opt();
+      t.dead_letter_to = r.opt();
+      break;
+    }
+    default:
+      d.status = DecodeStatus::bad_record;
+      d.message = "unknown record type " + std::to_string(static_cast<int>(record.type));
+      return d;
+  }
+  if (!r.ok() || !r.at_end()) {
+    d.status = DecodeStatus::bad_record;
+    d.message = "the record's fields do not match its length";
+    return d;
+  }
+  d.frame_size = kFrameHeader + length;
+  return d;
+}
+
+}  // namespace tc::log

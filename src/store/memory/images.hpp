@@ -1,0 +1,32 @@
+// Plain-data images of a queue and a task in any state: what a snapshot stores and
+// what MemoryState exports and restores (compaction of the append-only log).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "core/cursor.hpp"
+
+namespace tc::memory {
+
+// A queue's counters and last cursor (its tasks are TaskImages).
+struct QueueImage {
+  std::string name;
+  Cursor last_cursor;
+  std::uint64_t total_put = 0, total_acquired = 0, total_replied = 0, total_redelivered = 0,
+                total_dead = 0, total_removed = 0;
+};
+
+struct TaskImage {
+  std::string queue;
+  std::string id, info, content;  // done: the result's info and content
+  std::uint8_t state = 0;         // TaskState
+  Cursor cursor;                  // pending
+  std::int64_t deadline = 0;      // delayed, leased, done
+  std::int64_t cache_result_ms = 0;
+  std::uint32_t attempts = 0, max_attempts = 0;
+  std::optional<std::string> forward_result_to, dead_letter_to;
+};
+
+}  // namespace tc::memory
