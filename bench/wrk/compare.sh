@@ -63,31 +63,46 @@ ticks() { local t=0; for p in "$@"; do t=$((t + $(awk '{print $14 + $15}' "/proc
 hz=$(getconf CLK_TCK)
 nginx_workers=$(pgrep -P "$(cat "$work/nginx.pid")" | tr '\n' ' ')
 
-# run NAME URL PIDS... -> "requests/s cpu-us-per-request"
+# Runs wrk and appends "wrk_cpu_seconds N" to its output (its user+system CPU time).
+wrk_timed() {
+  python3 -c '
+import resource, subprocess, sys
+out = subprocess.run(sys.argv[1:], stdout=subprocess.PIPE, text=True).stdout
+ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(out + "wrk_cpu_seconds %.3f" % (ru.ru_utime + ru.ru_stime))' "$@"
+}
+
+# run URL PIDS... -> "requests/s server-cpu-us-per-request wrk-cpu-us-per-request"
 run() {
   local url=$1; shift
   local before after out rps requests
   before=$(ticks "$@")
   if [[ ${TARGET:-put} == health ]]; then
-    out=$(wrk -t"$wrk_threads" -c"$connections" -d"${seconds}s" "$url/healthz")
+    out=$(wrk_timed wrk -t"$wrk_threads" -c"$connections" -d"${seconds}s" "$url/healthz")
   else
-    out=$(wrk -t"$wrk_threads" -c"$connections" -d"${seconds}s" -s "$here/put.lua" "$url")
+    out=$(wrk_timed wrk -t"$wrk_threads" -c"$connections" -d"${seconds}s" -s "$here/put.lua" "$url")
   fi
   after=$(ticks "$@")
   rps=$(awk '/Requests\/sec/{print $2}' <<<"$out")
   requests=$(awk '/requests in/{print $1}' <<<"$out")
   if grep -q "Non-2xx" <<<"$out"; then echo "warning: $(grep Non-2xx <<<"$out")" >&2; fi
   awk -v r="$rps" -v n="$requests" -v t=$((after - before)) -v hz="$hz" \
-    'BEGIN { printf "%10.0f %8.1f", r, (n > 0 ? t * 1e6 / hz / n : 0) }'
+    -v w="$(awk '/wrk_cpu_seconds/{print $2}' <<<"$out")" \
+    'BEGIN { printf "%10.0f %8.1f %8.1f", r, (n > 0 ? t * 1e6 / hz / n : 0), (n > 0 ? w * 1e6 / n : 0) }'
 }
 
 what="POST /task/put (bench/wrk/put.lua)"
 [[ ${TARGET:-put} == health ]] && what="GET /healthz"
 echo "wrk -t$wrk_threads -c$connections -d${seconds}s, $what; load: $(cut -d' ' -f1-3 /proc/loadavg)"
-printf "%-6s %10s %8s %10s %8s %7s\n" round nginx_rps us/req tc_rps us/req ratio
+# us/req: server CPU per request; wrk: the load generator's. cpu_ratio projects the
+# ratio for a machine where server and wrk share the cores and nothing else runs:
+# (nginx + its wrk) / (taskcenter + its wrk) CPU per request.
+printf "%-6s %10s %7s %6s %10s %7s %6s %6s %9s\n" \
+  round nginx_rps us/req wrk tc_rps us/req wrk ratio cpu_ratio
 for round in $(seq "$rounds"); do
-  read -r n_rps n_cpu <<<"$(run "http://127.0.0.1:$nginx_port" $nginx_workers)"
-  read -r t_rps t_cpu <<<"$(run "http://127.0.0.1:$tc_port" "$tc_pid")"
-  printf "%-6s %10s %8s %10s %8s %7.2f\n" "$round" "$n_rps" "$n_cpu" "$t_rps" "$t_cpu" \
-    "$(awk -v a="$t_rps" -v b="$n_rps" 'BEGIN{print a/b}')"
+  read -r n_rps n_cpu n_wrk <<<"$(run "http://127.0.0.1:$nginx_port" $nginx_workers)"
+  read -r t_rps t_cpu t_wrk <<<"$(run "http://127.0.0.1:$tc_port" "$tc_pid")"
+  printf "%-6s %10s %7s %6s %10s %7s %6s %6.2f %9.2f\n" "$round" "$n_rps" "$n_cpu" "$n_wrk" \
+    "$t_rps" "$t_cpu" "$t_wrk" "$(awk -v a="$t_rps" -v b="$n_rps" 'BEGIN{print a/b}')" \
+    "$(awk -v a="$n_cpu" -v b="$n_wrk" -v c="$t_cpu" -v d="$t_wrk" 'BEGIN{print (a+b)/(c+d)}')"
 done
