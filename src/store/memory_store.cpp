@@ -29,8 +29,8 @@ std::int64_t MemoryStore::now_locked() {
 }
 
 template <class Encode>
-Result<std::uint64_t> MemoryStore::log_locked(Encode&& encode) {
-  if (!persist_) return std::uint64_t{0};
+Result<std::uint64_t> MemoryStore::log_locked(std::int64_t now, bool changes, Encode&& encode) {
+  if (!worth_logging(now, changes)) return std::uint64_t{0};
   std::string& buffer = persist_->buffer();
   buffer.clear();
   encode(buffer);
@@ -39,7 +39,8 @@ Result<std::uint64_t> MemoryStore::log_locked(Encode&& encode) {
 
 void MemoryStore::apply_due_locked(std::int64_t now) {
   if (!state_.has_due(now)) return;
-  if (log_locked([&](std::string& b) { log::encode_tick(b, now); })) state_.apply_due(now);
+  if (log_locked(now, true, [&](std::string& b) { log::encode_tick(b, now); }))
+    state_.apply_due(now);
 }
 
 void MemoryStore::after_mutation_locked(std::int64_t now) {
@@ -70,7 +71,9 @@ Task<Result<bool>> MemoryStore::put(std::string queue, NewTask task) {
   {
     std::lock_guard lock(mutex_);
     auto now = now_locked();
-    auto logged = log_locked([&](std::string& b) { log::encode_put(b, now, queue, &task, 1); });
+    bool fresh = !state_.has_queue(queue) || !state_.task_state(queue, task.id);
+    auto logged =
+        log_locked(now, fresh, [&](std::string& b) { log::encode_put(b, now, queue, &task, 1); });
     if (!logged) co_return std::move(logged).error();
     ticket = *logged;
     created = state_.put(now, queue, std::move(task));
@@ -90,7 +93,7 @@ Task<Result<std::vector<bool>>> MemoryStore::put_batch(std::string queue,
     std::lock_guard lock(mutex_);
     auto now = now_locked();
     auto logged = log_locked(
-        [&](std::string& b) { log::encode_put(b, now, queue, tasks.data(), tasks.size()); });
+        now, true, [&](std::string& b) { log::encode_put(b, now, queue, tasks.data(), tasks.size()); });
     if (!logged) co_return std::move(logged).error();
     ticket = *logged;
     created = state_.put_batch(now, queue, std::move(tasks));
@@ -118,8 +121,12 @@ Task<Result<std::vector<AcquiredTask>>> MemoryStore::acquire(std::string queue,
   {
     std::lock_guard lock(mutex_);
     auto now = now_locked();
-    auto logged =
-        log_locked([&](std::string& b) { log::encode_acquire(b, now, queue, ids, lease_ms); });
+    bool any_pending = std::any_of(ids.begin(), ids.end(), [&](const std::string& id) {
+      return state_.task_state(queue, id) == memory::TaskState::pending;
+    });
+    auto logged = log_locked(now, any_pending, [&](std::string& b) {
+      log::encode_acquire(b, now, queue, ids, lease_ms);
+    });
     if (!logged) co_return std::move(logged).error();
     ticket = *logged;
     acquired = state_.acquire(now, queue, ids, lease_ms);
@@ -138,8 +145,9 @@ Task<Result<std::vector<AcquiredTask>>> MemoryStore::take(std::string queue, std
   {
     std::lock_guard lock(mutex_);
     auto now = now_locked();
-    auto logged =
-        log_locked([&](std::string& b) { log::encode_take(b, now, queue, size, lease_ms); });
+    auto logged = log_locked(now, size > 0 && state_.has_visible(queue), [&](std::string& b) {
+      log::encode_take(b, now, queue, size, lease_ms);
+    });
     if (!logged) co_return std::move(logged).error();
     ticket = *logged;
     acquired = state_.take(now, queue, size, lease_ms);
@@ -157,7 +165,10 @@ Task<Result<bool>> MemoryStore::reply(std::string queue, std::string id, TaskRes
   {
     std::lock_guard lock(mutex_);
     auto now = now_locked();
-    auto logged = log_locked([&](std::string& b) { log::encode_reply(b, now, queue, id, result); });
+    auto state = state_.task_state(queue, id);
+    auto logged = log_locked(now, state && *state != memory::TaskState::done, [&](std::string& b) {
+      log::encode_reply(b, now, queue, id, result);
+    });
     if (!logged) co_return std::move(logged).error();
     ticket = *logged;
     completed = state_.reply(now, queue, id, std::move(result));
@@ -182,7 +193,9 @@ Task<Result<CallBegin>> MemoryStore::call_begin(std::string queue, NewTask task,
       co_return state_.call_begin(now, queue, std::move(task), false);
     }
     // Logged as the put it may be: replaying a put of an existing id changes nothing.
-    auto logged = log_locked([&](std::string& b) { log::encode_put(b, now, queue, &task, 1); });
+    bool fresh = !state_.has_queue(queue) || !state_.task_state(queue, task.id);
+    auto logged =
+        log_locked(now, fresh, [&](std::string& b) { log::encode_put(b, now, queue, &task, 1); });
     if (!logged) co_return std::move(logged).error();
     ticket = *logged;
     begin = state_.call_begin(now, queue, std::move(task), true);
@@ -200,8 +213,9 @@ Task<Result<bool>> MemoryStore::touch(std::string queue, std::string id, std::in
   {
     std::lock_guard lock(mutex_);
     auto now = now_locked();
-    auto logged =
-        log_locked([&](std::string& b) { log::encode_touch(b, now, queue, id, lease_ms); });
+    auto logged = log_locked(
+        now, state_.task_state(queue, id) == memory::TaskState::leased,
+        [&](std::string& b) { log::encode_touch(b, now, queue, id, lease_ms); });
     if (!logged) co_return std::move(logged).error();
     ticket = *logged;
     touched = state_.touch(now, queue, id, lease_ms);
@@ -219,7 +233,9 @@ Task<Result<bool>> MemoryStore::remove(std::string queue, std::string id) {
   {
     std::lock_guard lock(mutex_);
     auto now = now_locked();
-    auto logged = log_locked([&](std::string& b) { log::encode_remove(b, now, queue, id); });
+    auto logged =
+        log_locked(now, state_.task_state(queue, id).has_value(),
+                   [&](std::string& b) { log::encode_remove(b, now, queue, id); });
     if (!logged) co_return std::move(logged).error();
     ticket = *logged;
     removed = state_.remove(now, queue, id);
@@ -238,7 +254,8 @@ Task<Result<bool>> MemoryStore::clear_queue(std::string queue, std::uint32_t /*m
   {
     std::lock_guard lock(mutex_);
     auto now = now_locked();
-    auto logged = log_locked([&](std::string& b) { log::encode_clear(b, now, queue); });
+    auto logged = log_locked(now, state_.has_queue(queue),
+                             [&](std::string& b) { log::encode_clear(b, now, queue); });
     if (!logged) co_return std::move(logged).error();
     ticket = *logged;
     state_.clear_queue(now, queue);
@@ -267,7 +284,7 @@ Task<Result<std::uint64_t>> MemoryStore::reap() {
   std::lock_guard lock(mutex_);
   auto now = now_locked();
   if (!state_.has_due(now)) co_return std::uint64_t{0};
-  auto logged = log_locked([&](std::string& b) { log::encode_tick(b, now); });
+  auto logged = log_locked(now, true, [&](std::string& b) { log::encode_tick(b, now); });
   if (!logged) co_return std::move(logged).error();
   co_return state_.apply_due(now);
 }

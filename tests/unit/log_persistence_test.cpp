@@ -263,6 +263,35 @@ TEST(LogPersistence, OneProcessPerDataDirectory) {
   EXPECT_NE(second.error().message.find("in use"), std::string::npos);
 }
 
+// Lost acquire races, second replies and the like change nothing: they must not grow
+// the log (peek + acquire consumers produce many of them).
+TEST(LogPersistence, RequestsThatChangeNothingAreNotLogged) {
+  TempDir dir;
+  ManualClock clock;
+  auto opened = open_store(clock, dir.path());
+  auto& store = *opened.store;
+  EXPECT_TRUE(*run_sync(store.put("q", task("a"))));
+  EXPECT_EQ(run_sync(store.take("q", 1, 1000))->size(), 1u);
+  EXPECT_TRUE(*run_sync(store.put("q", task("b"))));
+  EXPECT_TRUE(*run_sync(store.reply("q", "b", TaskResult{"1", ""})));
+  auto size = store.persistence()->log_bytes();
+  EXPECT_TRUE(run_sync(store.acquire("q", {"a", "b", "missing"}, 1000))->empty());
+  EXPECT_TRUE(run_sync(store.take("q", 5, 1000))->empty());
+  EXPECT_FALSE(*run_sync(store.put("q", task("a"))));
+  EXPECT_FALSE(*run_sync(store.reply("q", "b", TaskResult{"2", ""})));
+  EXPECT_FALSE(*run_sync(store.touch("q", "b", 1000)));
+  EXPECT_FALSE(*run_sync(store.remove("q", "missing")));
+  EXPECT_TRUE(*run_sync(store.clear_queue("missing", 0)));
+  EXPECT_EQ(store.persistence()->log_bytes(), size);
+  // But one that applies something due is logged, so replay sees the same expiry.
+  clock.advance(1000);
+  EXPECT_TRUE(run_sync(store.acquire("q", {"missing"}, 1000))->empty());
+  EXPECT_GT(store.persistence()->log_bytes(), size);
+  auto before = observe(store, {"a", "b"});
+  opened.store.reset();
+  EXPECT_EQ(observe(*open_store(clock, dir.path()).store, {"a", "b"}), before);
+}
+
 // --- damage ---
 
 TEST(LogPersistence, ATornTailIsCutWithAWarning) {

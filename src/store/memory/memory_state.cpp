@@ -352,6 +352,19 @@ void MemoryState::clear_queue(std::int64_t now, std::string_view queue) {
 
 // --- reads ---
 
+std::optional<TaskState> MemoryState::task_state(std::string_view queue,
+                                                 std::string_view id) const {
+  Queue* q = find_queue(queue);
+  TaskNode* node = q ? find_task(*q, id) : nullptr;
+  if (!node) return std::nullopt;
+  return node->state;
+}
+
+bool MemoryState::has_visible(std::string_view queue) const {
+  Queue* q = find_queue(queue);
+  return q && !q->pending.empty();
+}
+
 std::vector<PeekedTask> MemoryState::peek(std::string_view queue, std::optional<Cursor> after,
                                           std::uint32_t size) const {
   std::vector<PeekedTask> out;

@@ -69,6 +69,11 @@ class MemoryState {
 
   // Whether apply_due(now) would change anything.
   bool has_due(std::int64_t now) const noexcept;
+  // State of task (queue, id), nullopt if there is none: lets the log skip records of
+  // requests that change nothing (a lost acquire race, a second reply).
+  std::optional<TaskState> task_state(std::string_view queue, std::string_view id) const;
+  bool has_queue(std::string_view queue) const { return find_queue(queue) != nullptr; }
+  bool has_visible(std::string_view queue) const;
   std::vector<PeekedTask> peek(std::string_view queue, std::optional<Cursor> after,
                                std::uint32_t size) const;
   QueuePage list_queues(const std::optional<std::string>& after, std::uint32_t size) const;
