@@ -5,6 +5,9 @@
 #include "store/log/record.hpp"
 
 namespace tc {
+namespace {
+constexpr auto always = [] { return true; };
+}  // namespace
 
 MemoryStore::MemoryStore(const Clock& clock) : clock_(clock) {}
 
@@ -28,9 +31,11 @@ std::int64_t MemoryStore::now_locked() {
   return last_now_;
 }
 
-template <class Encode>
-Result<std::uint64_t> MemoryStore::log_locked(std::int64_t now, bool changes, Encode&& encode) {
-  if (!worth_logging(now, changes)) return std::uint64_t{0};
+template <class Changes, class Encode>
+Result<std::uint64_t> MemoryStore::log_locked(std::int64_t now, Changes&& changes,
+                                              Encode&& encode) {
+  // `changes` runs only when there is a log: memory-only requests pay no extra lookup.
+  if (!persist_ || !(changes() || state_.has_due(now))) return std::uint64_t{0};
   std::string& buffer = persist_->buffer();
   buffer.clear();
   encode(buffer);
@@ -39,7 +44,7 @@ Result<std::uint64_t> MemoryStore::log_locked(std::int64_t now, bool changes, En
 
 void MemoryStore::apply_due_locked(std::int64_t now) {
   if (!state_.has_due(now)) return;
-  if (log_locked(now, true, [&](std::string& b) { log::encode_tick(b, now); }))
+  if (log_locked(now, always, [&](std::string& b) { log::encode_tick(b, now); }))
     state_.apply_due(now);
 }
 
@@ -71,7 +76,7 @@ Task<Result<bool>> MemoryStore::put(std::string queue, NewTask task) {
   {
     std::lock_guard lock(mutex_);
     auto now = now_locked();
-    bool fresh = !state_.has_queue(queue) || !state_.task_state(queue, task.id);
+    auto fresh = [&] { return !state_.has_queue(queue) || !state_.task_state(queue, task.id); };
     auto logged =
         log_locked(now, fresh, [&](std::string& b) { log::encode_put(b, now, queue, &task, 1); });
     if (!logged) co_return std::move(logged).error();
@@ -93,7 +98,7 @@ Task<Result<std::vector<bool>>> MemoryStore::put_batch(std::string queue,
     std::lock_guard lock(mutex_);
     auto now = now_locked();
     auto logged = log_locked(
-        now, true, [&](std::string& b) { log::encode_put(b, now, queue, tasks.data(), tasks.size()); });
+        now, always, [&](std::string& b) { log::encode_put(b, now, queue, tasks.data(), tasks.size()); });
     if (!logged) co_return std::move(logged).error();
     ticket = *logged;
     created = state_.put_batch(now, queue, std::move(tasks));
@@ -121,9 +126,11 @@ Task<Result<std::vector<AcquiredTask>>> MemoryStore::acquire(std::string queue,
   {
     std::lock_guard lock(mutex_);
     auto now = now_locked();
-    bool any_pending = std::any_of(ids.begin(), ids.end(), [&](const std::string& id) {
-      return state_.task_state(queue, id) == memory::TaskState::pending;
-    });
+    auto any_pending = [&] {
+      return std::any_of(ids.begin(), ids.end(), [&](const std::string& id) {
+        return state_.task_state(queue, id) == memory::TaskState::pending;
+      });
+    };
     auto logged = log_locked(now, any_pending, [&](std::string& b) {
       log::encode_acquire(b, now, queue, ids, lease_ms);
     });
@@ -145,7 +152,8 @@ Task<Result<std::vector<AcquiredTask>>> MemoryStore::take(std::string queue, std
   {
     std::lock_guard lock(mutex_);
     auto now = now_locked();
-    auto logged = log_locked(now, size > 0 && state_.has_visible(queue), [&](std::string& b) {
+    auto visible = [&] { return size > 0 && state_.has_visible(queue); };
+    auto logged = log_locked(now, visible, [&](std::string& b) {
       log::encode_take(b, now, queue, size, lease_ms);
     });
     if (!logged) co_return std::move(logged).error();
@@ -165,8 +173,11 @@ Task<Result<bool>> MemoryStore::reply(std::string queue, std::string id, TaskRes
   {
     std::lock_guard lock(mutex_);
     auto now = now_locked();
-    auto state = state_.task_state(queue, id);
-    auto logged = log_locked(now, state && *state != memory::TaskState::done, [&](std::string& b) {
+    auto open_task = [&] {
+      auto state = state_.task_state(queue, id);
+      return state && *state != memory::TaskState::done;
+    };
+    auto logged = log_locked(now, open_task, [&](std::string& b) {
       log::encode_reply(b, now, queue, id, result);
     });
     if (!logged) co_return std::move(logged).error();
@@ -193,7 +204,7 @@ Task<Result<CallBegin>> MemoryStore::call_begin(std::string queue, NewTask task,
       co_return state_.call_begin(now, queue, std::move(task), false);
     }
     // Logged as the put it may be: replaying a put of an existing id changes nothing.
-    bool fresh = !state_.has_queue(queue) || !state_.task_state(queue, task.id);
+    auto fresh = [&] { return !state_.has_queue(queue) || !state_.task_state(queue, task.id); };
     auto logged =
         log_locked(now, fresh, [&](std::string& b) { log::encode_put(b, now, queue, &task, 1); });
     if (!logged) co_return std::move(logged).error();
@@ -214,7 +225,7 @@ Task<Result<bool>> MemoryStore::touch(std::string queue, std::string id, std::in
     std::lock_guard lock(mutex_);
     auto now = now_locked();
     auto logged = log_locked(
-        now, state_.task_state(queue, id) == memory::TaskState::leased,
+        now, [&] { return state_.task_state(queue, id) == memory::TaskState::leased; },
         [&](std::string& b) { log::encode_touch(b, now, queue, id, lease_ms); });
     if (!logged) co_return std::move(logged).error();
     ticket = *logged;
@@ -234,7 +245,7 @@ Task<Result<bool>> MemoryStore::remove(std::string queue, std::string id) {
     std::lock_guard lock(mutex_);
     auto now = now_locked();
     auto logged =
-        log_locked(now, state_.task_state(queue, id).has_value(),
+        log_locked(now, [&] { return state_.task_state(queue, id).has_value(); },
                    [&](std::string& b) { log::encode_remove(b, now, queue, id); });
     if (!logged) co_return std::move(logged).error();
     ticket = *logged;
@@ -254,7 +265,7 @@ Task<Result<bool>> MemoryStore::clear_queue(std::string queue, std::uint32_t /*m
   {
     std::lock_guard lock(mutex_);
     auto now = now_locked();
-    auto logged = log_locked(now, state_.has_queue(queue),
+    auto logged = log_locked(now, [&] { return state_.has_queue(queue); },
                              [&](std::string& b) { log::encode_clear(b, now, queue); });
     if (!logged) co_return std::move(logged).error();
     ticket = *logged;
@@ -284,7 +295,7 @@ Task<Result<std::uint64_t>> MemoryStore::reap() {
   std::lock_guard lock(mutex_);
   auto now = now_locked();
   if (!state_.has_due(now)) co_return std::uint64_t{0};
-  auto logged = log_locked(now, true, [&](std::string& b) { log::encode_tick(b, now); });
+  auto logged = log_locked(now, always, [&](std::string& b) { log::encode_tick(b, now); });
   if (!logged) co_return std::move(logged).error();
   co_return state_.apply_due(now);
 }

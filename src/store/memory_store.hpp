@@ -65,16 +65,12 @@ class MemoryStore final : public Store {
   // The time every step under the lock uses: the clock, never going backwards, so that
   // deadlines and cursors stay ordered if the wall clock steps back. Caller holds mutex_.
   std::int64_t now_locked();
-  // Logs the record `encode` appends to a buffer, if worth_logging(now, changes). Caller
-  // holds mutex_. Returns the durability ticket (0 when nothing was logged).
-  template <class Encode>
-  Result<std::uint64_t> log_locked(std::int64_t now, bool changes, Encode&& encode);
-  // Whether a request must be logged: it changes something (`changes`, judged by the
-  // caller before applying) or something has come due that it would apply. Records of
-  // requests that change nothing would only grow the log.
-  bool worth_logging(std::int64_t now, bool changes) const {
-    return persist_ && (changes || state_.has_due(now));
-  }
+  // Logs the record `encode` appends to a buffer, when there is a log and the request
+  // changes something (`changes()`, judged before applying) or applies something due.
+  // Records of requests that change nothing would only grow the log. Caller holds
+  // mutex_. Returns the durability ticket (0 when nothing was logged).
+  template <class Changes, class Encode>
+  Result<std::uint64_t> log_locked(std::int64_t now, Changes&& changes, Encode&& encode);
   // For reads: applies what has come due, logged as a tick. If the log cannot be
   // written, the read sees the state as it was (nothing is applied unlogged).
   void apply_due_locked(std::int64_t now);
