@@ -10,6 +10,7 @@
 #endif
 
 #include "http/server.hpp"
+#include "http/server_wire.hpp"
 
 #include <utility>
 
@@ -38,7 +39,6 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
-#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <list>
@@ -57,6 +57,9 @@ using SteadyClock = std::chrono::steady_clock;
 // Sockets bound to the concrete io_context executor: no type-erased executor per I/O.
 using Socket = asio::basic_stream_socket<tcp, asio::io_context::executor_type>;
 using Acceptor = asio::basic_socket_acceptor<tcp, asio::io_context::executor_type>;
+using wire::format_head;
+using wire::ParsedRequest;
+using wire::RequestParser;
 
 namespace {
 
@@ -89,105 +92,6 @@ struct Worker {
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
   bool stopping = false;  // only touched on this worker's thread
 };
-
-// The parts of a request the API needs, kept across requests of one connection so
-// their strings keep their capacity: parsing allocates nothing in the steady state.
-struct ParsedRequest {
-  std::string method;
-  std::string target;
-  std::string body;
-  std::string authorization;
-  http::verb verb = http::verb::unknown;
-  unsigned version = 11;
-  bool expect_continue = false;
-
-  void clear() {
-    method.clear();
-    target.clear();
-    body.clear();
-    authorization.clear();
-    verb = http::verb::unknown;
-    version = 11;
-    expect_continue = false;
-  }
-  // A connection that once sent a huge body should not hold on to its buffer.
-  void trim() {
-    if (body.capacity() > (1u << 20)) std::string().swap(body);
-  }
-};
-
-// Beast's parser without a message object: fields we do not need are not stored.
-// Limits (header size, body size incl. chunked) and keep-alive rules stay Beast's.
-class RequestParser final : public http::basic_parser<true> {
- public:
-  explicit RequestParser(ParsedRequest& out) : out_(out) {}
-
- private:
-  void on_request_impl(http::verb method, beast::string_view method_str,
-                       beast::string_view target, int version, beast::error_code&) override {
-    out_.verb = method;
-    out_.method.assign(method_str.data(), method_str.size());
-    out_.target.assign(target.data(), target.size());
-    out_.version = static_cast<unsigned>(version);
-  }
-  void on_response_impl(int, beast::string_view, int, beast::error_code&) override {}
-  void on_field_impl(http::field name, beast::string_view, beast::string_view value,
-                     beast::error_code&) override {
-    if (name == http::field::authorization)
-      out_.authorization.assign(value.data(), value.size());
-    else if (name == http::field::expect)
-      out_.expect_continue = beast::iequals(value, "100-continue");
-  }
-  void on_header_impl(beast::error_code&) override {}
-  void on_body_init_impl(const boost::optional<std::uint64_t>& length,
-                         beast::error_code&) override {
-    // Reserve what is announced, but not more than a little: a client that announces
-    // 16 MiB and sends nothing must not make us hold 16 MiB.
-    if (length) out_.body.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(*length, 64 * 1024)));
-  }
-  std::size_t on_body_impl(beast::string_view body, beast::error_code&) override {
-    out_.body.append(body.data(), body.size());
-    return body.size();
-  }
-  void on_chunk_header_impl(std::uint64_t, beast::string_view, beast::error_code&) override {}
-  std::size_t on_chunk_body_impl(std::uint64_t, beast::string_view body,
-                                 beast::error_code&) override {
-    out_.body.append(body.data(), body.size());
-    return body.size();
-  }
-  void on_finish_impl(beast::error_code&) override {}
-
-  ParsedRequest& out_;
-};
-
-void append_number(std::string& out, std::uint64_t n) {
-  char digits[24];
-  auto [end, ec] = std::to_chars(digits, digits + sizeof digits, n);
-  out.append(digits, end);
-}
-
-// The response head, written by hand: cheaper than Beast's serializer and all we need.
-void format_head(std::string& head, const HttpResponse& response, unsigned version,
-                 bool keep_alive) {
-  head.clear();
-  head += version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
-  append_number(head, static_cast<std::uint64_t>(response.status));
-  head += ' ';
-  auto reason = http::obsolete_reason(http::int_to_status(static_cast<unsigned>(response.status)));
-  head.append(reason.data(), reason.size());
-  head += "\r\nServer: taskcenter\r\n";
-  if (!response.content_type.empty()) {
-    head += "Content-Type: ";
-    head += response.content_type;
-    head += "\r\n";
-  }
-  head += "Content-Length: ";
-  append_number(head, response.body.size());
-  head += "\r\n";
-  if (version == 10 && keep_alive) head += "Connection: keep-alive\r\n";
-  if (version != 10 && !keep_alive) head += "Connection: close\r\n";
-  head += "\r\n";
-}
 
 }  // namespace
 
