@@ -55,8 +55,11 @@ WaiterRegistry::Registration WaiterRegistry::watch_task(std::string_view queue,
 void WaiterRegistry::signal_locked(const std::shared_ptr<Waiter>& waiter) {
   if (waiter->signalled) return;
   waiter->signalled = true;
-  // The shared_ptr keeps the timer alive even if the waiter is gone by the time this runs.
-  asio::post(waiter->timer.get_executor(), [waiter] { waiter->timer.cancel(); });
+  // A weak reference: the waiter (and its timer) is only ever destroyed by its own
+  // coroutine, on its own thread; if it is gone when this runs there is nothing to wake.
+  asio::post(waiter->timer.get_executor(), [weak = std::weak_ptr<Waiter>(waiter)] {
+    if (auto alive = weak.lock()) alive->timer.cancel();
+  });
 }
 
 Task<bool> WaiterRegistry::wait(Waiter& waiter, std::chrono::steady_clock::time_point deadline) {
