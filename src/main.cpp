@@ -1,5 +1,6 @@
 // taskcenter: flags/env -> Config, then wiring: clock -> store -> service -> api -> server.
 #include <csignal>
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -41,9 +42,26 @@ tc::Result<StoreChoice> make_store(const tc::Config& config, const tc::Clock& cl
       return tc::make_error(tc::Errc::bad_request, std::string("--redis: ") + e.what());
     }
   }
-  // Issue 4 (append-only log under config.data_dir, config.fsync) plugs in here; until
-  // then the embedded store keeps everything in memory.
-  return StoreChoice{std::make_unique<tc::MemoryStore>(clock), "memory"};
+  if (!config.persist || config.data_dir.empty())
+    return StoreChoice{std::make_unique<tc::MemoryStore>(clock), "memory (not persisted)"};
+
+  // The embedded store with its append-only log: replays the data directory first.
+  tc::log::PersistOptions persist;
+  persist.dir = config.data_dir;
+  persist.fsync = config.fsync;
+  tc::log::ReplayReport report;
+  const auto started = std::chrono::steady_clock::now();
+  auto opened = tc::MemoryStore::open(clock, persist, &report);
+  if (!opened) return std::move(opened).error();
+  for (const auto& warning : report.warnings) std::cerr << "taskcenter: warning: " << warning << "\n";
+  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - started);
+  std::cerr << "taskcenter: replayed " << report.records << " records (" << report.log_bytes
+            << " log bytes, " << report.segments << " segments) from " << config.data_dir
+            << " in " << took.count() << " ms" << std::endl;
+  return StoreChoice{std::move(opened).value(),
+                     "memory + log " + config.data_dir + " (fsync " +
+                         std::string(tc::fsync_policy_name(config.fsync)) + ")"};
 }
 
 // Written to a temporary file and renamed, so a reader never sees half a number.
@@ -84,7 +102,8 @@ int main(int argc, char** argv) {
   auto chosen = make_store(config, clock);
   if (!chosen) {
     std::cerr << "taskcenter: " << chosen.error().message << "\n";
-    return kExitUsage;
+    // A bad --redis URL is a usage error; a locked, unreadable or corrupt data directory is not.
+    return chosen.error().code == tc::Errc::bad_request ? kExitUsage : kExitCannotStart;
   }
   tc::Store& store = *chosen->store;
   tc::TaskService service(store, clock,
