@@ -67,7 +67,8 @@ inline std::string redis_inline(int port, const std::string& command) {
   return line;
 }
 
-inline int run_command(const std::vector<std::string>& argv) {
+// Starts argv[0] (an absolute path) with stdout and stderr sent to /dev/null.
+inline pid_t spawn_quiet(const std::vector<std::string>& argv) {
   pid_t pid = ::fork();
   if (pid == 0) {
     std::vector<char*> args;
@@ -79,6 +80,11 @@ inline int run_command(const std::vector<std::string>& argv) {
     ::execv(args[0], args.data());
     ::_exit(127);
   }
+  return pid;
+}
+
+inline int run_command(const std::vector<std::string>& argv) {
+  pid_t pid = spawn_quiet(argv);
   int status = 0;
   ::waitpid(pid, &status, 0);
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
@@ -136,17 +142,7 @@ class RedisProcess {
       argv.insert(argv.end(), {"--cluster-enabled", "yes", "--cluster-config-file",
                                dir_ + "/nodes.conf", "--cluster-node-timeout", "2000"});
     }
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      std::vector<char*> args;
-      for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-      args.push_back(nullptr);
-      int devnull = ::open("/dev/null", O_WRONLY);
-      ::dup2(devnull, 1);
-      ::dup2(devnull, 2);
-      ::execv(args[0], args.data());
-      ::_exit(127);
-    }
+    pid_ = spawn_quiet(argv);
     for (int i = 0; i < 500; ++i) {
       if (redis_inline(port_, "PING").rfind("+PONG", 0) == 0) return;
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
