@@ -48,18 +48,13 @@ void MemoryStore::apply_due_locked(std::int64_t now) {
     state_.apply_due(now);
 }
 
-void MemoryStore::after_mutation_locked(std::int64_t now) {
-  if (persist_) persist_->maybe_compact(state_, now);
+void MemoryStore::after_mutation_locked() {
+  if (persist_) persist_->maybe_compact(state_);
 }
 
 Result<void> MemoryStore::compact() {
   if (!persist_) return {};
-  std::int64_t now;
-  {
-    std::lock_guard lock(mutex_);
-    now = now_locked();
-  }
-  return persist_->compact_now(mutex_, state_, now);
+  return persist_->compact_now(mutex_);
 }
 
 void MemoryStore::set_events(StoreEvents* events) {
@@ -82,7 +77,7 @@ Task<Result<bool>> MemoryStore::put(std::string queue, NewTask task) {
     if (!logged) co_return std::move(logged).error();
     ticket = *logged;
     created = state_.put(now, queue, std::move(task));
-    after_mutation_locked(now);
+    after_mutation_locked();
   }
   if (ticket && persist_->waits_for_sync()) {
     if (auto d = co_await persist_->durable(ticket); !d) co_return std::move(d).error();
@@ -102,7 +97,7 @@ Task<Result<std::vector<bool>>> MemoryStore::put_batch(std::string queue,
     if (!logged) co_return std::move(logged).error();
     ticket = *logged;
     created = state_.put_batch(now, queue, std::move(tasks));
-    after_mutation_locked(now);
+    after_mutation_locked();
   }
   if (ticket && persist_->waits_for_sync()) {
     if (auto d = co_await persist_->durable(ticket); !d) co_return std::move(d).error();
@@ -137,7 +132,7 @@ Task<Result<std::vector<AcquiredTask>>> MemoryStore::acquire(std::string queue,
     if (!logged) co_return std::move(logged).error();
     ticket = *logged;
     acquired = state_.acquire(now, queue, ids, lease_ms);
-    after_mutation_locked(now);
+    after_mutation_locked();
   }
   if (ticket && persist_->waits_for_sync()) {
     if (auto d = co_await persist_->durable(ticket); !d) co_return std::move(d).error();
@@ -159,7 +154,7 @@ Task<Result<std::vector<AcquiredTask>>> MemoryStore::take(std::string queue, std
     if (!logged) co_return std::move(logged).error();
     ticket = *logged;
     acquired = state_.take(now, queue, size, lease_ms);
-    after_mutation_locked(now);
+    after_mutation_locked();
   }
   if (ticket && persist_->waits_for_sync()) {
     if (auto d = co_await persist_->durable(ticket); !d) co_return std::move(d).error();
@@ -183,7 +178,7 @@ Task<Result<bool>> MemoryStore::reply(std::string queue, std::string id, TaskRes
     if (!logged) co_return std::move(logged).error();
     ticket = *logged;
     completed = state_.reply(now, queue, id, std::move(result));
-    after_mutation_locked(now);
+    after_mutation_locked();
   }
   if (ticket && persist_->waits_for_sync()) {
     if (auto d = co_await persist_->durable(ticket); !d) co_return std::move(d).error();
@@ -210,7 +205,7 @@ Task<Result<CallBegin>> MemoryStore::call_begin(std::string queue, NewTask task,
     if (!logged) co_return std::move(logged).error();
     ticket = *logged;
     begin = state_.call_begin(now, queue, std::move(task), true);
-    after_mutation_locked(now);
+    after_mutation_locked();
   }
   if (ticket && persist_->waits_for_sync()) {
     if (auto d = co_await persist_->durable(ticket); !d) co_return std::move(d).error();
@@ -230,7 +225,7 @@ Task<Result<bool>> MemoryStore::touch(std::string queue, std::string id, std::in
     if (!logged) co_return std::move(logged).error();
     ticket = *logged;
     touched = state_.touch(now, queue, id, lease_ms);
-    after_mutation_locked(now);
+    after_mutation_locked();
   }
   if (ticket && persist_->waits_for_sync()) {
     if (auto d = co_await persist_->durable(ticket); !d) co_return std::move(d).error();
@@ -250,7 +245,7 @@ Task<Result<bool>> MemoryStore::remove(std::string queue, std::string id) {
     if (!logged) co_return std::move(logged).error();
     ticket = *logged;
     removed = state_.remove(now, queue, id);
-    after_mutation_locked(now);
+    after_mutation_locked();
   }
   if (ticket && persist_->waits_for_sync()) {
     if (auto d = co_await persist_->durable(ticket); !d) co_return std::move(d).error();
@@ -270,7 +265,7 @@ Task<Result<bool>> MemoryStore::clear_queue(std::string queue, std::uint32_t /*m
     if (!logged) co_return std::move(logged).error();
     ticket = *logged;
     state_.clear_queue(now, queue);
-    after_mutation_locked(now);
+    after_mutation_locked();
   }
   if (ticket && persist_->waits_for_sync()) {
     if (auto d = co_await persist_->durable(ticket); !d) co_return std::move(d).error();

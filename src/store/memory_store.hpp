@@ -75,7 +75,7 @@ class MemoryStore final : public Store {
   // written, the read sees the state as it was (nothing is applied unlogged).
   void apply_due_locked(std::int64_t now);
   // After a logged mutation: start a compaction if the log has grown enough.
-  void after_mutation_locked(std::int64_t now);
+  void after_mutation_locked();
 
   const Clock& clock_;
   mutable std::mutex mutex_;

@@ -22,6 +22,10 @@ class LogFile {
   virtual std::error_code sync() = 0;
   // Cuts the file to `size` bytes; later appends go after it.
   virtual std::error_code truncate(std::uint64_t size) = 0;
+  // The file is complete: drops space reserved beyond what was appended, then syncs.
+  // A segment is finished before the next one starts, so only the last segment can
+  // ever end in reserved zeros (after a crash).
+  virtual std::error_code finish() { return sync(); }
 };
 
 class FileSystem {
@@ -31,7 +35,8 @@ class FileSystem {
   virtual std::unique_ptr<LogFile> open_append(const std::string& path, std::error_code& ec) = 0;
 };
 
-// The real thing: POSIX write / fdatasync / ftruncate.
+// The real thing: appends are copies into a shared mapping of space reserved ahead
+// with posix_fallocate (see log_file.cpp); fdatasync; ftruncate.
 std::shared_ptr<FileSystem> posix_file_system();
 
 // fsyncs a directory so that a file created, renamed or removed in it stays so.

@@ -31,7 +31,7 @@ LogWriter::~LogWriter() {
   if (sync_thread_.joinable()) sync_thread_.join();
   // A clean stop leaves nothing unsynced, whatever the policy.
   std::error_code ec;
-  if (file_) ec = file_->sync();
+  if (file_) ec = file_->finish();
   std::lock_guard lock(mutex_);
   for (auto& waiter : waiters_) waiter->complete(ec ? ec.value() : 0);
   waiters_.clear();
@@ -80,7 +80,7 @@ Result<std::uint64_t> LogWriter::append(std::string_view frames) {
 }
 
 Result<std::uint64_t> LogWriter::rotate() {
-  if (auto ec = file_->sync())
+  if (auto ec = file_->finish())
     return make_error(Errc::unavailable, "cannot sync the log: " + ec.message());
   {
     std::lock_guard lock(mutex_);

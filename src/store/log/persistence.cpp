@@ -76,20 +76,19 @@ std::string Persistence::last_compaction_error() const {
   return last_error_;
 }
 
-bool Persistence::maybe_compact(const memory::MemoryState& state, std::int64_t now) {
+bool Persistence::maybe_compact(const memory::MemoryState& state) {
   std::uint64_t size = log_bytes_.load();
   if (compacting_.load() || size < options_.compact_min_bytes || size < next_compaction_floor_ ||
       static_cast<double>(size) < options_.compact_ratio * static_cast<double>(state.live_bytes()))
     return false;
-  return start_compaction(state, now).ok();
+  return start_compaction().ok();
 }
 
-Result<void> Persistence::compact_now(std::mutex& lock, const memory::MemoryState& state,
-                                      std::int64_t now) {
+Result<void> Persistence::compact_now(std::mutex& lock) {
   join_compaction();
   {
     std::lock_guard guard(lock);
-    auto started = start_compaction(state, now);
+    auto started = start_compaction();
     if (!started) return started;
   }
   join_compaction();
@@ -98,28 +97,41 @@ Result<void> Persistence::compact_now(std::mutex& lock, const memory::MemoryStat
   return {};
 }
 
-Result<void> Persistence::start_compaction(const memory::MemoryState& state, std::int64_t now) {
+Result<void> Persistence::start_compaction() {
   join_compaction();  // the previous one has finished (compacting_ is false)
+  // The only work under the store lock: finish the current segment and start S. The
+  // segments below S are complete and no longer change, so the thread rebuilds their
+  // state from them (the state a restart would replay) without touching the live one.
   auto rotated = writer_->rotate();
   if (!rotated) {
     next_compaction_floor_ = log_bytes_.load() + options_.compact_min_bytes;
     return std::move(rotated).error();
   }
+  compacting_ = true;
+  compaction_thread_ = std::thread([this, number = *rotated, at = appended_.load()] {
+    write_snapshot(number, at);
+  });
+  return {};
+}
+
+std::string Persistence::encode_snapshot(std::uint64_t number, std::string& error) {
+  memory::MemoryState state;
+  auto replayed = replay_before(options_.dir, number, state);
+  if (!replayed) {
+    error = "cannot rebuild the state before " + segment_name(number) + ": " +
+            replayed.error().message;
+    return {};
+  }
+  std::int64_t now = replayed->last_now;
   std::string bytes = file_header();
   bytes.reserve(state.live_bytes() + state.task_count() * 64 + 4096);
   state.export_images([&](const QueueImage& q) { encode_snap_queue(bytes, now, q); },
                       [&](const TaskImage& t) { encode_snap_task(bytes, now, t); });
   encode_snap_end(bytes, now);
-  compacting_ = true;
-  compaction_thread_ = std::thread(
-      [this, number = *rotated, b = std::move(bytes), at = appended_.load()]() mutable {
-        write_snapshot(number, std::move(b), at);
-      });
-  return {};
+  return bytes;
 }
 
-void Persistence::write_snapshot(std::uint64_t number, std::string bytes,
-                                 std::uint64_t appended_at_start) {
+void Persistence::write_snapshot(std::uint64_t number, std::uint64_t appended_at_start) {
   const std::string& dir = options_.dir;
   std::string final_path = dir + "/" + snapshot_name(number);
   std::string tmp_path = final_path + ".tmp";
@@ -135,10 +147,13 @@ void Persistence::write_snapshot(std::uint64_t number, std::string bytes,
     next_compaction_floor_ = log_bytes_.load() + options_.compact_min_bytes;
     compacting_ = false;
   };
+  std::string why;
+  std::string bytes = encode_snapshot(number, why);
+  if (!why.empty()) return fail(why);
   auto file = options_.fs->open_append(tmp_path, ec);
   if (ec) return fail("cannot create " + tmp_path + ": " + ec.message());
   if ((ec = file->append(bytes))) return fail("cannot write " + tmp_path + ": " + ec.message());
-  if ((ec = file->sync())) return fail("cannot sync " + tmp_path + ": " + ec.message());
+  if ((ec = file->finish())) return fail("cannot sync " + tmp_path + ": " + ec.message());
   file.reset();
   std::filesystem::rename(tmp_path, final_path, ec);
   if (ec) return fail("cannot rename " + tmp_path + ": " + ec.message());

@@ -2,11 +2,14 @@
 // second process), replays it on open, appends records, and compacts in the
 // background when the log has grown much larger than the live data.
 //
-// Compaction: under the store's lock (one short pause proportional to the live data),
-// the writer moves to a new segment S and the state is encoded as snapshot records.
-// A background thread writes them to S.snap.tmp, syncs, renames to S.snap, syncs the
-// directory and only then deletes the segments and snapshots before S. A crash at any
-// point leaves either the old files or the new snapshot complete: no window loses data.
+// Compaction: under the store's lock, the writer only finishes its segment and moves to
+// a new one, S (two fsyncs, no work proportional to the data). A background thread
+// then rebuilds the state before S from the files (the previous snapshot and the
+// segments below S, which no longer change) into a private MemoryState, encodes it
+// as snapshot records to S.snap.tmp, syncs, renames to S.snap, syncs the directory and
+// only then deletes the segments and snapshots before S. Requests go on meanwhile; the
+// price is a second copy of the state in memory while the thread works. A crash at
+// any point leaves either the old files or the new snapshot complete: no window loses data.
 #pragma once
 
 #include <atomic>
@@ -52,12 +55,12 @@ class Persistence {
   // Waits until `ticket` is durable under the fsync policy.
   Task<Result<void>> durable(std::uint64_t ticket) { return writer_->durable(ticket); }
 
-  // Starts a background compaction when the log is large enough (caller holds the
-  // store lock; `now` stamps the snapshot records). Returns true if one started.
-  bool maybe_compact(const memory::MemoryState& state, std::int64_t now);
+  // Starts a background compaction when the log is large enough compared with the
+  // live data of `state` (caller holds the store lock). Returns true if one started.
+  bool maybe_compact(const memory::MemoryState& state);
   // Compacts now, and waits for it (tests, shutdown tools). Caller must NOT hold the
-  // store lock; `lock` is the store's mutex, taken for the snapshot.
-  Result<void> compact_now(std::mutex& lock, const memory::MemoryState& state, std::int64_t now);
+  // store lock; `lock` is the store's mutex, taken to switch segments.
+  Result<void> compact_now(std::mutex& lock);
 
   // Bytes of log (snapshot + segments) a replay would read now.
   std::uint64_t log_bytes() const noexcept { return log_bytes_.load(); }
@@ -67,9 +70,11 @@ class Persistence {
 
  private:
   explicit Persistence(PersistOptions options);
-  // Rotates and encodes the snapshot (store lock held); the thread writes it.
-  Result<void> start_compaction(const memory::MemoryState& state, std::int64_t now);
-  void write_snapshot(std::uint64_t number, std::string bytes, std::uint64_t appended_at_start);
+  // Rotates (store lock held) and starts the thread that writes the snapshot.
+  Result<void> start_compaction();
+  // The snapshot of the state before segment `number`, rebuilt from the files.
+  std::string encode_snapshot(std::uint64_t number, std::string& error);
+  void write_snapshot(std::uint64_t number, std::uint64_t appended_at_start);
   void join_compaction();
 
   PersistOptions options_;

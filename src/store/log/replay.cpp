@@ -24,6 +24,19 @@ ApiError corrupt(const std::string& path, std::size_t offset, const std::string&
                         std::to_string(offset) + " bytes to give up what follows");
 }
 
+// Whether `rest`, which starts with a frame that failed to decode, is a frame cut short
+// by a crash: nothing but zeros after the extent its length field claims (or that
+// extent runs past the end). The writer copies frames front to back into zeroed space,
+// so a crash mid-copy leaves exactly that; a damaged record followed by more records
+// does not look like it.
+bool only_zeros_after_frame(std::string_view rest) {
+  std::uint64_t length = 0;
+  for (std::size_t i = 0; i < 4 && i < rest.size(); ++i)
+    length |= std::uint64_t(static_cast<unsigned char>(rest[i])) << (8 * i);
+  std::uint64_t extent = kFrameHeader + length;
+  return extent >= rest.size() || all_zero(rest.substr(static_cast<std::size_t>(extent)));
+}
+
 }  // namespace
 
 bool apply_record(memory::MemoryState& state, Record&& r) {
@@ -106,6 +119,14 @@ Result<void> replay_segment(const std::string& path, bool last, memory::MemorySt
                               " (" + why + "), left by a crash mid-write");
     return {};
   };
+  // Space the writer reserved and never used (a crash before it cut it off): no loss.
+  auto cut_unused = [&](std::size_t offset) -> Result<void> {
+    if (::truncate(path.c_str(), static_cast<off_t>(offset)) != 0)
+      return make_error(Errc::unavailable, "cannot truncate the unused end of " + path);
+    report.log_bytes += offset;
+    ++report.segments;
+    return {};
+  };
   if (all.size() < kFileHeaderSize && last) {
     // Created but never completed its header: a crash right at rotation.
     // Rewritten as a valid empty segment, so that it is no gap and no corruption for
@@ -127,14 +148,8 @@ Result<void> replay_segment(const std::string& path, bool last, memory::MemorySt
     auto rest = all.substr(offset);
     auto decoded = decode_frame(rest, record);
     if (decoded.status != DecodeStatus::ok) {
-      bool runs_to_end = decoded.status == DecodeStatus::truncated;
-      if (decoded.status == DecodeStatus::bad_checksum && rest.size() >= kFrameHeader) {
-        std::uint32_t length = 0;
-        for (int i = 0; i < 4; ++i)
-          length |= std::uint32_t(static_cast<unsigned char>(rest[i])) << (8 * i);
-        runs_to_end = kFrameHeader + length == rest.size();
-      }
-      if (last && (runs_to_end || all_zero(rest))) return cut_tail(offset, decoded.message);
+      if (last && all_zero(rest)) return cut_unused(offset);
+      if (last && only_zeros_after_frame(rest)) return cut_tail(offset, decoded.message);
       return corrupt(path, offset, decoded.message);
     }
     if (record.type == RecordType::snap_queue || record.type == RecordType::snap_task ||
@@ -152,37 +167,56 @@ Result<void> replay_segment(const std::string& path, bool last, memory::MemorySt
 
 }  // namespace
 
-Result<ReplayReport> replay_dir(const std::string& dir, memory::MemoryState& state) {
+namespace {
+
+// Replays the newest snapshot below `end` and the segments after it below `end`
+// (everything when `end` is 0). Only an open-ended replay may cut a torn last segment:
+// the segments below a compaction's `end` were finished before it began.
+Result<ReplayReport> replay_files(const std::string& dir, std::uint64_t end,
+                                  memory::MemoryState& state) {
   ReplayReport report;
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) return make_error(Errc::unavailable, "cannot create data dir " + dir + ": " + ec.message());
   auto listing = list_dir(dir);
   if (!listing) return std::move(listing).error();
+  auto below_end = [end](std::uint64_t n) { return end == 0 || n < end; };
   std::uint64_t first = 0;
-  if (!listing->snapshots.empty()) {
-    first = listing->snapshots.back();
+  for (auto n : listing->snapshots)
+    if (below_end(n)) first = n;
+  if (first != 0) {
     auto loaded = load_snapshot(dir + "/" + snapshot_name(first), state, report);
     if (!loaded) return std::move(loaded).error();
     report.snapshot = first;
   }
   std::vector<std::uint64_t> segments;
   for (auto n : listing->segments)
-    if (n >= first) segments.push_back(n);
+    if (n >= first && below_end(n)) segments.push_back(n);
   for (std::size_t i = 0; i < segments.size(); ++i) {
     std::uint64_t expected = i == 0 ? (report.snapshot ? first : segments[0]) : segments[i - 1] + 1;
     if (segments[i] != expected)
       return make_error(Errc::unavailable, "log segment " + segment_name(expected) +
                                                " is missing from " + dir +
                                                "; refusing to start with a gap in the log");
-    auto replayed =
-        replay_segment(dir + "/" + segment_name(segments[i]), i + 1 == segments.size(), state, report);
+    bool last = end == 0 && i + 1 == segments.size();
+    auto replayed = replay_segment(dir + "/" + segment_name(segments[i]), last, state, report);
     if (!replayed) return std::move(replayed).error();
   }
   std::uint64_t highest = first;
   if (!listing->segments.empty()) highest = std::max(highest, listing->segments.back());
   report.next_segment = highest + 1;
   return report;
+}
+
+}  // namespace
+
+Result<ReplayReport> replay_dir(const std::string& dir, memory::MemoryState& state) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return make_error(Errc::unavailable, "cannot create data dir " + dir + ": " + ec.message());
+  return replay_files(dir, 0, state);
+}
+
+Result<ReplayReport> replay_before(const std::string& dir, std::uint64_t end,
+                                   memory::MemoryState& state) {
+  return replay_files(dir, end, state);
 }
 
 }  // namespace tc::log

@@ -34,6 +34,12 @@ struct ReplayReport {
 // Errors (Errc::unavailable) name the file and offset and say what to do.
 Result<ReplayReport> replay_dir(const std::string& dir, memory::MemoryState& state);
 
+// Rebuilds into `state` (empty) what segment `end` starts from: the newest snapshot
+// below `end` and the segments after it below `end`, all of them complete. Compaction
+// uses it to build its snapshot from the files, away from the live state and its lock.
+Result<ReplayReport> replay_before(const std::string& dir, std::uint64_t end,
+                                   memory::MemoryState& state);
+
 // Applies one decoded log record to the state. False for a snapshot record that does
 // not fit the state (an inconsistent snapshot).
 bool apply_record(memory::MemoryState& state, Record&& record);
