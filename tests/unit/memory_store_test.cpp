@@ -133,24 +133,33 @@ TEST(MemoryStore, CountsTasksAcrossQueues) {
 }
 
 // Reports heap bytes per pending task (a figure, not an assertion: allocators differ).
-// "Overhead" excludes the three std::string objects of id, info and content and their
-// payloads, i.e. what the store adds around them.
+// Counts mmap-ed blocks too: large arrays (the id index's buckets) are mmap-ed by glibc.
+// "Beyond the payload" subtracts the bytes of id, info and content (the issue 6 target
+// is <= 150 B beyond them).
 TEST(MemoryStore, ReportsBytesPerPendingTask) {
   constexpr int kTasks = 200'000;
   ManualClock clock;
-  auto before = mallinfo2().uordblks;
+  auto heap = [] {
+    auto info = mallinfo2();
+    return info.uordblks + info.hblkhd;
+  };
+  auto before = heap();
   {
     memory::MemoryState state;
+    std::size_t payload = 0;
     for (int i = 0; i < kTasks; ++i) {
       char id[32];
-      std::snprintf(id, sizeof id, "task-%08d", i);  // 13 bytes: no heap for the id
-      state.put(clock.now_ms(), "q", make_task(id));
+      std::snprintf(id, sizeof id, "task-%08d", i);  // 13 bytes
+      NewTask task = make_task(id);
+      payload += task.id.size() + task.info.size() + task.content.size();
+      state.put(clock.now_ms(), "q", std::move(task));
     }
-    auto after = mallinfo2().uordblks;
+    auto after = heap();
     double per_task = static_cast<double>(after - before) / kTasks;
-    std::printf("[ figure ] MemoryState: %.1f heap bytes per pending task "
-                "(%.1f beyond the id/info/content strings)\n",
-                per_task, per_task - 3 * sizeof(std::string));
+    double payload_per_task = static_cast<double>(payload) / kTasks;
+    std::printf("[ figure ] MemoryState: %.1f heap bytes per pending task, "
+                "%.1f beyond its %.0f bytes of id/info/content\n",
+                per_task, per_task - payload_per_task, payload_per_task);
     RecordProperty("bytes_per_task", static_cast<int>(per_task));
     EXPECT_EQ(state.task_count(), static_cast<std::size_t>(kTasks));
   }

@@ -11,7 +11,7 @@ MemoryState::~MemoryState() {
   deadlines_.clear();
   for (auto& [name, queue] : queues_) {
     queue->pending.clear();
-    for (TaskNode* node : queue->tasks) delete node;
+    queue->tasks.clear_and_dispose([](TaskNode* node) { TaskNode::destroy(node); });
   }
 }
 
@@ -32,37 +32,39 @@ Queue& MemoryState::queue_for(std::string_view name) {
 }
 
 TaskNode* MemoryState::find_task(const Queue& queue, std::string_view id) {
-  auto it = queue.tasks.find(id);
-  return it == queue.tasks.end() ? nullptr : *it;
+  return queue.tasks.find(id);
 }
 
 // --- structure maintenance ---
 
-TaskNode* MemoryState::create(std::int64_t now, Queue& queue, NewTask&& task) {
-  if (queue.tasks.find(std::string_view(task.id)) != queue.tasks.end()) return nullptr;
-  auto node = std::make_unique<TaskNode>();
-  node->id = std::move(task.id);
-  node->info = std::move(task.info);
-  node->content = std::move(task.content);
-  node->cache_result_ms = task.config.cache_result_ms;
-  node->max_attempts = task.config.max_attempts;
-  if (task.config.forward_result_to || task.config.dead_letter_to) {
-    node->routes = std::make_unique<TaskRoutes>(
-        TaskRoutes{std::move(task.config.forward_result_to), std::move(task.config.dead_letter_to)});
+TaskNode* MemoryState::create(std::int64_t now, Queue& queue, std::string_view id,
+                              std::string_view info, std::string_view content,
+                              TaskConfig&& config) {
+  // Everything that can throw (allocations) comes before the first change.
+  std::uint32_t hash = IdIndex::hash(id);
+  queue.tasks.reserve_one_more();
+  IdIndex::Slot slot;
+  if (!queue.tasks.insert_check(id, hash, slot)) return nullptr;
+  std::unique_ptr<TaskRoutes> routes;
+  if (config.forward_result_to || config.dead_letter_to) {
+    routes = std::make_unique<TaskRoutes>(
+        TaskRoutes{std::move(config.forward_result_to), std::move(config.dead_letter_to)});
   }
+  TaskNode* node = TaskNode::make(id, hash, info, content);
+  node->cache_result_ms = config.cache_result_ms;
+  node->max_attempts = config.max_attempts;
+  node->routes = std::move(routes);
   node->queue = &queue;
-  TaskNode* raw = node.get();
-  queue.tasks.insert(raw);
-  node.release();
+  queue.tasks.insert_commit(*node, slot);
   ++task_count_;
-  live_bytes_ += bytes_of(*raw);
+  live_bytes_ += bytes_of(*node);
   ++queue.total_put;
-  if (task.config.delay_ms > 0) {
-    schedule(*raw, TaskState::delayed, now + task.config.delay_ms);
+  if (config.delay_ms > 0) {
+    schedule(*node, TaskState::delayed, now + config.delay_ms);
   } else {
-    make_visible(now, *raw);
+    make_visible(now, *node);
   }
-  return raw;
+  return node;
 }
 
 void MemoryState::detach(TaskNode& node) noexcept {
@@ -116,18 +118,40 @@ void MemoryState::schedule(TaskNode& node, TaskState state, std::int64_t deadlin
 }
 
 std::uint64_t MemoryState::bytes_of(const TaskNode& node) noexcept {
-  return node.id.size() + node.info.size() + node.content.size() + sizeof(TaskNode) + 32;
+  // The node and its payload, malloc's header, and about one bucket of the id index.
+  return node.allocation_size() + 16;
 }
 
 void MemoryState::destroy(TaskNode& node) noexcept {
-  node.queue->tasks.erase(&node);
+  node.queue->tasks.erase(node);
   --task_count_;
   live_bytes_ -= bytes_of(node);
-  delete &node;
+  TaskNode::destroy(&node);
+}
+
+TaskNode& MemoryState::keep_result(TaskNode& node, TaskResult&& result) {
+  live_bytes_ -= bytes_of(node);
+  TaskNode* holder = &node;
+  if (node.fits(result.info, result.content)) {
+    node.replace_payload(result.info, result.content);
+  } else {
+    // A new node of the right size takes the old one's place in the index; the node is
+    // detached, so the index is the only structure that points at it.
+    holder = TaskNode::remake(node, result.info, result.content);
+    IdIndex& index = node.queue->tasks;
+    index.erase(node);
+    IdIndex::Slot slot;
+    [[maybe_unused]] bool absent = index.insert_check(holder->id(), holder->id_hash(), slot);
+    assert(absent);
+    index.insert_commit(*holder, slot);
+    TaskNode::destroy(&node);
+  }
+  live_bytes_ += bytes_of(*holder);
+  return *holder;
 }
 
 void MemoryState::finished(const TaskNode& node, const TaskResult* result) {
-  if (events_) events_->on_finished(node.queue->name, node.id, result);
+  if (events_) events_->on_finished(node.queue->name, node.id(), result);
 }
 
 void MemoryState::wake(Queue& queue) {
@@ -184,18 +208,16 @@ void MemoryState::expire_lease(std::int64_t now, TaskNode& node) {
   // that keeps id, info and content, and the source's result cache time.
   ++queue.total_dead;
   finished(node, nullptr);
-  // Unindex before the id is moved out: the index hashes the node's id.
-  queue.tasks.erase(&node);
+  // Unindex before creating the moved task: the dead-letter queue may be this queue.
+  queue.tasks.erase(node);
   --task_count_;
   live_bytes_ -= bytes_of(node);
-  std::unique_ptr<TaskNode> corpse(&node);
+  std::unique_ptr<TaskNode, void (*)(TaskNode*) noexcept> corpse(&node, TaskNode::destroy);
   if (corpse->routes && corpse->routes->dead_letter_to) {
-    NewTask moved;
-    moved.id = std::move(corpse->id);
-    moved.info = std::move(corpse->info);
-    moved.content = std::move(corpse->content);
-    moved.config.cache_result_ms = corpse->cache_result_ms;
-    create(now, queue_for(*corpse->routes->dead_letter_to), std::move(moved));
+    TaskConfig config;
+    config.cache_result_ms = corpse->cache_result_ms;
+    create(now, queue_for(*corpse->routes->dead_letter_to), corpse->id(), corpse->info(),
+           corpse->content(), std::move(config));
   }
 }
 
@@ -224,17 +246,15 @@ AcquiredTask MemoryState::deliver(std::int64_t now, TaskNode& node, std::int64_t
   detach(node);
   ++queue.total_acquired;
   ++node.attempts;
+  AcquiredTask out{std::string(node.id()), std::string(node.info()),
+                   std::string(node.content()), node.attempts};
   if (lease_ms > 0) {
-    AcquiredTask out{node.id, node.info, node.content, node.attempts};
     schedule(node, TaskState::leased, now + lease_ms);
     return out;
   }
   // No reply is expected: the task is gone. Anyone waiting on it (call) learns so now
   // rather than at its timeout.
   finished(node, nullptr);
-  std::uint64_t bytes = bytes_of(node);
-  AcquiredTask out{node.id, std::move(node.info), std::move(node.content), node.attempts};
-  live_bytes_ -= bytes - bytes_of(node);  // what moved out; destroy() takes the rest
   destroy(node);
   return out;
 }
@@ -274,19 +294,14 @@ bool MemoryState::reply(std::int64_t now, std::string_view queue, std::string_vi
   ++q->total_replied;
   finished(*node, &result);
   if (node->routes && node->routes->forward_result_to) {
-    NewTask forwarded;
-    forwarded.id = node->id;
-    forwarded.info = result.info;
-    forwarded.content = result.content;
-    create(now, queue_for(*node->routes->forward_result_to), std::move(forwarded));
+    // The task itself is still indexed: forwarding to its own queue finds the id taken.
+    create(now, queue_for(*node->routes->forward_result_to), node->id(), result.info,
+           result.content, TaskConfig{});
   }
   if (node->cache_result_ms > 0) {
-    live_bytes_ -= bytes_of(*node);
-    node->info = std::move(result.info);
-    node->content = std::move(result.content);
     node->routes.reset();  // a done task forwards nothing and is never dead-lettered
-    live_bytes_ += bytes_of(*node);
-    schedule(*node, TaskState::done, now + node->cache_result_ms);
+    TaskNode& done = keep_result(*node, std::move(result));
+    schedule(done, TaskState::done, now + done.cache_result_ms);
   } else {
     destroy(*node);
   }
@@ -301,7 +316,8 @@ CallBegin MemoryState::call_begin(std::int64_t now, std::string_view queue, NewT
   Queue* q = find_queue(queue);
   if (TaskNode* node = q ? find_task(*q, task.id) : nullptr) {
     out.exists = true;
-    if (node->state == TaskState::done) out.cached = TaskResult{node->info, node->content};
+    if (node->state == TaskState::done)
+      out.cached = TaskResult{std::string(node->info()), std::string(node->content())};
     return out;
   }
   if (put_if_absent) {
@@ -340,13 +356,13 @@ void MemoryState::clear_queue(std::int64_t now, std::string_view queue) {
   if (it == queues_.end()) return;
   Queue& q = *it->second;
   q.pending.clear();
-  for (TaskNode* node : q.tasks) {
+  task_count_ -= q.tasks.size();
+  q.tasks.clear_and_dispose([&](TaskNode* node) {
     if (node->state != TaskState::pending) deadlines_.erase(deadlines_.iterator_to(*node));
     finished(*node, nullptr);
     live_bytes_ -= bytes_of(*node);
-    delete node;
-  }
-  task_count_ -= q.tasks.size();
+    TaskNode::destroy(node);
+  });
   queues_.erase(it);
 }
 
@@ -372,7 +388,7 @@ std::vector<PeekedTask> MemoryState::peek(std::string_view queue, std::optional<
   if (!q) return out;
   auto it = after ? q->pending.upper_bound(*after) : q->pending.begin();
   for (; it != q->pending.end() && out.size() < size; ++it)
-    out.push_back(PeekedTask{it->id, it->info, it->cursor});
+    out.push_back(PeekedTask{std::string(it->id()), std::string(it->info()), it->cursor});
   return out;
 }
 

@@ -23,6 +23,7 @@
 
 #include "core/task.hpp"
 #include "store/memory/images.hpp"
+#include "store/memory/queue.hpp"
 #include "store/memory/task_node.hpp"
 #include "store/store.hpp"
 
@@ -102,14 +103,21 @@ class MemoryState {
   Queue& queue_for(std::string_view name);
   static TaskNode* find_task(const Queue& queue, std::string_view id);
 
-  // Creates a task in `queue` from `task` unless the id exists. Returns the node or null.
-  TaskNode* create(std::int64_t now, Queue& queue, NewTask&& task);
+  // Creates a task in `queue` unless the id exists there. Returns the node or null.
+  TaskNode* create(std::int64_t now, Queue& queue, std::string_view id, std::string_view info,
+                   std::string_view content, TaskConfig&& config);
+  TaskNode* create(std::int64_t now, Queue& queue, NewTask&& task) {
+    return create(now, queue, task.id, task.info, task.content, std::move(task.config));
+  }
   // Takes the node out of whichever ordered structure its state puts it in.
   void detach(TaskNode& node) noexcept;
   void make_visible(std::int64_t now, TaskNode& node);
   void schedule(TaskNode& node, TaskState state, std::int64_t deadline);
-  // Deletes a detached node and drops it from its queue's index.
+  // Drops a detached node from its queue's index and frees it.
   void destroy(TaskNode& node) noexcept;
+  // Gives a detached node the result as its info and content; returns the node that
+  // now holds the task (the same one, or a new one if the result does not fit).
+  TaskNode& keep_result(TaskNode& node, TaskResult&& result);
   void expire_lease(std::int64_t now, TaskNode& node);
   AcquiredTask deliver(std::int64_t now, TaskNode& node, std::int64_t lease_ms);
 

@@ -6,12 +6,14 @@ namespace {
 
 void fill(TaskImage& image, const TaskNode& node) {
   image.queue.assign(node.queue->name);
-  image.id.assign(node.id);
-  image.info.assign(node.info);
-  image.content.assign(node.content);
+  image.id.assign(node.id());
+  image.info.assign(node.info());
+  image.content.assign(node.content());
   image.state = static_cast<std::uint8_t>(node.state);
-  image.cursor = node.cursor;
-  image.deadline = node.deadline;
+  // The node keeps only the one its state uses (they share their bytes).
+  bool pending = node.state == TaskState::pending;
+  image.cursor = pending ? node.cursor : Cursor{};
+  image.deadline = pending ? 0 : node.deadline;
   image.cache_result_ms = node.cache_result_ms;
   image.attempts = node.attempts;
   image.max_attempts = node.max_attempts;
@@ -66,35 +68,36 @@ void MemoryState::restore_queue(QueueImage&& image) {
 
 bool MemoryState::restore_task(TaskImage&& image) {
   Queue* queue = find_queue(image.queue);
-  if (!queue || image.state > static_cast<std::uint8_t>(TaskState::done) ||
-      find_task(*queue, image.id))
-    return false;
+  if (!queue || image.state > static_cast<std::uint8_t>(TaskState::done)) return false;
   auto state = static_cast<TaskState>(image.state);
   if (state == TaskState::pending &&
       (image.cursor > queue->last_cursor ||
        (!queue->pending.empty() && !(queue->pending.rbegin()->cursor < image.cursor))))
     return false;
-  auto node = std::make_unique<TaskNode>();
-  node->id = std::move(image.id);
-  node->info = std::move(image.info);
-  node->content = std::move(image.content);
-  node->cursor = image.cursor;
+  // Everything that can throw (allocations) comes before the first change.
+  std::uint32_t hash = IdIndex::hash(image.id);
+  queue->tasks.reserve_one_more();
+  IdIndex::Slot slot;
+  if (!queue->tasks.insert_check(image.id, hash, slot)) return false;
+  std::unique_ptr<TaskRoutes> routes;
+  if (image.forward_result_to || image.dead_letter_to)
+    routes = std::make_unique<TaskRoutes>(
+        TaskRoutes{std::move(image.forward_result_to), std::move(image.dead_letter_to)});
+  TaskNode* node = TaskNode::make(image.id, hash, image.info, image.content);
   node->cache_result_ms = image.cache_result_ms;
   node->attempts = image.attempts;
   node->max_attempts = image.max_attempts;
-  if (image.forward_result_to || image.dead_letter_to)
-    node->routes = std::make_unique<TaskRoutes>(
-        TaskRoutes{std::move(image.forward_result_to), std::move(image.dead_letter_to)});
+  node->routes = std::move(routes);
   node->queue = queue;
-  TaskNode* raw = node.release();
-  queue->tasks.insert(raw);
+  queue->tasks.insert_commit(*node, slot);
   ++task_count_;
-  live_bytes_ += bytes_of(*raw);
+  live_bytes_ += bytes_of(*node);
   if (state == TaskState::pending) {
-    raw->state = TaskState::pending;
-    queue->pending.insert(queue->pending.end(), *raw);
+    node->state = TaskState::pending;
+    node->cursor = image.cursor;
+    queue->pending.insert(queue->pending.end(), *node);
   } else {
-    schedule(*raw, state, image.deadline);
+    schedule(*node, state, image.deadline);
   }
   return true;
 }

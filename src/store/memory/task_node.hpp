@@ -1,20 +1,22 @@
-// The in-memory representation of one task and one queue of MemoryState.
+// The in-memory representation of one task of MemoryState.
 //
 // Memory per task matters (millions of small tasks), so a task is one allocation: the
-// ordering hook lives inside the node (Boost.Intrusive), and the routing options that
-// most tasks do not use live behind a pointer that is null when unused.
+// fixed fields, then the bytes of id, info and content (no std::string objects, no
+// separate payload blocks). Both hooks live inside the node (Boost.Intrusive): the
+// ordering hook and the id index's hook, so indexing a task allocates nothing. The
+// routing options that most tasks do not use live behind a pointer that is null when
+// unused.
 #pragma once
 
 #include <boost/intrusive/set.hpp>
+#include <boost/intrusive/unordered_set_hook.hpp>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_set>
 
 #include "core/cursor.hpp"
-#include "core/task.hpp"
 
 namespace tc::memory {
 
@@ -22,7 +24,7 @@ enum class TaskState : std::uint8_t {
   delayed,  // pending but invisible until `deadline`
   pending,  // visible, ordered by `cursor`
   leased,   // acquired; redelivered (or dead-lettered) at `deadline`
-  done,     // replied; `info`/`content` hold the result, forgotten at `deadline`
+  done,     // replied; info() / content() hold the result, forgotten at `deadline`
 };
 
 // Where a task's reply or its corpse goes; allocated only when one of them is set.
@@ -35,22 +37,76 @@ struct Queue;
 
 using OrderHook =
     boost::intrusive::set_member_hook<boost::intrusive::optimize_size<true>>;
+// One pointer: the hash is kept in TaskNode::id_hash (4 bytes) rather than in the hook
+// (store_hash would take 8).
+using IdHook = boost::intrusive::unordered_set_member_hook<>;
 
-struct TaskNode {
+class TaskNode {
+ public:
+  static constexpr std::size_t kMaxIdSize = 0xffff;
+
+  // Allocates a node holding copies of the three byte strings; every other field has
+  // its default value. Release with destroy(). Throws std::length_error for an id
+  // longer than kMaxIdSize or an info or content of 4 GiB or more.
+  static TaskNode* make(std::string_view id, std::uint32_t id_hash, std::string_view info,
+                        std::string_view content);
+  // A node like `from` (every field but the hooks, `routes` moved) whose info and
+  // content are replaced; `from` keeps its id and hooks and must be destroyed next.
+  static TaskNode* remake(TaskNode& from, std::string_view info, std::string_view content);
+  static void destroy(TaskNode* node) noexcept;
+
+  std::string_view id() const noexcept { return {bytes(), id_size_}; }
+  std::string_view info() const noexcept { return {bytes() + id_size_, info_size_}; }
+  std::string_view content() const noexcept {
+    return {bytes() + id_size_ + info_size_, content_size_};
+  }
+  std::uint32_t id_hash() const noexcept { return id_hash_; }
+  // Heap bytes of the allocation that holds this node (without malloc's own header).
+  std::size_t allocation_size() const noexcept {
+    return sizeof(TaskNode) + std::size_t{id_size_} + info_size_ + content_size_;
+  }
+  // Overwrites info and content in place; only if they fit: see fits().
+  void replace_payload(std::string_view info, std::string_view content) noexcept;
+  // Whether replace_payload() can take these without wasting much of the allocation.
+  bool fits(std::string_view info, std::string_view content) const noexcept;
+
   // A task is in exactly one ordered structure at a time: its queue's pending set
   // (state pending, keyed by cursor) or the store's deadline set (every other state,
   // keyed by deadline). So one hook serves both and costs 24 bytes, no allocation.
   OrderHook order_hook;
-  std::string id;
-  std::string info;     // done: the result's info
-  std::string content;  // done: the result's content
-  Cursor cursor;               // meaningful while pending
-  std::int64_t deadline = 0;   // meaningful while delayed, leased or done
+  IdHook id_hook;  // in its queue's IdIndex in every state
+  // The cursor of a task that is not pending means nothing, the deadline of a pending
+  // one neither: they share their bytes. The member that is read is the one the
+  // state says (make_visible writes the cursor, schedule the deadline).
+  union {
+    Cursor cursor{};        // while pending
+    std::int64_t deadline;  // while delayed, leased or done
+  };
   std::int64_t cache_result_ms = 0;
   Queue* queue = nullptr;
   std::unique_ptr<TaskRoutes> routes;
   std::uint32_t attempts = 0;  // deliveries so far
   std::uint32_t max_attempts = 0;
+
+ private:
+  TaskNode() = default;
+  ~TaskNode() = default;
+  TaskNode(const TaskNode&) = delete;
+  TaskNode& operator=(const TaskNode&) = delete;
+
+  static TaskNode* allocate(std::size_t payload);
+  // The payload follows the node in the same allocation.
+  const char* bytes() const noexcept { return reinterpret_cast<const char*>(this + 1); }
+  char* bytes() noexcept { return reinterpret_cast<char*>(this + 1); }
+
+  std::uint32_t id_hash_ = 0;
+  std::uint32_t info_size_ = 0;
+  std::uint32_t content_size_ = 0;
+  // Ids are at most 256 bytes (API.md); 16 bits keep the node at 96 bytes.
+  std::uint16_t id_size_ = 0;
+
+ public:
+  // Last, in the byte the 16-bit id size leaves before the node's 8-byte alignment.
   TaskState state = TaskState::pending;
 };
 
@@ -74,40 +130,5 @@ using PendingSet =
 using DeadlineSet =
     boost::intrusive::multiset<TaskNode, HookOption, boost::intrusive::key_of_value<DeadlineOf>,
                                boost::intrusive::constant_time_size<false>>;
-
-// Id index of a queue: holds every task of the queue in any state, looked up by id.
-struct IdHash {
-  using is_transparent = void;
-  std::size_t operator()(std::string_view id) const noexcept {
-    return std::hash<std::string_view>{}(id);
-  }
-  std::size_t operator()(const TaskNode* node) const noexcept { return (*this)(node->id); }
-};
-struct IdEqual {
-  using is_transparent = void;
-  static std::string_view key(std::string_view id) noexcept { return id; }
-  static std::string_view key(const TaskNode* node) noexcept { return node->id; }
-  template <class A, class B>
-  bool operator()(const A& a, const B& b) const noexcept {
-    return key(a) == key(b);
-  }
-};
-using IdIndex = std::unordered_set<TaskNode*, IdHash, IdEqual>;
-
-struct Queue {
-  std::string_view name;  // the key of MemoryState's queue map (stable)
-  IdIndex tasks;          // owns the nodes (deleted by MemoryState)
-  PendingSet pending;
-  Cursor last_cursor;     // the last cursor handed out in this queue
-  std::uint64_t delayed = 0;
-  std::uint64_t leased = 0;
-  std::uint64_t done = 0;
-  std::uint64_t total_put = 0;
-  std::uint64_t total_acquired = 0;
-  std::uint64_t total_replied = 0;
-  std::uint64_t total_redelivered = 0;
-  std::uint64_t total_dead = 0;
-  std::uint64_t total_removed = 0;
-};
 
 }  // namespace tc::memory

@@ -1,0 +1,31 @@
+// One queue of MemoryState: its tasks (by id, and the visible ones in cursor order) and
+// its counters.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include "core/cursor.hpp"
+#include "store/memory/id_index.hpp"
+#include "store/memory/task_node.hpp"
+
+namespace tc::memory {
+
+struct Queue {
+  std::string_view name;  // the key of MemoryState's queue map (stable)
+  IdIndex tasks;          // every task of the queue in any state; owns the nodes
+                          // (destroyed by MemoryState)
+  PendingSet pending;
+  Cursor last_cursor;     // the last cursor handed out in this queue
+  std::uint64_t delayed = 0;
+  std::uint64_t leased = 0;
+  std::uint64_t done = 0;
+  std::uint64_t total_put = 0;
+  std::uint64_t total_acquired = 0;
+  std::uint64_t total_replied = 0;
+  std::uint64_t total_redelivered = 0;
+  std::uint64_t total_dead = 0;
+  std::uint64_t total_removed = 0;
+};
+
+}  // namespace tc::memory
