@@ -114,7 +114,8 @@ Task<void> Client::refresh_slots() {
                                 std::chrono::milliseconds(25));
     co_await t.async_wait(boost::asio::use_awaitable);
   }
-  Reply r = co_await pick(*seed)->command(args_of("CLUSTER", "SLOTS"));
+  Reply r = co_await pick(*seed)->command(
+      std::make_shared<const std::string>(RespWriter::command(args_of("CLUSTER", "SLOTS"))));
   apply_slots(r);
 }
 
@@ -139,12 +140,17 @@ void Client::apply_slots(const Reply& r) {
 }
 
 Task<Reply> Client::command(std::string_view routing_key, std::vector<std::string> args) {
+  return command_resp(routing_key, std::make_shared<const std::string>(RespWriter::command(args)));
+}
+
+// `routing_key` must outlive the call (callers pass a member or a coroutine's own string).
+Task<Reply> Client::command_resp(std::string_view routing_key, Resp resp) {
   const int slot = routing_key.empty() ? -1 : key_slot(routing_key);
   auto node = slot < 0 ? seed_ : node_for_slot(slot);
   bool asking = false;
   Reply r;
   for (int attempt = 0; attempt < kMaxRedirects; ++attempt) {
-    r = co_await pick(*node)->command(args, asking);
+    r = co_await pick(*node)->command(resp, asking);
     asking = false;
     if (r.type != Reply::Type::error) co_return r;
     int moved_slot = 0;
@@ -185,25 +191,29 @@ Task<Reply> Client::command(std::string_view routing_key, std::vector<std::strin
   co_return r;
 }
 
-Task<Reply> Client::eval(Script& script, std::string routing_key, std::vector<std::string> args) {
+Task<Reply> Client::eval(Script& script, std::string routing_key, std::size_t argc,
+                         std::string argv_resp) {
+  std::string sha = script.sha();
+  if (sha.empty()) {
+    Reply loaded = co_await command(routing_key, args_of("SCRIPT", "LOAD", script.source()));
+    if (loaded.type != Reply::Type::string) co_return loaded;
+    script.set_sha(loaded.str);
+    sha = loaded.str;
+  }
+  std::string text;
+  text.reserve(64 + sha.size() + routing_key.size() + argv_resp.size());
+  RespWriter::header(text, 4 + argc);
+  RespWriter::arg(text, "EVALSHA");
+  RespWriter::arg(text, sha);
+  RespWriter::arg(text, "1");
+  RespWriter::arg(text, routing_key);
+  text += argv_resp;
+  Resp resp = std::make_shared<const std::string>(std::move(text));
   for (int attempt = 0; attempt < 3; ++attempt) {
-    std::string sha = script.sha();
-    if (sha.empty()) {
-      Reply loaded = co_await command(routing_key, args_of("SCRIPT", "LOAD", script.source()));
-      if (loaded.type != Reply::Type::string) co_return loaded;
-      script.set_sha(loaded.str);
-      sha = loaded.str;
-    }
-    std::vector<std::string> full;
-    full.reserve(args.size() + 4);
-    full.emplace_back("EVALSHA");
-    full.push_back(sha);
-    full.emplace_back("1");
-    full.push_back(routing_key);
-    for (auto& a : args) full.push_back(a);
-    Reply r = co_await command(routing_key, std::move(full));
+    Reply r = co_await command_resp(routing_key, resp);
     if (!r.error_starts_with("NOSCRIPT")) co_return r;
-    // This node has not seen the script (restarted, flushed, or a new cluster node).
+    // This node has not seen the script (restarted, flushed, or a new cluster node). The
+    // SHA1 of a script never changes, so the same command is sent again after loading.
     Reply loaded = co_await command(routing_key, args_of("SCRIPT", "LOAD", script.source()));
     if (loaded.type != Reply::Type::string) co_return loaded;
     script.set_sha(loaded.str);

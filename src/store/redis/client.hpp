@@ -19,6 +19,7 @@
 
 #include "store/redis/connection.hpp"
 #include "store/redis/reply.hpp"
+#include "store/redis/resp.hpp"
 #include "store/redis/url.hpp"
 #include "store/store.hpp"
 
@@ -70,9 +71,13 @@ class Client {
   // Sends `args` to the node serving `routing_key`'s slot (the seed node when empty),
   // following MOVED / ASK. io_error when no node could be reached.
   Task<Reply> command(std::string_view routing_key, std::vector<std::string> args);
+  // The same for a command already in RESP (RespWriter).
+  Task<Reply> command_resp(std::string_view routing_key, Resp resp);
 
-  // EVALSHA script with KEYS = {routing_key} and ARGV = args.
-  Task<Reply> eval(Script& script, std::string routing_key, std::vector<std::string> args);
+  // EVALSHA script with KEYS = {routing_key} and ARGV = the `argc` arguments already
+  // written in RESP in `argv_resp` (RespWriter::arg each).
+  Task<Reply> eval(Script& script, std::string routing_key, std::size_t argc,
+                   std::string argv_resp);
 
   bool cluster_mode() const noexcept { return cluster_.load(); }
   const RedisUrl& url() const noexcept { return url_; }

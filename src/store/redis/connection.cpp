@@ -88,34 +88,27 @@ void Connection::start() {
 }
 
 void Connection::stop() {
-  boost::asio::post(strand_, [self = shared_from_this()] {
-    self->stopping_ = true;
-    self->reconnect_timer_.cancel();
-    self->watchdog_.cancel();
-    self->drop("connection stopped");
-  });
+  boost::asio::post(strand_, [self = shared_from_this()] { self->close_now(); });
 }
 
-void Connection::submit(std::vector<std::string> args, bool asking,
-                        std::unique_ptr<PendingOp> op) {
-  boost::asio::post(strand_, [self = shared_from_this(), args = std::move(args), asking,
+void Connection::close_now() {
+  stopping_ = true;
+  reconnect_timer_.cancel();
+  watchdog_.cancel();
+  drop("connection stopped");
+}
+
+void Connection::submit(Resp resp, bool asking, std::unique_ptr<PendingOp> op) {
+  boost::asio::post(strand_, [self = shared_from_this(), resp = std::move(resp), asking,
                               op = std::move(op)]() mutable {
     if (self->ac_ == nullptr) {
       op->complete(Reply::io_failure("not connected to Redis at " + self->endpoint_.to_string()));
       return;
     }
     if (asking) redisAsyncCommand(self->ac_, nullptr, nullptr, "ASKING");
-    std::vector<const char*> argv;
-    std::vector<std::size_t> lens;
-    argv.reserve(args.size());
-    lens.reserve(args.size());
-    for (const auto& a : args) {
-      argv.push_back(a.data());
-      lens.push_back(a.size());
-    }
     auto* sent = new Sent{self.get(), self->generation_, std::move(op)};
-    if (redisAsyncCommandArgv(self->ac_, &Connection::on_reply, sent, static_cast<int>(argv.size()),
-                              argv.data(), lens.data()) != REDIS_OK) {
+    if (redisAsyncFormattedCommand(self->ac_, &Connection::on_reply, sent, resp->data(),
+                                   resp->size()) != REDIS_OK) {
       sent->op->complete(Reply::io_failure("Redis connection is closing"));
       delete sent;
       return;

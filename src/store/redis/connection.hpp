@@ -23,6 +23,7 @@
 
 #include "store/redis/asio_adapter.hpp"
 #include "store/redis/reply.hpp"
+#include "store/redis/resp.hpp"
 #include "store/store.hpp"
 
 struct redisAsyncContext;
@@ -73,12 +74,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool ready() const noexcept { return ready_.load(); }
   const Endpoint& endpoint() const noexcept { return endpoint_; }
 
-  // Sends `args` (preceded by ASKING when `asking`, for an ASK redirection) and
-  // completes with the reply on the token's associated executor.
+  // Sends `resp`, one command already in RESP (RespWriter; preceded by ASKING when
+  // `asking`, for an ASK redirection), and completes with the reply on the token's
+  // associated executor.
   template <class Token>
-  auto async_command(std::vector<std::string> args, bool asking, Token&& token) {
+  auto async_command(Resp resp, bool asking, Token&& token) {
     return boost::asio::async_initiate<Token, void(Reply)>(
-        [this, asking](auto handler, std::vector<std::string> a) {
+        [this, asking](auto handler, Resp r) {
           using H = std::decay_t<decltype(handler)>;
           struct Op final : PendingOp {
             explicit Op(H h) : handler(std::move(h)) {}
@@ -90,20 +92,25 @@ class Connection : public std::enable_shared_from_this<Connection> {
             }
             H handler;
           };
-          submit(std::move(a), asking, std::make_unique<Op>(std::move(handler)));
+          submit(std::move(r), asking, std::make_unique<Op>(std::move(handler)));
         },
-        token, std::move(args));
+        token, std::move(resp));
   }
 
-  Task<Reply> command(std::vector<std::string> args, bool asking = false) {
-    return async_command(std::move(args), asking, boost::asio::use_awaitable);
+  Task<Reply> command(Resp resp, bool asking = false) {
+    return async_command(std::move(resp), asking, boost::asio::use_awaitable);
   }
+
+  // For an owner whose executor no longer runs (the server's threads have stopped):
+  // what stop() does, done now on the calling thread. Outstanding commands complete
+  // with io_error into their (stopped) executors.
+  void close_now();
 
  private:
   Connection(const boost::asio::any_io_executor& executor, Endpoint endpoint,
              ConnectionOptions options);
 
-  void submit(std::vector<std::string> args, bool asking, std::unique_ptr<PendingOp> op);
+  void submit(Resp resp, bool asking, std::unique_ptr<PendingOp> op);
   void do_connect();
   void drop(const char* why);
   void schedule_reconnect();

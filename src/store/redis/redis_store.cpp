@@ -246,14 +246,19 @@ void RedisStore::dispatch(const redis::EventMessage& message) {
 
 Task<Result<Reply>> RedisStore::run(redis::Script& script, const std::string& queue,
                                     std::vector<std::string> args) {
-  std::vector<std::string> full;
-  full.reserve(args.size() + 4);
-  full.push_back(queue);
-  full.push_back(std::to_string(clock_.now_ms()));
-  full.push_back(origin_);
-  full.push_back(channel_);
-  for (auto& a : args) full.push_back(std::move(a));
-  Reply r = co_await client_.eval(script, base_key(queue), std::move(full));
+  // ARGV in RESP: the common four (lib.lua), then the operation's own.
+  std::size_t bytes = 96 + queue.size() + origin_.size() + channel_.size();
+  for (const auto& a : args) bytes += redis::RespWriter::arg_size(a.size());
+  std::string argv;
+  argv.reserve(bytes);
+  redis::RespWriter::arg(argv, queue);
+  redis::RespWriter::arg(argv, static_cast<std::int64_t>(clock_.now_ms()));
+  redis::RespWriter::arg(argv, origin_);
+  redis::RespWriter::arg(argv, channel_);
+  for (const auto& a : args) redis::RespWriter::arg(argv, a);
+  const std::size_t argc = 4 + args.size();
+  args = {};  // the task's bytes are in `argv` now; free them before waiting
+  Reply r = co_await client_.eval(script, base_key(queue), argc, std::move(argv));
   if (r.is_io_error()) co_return unavailable(r.str);
   if (r.is_error()) co_return unavailable("Redis answered: " + r.str);
   if (!r.is_array() || r.elements.size() < 2) co_return unavailable("unexpected script reply");

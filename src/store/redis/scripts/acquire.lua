@@ -5,11 +5,6 @@
 -- reply    { id_1, info_1, content_1, attempt_1, id_2, ... } for the acquired ones
 apply_due(DUE_LIMIT)
 local lease_ms = tonumber(ARGV[5])
-local out = {}
-for i = 6, #ARGV do
-  local t = acquire_one(ARGV[i], lease_ms)
-  if t then
-    for j = 1, 4 do out[#out + 1] = t[j] end
-  end
-end
-return finish(out)
+local ids = {}
+for i = 6, #ARGV do ids[#ids + 1] = ARGV[i] end
+return finish(acquire_many(ids, lease_ms, false))

@@ -15,7 +15,7 @@ if m and m[M_STATE] == 'F' then
 end
 if m then return finish({'exists', '', '', 0}) end
 if ARGV[5] ~= '1' then return finish({'absent', '', '', 0}) end
-local new_queue = redis.call('EXISTS', K_STATS) == 0 and 1 or 0
-create_task(id, ARGV[7], ARGV[8], tonumber(ARGV[9]), ARGV[10], tonumber(ARGV[11]), ARGV[12],
-            tonumber(ARGV[13]))
+local new_queue = QUEUE_EXISTS and 0 or 1
+create_tasks({{id, ARGV[7], ARGV[8], tonumber(ARGV[9]), ARGV[10], tonumber(ARGV[11]), ARGV[12],
+               tonumber(ARGV[13])}})
 return finish({'created', '', '', new_queue})

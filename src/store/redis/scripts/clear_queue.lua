@@ -11,14 +11,20 @@ local function drain(key, lexical)
     local chunk = budget > 0 and math.min(budget, 500) or 500
     local members = redis.call('ZRANGE', key, 0, chunk - 1)
     if #members == 0 then return true end
-    for _, member in ipairs(members) do
-      local id = lexical and string.sub(member, CKEY_LEN + 1) or member
-      local m = get_meta(id)
-      forget(id)
-      if m and m[M_STATE] ~= 'F' then ev_removed(id) end
-      if budget > 0 then budget = budget - 1 end
+    local ids = {}
+    for i, member in ipairs(members) do
+      ids[i] = lexical and string.sub(member, CKEY_LEN + 1) or member
     end
-    redis.call('ZREM', key, unpack(members))
+    local raws = hmget_many(K_TASKS, ids)
+    for i, id in ipairs(ids) do
+      local raw = raws[i]
+      if raw and cmsgpack.unpack(raw)[M_STATE] ~= 'F' then ev_removed(id) end
+    end
+    call_many('HDEL', K_TASKS, ids)
+    call_many('HDEL', K_BODY, ids)
+    call_many('HDEL', K_RESULT, ids)
+    if budget > 0 then budget = budget - #members end
+    call_many('ZREM', key, members)
   end
   return redis.call('EXISTS', key) == 0
 end
@@ -27,4 +33,5 @@ local done = drain(K_PENDING, true) and drain(K_DELAYED, false) and drain(K_LEAS
 if not done then return finish(0) end
 redis.call('DEL', K_TASKS, K_BODY, K_RESULT, K_PENDING, K_DELAYED, K_LEASED, K_DONE, K_STATS,
            K_OUTBOX)
+ST_DIRTY = {}  -- the stats are gone with the queue: finish() must not write them back
 return finish(1)

@@ -1,6 +1,12 @@
 -- lib.lua: prepended to every operation script (RedisStore concatenates lib .. op).
--- Shared by all: the key schema of one queue, cursors, the "apply what is due" step,
--- task creation, and the event message published on pub/sub.
+-- Shared by all: the key schema of one queue, the queue's stats (read once per call,
+-- written once at the end), cursors, the "apply what is due" step, task creation and
+-- acquisition, and the event message published on pub/sub.
+--
+-- Cost model (docs/redis.md, "What a script costs"): each redis.call costs Redis about
+-- as much as a small command sent by a client, so the scripts issue as few as they can:
+-- one HMGET of the stats, one HSET of them at the end, and one command per key for a
+-- whole batch (HMGET / HSET / ZADD / ZREM / HDEL with many fields) rather than per task.
 --
 -- KEYS[1] = "<prefix>:{<queue>}:" -- the queue's key base; every key below starts with
 --           it, so one script touches one cluster slot (hash tag {<queue>}).
@@ -25,8 +31,13 @@
 --   B.."delayed" zset   id scored by the ms it becomes visible
 --   B.."leased"  zset   id scored by its lease deadline
 --   B.."done"    zset   id scored by the ms its cached result expires
---   B.."stats"   hash   totals + last_ms/last_seq (the last cursor); exists = queue exists
+--   B.."stats"   hash   totals, last_ms/last_seq (the last cursor), due; exists = queue exists
 --   B.."outbox"  list   forwards / dead letters not yet delivered to their target queue
+--
+-- stats.due is a lower bound of every score in delayed, leased and done (NEVER when they
+-- are empty): while NOW < due nothing is due and apply_due costs no command. Every ZADD
+-- into those sets lowers it (note_deadline); apply_due recomputes it when it scans. A
+-- stats hash without `due` (written by an older version) means "unknown": scan.
 
 local B = KEYS[1]
 local QUEUE = ARGV[1]
@@ -46,9 +57,67 @@ local K_OUTBOX = B .. 'outbox'
 
 local CKEY_LEN = 26  -- #"%015d-%010d"
 local DUE_LIMIT = 1000
+local NEVER = 9000000000000000  -- due when nothing is scheduled (< 2^53, exact in Lua)
+local CHUNK = 2000              -- values per multi-field command (Lua's unpack limit is ~8000)
 
 -- meta fields
 local M_STATE, M_CKEY, M_ATTEMPTS, M_CACHE, M_FWD, M_MAXATT, M_DLQ, M_INFO = 1, 2, 3, 4, 5, 6, 7, 8
+
+-- stats fields, read by one HMGET here and written back by one HSET in finish()
+local S_NAMES = {'due', 'last_ms', 'last_seq', 'put', 'acquired', 'replied', 'redelivered',
+                 'dead', 'removed'}
+local S_DUE, S_LAST_MS, S_LAST_SEQ, S_PUT, S_ACQUIRED, S_REPLIED, S_REDELIVERED, S_DEAD,
+      S_REMOVED = 1, 2, 3, 4, 5, 6, 7, 8, 9
+local ST = redis.call('HMGET', K_STATS, unpack(S_NAMES))
+local QUEUE_EXISTS = false
+for i = 1, #S_NAMES do
+  if ST[i] then QUEUE_EXISTS = true end
+  ST[i] = tonumber(ST[i]) or 0
+end
+local ST_DIRTY = {}  -- field index -> true when finish() must write it
+if not QUEUE_EXISTS then
+  ST[S_DUE] = NEVER   -- no keys: nothing can be due
+elseif ST[S_DUE] == 0 then
+  ST[S_DUE] = -1      -- unknown (older data): the first apply_due scans
+end
+
+local function stat_incr(field, by)
+  ST[field] = ST[field] + (by or 1)
+  ST_DIRTY[field] = true
+end
+-- A deadline was scheduled in delayed / leased / done.
+local function note_deadline(ms)
+  if ms < ST[S_DUE] then
+    ST[S_DUE] = ms
+    ST_DIRTY[S_DUE] = true
+  end
+end
+
+-- Sends `cmd key v1 v2 ...` in chunks (multi-field HSET / ZADD / ZREM / HDEL).
+local function call_many(cmd, key, values)
+  local n = #values
+  local i = 1
+  while i <= n do
+    local j = math.min(i + CHUNK - 1, n)
+    redis.call(cmd, key, unpack(values, i, j))
+    i = j + 1
+  end
+end
+-- HMGET of many fields, in chunks; one result per field (false when absent).
+local function hmget_many(key, fields)
+  local n = #fields
+  if n == 0 then return {} end
+  if n <= CHUNK then return redis.call('HMGET', key, unpack(fields)) end
+  local out = {}
+  local i = 1
+  while i <= n do
+    local j = math.min(i + CHUNK - 1, n)
+    local part = redis.call('HMGET', key, unpack(fields, i, j))
+    for k = 1, #part do out[#out + 1] = part[k] end
+    i = j + 1
+  end
+  return out
+end
 
 local function ns(s) return #s .. ':' .. s end
 
@@ -79,7 +148,16 @@ local function outbox_push(target, id, info, content)
   OUTBOX[#OUTBOX + 1] = item
 end
 
+-- Writes the stats that changed (one HSET), publishes the events, builds the reply.
 local function finish(reply)
+  local kv = {}
+  for i = 1, #S_NAMES do
+    if ST_DIRTY[i] then
+      kv[#kv + 1] = S_NAMES[i]
+      kv[#kv + 1] = string.format('%d', ST[i])
+    end
+  end
+  if #kv > 0 then redis.call('HSET', K_STATS, unpack(kv)) end
   local msg = ''
   if #EV > 0 then
     msg = ns(ORIGIN) .. table.concat(EV)
@@ -97,34 +175,17 @@ local function get_meta(id)
 end
 local function set_meta(id, m) redis.call('HSET', K_TASKS, id, cmsgpack.pack(m)) end
 
-local function stat_incr(field, by) redis.call('HINCRBY', K_STATS, field, by or 1) end
-
--- cursors: strictly increasing per queue, "<ms>-<seq>" with ms following NOW
-local last_ms, last_seq = nil, nil
-local function next_ckey()
-  if last_ms == nil then
-    local v = redis.call('HMGET', K_STATS, 'last_ms', 'last_seq')
-    last_ms = tonumber(v[1]) or 0
-    last_seq = tonumber(v[2]) or 0
-  end
-  if NOW > last_ms then
-    last_ms, last_seq = NOW, 0
-  else
-    last_seq = last_seq + 1
-  end
-  redis.call('HSET', K_STATS, 'last_ms', string.format('%d', last_ms), 'last_seq',
-             string.format('%d', last_seq))
-  return string.format('%015d-%010d', last_ms, last_seq)
+-- cursors: strictly increasing per queue, "<ms>-<seq>" with ms following NOW. The new
+-- values reach stats in finish(); commit_ckey() after the cursor was used.
+local function peek_ckey()
+  if NOW > ST[S_LAST_MS] then return NOW, 0 end
+  return ST[S_LAST_MS], ST[S_LAST_SEQ] + 1
 end
-
-local function make_pending(id, m)
-  local ckey = next_ckey()
-  m[M_STATE] = 'P'
-  m[M_CKEY] = ckey
-  redis.call('ZADD', K_PENDING, 0, ckey .. id)
-  set_meta(id, m)
-  ev_pending()
+local function commit_ckey(ms, seq)
+  ST[S_LAST_MS], ST[S_LAST_SEQ] = ms, seq
+  ST_DIRTY[S_LAST_MS], ST_DIRTY[S_LAST_SEQ] = true, true
 end
+local function ckey_of(ms, seq) return string.format('%015d-%010d', ms, seq) end
 
 -- removes the task from whichever index its state puts it in
 local function unindex(id, m)
@@ -135,26 +196,50 @@ local function unindex(id, m)
   elseif s == 'F' then redis.call('ZREM', K_DONE, id) end
 end
 
-local function forget(id)
+-- Deletes a task's records. Only a finished task has a result, and only an unfinished
+-- one a body, so one HDEL of each kind is skipped when the state is known.
+local function forget(id, state)
   redis.call('HDEL', K_TASKS, id)
-  redis.call('HDEL', K_BODY, id)
-  redis.call('HDEL', K_RESULT, id)
-end
-
--- attempts used up: dead-letter (through the outbox) or drop
-local function dead(id, m)
-  if m[M_DLQ] ~= '' then
-    local content = redis.call('HGET', K_BODY, id) or ''
-    outbox_push(m[M_DLQ], id, m[M_INFO], content)
-  end
-  forget(id)
-  stat_incr('dead')
-  ev_removed(id)
+  if state ~= 'F' then redis.call('HDEL', K_BODY, id) end
+  if state == nil or state == 'F' then redis.call('HDEL', K_RESULT, id) end
 end
 
 -- Applies leases, delays and result TTLs that are due at NOW (at most `limit` of each).
 -- Atomic with the rest of the script, so two instances never apply one expiry twice.
+-- Costs no command while NOW < stats.due.
 local function apply_due(limit)
+  if NOW < ST[S_DUE] then return 0 end
+  -- Helpers of this rare path are created here, not at the top: every closure a
+  -- script creates costs Redis time on every call.
+  local function make_pending(id, m)
+    local ms, seq = peek_ckey()
+    commit_ckey(ms, seq)
+    local ckey = ckey_of(ms, seq)
+    m[M_STATE] = 'P'
+    m[M_CKEY] = ckey
+    redis.call('ZADD', K_PENDING, 0, ckey .. id)
+    set_meta(id, m)
+    ev_pending()
+  end
+
+  -- attempts used up: dead-letter (through the outbox) or drop
+  local function dead(id, m)
+    if m[M_DLQ] ~= '' then
+      local content = redis.call('HGET', K_BODY, id) or ''
+      outbox_push(m[M_DLQ], id, m[M_INFO], content)
+    end
+    forget(id, m[M_STATE])
+    stat_incr(S_DEAD)
+    ev_removed(id)
+  end
+
+  -- The earliest score of a sorted set, or NEVER.
+  local function first_score(key)
+    local r = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
+    if r[2] then return tonumber(r[2]) end
+    return NEVER
+  end
+
   local n = 0
   local ids = redis.call('ZRANGEBYSCORE', K_LEASED, '-inf', NOW, 'LIMIT', 0, limit)
   for _, id in ipairs(ids) do
@@ -165,7 +250,7 @@ local function apply_due(limit)
         dead(id, m)
       else
         make_pending(id, m)
-        stat_incr('redelivered')
+        stat_incr(S_REDELIVERED)
       end
     end
     n = n + 1
@@ -180,44 +265,114 @@ local function apply_due(limit)
   ids = redis.call('ZRANGEBYSCORE', K_DONE, '-inf', NOW, 'LIMIT', 0, limit)
   for _, id in ipairs(ids) do
     redis.call('ZREM', K_DONE, id)
-    forget(id)
+    forget(id, 'F')
     n = n + 1
+  end
+  -- What is left is not due (or more than `limit` was: then due <= NOW, scan again).
+  local due = math.min(first_score(K_LEASED), first_score(K_DELAYED), first_score(K_DONE))
+  if QUEUE_EXISTS and due ~= ST[S_DUE] then
+    ST[S_DUE] = due
+    ST_DIRTY[S_DUE] = true
   end
   return n
 end
 
--- Creates a task unless one with this id exists in any state. true = created.
-local function create_task(id, info, content, cache_ms, fwd, max_att, dlq, delay_ms)
-  if redis.call('HEXISTS', K_TASKS, id) == 1 then return false end
-  local m = {'P', '', 0, cache_ms, fwd, max_att, dlq, info}
-  if content ~= '' then redis.call('HSET', K_BODY, id, content) end
-  if delay_ms > 0 then
-    m[M_STATE] = 'D'
-    redis.call('ZADD', K_DELAYED, NOW + delay_ms, id)
-    set_meta(id, m)
-  else
-    make_pending(id, m)
+-- Creates tasks unless one with the id exists in any state; `tasks` is a list of
+-- {id, info, content, cache_ms, fwd, max_att, dlq, delay_ms}. One HSETNX per task, then
+-- one command per key for the whole list. Returns a list of 1 (created) / 0.
+local function create_tasks(tasks)
+  local created = {}
+  local bodies, pending, delayed = {}, {}, {}
+  local ms, seq = nil, nil
+  for i, t in ipairs(tasks) do
+    local id, delay_ms = t[1], t[8]
+    local m = {'P', '', 0, t[4], t[5], t[6], t[7], t[2]}
+    local cms, cseq
+    if delay_ms > 0 then
+      m[M_STATE] = 'D'
+    else
+      cms, cseq = peek_ckey()
+      m[M_CKEY] = ckey_of(cms, cseq)
+    end
+    if redis.call('HSETNX', K_TASKS, id, cmsgpack.pack(m)) == 1 then
+      created[i] = 1
+      if t[3] ~= '' then
+        bodies[#bodies + 1] = id
+        bodies[#bodies + 1] = t[3]
+      end
+      if delay_ms > 0 then
+        delayed[#delayed + 1] = NOW + delay_ms
+        delayed[#delayed + 1] = id
+        note_deadline(NOW + delay_ms)
+      else
+        commit_ckey(cms, cseq)
+        pending[#pending + 1] = 0
+        pending[#pending + 1] = m[M_CKEY] .. id
+      end
+      stat_incr(S_PUT)
+    else
+      created[i] = 0
+    end
   end
-  stat_incr('put')
-  return true
+  call_many('HSET', K_BODY, bodies)
+  call_many('ZADD', K_PENDING, pending)
+  call_many('ZADD', K_DELAYED, delayed)
+  if #pending > 0 then ev_pending() end
+  return created
 end
 
--- Takes a pending task: leased until NOW + lease_ms, or deleted when lease_ms == 0.
--- Returns {id, info, content, attempt} or nil when the task is not pending.
-local function acquire_one(id, lease_ms)
-  local m = get_meta(id)
-  if not m or m[M_STATE] ~= 'P' then return nil end
-  redis.call('ZREM', K_PENDING, m[M_CKEY] .. id)
-  m[M_ATTEMPTS] = m[M_ATTEMPTS] + 1
-  local content = redis.call('HGET', K_BODY, id) or ''
-  if lease_ms > 0 then
-    m[M_STATE] = 'L'
-    m[M_CKEY] = ''
-    redis.call('ZADD', K_LEASED, NOW + lease_ms, id)
-    set_meta(id, m)
-  else
-    forget(id)
+-- Acquires the listed tasks that are pending (each once, in the order given): leased
+-- until NOW + lease_ms, or deleted when lease_ms == 0. `members`: their pending-set
+-- members when the caller already removed them (take), else nil.
+-- Returns the flat list {id, info, content, attempt, ...} of the acquired ones.
+local function acquire_many(ids, lease_ms, popped)
+  local raws = hmget_many(K_TASKS, ids)
+  local got, metas, seen = {}, {}, {}
+  for i, id in ipairs(ids) do
+    local raw = raws[i]
+    if raw and not seen[id] then
+      local m = cmsgpack.unpack(raw)
+      if m[M_STATE] == 'P' then
+        seen[id] = true
+        got[#got + 1] = id
+        metas[#metas + 1] = m
+      end
+    end
   end
-  stat_incr('acquired')
-  return {id, m[M_INFO], content, m[M_ATTEMPTS]}
+  local out = {}
+  if #got == 0 then return out end
+  if not popped then
+    local members = {}
+    for i, id in ipairs(got) do members[i] = metas[i][M_CKEY] .. id end
+    call_many('ZREM', K_PENDING, members)
+  end
+  local bodies = hmget_many(K_BODY, got)
+  local leased, records = {}, {}
+  for i, id in ipairs(got) do
+    local m = metas[i]
+    m[M_ATTEMPTS] = m[M_ATTEMPTS] + 1
+    local n = #out
+    out[n + 1] = id
+    out[n + 2] = m[M_INFO]
+    out[n + 3] = bodies[i] or ''
+    out[n + 4] = m[M_ATTEMPTS]
+    if lease_ms > 0 then
+      m[M_STATE] = 'L'
+      m[M_CKEY] = ''
+      leased[#leased + 1] = NOW + lease_ms
+      leased[#leased + 1] = id
+      records[#records + 1] = id
+      records[#records + 1] = cmsgpack.pack(m)
+    end
+  end
+  if lease_ms > 0 then
+    call_many('ZADD', K_LEASED, leased)
+    call_many('HSET', K_TASKS, records)
+    note_deadline(NOW + lease_ms)
+  else
+    call_many('HDEL', K_TASKS, got)
+    call_many('HDEL', K_BODY, got)
+  end
+  stat_incr(S_ACQUIRED, #got)
+  return out
 end

@@ -7,12 +7,14 @@
 apply_due(DUE_LIMIT)
 local start = ARGV[5] == '' and '-' or ('[' .. ARGV[5])
 local members = redis.call('ZRANGEBYLEX', K_PENDING, start, '+', 'LIMIT', 0, tonumber(ARGV[6]))
+local ids = {}
+for i, member in ipairs(members) do ids[i] = string.sub(member, CKEY_LEN + 1) end
+local raws = hmget_many(K_TASKS, ids)
 local out = {}
-for _, member in ipairs(members) do
-  local id = string.sub(member, CKEY_LEN + 1)
-  local m = get_meta(id)
-  out[#out + 1] = id
-  out[#out + 1] = m and m[M_INFO] or 'null'
+for i, member in ipairs(members) do
+  local raw = raws[i]
+  out[#out + 1] = ids[i]
+  out[#out + 1] = raw and cmsgpack.unpack(raw)[M_INFO] or 'null'
   out[#out + 1] = string.sub(member, 1, CKEY_LEN)
 end
 return finish(out)

@@ -6,14 +6,15 @@
 --          dead_letter_to ("" none), delay_ms
 -- reply    { new_queue (1 if this call created the queue), created_1 (0/1), ..., created_n }
 apply_due(DUE_LIMIT)
-local new_queue = redis.call('EXISTS', K_STATS) == 0 and 1 or 0
+local new_queue = QUEUE_EXISTS and 0 or 1
 local n = tonumber(ARGV[5])
-local out = {new_queue}
+local tasks = {}
 for i = 0, n - 1 do
   local a = 6 + i * 8
-  local created = create_task(ARGV[a], ARGV[a + 1], ARGV[a + 2], tonumber(ARGV[a + 3]),
-                              ARGV[a + 4], tonumber(ARGV[a + 5]), ARGV[a + 6],
-                              tonumber(ARGV[a + 7]))
-  out[#out + 1] = created and 1 or 0
+  tasks[i + 1] = {ARGV[a], ARGV[a + 1], ARGV[a + 2], tonumber(ARGV[a + 3]), ARGV[a + 4],
+                  tonumber(ARGV[a + 5]), ARGV[a + 6], tonumber(ARGV[a + 7])}
 end
+local created = create_tasks(tasks)
+local out = {new_queue}
+for i = 1, n do out[i + 1] = created[i] end
 return finish(out)

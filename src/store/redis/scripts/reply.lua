@@ -14,12 +14,13 @@ if m[M_CACHE] > 0 then
   redis.call('HDEL', K_BODY, id)
   redis.call('HSET', K_RESULT, id, cmsgpack.pack({info, content}))
   redis.call('ZADD', K_DONE, NOW + m[M_CACHE], id)
+  note_deadline(NOW + m[M_CACHE])
   m[M_STATE] = 'F'
   m[M_CKEY] = ''
   set_meta(id, m)
 else
-  forget(id)
+  forget(id, m[M_STATE])
 end
-stat_incr('replied')
+stat_incr(S_REPLIED)
 ev_finished(id, info, content)
 return finish(1)

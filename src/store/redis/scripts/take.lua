@@ -5,12 +5,9 @@
 -- reply    { id_1, info_1, content_1, attempt_1, id_2, ... }
 apply_due(DUE_LIMIT)
 local lease_ms = tonumber(ARGV[5])
-local members = redis.call('ZRANGEBYLEX', K_PENDING, '-', '+', 'LIMIT', 0, tonumber(ARGV[6]))
-local out = {}
-for _, member in ipairs(members) do
-  local t = acquire_one(string.sub(member, CKEY_LEN + 1), lease_ms)
-  if t then
-    for j = 1, 4 do out[#out + 1] = t[j] end
-  end
-end
-return finish(out)
+-- Every score is 0, so the lowest members are the lexically first: the oldest cursors.
+local popped = redis.call('ZPOPMIN', K_PENDING, tonumber(ARGV[6]))
+local ids = {}
+for i = 1, #popped, 2 do ids[#ids + 1] = string.sub(popped[i], CKEY_LEN + 1) end
+if #ids == 0 then return finish({}) end
+return finish(acquire_many(ids, lease_ms, true))

@@ -6,5 +6,7 @@ apply_due(DUE_LIMIT)
 local id = ARGV[5]
 local m = get_meta(id)
 if not m or m[M_STATE] ~= 'L' then return finish(0) end
-redis.call('ZADD', K_LEASED, NOW + tonumber(ARGV[6]), id)
+local deadline = NOW + tonumber(ARGV[6])
+redis.call('ZADD', K_LEASED, deadline, id)
+note_deadline(deadline)
 return finish(1)
