@@ -106,6 +106,18 @@ void Client::stop() {
   }
 }
 
+void Client::close_now() {
+  std::map<std::string, std::shared_ptr<Node>> nodes;
+  {
+    std::lock_guard lock(mutex_);
+    stopped_ = true;
+    nodes = nodes_;
+  }
+  for (auto& [_, node] : nodes) {
+    for (auto& c : node->connections) c->close_now();
+  }
+}
+
 Task<void> Client::refresh_slots() {
   // Wait briefly for the seed's first connection so startup detection sees the server.
   auto seed = seed_;

@@ -67,6 +67,9 @@ class Client {
   // Connects to the seed node and asks it for the cluster layout (if it is a cluster).
   Task<void> start();
   void stop();
+  // stop() done on the calling thread, for a client whose executor no longer runs
+  // (Connection::close_now).
+  void close_now();
 
   // Sends `args` to the node serving `routing_key`'s slot (the seed node when empty),
   // following MOVED / ASK. io_error when no node could be reached.

@@ -4,6 +4,9 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <map>
+#include <mutex>
 #include <future>
 #include <thread>
 #include <cstdio>
@@ -116,6 +119,29 @@ struct RedisStore::Scripts {
   redis::Script reap{make_source(tc_embedded_reap_lua)};
 };
 
+// launch() mode: a Client per calling io_context. Shared so a connect still running on a
+// server thread keeps its client alive if stop() drops it first.
+struct RedisStore::LocalClients {
+  std::mutex mutex;
+  std::map<const void*, std::shared_ptr<redis::Client>> by_context;
+};
+
+namespace {
+
+std::atomic<std::uint64_t> next_serial{1};
+
+// The last client this thread used, so most commands skip the lock and the map.
+struct LocalCache {
+  std::uint64_t serial = 0;
+  const void* context = nullptr;
+  redis::Client* client = nullptr;
+};
+thread_local LocalCache local_cache;
+
+Task<void> start_client(std::shared_ptr<redis::Client> client) { co_await client->start(); }
+
+}  // namespace
+
 struct RedisStore::OwnedIo {
   boost::asio::io_context io{1};
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work{io.get_executor()};
@@ -126,6 +152,7 @@ std::unique_ptr<RedisStore> RedisStore::launch(const Clock& clock, RedisStoreOpt
   auto owned = std::make_unique<OwnedIo>();
   auto* io = &owned->io;
   std::unique_ptr<RedisStore> store(new RedisStore(std::move(owned), clock, std::move(options)));
+  store->local_ = std::make_unique<LocalClients>();
   store->owned_io_->thread = std::thread([io] { io->run(); });
   std::promise<void> started;
   auto done = started.get_future();
@@ -150,7 +177,8 @@ RedisStore::RedisStore(const boost::asio::any_io_executor& executor, const Clock
       registry_key_(options_.prefix + ":queues"),
       client_(executor, parse_url_or_throw(options_.url), options_.connections_per_node,
               std::chrono::milliseconds(options_.command_timeout_ms)),
-      scripts_(std::make_unique<Scripts>()) {
+      scripts_(std::make_unique<Scripts>()),
+      serial_(next_serial.fetch_add(1)) {
   if (options_.prefix.find_first_of("{}") != std::string::npos) {
     throw std::invalid_argument("the Redis key prefix must not contain '{' or '}'");
   }
@@ -182,8 +210,20 @@ Task<void> RedisStore::start() {
 }
 
 void RedisStore::stop() {
+  stopped_ = true;
   subscriber_->stop();
   client_.stop();
+  if (local_) {
+    // The callers' io_contexts no longer run (the contract above): close their
+    // connections from here and let go of the clients, whose timers belong to those
+    // io_contexts (anything of theirs still queued there dies with the io_context).
+    std::map<const void*, std::shared_ptr<redis::Client>> clients;
+    {
+      std::lock_guard lock(local_->mutex);
+      clients.swap(local_->by_context);
+    }
+    for (auto& [_, client] : clients) client->close_now();
+  }
   // With our own I/O thread: wait until the posted disconnects ran, so every outstanding
   // command has completed (with io_error) into its caller's executor while that executor
   // still exists. The server calls this after it stopped serving, before it is destroyed.
@@ -194,6 +234,28 @@ void RedisStore::stop() {
     boost::asio::post(owned_io_->io, [&drained] { drained.set_value(); });
     done.wait_for(std::chrono::seconds(5));
   }
+}
+
+redis::Client& RedisStore::client_for(const boost::asio::any_io_executor& caller) {
+  if (!local_ || stopped_.load(std::memory_order_relaxed)) return client_;
+  const void* context = &boost::asio::query(caller, boost::asio::execution::context);
+  if (context == static_cast<const void*>(&owned_io_->io)) return client_;
+  if (local_cache.serial == serial_ && local_cache.context == context) return *local_cache.client;
+  std::shared_ptr<redis::Client> client;
+  {
+    std::lock_guard lock(local_->mutex);
+    auto& slot = local_->by_context[context];
+    if (!slot) {
+      slot = std::make_shared<redis::Client>(caller, client_.url(), 1,
+                                             std::chrono::milliseconds(options_.command_timeout_ms));
+      // Connects in the background: commands sent meanwhile wait in hiredis's buffer
+      // until the socket is up, and MOVED routes them while the slot map is unknown.
+      boost::asio::co_spawn(caller, start_client(slot), boost::asio::detached);
+    }
+    client = slot;
+  }
+  local_cache = LocalCache{serial_, context, client.get()};
+  return *client;
 }
 
 std::string RedisStore::base_key(std::string_view queue) const {
@@ -258,7 +320,8 @@ Task<Result<Reply>> RedisStore::run(redis::Script& script, const std::string& qu
   for (const auto& a : args) redis::RespWriter::arg(argv, a);
   const std::size_t argc = 4 + args.size();
   args = {};  // the task's bytes are in `argv` now; free them before waiting
-  Reply r = co_await client_.eval(script, base_key(queue), argc, std::move(argv));
+  redis::Client& client = client_for(co_await boost::asio::this_coro::executor);
+  Reply r = co_await client.eval(script, base_key(queue), argc, std::move(argv));
   if (r.is_io_error()) co_return unavailable(r.str);
   if (r.is_error()) co_return unavailable("Redis answered: " + r.str);
   if (!r.is_array() || r.elements.size() < 2) co_return unavailable("unexpected script reply");
@@ -291,13 +354,15 @@ Task<void> RedisStore::deliver_outbox(const std::string& source_queue, const std
     }
   }
   std::string outbox = base_key(source_queue) + "outbox";
-  (void)co_await client_.command(outbox, args_of("LREM", outbox, "1", item));
+  redis::Client& client = client_for(co_await boost::asio::this_coro::executor);
+  (void)co_await client.command(outbox, args_of("LREM", outbox, "1", item));
 }
 
 // The queue registry (list_queue, the reaper's work list) is one sorted set in its own
 // slot, so it is written by a second command after the put that created the queue.
 Task<void> RedisStore::register_queue(const std::string& queue) {
-  (void)co_await client_.command(registry_key_, args_of("ZADD", registry_key_, "0", queue));
+  redis::Client& client = client_for(co_await boost::asio::this_coro::executor);
+  (void)co_await client.command(registry_key_, args_of("ZADD", registry_key_, "0", queue));
 }
 
 Task<Result<bool>> RedisStore::put(std::string queue, NewTask task) {

@@ -45,7 +45,8 @@ class RedisStore final : public Store {
   Task<void> start();
   // Closes every connection; outstanding operations fail with `unavailable`. Call it
   // after serving stopped and before the executors of callers are destroyed (with
-  // launch(): returns once those completions have been handed to their executors).
+  // launch(): returns once those completions have been handed to their executors; the
+  // callers' executors must no longer run, as their connections are closed from here).
   void stop();
 
   void set_events(StoreEvents* events) override { events_.store(events); }
@@ -76,6 +77,7 @@ class RedisStore final : public Store {
  private:
   struct Scripts;
   struct OwnedIo;
+  struct LocalClients;
   RedisStore(std::unique_ptr<OwnedIo> io, const Clock& clock, RedisStoreOptions options);
 
   // Runs `script` on `queue`'s slot with the common ARGV; dispatches its events and
@@ -88,6 +90,10 @@ class RedisStore final : public Store {
   void on_message(std::string_view payload);
   Task<void> wake_all_queues();
   std::string base_key(std::string_view queue) const;
+  // The client for a command issued on `caller`: with launch(), one of its own per
+  // calling io_context (each server thread), created there on first use, so a command
+  // and its reply never cross threads; else (and after stop()) client_.
+  redis::Client& client_for(const boost::asio::any_io_executor& caller);
 
   std::unique_ptr<OwnedIo> owned_io_;  // first: outlives every member using its executor
   boost::asio::any_io_executor executor_;
@@ -99,6 +105,9 @@ class RedisStore final : public Store {
   redis::Client client_;
   std::shared_ptr<redis::Connection> subscriber_;
   std::unique_ptr<Scripts> scripts_;
+  std::unique_ptr<LocalClients> local_;  // launch() only
+  std::atomic<bool> stopped_{false};
+  const std::uint64_t serial_;  // tells stores apart in the per-thread cache
   std::atomic<StoreEvents*> events_{nullptr};
   std::atomic<std::uint64_t> subscriptions_{0};
 };
