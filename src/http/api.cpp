@@ -135,7 +135,7 @@ Task<HttpResponse> Api::handle(HttpRequest request) {
           Errc::unauthorized,
           "this server requires the header \"Authorization: Bearer <token>\" with its token.");
     }
-    Answer answer = co_await handle_task(endpoint, service_, request.body);
+    Answer answer = co_await handle_task(endpoint, service_, request.body, request.client);
     metrics_->count(endpoint, answer.code);
     co_return json_response(std::move(answer));
   }

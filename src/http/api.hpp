@@ -10,6 +10,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/client_watch.hpp"
+
 #include "service/task_service.hpp"
 #include "store/store.hpp"
 
@@ -22,6 +24,7 @@ struct HttpRequest {
   std::string_view target;         // path and query, e.g. "/task/put"
   std::string_view body;
   std::string_view authorization;  // the Authorization header, empty when absent
+  ClientWatch* client = nullptr;   // tells a waiting request that its client has gone
 };
 
 struct HttpResponse {

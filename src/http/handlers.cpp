@@ -27,10 +27,10 @@ Task<Answer> put_batch(TaskService& service, std::string_view body) {
   co_return Answer{Errc::ok, responses::booleans(*created)};
 }
 
-Task<Answer> peek(TaskService& service, std::string_view body) {
+Task<Answer> peek(TaskService& service, std::string_view body, ClientWatch* client) {
   auto args = parse_peek(body);
   if (!args) co_return from_error(std::move(args).error());
-  auto outcome = co_await service.peek(std::move(*args));
+  auto outcome = co_await service.peek(std::move(*args), client);
   if (!outcome) co_return from_error(std::move(outcome).error());
   co_return Answer{Errc::ok, responses::peeked(*outcome)};
 }
@@ -44,10 +44,10 @@ Task<Answer> acquire(TaskService& service, std::string_view body) {
   co_return Answer{Errc::ok, responses::acquired(*tasks)};
 }
 
-Task<Answer> take(TaskService& service, std::string_view body) {
+Task<Answer> take(TaskService& service, std::string_view body, ClientWatch* client) {
   auto args = parse_take(body);
   if (!args) co_return from_error(std::move(args).error());
-  auto tasks = co_await service.take(std::move(*args));
+  auto tasks = co_await service.take(std::move(*args), client);
   if (!tasks) co_return from_error(std::move(tasks).error());
   co_return Answer{Errc::ok, responses::acquired(*tasks)};
 }
@@ -61,11 +61,11 @@ Task<Answer> reply(TaskService& service, std::string_view body) {
   co_return Answer{Errc::ok, responses::boolean(*completed)};
 }
 
-Task<Answer> call(TaskService& service, std::string_view body) {
+Task<Answer> call(TaskService& service, std::string_view body, ClientWatch* client) {
   auto args = parse_call(body);
   if (!args) co_return from_error(std::move(args).error());
   std::string id = args->task.id;  // the answer names it; the task itself moves on
-  auto result = co_await service.call(std::move(*args));
+  auto result = co_await service.call(std::move(*args), client);
   if (!result) co_return from_error(std::move(result).error());
   co_return Answer{Errc::ok, responses::call_result(id, *result)};
 }
@@ -123,15 +123,16 @@ Answer error_answer(Errc code, std::string_view message) {
 
 // Not a coroutine itself (plain `return`): it hands back the handler's own awaitable, so a
 // request holds one handler frame, not two, for as long as it waits (long-polls).
-Task<Answer> handle_task(Endpoint endpoint, TaskService& service, std::string_view body) {
+Task<Answer> handle_task(Endpoint endpoint, TaskService& service, std::string_view body,
+                         ClientWatch* client) {
   switch (endpoint) {
     case Endpoint::put: return put(service, body);
     case Endpoint::put_batch: return put_batch(service, body);
-    case Endpoint::peek: return peek(service, body);
+    case Endpoint::peek: return peek(service, body, client);
     case Endpoint::acquire: return acquire(service, body);
-    case Endpoint::take: return take(service, body);
+    case Endpoint::take: return take(service, body, client);
     case Endpoint::reply: return reply(service, body);
-    case Endpoint::call: return call(service, body);
+    case Endpoint::call: return call(service, body, client);
     case Endpoint::touch: return touch(service, body);
     case Endpoint::remove: return remove(service, body);
     case Endpoint::clear_queue: return clear_queue(service, body);

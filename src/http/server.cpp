@@ -37,11 +37,13 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <list>
+#include <memory>
 #include <optional>
 #include <thread>
 #include <vector>
@@ -83,6 +85,34 @@ struct Connection {
   SteadyClock::time_point deadline = SteadyClock::time_point::max();  // max: none
   bool idle = false;  // waiting for the first byte of the next request
 };
+
+// A connection's ClientWatch, and the number of the request it watches: a completion of
+// the watch that arrives after its request was answered finds a newer number and does
+// nothing.
+struct ClientWatchState {
+  ClientWatch watch;
+  std::uint64_t generation = 0;
+};
+
+// Waits for the connection to become readable while its request waits. Readable with
+// nothing to read is the client's FIN (or an error such as a reset): it has gone. Bytes
+// to read are a pipelined next request: the client is there, and the watch ends.
+// (A client that half-closes after sending its request looks gone too, as it does to
+// nginx; HTTP clients keep the connection open while they wait for an answer.)
+void watch_client(Socket& stream, const std::shared_ptr<ClientWatchState>& state) {
+  stream.async_wait(tcp::socket::wait_read, [&stream, weak = std::weak_ptr(state),
+                                             generation = state->generation](
+                                                const beast::error_code& ec) {
+    auto state = weak.lock();
+    if (ec || !state || state->generation != generation) return;
+    char byte;
+    ssize_t n = ::recv(stream.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
+      state->watch.mark_gone();
+    else if (n < 0)
+      watch_client(stream, state);  // woken with nothing there after all: keep watching
+  });
+}
 
 struct Worker {
   // Declared before ioc: destroying ioc destroys suspended sessions, which unlink here.
@@ -307,6 +337,10 @@ asio::awaitable<void> Server::Impl::serve(Worker& w, Socket& stream, Connection&
   ParsedRequest req;
   std::string head;
   beast::error_code ec;
+  auto client = std::make_shared<ClientWatchState>();
+  client->watch.set_start([&stream, weak = std::weak_ptr(client)] {
+    if (auto state = weak.lock()) watch_client(stream, state);
+  });
   for (;;) {
     req.clear();
     RequestParser parser(req);
@@ -324,7 +358,7 @@ asio::awaitable<void> Server::Impl::serve(Worker& w, Socket& stream, Connection&
     }
 
     bool keep_alive = parser.keep_alive();
-    HttpRequest request{req.method, req.target, req.body, req.authorization};
+    HttpRequest request{req.method, req.target, req.body, req.authorization, &client->watch};
     // The handler may wait (long-poll, call) for as long as the API allows: the
     // transport's timeouts are for reading and writing only.
     conn.deadline = SteadyClock::time_point::max();
@@ -336,6 +370,14 @@ asio::awaitable<void> Server::Impl::serve(Worker& w, Socket& stream, Connection&
       response = error_responder(Errc::unavailable, "internal error; the request may be retried");
       keep_alive = false;
     }
+    if (client->watch.watching()) {
+      ++client->generation;
+      stream.cancel(ec);  // the watch, the only operation pending on the socket now
+      ec = {};
+    }
+    const bool gone = client->watch.gone();
+    client->watch.reset();
+    if (gone) break;  // nobody to answer
     // The process-wide flag, not the worker's: the shutdown hook may wake this handler
     // before this thread has run its stop_worker.
     if (stopping.load(std::memory_order_relaxed)) keep_alive = false;

@@ -22,6 +22,7 @@ SteadyClock::time_point deadline_after(std::int64_t ms) {
 }
 
 bool passed(SteadyClock::time_point deadline) { return SteadyClock::now() >= deadline; }
+bool gone(const ClientWatch* client) { return client && client->gone(); }
 
 }  // namespace
 
@@ -43,7 +44,7 @@ Task<Result<std::vector<bool>>> TaskService::put_batch(std::string queue,
   co_return co_await store_.put_batch(std::move(queue), std::move(tasks));
 }
 
-Task<Result<PeekOutcome>> TaskService::peek(PeekArgs args) {
+Task<Result<PeekOutcome>> TaskService::peek(PeekArgs args, ClientWatch* client) {
   const std::int64_t timeout_ms = std::min(args.timeout_ms, options_.max_wait_ms);
   const std::int64_t window_ms = std::min(args.batch_window_ms, options_.max_wait_ms);
   auto answer = [&](std::vector<PeekedTask> tasks) {
@@ -62,6 +63,7 @@ Task<Result<PeekOutcome>> TaskService::peek(PeekArgs args) {
   // Register before the first look at the store so no put can slip between them.
   auto registration = waiters_->watch_queue(args.queue, co_await asio::this_coro::executor);
   Waiter& waiter = registration.waiter();
+  ClientWaitScope client_scope(client, [&waiter] { waiter.timer.cancel(); });
   const auto deadline = deadline_after(std::max<std::int64_t>(timeout_ms, 0));
 
   std::vector<PeekedTask> tasks;
@@ -69,14 +71,14 @@ Task<Result<PeekOutcome>> TaskService::peek(PeekArgs args) {
     auto peeked = co_await store_.peek(args.queue, args.cursor, args.size);
     if (!peeked) co_return std::move(peeked).error();
     tasks = std::move(peeked).value();
-    if (!tasks.empty() || passed(deadline) || stopping()) break;
+    if (!tasks.empty() || passed(deadline) || stopping() || gone(client)) break;
     co_await waiters_->wait(waiter, deadline);
   }
 
   // Dynamic batching: once the first task is there, give the batch a window to fill.
   if (!tasks.empty() && window_ms > 0 && tasks.size() < args.size) {
     const auto window_end = deadline_after(window_ms);
-    while (tasks.size() < args.size && !passed(window_end) && !stopping()) {
+    while (tasks.size() < args.size && !passed(window_end) && !stopping() && !gone(client)) {
       if (!co_await waiters_->wait(waiter, window_end)) break;
       auto peeked = co_await store_.peek(args.queue, args.cursor, args.size);
       if (!peeked) co_return std::move(peeked).error();
@@ -98,7 +100,7 @@ Task<Result<std::vector<AcquiredTask>>> TaskService::acquire(std::string queue,
   co_return co_await store_.acquire(std::move(queue), std::move(ids), lease_ms);
 }
 
-Task<Result<std::vector<AcquiredTask>>> TaskService::take(TakeArgs args) {
+Task<Result<std::vector<AcquiredTask>>> TaskService::take(TakeArgs args, ClientWatch* client) {
   const std::int64_t timeout_ms = std::min(args.timeout_ms, options_.max_wait_ms);
   const std::int64_t window_ms = std::min(args.batch_window_ms, options_.max_wait_ms);
   if (timeout_ms <= 0 && window_ms <= 0)
@@ -106,9 +108,13 @@ Task<Result<std::vector<AcquiredTask>>> TaskService::take(TakeArgs args) {
 
   auto registration = waiters_->watch_queue(args.queue, co_await asio::this_coro::executor);
   Waiter& waiter = registration.waiter();
+  ClientWaitScope client_scope(client, [&waiter] { waiter.timer.cancel(); });
   const auto deadline = deadline_after(std::max<std::int64_t>(timeout_ms, 0));
 
   for (;;) {
+    // A consumer that has gone cannot receive tasks: leasing them to it would hide
+    // them until the lease ran out.
+    if (gone(client)) co_return std::vector<AcquiredTask>{};
     if (window_ms > 0) {
       // Wait for a first task without taking it, then let the batch fill for the window.
       auto peeked = co_await store_.peek(args.queue, std::nullopt, args.size);
@@ -116,12 +122,13 @@ Task<Result<std::vector<AcquiredTask>>> TaskService::take(TakeArgs args) {
       if (!peeked->empty()) {
         const auto window_end = deadline_after(window_ms);
         std::size_t visible = peeked->size();
-        while (visible < args.size && !passed(window_end) && !stopping()) {
+        while (visible < args.size && !passed(window_end) && !stopping() && !gone(client)) {
           if (!co_await waiters_->wait(waiter, window_end)) break;
           auto again = co_await store_.peek(args.queue, std::nullopt, args.size);
           if (!again) co_return std::move(again).error();
           visible = again->size();
         }
+        if (gone(client)) co_return std::vector<AcquiredTask>{};
         auto taken = co_await store_.take(args.queue, args.size, args.lease_ms);
         if (!taken || !taken->empty() || passed(deadline) || stopping()) co_return taken;
         continue;  // others took them meanwhile: wait for more
@@ -130,7 +137,7 @@ Task<Result<std::vector<AcquiredTask>>> TaskService::take(TakeArgs args) {
       auto taken = co_await store_.take(args.queue, args.size, args.lease_ms);
       if (!taken || !taken->empty()) co_return taken;
     }
-    if (passed(deadline) || stopping()) co_return std::vector<AcquiredTask>{};
+    if (passed(deadline) || stopping() || gone(client)) co_return std::vector<AcquiredTask>{};
     co_await waiters_->wait(waiter, deadline);
   }
 }
@@ -139,7 +146,7 @@ Task<Result<bool>> TaskService::reply(std::string queue, std::string id, TaskRes
   co_return co_await store_.reply(std::move(queue), std::move(id), std::move(result));
 }
 
-Task<Result<std::optional<TaskResult>>> TaskService::call(CallArgs args) {
+Task<Result<std::optional<TaskResult>>> TaskService::call(CallArgs args, ClientWatch* client) {
   const std::int64_t timeout_ms = std::min(args.timeout_ms, options_.max_wait_ms);
   if (timeout_ms <= 0) {
     // "Is it done?": never puts.
@@ -152,6 +159,7 @@ Task<Result<std::optional<TaskResult>>> TaskService::call(CallArgs args) {
   std::string id = args.task.id;
   auto registration = waiters_->watch_task(args.queue, id, co_await asio::this_coro::executor);
   Waiter& waiter = registration.waiter();
+  ClientWaitScope client_scope(client, [&waiter] { waiter.timer.cancel(); });
   const auto deadline = deadline_after(timeout_ms);
 
   auto begun = co_await store_.call_begin(args.queue, std::move(args.task), true);
@@ -163,7 +171,7 @@ Task<Result<std::optional<TaskResult>>> TaskService::call(CallArgs args) {
     if (outcome.result) co_return std::optional<TaskResult>(*outcome.result);
     if (outcome.removed)
       co_return make_error(Errc::removed, "the task was removed while the call waited for it");
-    if (passed(deadline) || stopping()) break;
+    if (passed(deadline) || stopping() || gone(client)) break;
     co_await waiters_->wait(waiter, deadline);
   }
   co_return make_error(Errc::call_timeout,

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/clock.hpp"
+#include "core/client_watch.hpp"
 #include "core/errors.hpp"
 #include "core/task.hpp"
 #include "store/store.hpp"
@@ -64,14 +65,15 @@ class TaskService {
 
   Task<Result<bool>> put(std::string queue, NewTask task);
   Task<Result<std::vector<bool>>> put_batch(std::string queue, std::vector<NewTask> tasks);
-  Task<Result<PeekOutcome>> peek(PeekArgs args);
+  // peek, take and call wait; `client` (optional) ends a wait whose client has gone.
+  Task<Result<PeekOutcome>> peek(PeekArgs args, ClientWatch* client = nullptr);
   Task<Result<std::vector<AcquiredTask>>> acquire(std::string queue, std::vector<std::string> ids,
                                                   std::int64_t lease_ms);
-  Task<Result<std::vector<AcquiredTask>>> take(TakeArgs args);
+  Task<Result<std::vector<AcquiredTask>>> take(TakeArgs args, ClientWatch* client = nullptr);
   Task<Result<bool>> reply(std::string queue, std::string id, TaskResult result);
   // ok(result): the task's reply. ok(nullopt): timeout == 0 and no result yet.
   // Errors: call_timeout (0001), removed (0006), unavailable (0005).
-  Task<Result<std::optional<TaskResult>>> call(CallArgs args);
+  Task<Result<std::optional<TaskResult>>> call(CallArgs args, ClientWatch* client = nullptr);
   Task<Result<bool>> touch(std::string queue, std::string id, std::int64_t lease_ms);
   Task<Result<bool>> remove(std::string queue, std::string id);
   Task<Result<bool>> clear_queue(std::string queue, std::uint32_t max_steps);

@@ -82,6 +82,42 @@ class RawHttpTest(ConformanceTest):
         self.assertIn(b'"length":5', raw.replace(b" ", b""))
         self.assertEqual(self.peek_ids(q), ["0", "1", "2", "3", "4"])
 
+    def waiting_here(self, queue):
+        """Long-polls waiting on `queue` in the instance behind self.url."""
+        resp = self.c.post("/task/stat_queue", {"queue": queue}, instance=0)
+        data = self.ok(resp)
+        return (data or {}).get("waiting", 0)
+
+    def abandon_long_poll(self, queue, path, body):
+        """Sends a waiting request, makes sure the server waits on it, then closes the
+        connection without reading the answer."""
+        with connect(self.url) as s:
+            s.sendall(post_bytes(path, json.dumps(body).encode(), close=False))
+            self.wait_until(lambda: self.waiting_here(queue) >= 1, what="the server waits")
+        # The server notices the close and stops waiting: nothing is left registered.
+        self.wait_until(lambda: self.waiting_here(queue) == 0, what="the wait ends")
+
+    def test_take_of_a_consumer_that_disconnected_leases_nothing(self):
+        q = self.queue("gone")
+        # A delayed task makes the queue exist (so stat_queue reports its waiters)
+        # without being takeable.
+        self.ok(self.c.put(q, "later", config={"delay": 600}))
+        self.abandon_long_poll(q, "/task/take", {"queue": q, "size": 1, "timeout": 60,
+                                                 "promise_reply_time": 600})
+        self.ok(self.c.put(q, "now"))
+        # Had the abandoned take still been waiting, it would have leased "now" for
+        # 600 s to nobody; it is pending for the next consumer instead.
+        stat = self.stat(q)
+        self.assertEqual(stat["length"], 1, stat)
+        self.assertEqual(self.peek_ids(q), ["now"])
+
+    def test_abandoned_peek_stops_waiting(self):
+        q = self.queue("gone")
+        self.ok(self.c.put(q, "later", config={"delay": 600}))
+        self.abandon_long_poll(q, "/task/peek", {"queue": q, "size": 1, "timeout": 60})
+        self.ok(self.c.put(q, "now"))
+        self.assertEqual(self.peek_ids(q), ["now"])
+
     def test_expect_100_continue(self):
         q = self.queue()
         body = json.dumps({"queue": q, "id": "e"}).encode()
