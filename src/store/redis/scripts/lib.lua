@@ -314,6 +314,8 @@ local function create_tasks(tasks)
       created[i] = 0
     end
   end
+  -- A new queue records that nothing is due yet, so its next call need not scan.
+  if not QUEUE_EXISTS and ST_DIRTY[S_PUT] then ST_DIRTY[S_DUE] = true end
   call_many('HSET', K_BODY, bodies)
   call_many('ZADD', K_PENDING, pending)
   call_many('ZADD', K_DELAYED, delayed)
