@@ -99,7 +99,7 @@ std::string usage() {
 Scenarios (each prints one table row per run; list values give one row each):
   put      puts with unique ids              --connections 1,16,64  [--rate R] [--payload BYTES]
   cycle    producers put, consumers take (or --mode peek: peek+acquire) and reply
-           --producers P --consumers C --batch 1,16,64 [--backlog N]
+           --producers P --consumers C --batch 1,16,64 [--backlog N] [--put-batch N]
   call     synchronous calls, the tool runs the consumers (take long-poll + reply)
            --callers 1,16,64 --consumers K [--rate R]
   idle     --waiters 10000 long-polling peeks and calls held open; server RSS/CPU while

@@ -153,7 +153,8 @@ asio::awaitable<void> put_loop(asio::io_context& io, const Target& target,
                                const std::string& content_b64, std::string queue,
                                std::string id_prefix, Window window, double interval_s,
                                TimePoint first_send, Stats& stats, bool stamp_info,
-                               std::atomic<std::int64_t>* backlog, std::int64_t backlog_cap) {
+                               std::atomic<std::int64_t>* backlog, std::int64_t backlog_cap,
+                               int tasks_per_request) {
   HttpConnection connection(io, target);
   asio::steady_timer timer(io);
   std::string body;
@@ -177,12 +178,21 @@ asio::awaitable<void> put_loop(asio::io_context& io, const Target& target,
     }
     if (intended >= window.end) co_return;
     body.clear();
-    body.append("{\"queue\":\"").append(queue).append("\",\"id\":\"").append(id_prefix);
-    append_number(body, seq);
-    body.append("\",\"info\":{\"t\":");
-    append_number(body, stamp_info ? now_ns() : seq);
-    body.append("},\"content\":\"").append(content_b64).append("\"}");
-    bool sent = co_await connection.post("/task/put", body);
+    const bool batched = tasks_per_request > 1;
+    body.append("{\"queue\":\"").append(queue).append(batched ? "\",\"tasks\":[" : "\",");
+    for (int i = 0; i < tasks_per_request; ++i) {
+      if (i > 0) {
+        ++seq;
+        body.push_back(',');
+      }
+      body.append(batched ? "{\"id\":\"" : "\"id\":\"").append(id_prefix);
+      append_number(body, seq);
+      body.append("\",\"info\":{\"t\":");
+      append_number(body, stamp_info ? now_ns() : seq);
+      body.append("},\"content\":\"").append(content_b64).append(batched ? "\"}" : "\"");
+    }
+    body.append(batched ? "]}" : "}");
+    bool sent = co_await connection.post(batched ? "/task/put_batch" : "/task/put", body);
     TimePoint done = Clock::now();
     if (!sent) {
       stats.error(connection.last_error());
@@ -194,7 +204,7 @@ asio::awaitable<void> put_loop(asio::io_context& io, const Target& target,
                   std::string(connection.response_body().substr(0, 200)));
       continue;
     }
-    if (backlog) backlog->fetch_add(1, std::memory_order_relaxed);
+    if (backlog) backlog->fetch_add(tasks_per_request, std::memory_order_relaxed);
     if (window.contains(done)) {
       ++stats.requests;
       if (!backlog) {  // in the cycle the op is the reply, counted by the consumer

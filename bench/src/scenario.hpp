@@ -67,7 +67,8 @@ asio::awaitable<void> put_loop(asio::io_context& io, const Target& target,
                                const std::string& content_b64, std::string queue,
                                std::string id_prefix, Window window, double interval_s,
                                TimePoint first_send, Stats& stats, bool stamp_info,
-                               std::atomic<std::int64_t>* backlog, std::int64_t backlog_cap);
+                               std::atomic<std::int64_t>* backlog, std::int64_t backlog_cap,
+                               int tasks_per_request = 1);  // > 1: /task/put_batch
 
 struct ConsumerSpec {
   std::string queue;

@@ -16,6 +16,8 @@ void run_cycle(Context& context) {
   // latency reflects the service rather than an ever-growing queue. --backlog overrides.
   std::int64_t backlog_option = context.options.integer("backlog", 0);
   std::string mode = context.options.text("mode", "take");
+  // Tasks per producer request: 1 sends /task/put, more send /task/put_batch.
+  int put_batch = int(context.options.integer("put-batch", 1));
   if (mode != "take" && mode != "peek") throw std::runtime_error("--mode is take or peek");
   for (auto batch : context.options.integers("batch", {1, 16, 64})) {
     std::atomic<std::int64_t> backlog{0};
@@ -32,7 +34,7 @@ void run_cycle(Context& context) {
       std::size_t slot = std::size_t(consumers + p);
       engine.spawn(slot, put_loop(engine.context(slot), context.target(slot), context.content_b64, queue,
                                   id_prefix("p", std::uint64_t(p)), window, 0, window.begin,
-                                  engine.stats(slot), true, &backlog, backlog_cap));
+                                  engine.stats(slot), true, &backlog, backlog_cap, put_batch));
     }
     Row row;
     row.scenario = "cycle";
@@ -41,6 +43,7 @@ void run_cycle(Context& context) {
     row.producers = producers;
     row.consumers = consumers;
     row.batch = int(batch);
+    if (put_batch > 1) row.note = "producers put_batch " + std::to_string(put_batch);
     context.measure(engine, window, row);
     row.ceiling_rps = context.ceiling_for(row.connections);
     context.emit(row);
