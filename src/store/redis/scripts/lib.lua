@@ -22,10 +22,13 @@
 --   outbox_item:    forwards / dead letters this call queued for other queues
 --
 -- Keys of a queue (base B = KEYS[1]):
---   B.."tasks"   hash   id -> cmsgpack {state, ckey, attempts, cache_ms, fwd, max_attempts, dlq, info}
---                        state: P pending, D delayed, L leased, F finished (result cached)
---   B.."body"    hash   id -> content (pending / delayed / leased tasks)
---   B.."result"  hash   id -> cmsgpack {info, content} (finished tasks)
+--   B.."tasks"   hash   id -> cmsgpack {state, ckey, attempts, cache_ms, fwd, max_attempts, dlq,
+--                        info, content, result_info}; state: P pending, D delayed, L leased,
+--                        F finished (result cached); content: the task's (P, D, L) or the
+--                        result's (F); result_info only when F. One record per task, so a
+--                        put, a take and a reply each write one hash field, not two.
+--   B.."body"    hash   id -> content } only for records written by versions before the
+--   B.."result"  hash   id -> {info, content} } record held them (no `content` in it)
 --   B.."pending" zset   all scores 0, member = ckey .. id; ckey = "%015d-%010d" of the
 --                        cursor, fixed width so lexical order is cursor order
 --   B.."delayed" zset   id scored by the ms it becomes visible
@@ -62,6 +65,7 @@ local CHUNK = 2000              -- values per multi-field command (Lua's unpack 
 
 -- meta fields
 local M_STATE, M_CKEY, M_ATTEMPTS, M_CACHE, M_FWD, M_MAXATT, M_DLQ, M_INFO = 1, 2, 3, 4, 5, 6, 7, 8
+local M_CONTENT, M_RINFO = 9, 10  -- nil M_CONTENT: an older record (body / result hashes)
 
 -- stats fields, read by one HMGET here and written back by one HSET in finish()
 local S_NAMES = {'due', 'last_ms', 'last_seq', 'put', 'acquired', 'replied', 'redelivered',
@@ -196,12 +200,20 @@ local function unindex(id, m)
   elseif s == 'F' then redis.call('ZREM', K_DONE, id) end
 end
 
--- Deletes a task's records. Only a finished task has a result, and only an unfinished
--- one a body, so one HDEL of each kind is skipped when the state is known.
-local function forget(id, state)
+-- Deletes a task's records: its meta record `m`, or, without `m`, a finished task's.
+-- Only an older record (no M_CONTENT) has a body or result beside it.
+local function forget(id, m)
   redis.call('HDEL', K_TASKS, id)
+  if m and m[M_CONTENT] ~= nil then return end
+  local state = m and m[M_STATE] or 'F'
   if state ~= 'F' then redis.call('HDEL', K_BODY, id) end
-  if state == nil or state == 'F' then redis.call('HDEL', K_RESULT, id) end
+  if state == 'F' then redis.call('HDEL', K_RESULT, id) end
+end
+
+-- The content of an unfinished task.
+local function content_of(id, m)
+  if m[M_CONTENT] ~= nil then return m[M_CONTENT] end
+  return redis.call('HGET', K_BODY, id) or ''
 end
 
 -- Applies leases, delays and result TTLs that are due at NOW (at most `limit` of each).
@@ -225,10 +237,9 @@ local function apply_due(limit)
   -- attempts used up: dead-letter (through the outbox) or drop
   local function dead(id, m)
     if m[M_DLQ] ~= '' then
-      local content = redis.call('HGET', K_BODY, id) or ''
-      outbox_push(m[M_DLQ], id, m[M_INFO], content)
+      outbox_push(m[M_DLQ], id, m[M_INFO], content_of(id, m))
     end
-    forget(id, m[M_STATE])
+    forget(id, m)
     stat_incr(S_DEAD)
     ev_removed(id)
   end
@@ -265,7 +276,7 @@ local function apply_due(limit)
   ids = redis.call('ZRANGEBYSCORE', K_DONE, '-inf', NOW, 'LIMIT', 0, limit)
   for _, id in ipairs(ids) do
     redis.call('ZREM', K_DONE, id)
-    forget(id, 'F')
+    forget(id, nil)
     n = n + 1
   end
   -- What is left is not due (or more than `limit` was: then due <= NOW, scan again).
@@ -282,11 +293,11 @@ end
 -- one command per key for the whole list. Returns a list of 1 (created) / 0.
 local function create_tasks(tasks)
   local created = {}
-  local bodies, pending, delayed = {}, {}, {}
+  local pending, delayed = {}, {}
   local ms, seq = nil, nil
   for i, t in ipairs(tasks) do
     local id, delay_ms = t[1], t[8]
-    local m = {'P', '', 0, t[4], t[5], t[6], t[7], t[2]}
+    local m = {'P', '', 0, t[4], t[5], t[6], t[7], t[2], t[3]}
     local cms, cseq
     if delay_ms > 0 then
       m[M_STATE] = 'D'
@@ -296,10 +307,6 @@ local function create_tasks(tasks)
     end
     if redis.call('HSETNX', K_TASKS, id, cmsgpack.pack(m)) == 1 then
       created[i] = 1
-      if t[3] ~= '' then
-        bodies[#bodies + 1] = id
-        bodies[#bodies + 1] = t[3]
-      end
       if delay_ms > 0 then
         delayed[#delayed + 1] = NOW + delay_ms
         delayed[#delayed + 1] = id
@@ -316,7 +323,6 @@ local function create_tasks(tasks)
   end
   -- A new queue records that nothing is due yet, so its next call need not scan.
   if not QUEUE_EXISTS and ST_DIRTY[S_PUT] then ST_DIRTY[S_DUE] = true end
-  call_many('HSET', K_BODY, bodies)
   call_many('ZADD', K_PENDING, pending)
   call_many('ZADD', K_DELAYED, delayed)
   if #pending > 0 then ev_pending() end
@@ -348,7 +354,15 @@ local function acquire_many(ids, lease_ms, popped)
     for i, id in ipairs(got) do members[i] = metas[i][M_CKEY] .. id end
     call_many('ZREM', K_PENDING, members)
   end
-  local bodies = hmget_many(K_BODY, got)
+  local older = {}  -- ids of older records, whose content is in the body hash
+  for i, id in ipairs(got) do
+    if metas[i][M_CONTENT] == nil then older[#older + 1] = id end
+  end
+  local bodies = {}
+  if #older > 0 then
+    local found = hmget_many(K_BODY, older)
+    for i, id in ipairs(older) do bodies[id] = found[i] or '' end
+  end
   local leased, records = {}, {}
   for i, id in ipairs(got) do
     local m = metas[i]
@@ -356,7 +370,7 @@ local function acquire_many(ids, lease_ms, popped)
     local n = #out
     out[n + 1] = id
     out[n + 2] = m[M_INFO]
-    out[n + 3] = bodies[i] or ''
+    out[n + 3] = m[M_CONTENT] or bodies[id]
     out[n + 4] = m[M_ATTEMPTS]
     if lease_ms > 0 then
       m[M_STATE] = 'L'
@@ -373,7 +387,7 @@ local function acquire_many(ids, lease_ms, popped)
     note_deadline(NOW + lease_ms)
   else
     call_many('HDEL', K_TASKS, got)
-    call_many('HDEL', K_BODY, got)
+    call_many('HDEL', K_BODY, older)
   end
   stat_incr(S_ACQUIRED, #got)
   return out

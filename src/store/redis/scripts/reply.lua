@@ -11,15 +11,16 @@ if not m or m[M_STATE] == 'F' then return finish(0) end
 unindex(id, m)
 if m[M_FWD] ~= '' then outbox_push(m[M_FWD], id, info, content) end
 if m[M_CACHE] > 0 then
-  redis.call('HDEL', K_BODY, id)
-  redis.call('HSET', K_RESULT, id, cmsgpack.pack({info, content}))
+  if m[M_CONTENT] == nil then redis.call('HDEL', K_BODY, id) end  -- an older record
   redis.call('ZADD', K_DONE, NOW + m[M_CACHE], id)
   note_deadline(NOW + m[M_CACHE])
   m[M_STATE] = 'F'
   m[M_CKEY] = ''
+  m[M_CONTENT] = content
+  m[M_RINFO] = info
   set_meta(id, m)
 else
-  forget(id, m[M_STATE])
+  forget(id, m)
 end
 stat_incr(S_REPLIED)
 ev_finished(id, info, content)
