@@ -32,15 +32,20 @@ for _ in $(seq 100); do redis-cli -p "$rport" ping >/dev/null 2>&1 && break; sle
 REDIS=redis://127.0.0.1:$rport/0
 echo "== $(date -u +%FT%TZ) $(nproc) CPUs, load: $(cut -d' ' -f1-3 /proc/loadavg)"
 
-echo "== 1. ceiling: redis-benchmark, EVAL of lib.lua + put.lua (one new task per call)"
+echo "== 1. ceiling: redis-benchmark, EVALSHA of lib.lua + put.lua (one new task per call),"
+echo "   64 connections like the put below"
 src=$(cat src/store/redis/scripts/lib.lua; echo; cat src/store/redis/scripts/put.lua)
+sha=$(redis-cli -p "$rport" SCRIPT LOAD "$src")
 now=$(date +%s%3N)
+CEILING=0
 for pipeline in 1 16; do
-  rps=$(redis-benchmark -p "$rport" -c 50 -n "${REDIS_BENCH_REQUESTS:-100000}" -P "$pipeline" -r 1000000000 --csv \
-          EVAL "$src" 1 'bench:{rb}:' rb "$now" benchorigin benchchan 1 'id:__rand_int__' \
+  rps=$(redis-benchmark -p "$rport" -c 64 -n "${REDIS_BENCH_REQUESTS:-100000}" -P "$pipeline" -r 1000000000 --csv \
+          EVALSHA "$sha" 1 'bench:{rb}:' rb "$now" benchorigin benchchan 1 'id:__rand_int__' \
           '{"n":1}' 0123456789abcdef 60000 '' 0 '' 0 | tail -1 | awk -F'","' '{print $2}')
-  echo "redis-benchmark EVAL put -c 50 -P $pipeline: $rps requests/s"
+  echo "redis-benchmark EVALSHA put -c 64 -P $pipeline: $rps requests/s"
+  [[ $pipeline == 1 ]] && CEILING=${rps%.*}
 done
+echo "Redis's own time per put script: $(redis-cli -p "$rport" INFO commandstats | grep evalsha | sed 's/.*usec_per_call=\([0-9.]*\).*/\1/') us"
 redis-cli -p "$rport" FLUSHALL >/dev/null
 
 INSTANCES=()
@@ -56,7 +61,9 @@ start_instance() {  # sets URL to a new instance on $REDIS
 
 echo "== 2. taskcenter on Redis (taskcenter-bench, ${DURATION}s runs)"
 start_instance; u1=$URL
-"$BENCH" put --url "$u1" --connections 64 --duration "$DURATION" --ceiling none --label redis1 | tail -1
+"$BENCH" put --url "$u1" --connections 64 --duration "$DURATION" --ceiling none --label redis1 --csv "$TMP/put1.csv" | tail -1
+echo "put, 1 instance: $(tail -1 "$TMP/put1.csv" | cut -d, -f13) requests/s over the unpipelined ceiling $CEILING:" \
+     "$(tail -1 "$TMP/put1.csv" | awk -F, -v c="$CEILING" '{printf "%.2fx", $13 / c}')"
 "$BENCH" cycle --url "$u1" --producers 8 --consumers 8 --batch 16 --duration "$DURATION" --ceiling none --label redis1 | tail -1
 redis-cli -p "$rport" FLUSHALL >/dev/null
 start_instance; u2=$URL; start_instance; u3=$URL

@@ -1,0 +1,157 @@
+#!/usr/bin/env python3
+"""A/B figures for the Redis backend: variants alternate in one run on one redis-server,
+so a busy shared machine affects them alike. For each variant and round: the ceiling
+(redis-benchmark, EVALSHA of that variant's lib.lua + put.lua, unpipelined, at each
+connection count), taskcenter put at the same connection counts, Redis's usec_per_call of
+the put script (INFO commandstats), and the end-to-end cycle (8 producers put, 8
+consumers take 16 and reply each). SLOWLOG=1 adds Redis's time per script from SLOWLOG
+during one more cycle (inflated by SLOWLOG itself; compare variants, not absolutes).
+
+  tests/redis/ab_redis.py BENCH VARIANT_DIR...
+    BENCH         build/bench/taskcenter-bench
+    VARIANT_DIR   a directory holding a `taskcenter` binary and its `scripts/*.lua`, e.g.
+                  mkdir -p /tmp/new/scripts && cp build/taskcenter /tmp/new/ &&
+                  cp src/store/redis/scripts/*.lua /tmp/new/scripts/
+  env: ROUNDS (2) DUR seconds per run (5) CONNS (16,64) SLOWLOG (0)"""
+import csv, hashlib, os, socket, subprocess, sys, tempfile, time
+
+BENCH = sys.argv[1]
+VARIANTS = sys.argv[2:]
+DUR = os.environ.get("DUR", "5")
+ROUNDS = int(os.environ.get("ROUNDS", "2"))
+CONNS = os.environ.get("CONNS", "16,64").split(",")
+OPS = ["put", "peek", "acquire", "take", "reply", "call_begin", "touch", "remove",
+       "clear_queue", "stat_queue", "reap"]
+
+
+def free_port():
+    s = socket.socket(); s.bind(("127.0.0.1", 0)); p = s.getsockname()[1]; s.close(); return p
+
+
+tmp = tempfile.mkdtemp(prefix="hredis-")
+rport = free_port()
+redis = subprocess.Popen(["redis-server", "--port", str(rport), "--bind", "127.0.0.1", "--save", "",
+                          "--appendonly", "no", "--dir", tmp], stdout=subprocess.DEVNULL)
+
+
+def rc(*args):
+    return subprocess.run(["redis-cli", "-p", str(rport), *args], capture_output=True,
+                          text=True).stdout
+
+
+for _ in range(100):
+    if rc("ping").strip() == "PONG": break
+    time.sleep(0.05)
+
+
+def src(v, op):
+    d = os.path.join(v, "scripts")
+    return open(os.path.join(d, "lib.lua")).read() + "\n" + open(os.path.join(d, op + ".lua")).read()
+
+
+def shas(v):
+    return {hashlib.sha1(src(v, op).encode()).hexdigest(): op for op in OPS}
+
+
+def evalsha_stats():
+    for line in rc("info", "commandstats").splitlines():
+        if line.startswith("cmdstat_evalsha:"):
+            f = dict(kv.split("=") for kv in line.split(":", 1)[1].split(","))
+            return int(f["calls"]), float(f["usec_per_call"])
+    return 0, 0.0
+
+
+def ceiling(v, c):
+    sha = rc("script", "load", src(v, "put")).strip()
+    now = str(int(time.time() * 1000))
+    rc("config", "resetstat")
+    out = subprocess.run(["redis-benchmark", "-p", str(rport), "-c", c, "-n", "60000", "-r",
+                          "1000000000", "--csv", "EVALSHA", sha, "1", "bench:{rb}:", "rb", now,
+                          "benchorigin", "benchchan", "1", "id:__rand_int__", '{"n":1}',
+                          "0123456789abcdef", "60000", "", "0", "", "0"], capture_output=True,
+                         text=True).stdout.strip().splitlines()[-1]
+    rps = float(out.split('","')[1])
+    calls, us = evalsha_stats()
+    rc("flushall")
+    return rps, us
+
+
+def start_server(v):
+    pf = os.path.join(tmp, "port%d" % time.monotonic_ns())
+    p = subprocess.Popen([os.path.join(v, "taskcenter"), "--host", "127.0.0.1", "--port", "0",
+                          "--port-file", pf, "--redis", "redis://127.0.0.1:%d/0" % rport],
+                         stderr=subprocess.DEVNULL)
+    for _ in range(200):
+        if os.path.exists(pf) and open(pf).read().strip(): break
+        time.sleep(0.05)
+    return p, "http://127.0.0.1:" + open(pf).read().strip()
+
+
+def bench(args):
+    csvf = os.path.join(tmp, "b%d.csv" % time.monotonic_ns())
+    subprocess.run([BENCH, *args, "--duration", DUR, "--ceiling", "none", "--csv", csvf],
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return list(csv.DictReader(open(csvf)))
+
+
+def per_script(v, url):
+    """SLOWLOG with threshold 0 during a short cycle: Redis' own us per call, per script."""
+    names = shas(v)
+    rc("config", "set", "slowlog-max-len", "100000")
+    rc("slowlog", "reset")
+    rc("config", "set", "slowlog-log-slower-than", "0")
+    bench(["cycle", "--url", url, "--producers", "8", "--consumers", "8", "--batch", "16"])
+    rc("config", "set", "slowlog-log-slower-than", "10000")
+    raw = subprocess.run(["redis-cli", "-p", str(rport), "--no-raw", "slowlog", "get", "100000"],
+                         capture_output=True, text=True).stdout
+    # entries: id, time, duration, args...; find duration lines followed by EVALSHA <sha>
+    lines = [l.strip() for l in raw.splitlines()]
+    acc = {}
+    for i, l in enumerate(lines):
+        if '"EVALSHA"' in l or '"evalsha"' in l:
+            sha = lines[i + 1].split('"')[1] if i + 1 < len(lines) else ""
+            # duration is 2 lines above the args array start ("1) ..." 3) (integer) dur)
+            dur = None
+            for j in range(i - 1, max(i - 4, 0), -1):
+                if "(integer)" in lines[j]:
+                    dur = int(lines[j].split("(integer)")[1]); break
+            if dur is None: continue
+            name = names.get(sha, sha[:8])
+            n, s = acc.get(name, (0, 0)); acc[name] = (n + 1, s + dur)
+    rc("slowlog", "reset")
+    return {k: (n, s / n) for k, (n, s) in acc.items()}
+
+
+print(f"== {time.strftime('%FT%TZ', time.gmtime())} load {open('/proc/loadavg').read().split()[:3]}")
+for rnd in range(ROUNDS):
+    for v in VARIANTS:
+        name = os.path.basename(v.rstrip("/"))
+        for c in CONNS:
+            rps, us = ceiling(v, c)
+            print(f"[{rnd}] {name:8s} redis-benchmark EVALSHA put -c {c}: {rps:8.0f} req/s, "
+                  f"{us:.2f} us/call")
+            sys.stdout.flush()
+        p, url = start_server(v)
+        rc("config", "resetstat")
+        for c in CONNS:
+            r = bench(["put", "--url", url, "--connections", c])[0]
+            print(f"[{rnd}] {name:8s} put -c {c}: {float(r['req_per_s']):8.0f} req/s  server CPU "
+                  f"{r['server_cpu_pct']}%  errors {r['errors']}")
+            sys.stdout.flush()
+        calls, us = evalsha_stats()
+        print(f"[{rnd}] {name:8s} put EVALSHA {us:.2f} us/call over {calls} calls")
+        rc("flushall"); rc("config", "resetstat")
+        r = bench(["cycle", "--url", url, "--producers", "8", "--consumers", "8", "--batch", "16"])[0]
+        calls, us = evalsha_stats()
+        print(f"[{rnd}] {name:8s} cycle b16: {float(r['ops_per_s']):8.0f} tasks/s  "
+              f"{float(r['req_per_s']):8.0f} req/s server CPU {r['server_cpu_pct']}% errors "
+              f"{r['errors']}; EVALSHA {us:.2f} us/call avg over {calls}")
+        sys.stdout.flush()
+        rc("flushall")
+        if os.environ.get("SLOWLOG", "0") == "1" and rnd == 0:
+            ps = per_script(v, url)
+            print(f"[{rnd}] {name:8s} per script (SLOWLOG, us): " +
+                  ", ".join(f"{k} {a:.1f} (n={n})" for k, (n, a) in sorted(ps.items())))
+            rc("flushall")
+        p.terminate(); p.wait()
+redis.terminate(); redis.wait()
