@@ -124,6 +124,23 @@ struct RedisStore::Scripts {
 struct RedisStore::LocalClients {
   std::mutex mutex;
   std::map<const void*, std::shared_ptr<redis::Client>> by_context;
+  // Bumped whenever a client is dropped, so no thread's cached pointer outlives it.
+  std::atomic<std::uint64_t> generation{1};
+
+  // The io_context is being destroyed (or the store stops): close its client now, while
+  // its timers and descriptors can still be cancelled, and forget it.
+  void forget(const void* context) {
+    std::shared_ptr<redis::Client> client;
+    {
+      std::lock_guard lock(mutex);
+      auto it = by_context.find(context);
+      if (it == by_context.end()) return;
+      client = std::move(it->second);
+      by_context.erase(it);
+      generation.fetch_add(1);
+    }
+    client->close_now();
+  }
 };
 
 namespace {
@@ -133,10 +150,41 @@ std::atomic<std::uint64_t> next_serial{1};
 // The last client this thread used, so most commands skip the lock and the map.
 struct LocalCache {
   std::uint64_t serial = 0;
+  std::uint64_t generation = 0;
   const void* context = nullptr;
   redis::Client* client = nullptr;
 };
 thread_local LocalCache local_cache;
+
+// A service in each calling io_context: when that io_context shuts down, the stores that
+// made a client on it close and forget it, so a client never outlives its io_context
+// (an io_context destroyed while its store lives on, then a new one at the same address,
+// must not find the old client). Registered after the client's first timers, so it shuts
+// down before the reactor and timer services do.
+class ContextWatch final : public boost::asio::execution_context::service {
+ public:
+  static boost::asio::execution_context::id id;
+  explicit ContextWatch(boost::asio::execution_context& context) : service(context) {}
+  void watch(const std::shared_ptr<RedisStore::LocalClients>& clients) {
+    std::lock_guard lock(mutex_);
+    watched_.push_back(clients);
+  }
+
+ private:
+  void shutdown() override {
+    std::vector<std::weak_ptr<RedisStore::LocalClients>> watched;
+    {
+      std::lock_guard lock(mutex_);
+      watched.swap(watched_);
+    }
+    for (auto& w : watched) {
+      if (auto clients = w.lock()) clients->forget(&context());
+    }
+  }
+  std::mutex mutex_;
+  std::vector<std::weak_ptr<RedisStore::LocalClients>> watched_;
+};
+boost::asio::execution_context::id ContextWatch::id;
 
 Task<void> start_client(std::shared_ptr<redis::Client> client) { co_await client->start(); }
 
@@ -152,7 +200,7 @@ std::unique_ptr<RedisStore> RedisStore::launch(const Clock& clock, RedisStoreOpt
   auto owned = std::make_unique<OwnedIo>();
   auto* io = &owned->io;
   std::unique_ptr<RedisStore> store(new RedisStore(std::move(owned), clock, std::move(options)));
-  store->local_ = std::make_unique<LocalClients>();
+  store->local_ = std::make_shared<LocalClients>();
   store->owned_io_->thread = std::thread([io] { io->run(); });
   std::promise<void> started;
   auto done = started.get_future();
@@ -221,6 +269,7 @@ void RedisStore::stop() {
     {
       std::lock_guard lock(local_->mutex);
       clients.swap(local_->by_context);
+      local_->generation.fetch_add(1);
     }
     for (auto& [_, client] : clients) client->close_now();
   }
@@ -238,23 +287,32 @@ void RedisStore::stop() {
 
 redis::Client& RedisStore::client_for(const boost::asio::any_io_executor& caller) {
   if (!local_ || stopped_.load(std::memory_order_relaxed)) return client_;
-  const void* context = &boost::asio::query(caller, boost::asio::execution::context);
-  if (context == static_cast<const void*>(&owned_io_->io)) return client_;
-  if (local_cache.serial == serial_ && local_cache.context == context) return *local_cache.client;
+  auto& context = boost::asio::query(caller, boost::asio::execution::context);
+  if (&context == &owned_io_->io) return client_;
+  const std::uint64_t generation = local_->generation.load();
+  if (local_cache.serial == serial_ && local_cache.context == &context &&
+      local_cache.generation == generation) {
+    return *local_cache.client;
+  }
   std::shared_ptr<redis::Client> client;
+  bool created = false;
   {
     std::lock_guard lock(local_->mutex);
-    auto& slot = local_->by_context[context];
+    auto& slot = local_->by_context[&context];
     if (!slot) {
       slot = std::make_shared<redis::Client>(caller, client_.url(), 1,
                                              std::chrono::milliseconds(options_.command_timeout_ms));
-      // Connects in the background: commands sent meanwhile wait in hiredis's buffer
-      // until the socket is up, and MOVED routes them while the slot map is unknown.
-      boost::asio::co_spawn(caller, start_client(slot), boost::asio::detached);
+      created = true;
     }
     client = slot;
   }
-  local_cache = LocalCache{serial_, context, client.get()};
+  if (created) {
+    boost::asio::use_service<ContextWatch>(context).watch(local_);
+    // Connects in the background: commands sent meanwhile wait in hiredis's buffer
+    // until the socket is up, and MOVED routes them while the slot map is unknown.
+    boost::asio::co_spawn(caller, start_client(client), boost::asio::detached);
+  }
+  local_cache = LocalCache{serial_, generation, &context, client.get()};
   return *client;
 }
 

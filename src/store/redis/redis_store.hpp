@@ -72,12 +72,15 @@ class RedisStore final : public Store {
   Task<bool> ready() override;
 
   bool cluster_mode() const noexcept { return client_.cluster_mode(); }
+
+  // The per-io_context clients of launch() (redis_store.cpp); named here only so the
+  // service that watches each io_context's end can refer to them.
+  struct LocalClients;
   const std::string& instance_id() const noexcept { return origin_; }
 
  private:
   struct Scripts;
   struct OwnedIo;
-  struct LocalClients;
   RedisStore(std::unique_ptr<OwnedIo> io, const Clock& clock, RedisStoreOptions options);
 
   // Runs `script` on `queue`'s slot with the common ARGV; dispatches its events and
@@ -105,7 +108,7 @@ class RedisStore final : public Store {
   redis::Client client_;
   std::shared_ptr<redis::Connection> subscriber_;
   std::unique_ptr<Scripts> scripts_;
-  std::unique_ptr<LocalClients> local_;  // launch() only
+  std::shared_ptr<LocalClients> local_;  // launch() only; shared with the io_contexts' watches
   std::atomic<bool> stopped_{false};
   const std::uint64_t serial_;  // tells stores apart in the per-thread cache
   std::atomic<StoreEvents*> events_{nullptr};
