@@ -1,6 +1,7 @@
 #include "store/redis/asio_adapter.hpp"
 
 #include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/post.hpp>
 #include <hiredis/async.h>
 #include <memory>
 
@@ -10,13 +11,15 @@ namespace {
 // Shared with pending async_wait handlers so a handler that completes after cleanup
 // (operation_aborted or a late wake-up) finds `closed` set instead of a freed object.
 struct AdapterState {
-  explicit AdapterState(const Strand& s, int fd) : descriptor(s, fd) {}
+  explicit AdapterState(const Strand& s, int fd) : strand(s), descriptor(s, fd) {}
+  Strand strand;
   boost::asio::posix::stream_descriptor descriptor;
   redisAsyncContext* ac = nullptr;
   bool want_read = false;
   bool want_write = false;
   bool read_armed = false;
   bool write_armed = false;
+  bool flush_posted = false;
   bool closed = false;
 };
 
@@ -59,10 +62,31 @@ void on_add_read(void* data) {
   arm_read(st);
 }
 void on_del_read(void* data) { static_cast<Holder*>(data)->state->want_read = false; }
+// Once connected, a socket is nearly always writable: rather than wait for the reactor to
+// say so (an epoll_ctl and a trip through epoll_wait per batch of commands), write what
+// hiredis buffered right after the handlers already queued on the strand have run, so the
+// commands they add go out in the same write. Only a write that could not finish
+// (EAGAIN: hiredis still wants to write) waits for writability.
+void flush(const std::shared_ptr<AdapterState>& st) {
+  if (st->flush_posted || st->closed) return;
+  st->flush_posted = true;
+  boost::asio::post(st->strand, [st] {
+    st->flush_posted = false;
+    if (st->closed || !st->want_write) return;
+    redisAsyncHandleWrite(st->ac);
+    if (!st->closed && st->want_write) arm_write(st);
+  });
+}
+
 void on_add_write(void* data) {
   auto& st = static_cast<Holder*>(data)->state;
   st->want_write = true;
-  arm_write(st);
+  // Before the connect completes, writability is how hiredis learns that it did.
+  if (st->ac != nullptr && (st->ac->c.flags & REDIS_CONNECTED) != 0) {
+    flush(st);
+  } else {
+    arm_write(st);
+  }
 }
 void on_del_write(void* data) { static_cast<Holder*>(data)->state->want_write = false; }
 
