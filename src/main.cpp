@@ -121,7 +121,7 @@ int main(int argc, char** argv) {
   server_options.shutdown_timeout_ms = config.shutdown_timeout_ms;
   tc::Server server(
       server_options, [&api](tc::HttpRequest request) { return api.handle(request); },
-      &tc::Api::error_response);
+      [&api](tc::Errc code, std::string_view message) { return api.transport_error(code, message); });
 
   if (auto listening = server.listen(); !listening) {
     std::cerr << "taskcenter: " << listening.error().message << "\n";

@@ -103,6 +103,11 @@ HttpResponse Api::error_response(Errc code, std::string_view message) {
   return json_response(error_answer(code, message));
 }
 
+HttpResponse Api::transport_error(Errc code, std::string_view message) {
+  metrics_->count(Endpoint::unknown, code);
+  return error_response(code, message);
+}
+
 Task<HttpResponse> Api::handle(HttpRequest request) {
   const std::string_view path = path_of(request.target);
   const Route* route = nullptr;

@@ -44,6 +44,8 @@ class Api {
   Task<HttpResponse> handle(HttpRequest request);
   // A response for errors the transport detects itself (body too large, bad HTTP).
   static HttpResponse error_response(Errc code, std::string_view message);
+  // The same, counted in /metrics (endpoint="unknown": the request was never routed).
+  HttpResponse transport_error(Errc code, std::string_view message);
 
  private:
   TaskService& service_;

@@ -32,8 +32,9 @@ struct ServerOptions {
 // Turns a parsed request into a response. Called on the connection's thread; the
 // request's views stay valid until the returned awaitable completes.
 using RequestHandler = std::function<Task<HttpResponse>(HttpRequest)>;
-// Builds the API-envelope response for errors the transport detects (413, 400).
-using ErrorResponder = HttpResponse (*)(Errc, std::string_view);
+// Builds the API-envelope response for errors the transport detects (413, 400), and
+// counts them where the API counts its own. Called on the connection's thread.
+using ErrorResponder = std::function<HttpResponse(Errc, std::string_view)>;
 
 class Server {
  public:

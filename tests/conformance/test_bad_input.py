@@ -322,6 +322,10 @@ class LimitsTest(unittest.TestCase):
         ids = [t["id"] for t in self.c.peek(q, size=10).data]
         self.assertEqual(ids, ["small"])
         self.assertEqual(self.c.get("/healthz").status, 200)
+        # The transport refused them before routing: /metrics counts them all the same.
+        metrics = self.c.get("/metrics").text
+        self.assertIn('taskcenter_requests_total{endpoint="unknown",err_code="0003",status="413"} 3',
+                      metrics)
 
     def test_long_poll_timeout_is_capped_by_max_wait(self):
         q = harness.unique()
