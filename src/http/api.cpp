@@ -115,7 +115,11 @@ Task<HttpResponse> Api::handle(HttpRequest request) {
   for (const auto& candidate : kRoutes) {
     if (candidate.path != path) continue;
     path_known = true;
-    if (candidate.method == request.method) route = &candidate;
+    // HEAD is GET without the body (the transport drops it): monitors and load
+    // balancers probe /healthz that way.
+    if (candidate.method == request.method ||
+        (request.method == "HEAD" && candidate.method == "GET"))
+      route = &candidate;
     break;
   }
   if (route == nullptr) {

@@ -60,6 +60,15 @@ class OpsEndpointsTest(ConformanceTest):
         self.put(q, "wake")
         self.assertEqual([t["id"] for t in self.ok(waiter.join())], ["wake"])
 
+    def test_head_is_get_without_a_body(self):
+        for path in ("/healthz", "/version"):
+            with self.subTest(path=path):
+                resp = self.c.request("HEAD", path)
+                self.assertEqual(resp.status, 200, resp)
+                self.assertEqual(resp.raw, b"", resp)
+        # HEAD of a POST endpoint stays a wrong method.
+        self.assertEqual(self.c.request("HEAD", "/task/put").status, 405)
+
     def test_request_counters_grow(self):
         def total():
             text = self.c.get("/metrics", instance=0).text
