@@ -21,7 +21,9 @@ namespace tc {
 struct RedisStoreOptions {
   std::string url = "redis://127.0.0.1:6379/0";
   std::string prefix = "tc";             // key prefix; must not contain '{' or '}'
-  std::size_t connections_per_node = 2;  // pipelined connections per Redis node
+  // Pipelined connections per Redis node of the store's own client; with launch(), each
+  // calling io_context (server thread) also gets one per node of its own.
+  std::size_t connections_per_node = 2;
   std::uint32_t reap_limit = 1000;       // due items applied per queue per reap call
   // A connection with replies outstanding and no progress for this long is dropped and
   // its commands answer `unavailable` (a hung or SIGSTOPped Redis must not hang requests).
