@@ -572,6 +572,44 @@ TEST(LogPersistence, CompactionStartsByItselfWhenTheLogOutgrowsTheData) {
   EXPECT_EQ(peeked[0].id, "kept");
 }
 
+TEST(LogPersistence, WritesDuringACompactionAreKept) {
+  // The compaction holds the store lock only to switch segments: puts, takes and
+  // replies go on while its thread rebuilds and writes the snapshot, and every one of
+  // them is there after a restart (in the new segment, after the snapshot).
+  TempDir dir;
+  ManualClock clock;
+  std::string before;
+  std::vector<std::string> ids;
+  {
+    auto opened = open_store(clock, dir.path());
+    for (int i = 0; i < 3000; ++i)
+      EXPECT_TRUE(*run_sync(opened.store->put("q", task("old" + std::to_string(i)))));
+    std::atomic<bool> compacted{false};
+    std::thread compactor([&] {
+      EXPECT_TRUE(opened.store->compact());
+      compacted = true;
+    });
+    int during = 0;
+    while (!compacted.load() || during < 100) {
+      std::string id = "new" + std::to_string(during++);
+      ids.push_back(id);
+      EXPECT_TRUE(*run_sync(opened.store->put("q", task(id))));
+      if (during % 3 == 0) {
+        auto taken = *run_sync(opened.store->take("q", 1, 60'000));
+        ASSERT_EQ(taken.size(), 1u);
+        EXPECT_TRUE(*run_sync(opened.store->reply("q", taken[0].id, TaskResult{"1", "r"})));
+      }
+    }
+    compactor.join();
+    EXPECT_EQ(log::list_dir(dir.path())->snapshots.size(), 1u);
+    for (int i = 0; i < 10; ++i) ids.push_back("old" + std::to_string(i));
+    before = observe(*opened.store, ids);
+  }
+  auto opened = open_store(clock, dir.path());
+  ASSERT_TRUE(opened.report.snapshot);
+  EXPECT_EQ(observe(*opened.store, ids), before);
+}
+
 TEST(LogPersistence, ACompactionThatCannotWriteLeavesTheLogUsable) {
   TempDir dir;
   ManualClock clock;
