@@ -50,7 +50,7 @@ TaskNode* MemoryState::create(std::int64_t now, Queue& queue, std::string_view i
     routes = std::make_unique<TaskRoutes>(
         TaskRoutes{std::move(config.forward_result_to), std::move(config.dead_letter_to)});
   }
-  TaskNode* node = TaskNode::make(id, hash, info, content);
+  TaskNode* node = TaskNode::make(id, hash, info, content).release();
   node->cache_result_ms = config.cache_result_ms;
   node->max_attempts = config.max_attempts;
   node->routes = std::move(routes);
@@ -129,15 +129,16 @@ void MemoryState::destroy(TaskNode& node) noexcept {
   TaskNode::destroy(&node);
 }
 
-TaskNode& MemoryState::keep_result(TaskNode& node, TaskResult&& result) {
+TaskNode& MemoryState::keep_result(TaskNode& node, const TaskResult& result,
+                                   NodePtr moved) noexcept {
   live_bytes_ -= bytes_of(node);
   TaskNode* holder = &node;
-  if (node.fits(result.info, result.content)) {
+  if (!moved) {
     node.replace_payload(result.info, result.content);
   } else {
-    // A new node of the right size takes the old one's place in the index; the node is
-    // detached, so the index is the only structure that points at it.
-    holder = TaskNode::remake(node, result.info, result.content);
+    // The new node takes the old one's place in the index; the node is detached, so the
+    // index is the only structure that points at it.
+    holder = moved.release();
     IdIndex& index = node.queue->tasks;
     index.erase(node);
     IdIndex::Slot slot;
@@ -212,7 +213,7 @@ void MemoryState::expire_lease(std::int64_t now, TaskNode& node) {
   queue.tasks.erase(node);
   --task_count_;
   live_bytes_ -= bytes_of(node);
-  std::unique_ptr<TaskNode, void (*)(TaskNode*) noexcept> corpse(&node, TaskNode::destroy);
+  NodePtr corpse(&node);
   if (corpse->routes && corpse->routes->dead_letter_to) {
     TaskConfig config;
     config.cache_result_ms = corpse->cache_result_ms;
@@ -290,6 +291,10 @@ bool MemoryState::reply(std::int64_t now, std::string_view queue, std::string_vi
   Queue* q = find_queue(queue);
   TaskNode* node = q ? find_task(*q, id) : nullptr;
   if (!node || node->state == TaskState::done) return false;
+  // A result that does not fit the node needs a new one: allocated before any change.
+  NodePtr moved;
+  if (node->cache_result_ms > 0 && !node->fits(result.info, result.content))
+    moved = TaskNode::remake(*node, result.info, result.content);
   detach(*node);
   ++q->total_replied;
   finished(*node, &result);
@@ -300,7 +305,7 @@ bool MemoryState::reply(std::int64_t now, std::string_view queue, std::string_vi
   }
   if (node->cache_result_ms > 0) {
     node->routes.reset();  // a done task forwards nothing and is never dead-lettered
-    TaskNode& done = keep_result(*node, std::move(result));
+    TaskNode& done = keep_result(*node, result, std::move(moved));
     schedule(done, TaskState::done, now + done.cache_result_ms);
   } else {
     destroy(*node);

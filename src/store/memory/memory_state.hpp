@@ -115,9 +115,10 @@ class MemoryState {
   void schedule(TaskNode& node, TaskState state, std::int64_t deadline);
   // Drops a detached node from its queue's index and frees it.
   void destroy(TaskNode& node) noexcept;
-  // Gives a detached node the result as its info and content; returns the node that
-  // now holds the task (the same one, or a new one if the result does not fit).
-  TaskNode& keep_result(TaskNode& node, TaskResult&& result);
+  // Gives a detached node the result as its info and content: in place, or by putting
+  // `moved` (TaskNode::remake of it with this result, made when it does not fit) in its
+  // place. Returns the node that now holds the task.
+  TaskNode& keep_result(TaskNode& node, const TaskResult& result, NodePtr moved) noexcept;
   void expire_lease(std::int64_t now, TaskNode& node);
   AcquiredTask deliver(std::int64_t now, TaskNode& node, std::int64_t lease_ms);
 

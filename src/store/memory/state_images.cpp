@@ -83,7 +83,7 @@ bool MemoryState::restore_task(TaskImage&& image) {
   if (image.forward_result_to || image.dead_letter_to)
     routes = std::make_unique<TaskRoutes>(
         TaskRoutes{std::move(image.forward_result_to), std::move(image.dead_letter_to)});
-  TaskNode* node = TaskNode::make(image.id, hash, image.info, image.content);
+  TaskNode* node = TaskNode::make(image.id, hash, image.info, image.content).release();
   node->cache_result_ms = image.cache_result_ms;
   node->attempts = image.attempts;
   node->max_attempts = image.max_attempts;

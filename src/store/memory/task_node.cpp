@@ -26,12 +26,12 @@ TaskNode* TaskNode::allocate(std::size_t payload) {
   return new (::operator new(sizeof(TaskNode) + payload)) TaskNode;
 }
 
-TaskNode* TaskNode::make(std::string_view id, std::uint32_t id_hash, std::string_view info,
-                         std::string_view content) {
+NodePtr TaskNode::make(std::string_view id, std::uint32_t id_hash, std::string_view info,
+                       std::string_view content) {
   if (id.size() > kMaxIdSize) throw std::length_error("task id longer than 65535 bytes");
   auto id_size = static_cast<std::uint16_t>(id.size());
   std::uint32_t info_size = size32(info), content_size = size32(content);
-  TaskNode* node = allocate(std::size_t{id_size} + info_size + content_size);
+  NodePtr node(allocate(std::size_t{id_size} + info_size + content_size));
   node->id_hash_ = id_hash;
   node->id_size_ = id_size;
   node->info_size_ = info_size;
@@ -42,9 +42,8 @@ TaskNode* TaskNode::make(std::string_view id, std::uint32_t id_hash, std::string
   return node;
 }
 
-TaskNode* TaskNode::remake(TaskNode& from, std::string_view info, std::string_view content) {
-  TaskNode* node = make(from.id(), from.id_hash_, info, content);
-  // Every field but the hooks (the caller relinks) and the payload (just written).
+NodePtr TaskNode::remake(const TaskNode& from, std::string_view info, std::string_view content) {
+  NodePtr node = make(from.id(), from.id_hash_, info, content);
   if (from.state == TaskState::pending) {
     node->cursor = from.cursor;
   } else {
@@ -52,7 +51,6 @@ TaskNode* TaskNode::remake(TaskNode& from, std::string_view info, std::string_vi
   }
   node->cache_result_ms = from.cache_result_ms;
   node->queue = from.queue;
-  node->routes = std::move(from.routes);
   node->attempts = from.attempts;
   node->max_attempts = from.max_attempts;
   node->state = from.state;

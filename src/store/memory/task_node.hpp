@@ -34,6 +34,13 @@ struct TaskRoutes {
 };
 
 struct Queue;
+class TaskNode;
+
+// Frees a node (TaskNode::destroy): for nodes not yet, or no longer, in any structure.
+struct NodeDeleter {
+  void operator()(TaskNode* node) const noexcept;
+};
+using NodePtr = std::unique_ptr<TaskNode, NodeDeleter>;
 
 using OrderHook =
     boost::intrusive::set_member_hook<boost::intrusive::optimize_size<true>>;
@@ -46,13 +53,14 @@ class TaskNode {
   static constexpr std::size_t kMaxIdSize = 0xffff;
 
   // Allocates a node holding copies of the three byte strings; every other field has
-  // its default value. Release with destroy(). Throws std::length_error for an id
-  // longer than kMaxIdSize or an info or content of 4 GiB or more.
-  static TaskNode* make(std::string_view id, std::uint32_t id_hash, std::string_view info,
-                        std::string_view content);
-  // A node like `from` (every field but the hooks, `routes` moved) whose info and
-  // content are replaced; `from` keeps its id and hooks and must be destroyed next.
-  static TaskNode* remake(TaskNode& from, std::string_view info, std::string_view content);
+  // its default value. Throws std::length_error for an id longer than kMaxIdSize or an
+  // info or content of 4 GiB or more.
+  static NodePtr make(std::string_view id, std::uint32_t id_hash, std::string_view info,
+                      std::string_view content);
+  // A copy of `from` (id, hash, queue, state, times, counters; no hooks, no routes) with
+  // other info and content: a done task's node when its result does not fit the old one.
+  static NodePtr remake(const TaskNode& from, std::string_view info, std::string_view content);
+  // Frees a node that is in no structure (unlinked hooks).
   static void destroy(TaskNode* node) noexcept;
 
   std::string_view id() const noexcept { return {bytes(), id_size_}; }
@@ -109,6 +117,8 @@ class TaskNode {
   // Last, in the byte the 16-bit id size leaves before the node's 8-byte alignment.
   TaskState state = TaskState::pending;
 };
+
+inline void NodeDeleter::operator()(TaskNode* node) const noexcept { TaskNode::destroy(node); }
 
 struct CursorOf {
   using type = Cursor;
