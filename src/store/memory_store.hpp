@@ -13,6 +13,8 @@
 #include <memory>
 #include <mutex>
 
+#include "core/adaptive_mutex.hpp"
+
 #include "core/clock.hpp"
 #include "store/log/persistence.hpp"
 #include "store/memory/memory_state.hpp"
@@ -78,7 +80,7 @@ class MemoryStore final : public Store {
   void after_mutation_locked();
 
   const Clock& clock_;
-  mutable std::mutex mutex_;
+  mutable AdaptiveMutex mutex_;
   memory::MemoryState state_;
   std::int64_t last_now_ = 0;
   std::unique_ptr<log::Persistence> persist_;

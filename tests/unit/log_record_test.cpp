@@ -17,6 +17,17 @@ TEST(Crc32c, MatchesTheStandardCheckValue) {
                                        crc32c(std::string_view(long_input).substr(0, 3))));
 }
 
+TEST(Crc32c, TheInstructionAndTheTablesAgree) {
+  EXPECT_EQ(crc32c_portable("123456789"), 0xE3069283u);
+  std::string bytes;
+  for (int i = 0; i < 300; ++i) {
+    bytes.push_back(static_cast<char>(i * 131 + 7));
+    std::string_view all(bytes);
+    EXPECT_EQ(crc32c(all), crc32c_portable(all)) << "length " << bytes.size();
+    EXPECT_EQ(crc32c(all.substr(1), 0x12345678u), crc32c_portable(all.substr(1), 0x12345678u));
+  }
+}
+
 Record decode_one(const std::string& bytes) {
   Record record;
   auto decoded = decode_frame(bytes, record);

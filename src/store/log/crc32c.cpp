@@ -1,6 +1,11 @@
 #include "store/log/crc32c.hpp"
 
 #include <array>
+#include <cstring>
+
+#if defined(__x86_64__)
+#include <nmmintrin.h>
+#endif
 
 namespace tc::log {
 namespace {
@@ -24,9 +29,31 @@ const Tables& tables() {
   return instance;
 }
 
+#if defined(__x86_64__)
+// The crc32 instruction computes this very polynomial, eight bytes at a time.
+__attribute__((target("sse4.2"))) std::uint32_t crc32c_sse42(std::string_view bytes,
+                                                             std::uint32_t seed) noexcept {
+  auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
+  std::size_t n = bytes.size();
+  std::uint64_t c = ~seed;
+  while (n >= 8) {
+    std::uint64_t word;
+    std::memcpy(&word, p, 8);
+    c = _mm_crc32_u64(c, word);
+    p += 8;
+    n -= 8;
+  }
+  auto c32 = static_cast<std::uint32_t>(c);
+  while (n--) c32 = _mm_crc32_u8(c32, *p++);
+  return ~c32;
+}
+
+const bool kHaveSse42 = __builtin_cpu_supports("sse4.2");
+#endif
+
 }  // namespace
 
-std::uint32_t crc32c(std::string_view bytes, std::uint32_t seed) noexcept {
+std::uint32_t crc32c_portable(std::string_view bytes, std::uint32_t seed) noexcept {
   const auto& t = tables().t;
   auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
   std::size_t n = bytes.size();
@@ -41,6 +68,13 @@ std::uint32_t crc32c(std::string_view bytes, std::uint32_t seed) noexcept {
   }
   while (n--) c = t[0][(c ^ *p++) & 0xff] ^ (c >> 8);
   return ~c;
+}
+
+std::uint32_t crc32c(std::string_view bytes, std::uint32_t seed) noexcept {
+#if defined(__x86_64__)
+  if (kHaveSse42) return crc32c_sse42(bytes, seed);
+#endif
+  return crc32c_portable(bytes, seed);
 }
 
 }  // namespace tc::log

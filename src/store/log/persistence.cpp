@@ -84,7 +84,7 @@ bool Persistence::maybe_compact(const memory::MemoryState& state) {
   return start_compaction().ok();
 }
 
-Result<void> Persistence::compact_now(std::mutex& lock) {
+Result<void> Persistence::compact_now(AdaptiveMutex& lock) {
   join_compaction();
   {
     std::lock_guard guard(lock);

@@ -20,6 +20,7 @@
 #include <thread>
 
 #include "config/config.hpp"
+#include "core/adaptive_mutex.hpp"
 #include "core/errors.hpp"
 #include "store/log/log_file.hpp"
 #include "store/log/log_writer.hpp"
@@ -60,7 +61,7 @@ class Persistence {
   bool maybe_compact(const memory::MemoryState& state);
   // Compacts now, and waits for it (tests, shutdown tools). Caller must NOT hold the
   // store lock; `lock` is the store's mutex, taken to switch segments.
-  Result<void> compact_now(std::mutex& lock);
+  Result<void> compact_now(AdaptiveMutex& lock);
 
   // Bytes of log (snapshot + segments) a replay would read now.
   std::uint64_t log_bytes() const noexcept { return log_bytes_.load(); }
