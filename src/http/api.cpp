@@ -89,7 +89,7 @@ HttpResponse json_response(Answer answer) {
 
 HttpResponse page(std::string_view content_type, std::string_view body) {
   HttpResponse response;
-  response.content_type.assign(content_type);
+  response.content_type = content_type;  // callers pass literals
   response.body.assign(body);
   return response;
 }
