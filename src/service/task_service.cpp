@@ -35,13 +35,16 @@ TaskService::~TaskService() { store_.set_events(nullptr); }
 
 std::uint64_t TaskService::waiting() const noexcept { return waiters_->waiting(); }
 
+// The operations without a rule of their own hand back the store's awaitable instead of
+// wrapping it in a coroutine of their own: one coroutine frame (an allocation and a
+// resumption) fewer per request. The store's coroutine owns the moved arguments.
 Task<Result<bool>> TaskService::put(std::string queue, NewTask task) {
-  co_return co_await store_.put(std::move(queue), std::move(task));
+  return store_.put(std::move(queue), std::move(task));
 }
 
 Task<Result<std::vector<bool>>> TaskService::put_batch(std::string queue,
                                                        std::vector<NewTask> tasks) {
-  co_return co_await store_.put_batch(std::move(queue), std::move(tasks));
+  return store_.put_batch(std::move(queue), std::move(tasks));
 }
 
 Task<Result<PeekOutcome>> TaskService::peek(PeekArgs args, ClientWatch* client) {
@@ -97,7 +100,7 @@ Task<Result<PeekOutcome>> TaskService::peek(PeekArgs args, ClientWatch* client) 
 Task<Result<std::vector<AcquiredTask>>> TaskService::acquire(std::string queue,
                                                              std::vector<std::string> ids,
                                                              std::int64_t lease_ms) {
-  co_return co_await store_.acquire(std::move(queue), std::move(ids), lease_ms);
+  return store_.acquire(std::move(queue), std::move(ids), lease_ms);
 }
 
 Task<Result<std::vector<AcquiredTask>>> TaskService::take(TakeArgs args, ClientWatch* client) {
@@ -143,7 +146,7 @@ Task<Result<std::vector<AcquiredTask>>> TaskService::take(TakeArgs args, ClientW
 }
 
 Task<Result<bool>> TaskService::reply(std::string queue, std::string id, TaskResult result) {
-  co_return co_await store_.reply(std::move(queue), std::move(id), std::move(result));
+  return store_.reply(std::move(queue), std::move(id), std::move(result));
 }
 
 Task<Result<std::optional<TaskResult>>> TaskService::call(CallArgs args, ClientWatch* client) {
@@ -180,20 +183,20 @@ Task<Result<std::optional<TaskResult>>> TaskService::call(CallArgs args, ClientW
 }
 
 Task<Result<bool>> TaskService::touch(std::string queue, std::string id, std::int64_t lease_ms) {
-  co_return co_await store_.touch(std::move(queue), std::move(id), lease_ms);
+  return store_.touch(std::move(queue), std::move(id), lease_ms);
 }
 
 Task<Result<bool>> TaskService::remove(std::string queue, std::string id) {
-  co_return co_await store_.remove(std::move(queue), std::move(id));
+  return store_.remove(std::move(queue), std::move(id));
 }
 
 Task<Result<bool>> TaskService::clear_queue(std::string queue, std::uint32_t max_steps) {
-  co_return co_await store_.clear_queue(std::move(queue), max_steps);
+  return store_.clear_queue(std::move(queue), max_steps);
 }
 
 Task<Result<QueuePage>> TaskService::list_queues(std::optional<std::string> cursor,
                                                  std::uint32_t size) {
-  co_return co_await store_.list_queues(std::move(cursor), size);
+  return store_.list_queues(std::move(cursor), size);
 }
 
 Task<Result<std::optional<QueueStats>>> TaskService::stat_queue(std::string queue) {
