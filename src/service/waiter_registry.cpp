@@ -86,6 +86,13 @@ WaiterRegistry::TaskOutcome WaiterRegistry::outcome(Waiter& waiter) {
   return TaskOutcome{waiter.result, waiter.removed};
 }
 
+void WaiterRegistry::on_events_lost() {
+  std::lock_guard lock(mutex_);
+  for (auto* map : {&by_queue_, &by_task_})
+    for (auto& [key, list] : *map)
+      for (auto& waiter : list) signal_locked(waiter);
+}
+
 void WaiterRegistry::close() {
   std::lock_guard lock(mutex_);
   closed_.store(true);

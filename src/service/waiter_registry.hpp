@@ -81,6 +81,8 @@ class WaiterRegistry final : public StoreEvents {
   // StoreEvents
   void on_pending(std::string_view queue) override;
   void on_finished(std::string_view queue, std::string_view id, const TaskResult* result) override;
+  // Wakes every waiter, queue and call alike; each then looks at the store.
+  void on_events_lost() override;
 
  private:
   struct StringHash {

@@ -38,6 +38,9 @@ class StoreEvents {
   // (remove, clear_queue, dead-lettered, dropped).
   virtual void on_finished(std::string_view queue, std::string_view id,
                            const TaskResult* result) = 0;
+  // Events may have been lost (a Redis subscriber was disconnected and is back): every
+  // waiter should look at the store again. Called on any thread.
+  virtual void on_events_lost() = 0;
 };
 
 struct CallBegin {

@@ -72,6 +72,7 @@ class RecordingEvents final : public StoreEvents {
     std::lock_guard lock(mutex_);
     pending_.emplace_back(queue);
   }
+  void on_events_lost() override {}
   void on_finished(std::string_view queue, std::string_view id,
                    const TaskResult* result) override {
     std::lock_guard lock(mutex_);

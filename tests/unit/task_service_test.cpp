@@ -341,5 +341,109 @@ TEST_F(TaskServiceTest, StatQueueCountsWaitingLongPolls) {
   EXPECT_EQ(waiting, 1u);
 }
 
+// A store whose events can be lost, as a Redis subscriber loses what is published while
+// it reconnects: forwards every operation to a MemoryStore, and drops its events while
+// `dropping` is set.
+class LossyStore final : public Store, public StoreEvents {
+ public:
+  explicit LossyStore(Store& inner) : inner_(inner) {}
+  bool dropping = false;
+  // What RedisStore does once its subscriber is back.
+  void lose_events() { if (events_) events_->on_events_lost(); }
+
+  void on_pending(std::string_view queue) override {
+    if (!dropping && events_) events_->on_pending(queue);
+  }
+  void on_finished(std::string_view queue, std::string_view id, const TaskResult* result) override {
+    if (!dropping && events_) events_->on_finished(queue, id, result);
+  }
+  void on_events_lost() override {
+    if (events_) events_->on_events_lost();
+  }
+
+  void set_events(StoreEvents* events) override {
+    events_ = events;
+    inner_.set_events(events ? this : nullptr);
+  }
+  Task<Result<bool>> put(std::string q, NewTask t) override { return inner_.put(std::move(q), std::move(t)); }
+  Task<Result<std::vector<bool>>> put_batch(std::string q, std::vector<NewTask> t) override {
+    return inner_.put_batch(std::move(q), std::move(t));
+  }
+  Task<Result<std::vector<PeekedTask>>> peek(std::string q, std::optional<Cursor> after,
+                                             std::uint32_t size) override {
+    return inner_.peek(std::move(q), after, size);
+  }
+  Task<Result<std::vector<AcquiredTask>>> acquire(std::string q, std::vector<std::string> ids,
+                                                  std::int64_t lease_ms) override {
+    return inner_.acquire(std::move(q), std::move(ids), lease_ms);
+  }
+  Task<Result<std::vector<AcquiredTask>>> take(std::string q, std::uint32_t size,
+                                               std::int64_t lease_ms) override {
+    return inner_.take(std::move(q), size, lease_ms);
+  }
+  Task<Result<bool>> reply(std::string q, std::string id, TaskResult r) override {
+    return inner_.reply(std::move(q), std::move(id), std::move(r));
+  }
+  Task<Result<CallBegin>> call_begin(std::string q, NewTask t, bool put_if_absent) override {
+    return inner_.call_begin(std::move(q), std::move(t), put_if_absent);
+  }
+  Task<Result<bool>> touch(std::string q, std::string id, std::int64_t lease_ms) override {
+    return inner_.touch(std::move(q), std::move(id), lease_ms);
+  }
+  Task<Result<bool>> remove(std::string q, std::string id) override {
+    return inner_.remove(std::move(q), std::move(id));
+  }
+  Task<Result<bool>> clear_queue(std::string q, std::uint32_t max_steps) override {
+    return inner_.clear_queue(std::move(q), max_steps);
+  }
+  Task<Result<QueuePage>> list_queues(std::optional<std::string> cursor, std::uint32_t size) override {
+    return inner_.list_queues(std::move(cursor), size);
+  }
+  Task<Result<std::optional<QueueStats>>> stat_queue(std::string q) override {
+    return inner_.stat_queue(std::move(q));
+  }
+  Task<Result<std::uint64_t>> reap() override { return inner_.reap(); }
+  Task<bool> ready() override { return inner_.ready(); }
+
+ private:
+  Store& inner_;
+  StoreEvents* events_ = nullptr;
+};
+
+TEST(TaskServiceLostEvents, ACallWhoseReplyEventWasLostGetsTheResultOnceEventsAreResent) {
+  ManualClock clock;
+  MemoryStore memory{clock};
+  LossyStore store{memory};
+  TaskService service{store, clock, ServiceOptions{300'000, 5}};
+  asio::io_context io;
+  std::optional<Result<std::optional<TaskResult>>> got;
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        CallArgs args{"q", make_task("a"), 60'000};
+        got.emplace(co_await service.call(std::move(args)));
+      },
+      asio::detached);
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        asio::steady_timer timer(co_await asio::this_coro::executor);
+        timer.expires_after(std::chrono::milliseconds(20));
+        co_await timer.async_wait(asio::use_awaitable);
+        store.dropping = true;  // the reply's event goes nowhere
+        TaskResult result{"\"late\"", ""};
+        EXPECT_TRUE(*co_await store.reply("q", "a", std::move(result)));
+        store.dropping = false;
+        timer.expires_after(std::chrono::milliseconds(20));
+        co_await timer.async_wait(asio::use_awaitable);
+        EXPECT_FALSE(got.has_value());  // still waiting: it never heard of the reply
+        store.lose_events();            // the subscriber is back
+      },
+      asio::detached);
+  io.run();  // without the look at the store, this would last the call's 60 s timeout
+  ASSERT_TRUE(got && *got && **got);
+  EXPECT_EQ((***got).info, "\"late\"");
+}
+
 }  // namespace
 }  // namespace tc

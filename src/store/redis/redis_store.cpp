@@ -235,10 +235,10 @@ RedisStore::RedisStore(const boost::asio::any_io_executor& executor, const Clock
   sub.subscribe_channel = channel_;
   sub.on_message = [this](std::string_view payload) { on_message(payload); };
   // Events published while the subscriber was away are lost (pub/sub keeps nothing):
-  // after a re-subscribe, wake every queue's waiters so they look at the store again.
+  // after a re-subscribe, every waiter (long polls and calls) looks at the store again.
   sub.on_subscribed = [this] {
     if (subscriptions_++ == 0) return;
-    boost::asio::co_spawn(executor_, wake_all_queues(), boost::asio::detached);
+    if (StoreEvents* events = events_.load()) events->on_events_lost();
   };
   subscriber_ = redis::Connection::create(executor, client_.url().endpoint, std::move(sub));
 }
@@ -324,18 +324,6 @@ std::string RedisStore::base_key(std::string_view queue) const {
   key += queue;
   key += "}:";
   return key;
-}
-
-Task<void> RedisStore::wake_all_queues() {
-  std::optional<std::string> cursor;
-  do {
-    auto page = co_await list_queues(cursor, 1000);
-    if (!page.ok()) co_return;
-    if (StoreEvents* events = events_.load()) {
-      for (const auto& queue : page->queues) events->on_pending(queue);
-    }
-    cursor = page->next_cursor;
-  } while (cursor);
 }
 
 void RedisStore::on_message(std::string_view payload) {

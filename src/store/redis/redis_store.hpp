@@ -93,7 +93,6 @@ class RedisStore final : public Store {
   Task<void> register_queue(const std::string& queue);
   void dispatch(const redis::EventMessage& message);
   void on_message(std::string_view payload);
-  Task<void> wake_all_queues();
   std::string base_key(std::string_view queue) const;
   // The client for a command issued on `caller`: with launch(), one of its own per
   // calling io_context (each server thread), created there on first use, so a command
