@@ -169,22 +169,23 @@ Task<Result<std::optional<TaskResult>>> TaskService::call(CallArgs args, ClientW
   if (!begun) co_return std::move(begun).error();
   if (begun->cached) co_return std::move(begun->cached);
 
+  bool woken = false;
   for (;;) {
     auto outcome = waiters_->outcome(waiter);
     if (outcome.result) co_return std::optional<TaskResult>(*outcome.result);
     if (outcome.removed)
       co_return make_error(Errc::removed, "the task was removed while the call waited for it");
+    if (woken && !stopping()) {
+      // Woken without an outcome: only on_events_lost does that (a Redis subscriber
+      // reconnected, and the reply's event may have been published while it was away).
+      // The store has the answer: a cached result ends the call; else it waits on.
+      NewTask probe;
+      probe.id = id;
+      auto looked = co_await store_.call_begin(args.queue, std::move(probe), false);
+      if (looked && looked->cached) co_return std::move(looked->cached);
+    }
     if (passed(deadline) || stopping() || gone(client)) break;
-    if (!co_await waiters_->wait(waiter, deadline)) continue;
-    // Woken without an outcome: only on_events_lost does that (a Redis subscriber
-    // reconnected, and the reply's event may have been published while it was away).
-    // The store has the answer: a cached result ends the call; else it waits on.
-    const auto seen = waiters_->outcome(waiter);
-    if (seen.result || seen.removed || stopping()) continue;
-    NewTask probe;
-    probe.id = id;
-    auto looked = co_await store_.call_begin(args.queue, std::move(probe), false);
-    if (looked && looked->cached) co_return std::move(looked->cached);
+    woken = co_await waiters_->wait(waiter, deadline);
   }
   co_return make_error(Errc::call_timeout,
                        "no reply within the timeout; the task stays queued and a later call "

@@ -86,19 +86,21 @@ WaiterRegistry::TaskOutcome WaiterRegistry::outcome(Waiter& waiter) {
   return TaskOutcome{waiter.result, waiter.removed};
 }
 
-void WaiterRegistry::on_events_lost() {
-  std::lock_guard lock(mutex_);
+void WaiterRegistry::signal_all_locked() {
   for (auto* map : {&by_queue_, &by_task_})
     for (auto& [key, list] : *map)
       for (auto& waiter : list) signal_locked(waiter);
 }
 
+void WaiterRegistry::on_events_lost() {
+  std::lock_guard lock(mutex_);
+  signal_all_locked();
+}
+
 void WaiterRegistry::close() {
   std::lock_guard lock(mutex_);
   closed_.store(true);
-  for (auto* map : {&by_queue_, &by_task_})
-    for (auto& [key, list] : *map)
-      for (auto& waiter : list) signal_locked(waiter);
+  signal_all_locked();
 }
 
 std::uint64_t WaiterRegistry::waiting_on_queue(std::string_view queue) {

@@ -95,6 +95,8 @@ class WaiterRegistry final : public StoreEvents {
 
   static std::string task_key(std::string_view queue, std::string_view id);
   static void signal_locked(const std::shared_ptr<Waiter>& waiter);
+  // Signals every registered waiter, queue and call alike. Caller holds mutex_.
+  void signal_all_locked();
 
   std::mutex mutex_;
   Map by_queue_;
