@@ -108,7 +108,7 @@ HttpResponse Api::transport_error(Errc code, std::string_view message) {
   return error_response(code, message);
 }
 
-Task<HttpResponse> Api::handle(HttpRequest request) {
+Awaitable<HttpResponse> Api::handle(HttpRequest request) {
   const std::string_view path = path_of(request.target);
   const Route* route = nullptr;
   bool path_known = false;

@@ -43,7 +43,7 @@ class Api {
  public:
   Api(TaskService& service, ApiOptions options);
   // Never throws for bad input: every request gets a response (API.md envelope).
-  Task<HttpResponse> handle(HttpRequest request);
+  Awaitable<HttpResponse> handle(HttpRequest request);
   // A response for errors the transport detects itself (body too large, bad HTTP).
   static HttpResponse error_response(Errc code, std::string_view message);
   // The same, counted in /metrics (endpoint="unknown": the request was never routed).

@@ -11,7 +11,7 @@ Answer from_error(ApiError&& error) { return error_answer(error.code, error.mess
 // Each handler parses first (nothing is awaited while the parser's buffers are in use),
 // then moves the owned request into the service.
 
-Task<Answer> put(TaskService& service, std::string_view body) {
+Awaitable<Answer> put(TaskService& service, std::string_view body) {
   auto request = parse_put(body);
   if (!request) co_return from_error(std::move(request).error());
   auto created = co_await service.put(std::move(request->queue), std::move(request->task));
@@ -19,7 +19,7 @@ Task<Answer> put(TaskService& service, std::string_view body) {
   co_return Answer{Errc::ok, responses::boolean(*created)};
 }
 
-Task<Answer> put_batch(TaskService& service, std::string_view body) {
+Awaitable<Answer> put_batch(TaskService& service, std::string_view body) {
   auto request = parse_put_batch(body);
   if (!request) co_return from_error(std::move(request).error());
   auto created = co_await service.put_batch(std::move(request->queue), std::move(request->tasks));
@@ -27,7 +27,7 @@ Task<Answer> put_batch(TaskService& service, std::string_view body) {
   co_return Answer{Errc::ok, responses::booleans(*created)};
 }
 
-Task<Answer> peek(TaskService& service, std::string_view body, ClientWatch* client) {
+Awaitable<Answer> peek(TaskService& service, std::string_view body, ClientWatch* client) {
   auto args = parse_peek(body);
   if (!args) co_return from_error(std::move(args).error());
   auto outcome = co_await service.peek(std::move(*args), client);
@@ -35,7 +35,7 @@ Task<Answer> peek(TaskService& service, std::string_view body, ClientWatch* clie
   co_return Answer{Errc::ok, responses::peeked(*outcome)};
 }
 
-Task<Answer> acquire(TaskService& service, std::string_view body) {
+Awaitable<Answer> acquire(TaskService& service, std::string_view body) {
   auto request = parse_acquire(body);
   if (!request) co_return from_error(std::move(request).error());
   auto tasks = co_await service.acquire(std::move(request->queue), std::move(request->ids),
@@ -44,7 +44,7 @@ Task<Answer> acquire(TaskService& service, std::string_view body) {
   co_return Answer{Errc::ok, responses::acquired(*tasks)};
 }
 
-Task<Answer> take(TaskService& service, std::string_view body, ClientWatch* client) {
+Awaitable<Answer> take(TaskService& service, std::string_view body, ClientWatch* client) {
   auto args = parse_take(body);
   if (!args) co_return from_error(std::move(args).error());
   auto tasks = co_await service.take(std::move(*args), client);
@@ -52,7 +52,7 @@ Task<Answer> take(TaskService& service, std::string_view body, ClientWatch* clie
   co_return Answer{Errc::ok, responses::acquired(*tasks)};
 }
 
-Task<Answer> reply(TaskService& service, std::string_view body) {
+Awaitable<Answer> reply(TaskService& service, std::string_view body) {
   auto request = parse_reply(body);
   if (!request) co_return from_error(std::move(request).error());
   auto completed = co_await service.reply(std::move(request->queue), std::move(request->id),
@@ -61,7 +61,7 @@ Task<Answer> reply(TaskService& service, std::string_view body) {
   co_return Answer{Errc::ok, responses::boolean(*completed)};
 }
 
-Task<Answer> call(TaskService& service, std::string_view body, ClientWatch* client) {
+Awaitable<Answer> call(TaskService& service, std::string_view body, ClientWatch* client) {
   auto args = parse_call(body);
   if (!args) co_return from_error(std::move(args).error());
   std::string id = args->task.id;  // the answer names it; the task itself moves on
@@ -70,7 +70,7 @@ Task<Answer> call(TaskService& service, std::string_view body, ClientWatch* clie
   co_return Answer{Errc::ok, responses::call_result(id, *result)};
 }
 
-Task<Answer> touch(TaskService& service, std::string_view body) {
+Awaitable<Answer> touch(TaskService& service, std::string_view body) {
   auto request = parse_touch(body);
   if (!request) co_return from_error(std::move(request).error());
   auto leased = co_await service.touch(std::move(request->queue), std::move(request->id),
@@ -79,7 +79,7 @@ Task<Answer> touch(TaskService& service, std::string_view body) {
   co_return Answer{Errc::ok, responses::boolean(*leased)};
 }
 
-Task<Answer> remove(TaskService& service, std::string_view body) {
+Awaitable<Answer> remove(TaskService& service, std::string_view body) {
   auto request = parse_remove(body);
   if (!request) co_return from_error(std::move(request).error());
   auto removed = co_await service.remove(std::move(request->queue), std::move(request->id));
@@ -87,7 +87,7 @@ Task<Answer> remove(TaskService& service, std::string_view body) {
   co_return Answer{Errc::ok, responses::boolean(*removed)};
 }
 
-Task<Answer> clear_queue(TaskService& service, std::string_view body) {
+Awaitable<Answer> clear_queue(TaskService& service, std::string_view body) {
   auto request = parse_clear_queue(body);
   if (!request) co_return from_error(std::move(request).error());
   auto cleared = co_await service.clear_queue(std::move(request->queue), request->max_steps);
@@ -95,7 +95,7 @@ Task<Answer> clear_queue(TaskService& service, std::string_view body) {
   co_return Answer{Errc::ok, responses::boolean(*cleared)};
 }
 
-Task<Answer> list_queue(TaskService& service, std::string_view body) {
+Awaitable<Answer> list_queue(TaskService& service, std::string_view body) {
   auto request = parse_list_queue(body);
   if (!request) co_return from_error(std::move(request).error());
   auto page = co_await service.list_queues(std::move(request->cursor), request->size);
@@ -103,7 +103,7 @@ Task<Answer> list_queue(TaskService& service, std::string_view body) {
   co_return Answer{Errc::ok, responses::queue_page(*page)};
 }
 
-Task<Answer> stat_queue(TaskService& service, std::string_view body) {
+Awaitable<Answer> stat_queue(TaskService& service, std::string_view body) {
   auto request = parse_stat_queue(body);
   if (!request) co_return from_error(std::move(request).error());
   auto stats = co_await service.stat_queue(std::move(request->queue));
@@ -111,7 +111,7 @@ Task<Answer> stat_queue(TaskService& service, std::string_view body) {
   co_return Answer{Errc::ok, responses::queue_stats(*stats)};
 }
 
-Task<Answer> not_a_task_endpoint() {
+Awaitable<Answer> not_a_task_endpoint() {
   co_return error_answer(Errc::not_found, "this path is not a /task/* endpoint.");
 }
 
@@ -123,7 +123,7 @@ Answer error_answer(Errc code, std::string_view message) {
 
 // Not a coroutine itself (plain `return`): it hands back the handler's own awaitable, so a
 // request holds one handler frame, not two, for as long as it waits (long-polls).
-Task<Answer> handle_task(Endpoint endpoint, TaskService& service, std::string_view body,
+Awaitable<Answer> handle_task(Endpoint endpoint, TaskService& service, std::string_view body,
                          ClientWatch* client) {
   switch (endpoint) {
     case Endpoint::put: return put(service, body);

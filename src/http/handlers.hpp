@@ -25,7 +25,7 @@ Answer error_answer(Errc code, std::string_view message);
 // Runs the /task/* handler of `endpoint` (one of put .. stat_queue). `body` must stay
 // valid until the returned awaitable completes. `client` (optional) ends the waits of
 // peek, take and call when the client has gone.
-Task<Answer> handle_task(Endpoint endpoint, TaskService& service, std::string_view body,
+Awaitable<Answer> handle_task(Endpoint endpoint, TaskService& service, std::string_view body,
                          ClientWatch* client = nullptr);
 
 }  // namespace tc

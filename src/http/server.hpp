@@ -31,7 +31,7 @@ struct ServerOptions {
 
 // Turns a parsed request into a response. Called on the connection's thread; the
 // request's views stay valid until the returned awaitable completes.
-using RequestHandler = std::function<Task<HttpResponse>(HttpRequest)>;
+using RequestHandler = std::function<Awaitable<HttpResponse>(HttpRequest)>;
 // Builds the API-envelope response for errors the transport detects (413, 400), and
 // counts them where the API counts its own. Called on the connection's thread.
 using ErrorResponder = std::function<HttpResponse(Errc, std::string_view)>;

@@ -38,16 +38,16 @@ std::uint64_t TaskService::waiting() const noexcept { return waiters_->waiting()
 // The operations without a rule of their own hand back the store's awaitable instead of
 // wrapping it in a coroutine of their own: one coroutine frame (an allocation and a
 // resumption) fewer per request. The store's coroutine owns the moved arguments.
-Task<Result<bool>> TaskService::put(std::string queue, NewTask task) {
+Awaitable<Result<bool>> TaskService::put(std::string queue, NewTask task) {
   return store_.put(std::move(queue), std::move(task));
 }
 
-Task<Result<std::vector<bool>>> TaskService::put_batch(std::string queue,
+Awaitable<Result<std::vector<bool>>> TaskService::put_batch(std::string queue,
                                                        std::vector<NewTask> tasks) {
   return store_.put_batch(std::move(queue), std::move(tasks));
 }
 
-Task<Result<PeekOutcome>> TaskService::peek(PeekArgs args, ClientWatch* client) {
+Awaitable<Result<PeekOutcome>> TaskService::peek(PeekArgs args, ClientWatch* client) {
   const std::int64_t timeout_ms = std::min(args.timeout_ms, options_.max_wait_ms);
   const std::int64_t window_ms = std::min(args.batch_window_ms, options_.max_wait_ms);
   auto answer = [&](std::vector<PeekedTask> tasks) {
@@ -97,13 +97,13 @@ Task<Result<PeekOutcome>> TaskService::peek(PeekArgs args, ClientWatch* client) 
   co_return answer(std::move(tasks));
 }
 
-Task<Result<std::vector<AcquiredTask>>> TaskService::acquire(std::string queue,
+Awaitable<Result<std::vector<AcquiredTask>>> TaskService::acquire(std::string queue,
                                                              std::vector<std::string> ids,
                                                              std::int64_t lease_ms) {
   return store_.acquire(std::move(queue), std::move(ids), lease_ms);
 }
 
-Task<Result<std::vector<AcquiredTask>>> TaskService::take(TakeArgs args, ClientWatch* client) {
+Awaitable<Result<std::vector<AcquiredTask>>> TaskService::take(TakeArgs args, ClientWatch* client) {
   const std::int64_t timeout_ms = std::min(args.timeout_ms, options_.max_wait_ms);
   const std::int64_t window_ms = std::min(args.batch_window_ms, options_.max_wait_ms);
   if (timeout_ms <= 0 && window_ms <= 0)
@@ -145,11 +145,11 @@ Task<Result<std::vector<AcquiredTask>>> TaskService::take(TakeArgs args, ClientW
   }
 }
 
-Task<Result<bool>> TaskService::reply(std::string queue, std::string id, TaskResult result) {
+Awaitable<Result<bool>> TaskService::reply(std::string queue, std::string id, TaskResult result) {
   return store_.reply(std::move(queue), std::move(id), std::move(result));
 }
 
-Task<Result<std::optional<TaskResult>>> TaskService::call(CallArgs args, ClientWatch* client) {
+Awaitable<Result<std::optional<TaskResult>>> TaskService::call(CallArgs args, ClientWatch* client) {
   const std::int64_t timeout_ms = std::min(args.timeout_ms, options_.max_wait_ms);
   if (timeout_ms <= 0) {
     // "Is it done?": never puts.
@@ -192,30 +192,30 @@ Task<Result<std::optional<TaskResult>>> TaskService::call(CallArgs args, ClientW
                        "with the same id returns its result");
 }
 
-Task<Result<bool>> TaskService::touch(std::string queue, std::string id, std::int64_t lease_ms) {
+Awaitable<Result<bool>> TaskService::touch(std::string queue, std::string id, std::int64_t lease_ms) {
   return store_.touch(std::move(queue), std::move(id), lease_ms);
 }
 
-Task<Result<bool>> TaskService::remove(std::string queue, std::string id) {
+Awaitable<Result<bool>> TaskService::remove(std::string queue, std::string id) {
   return store_.remove(std::move(queue), std::move(id));
 }
 
-Task<Result<bool>> TaskService::clear_queue(std::string queue, std::uint32_t max_steps) {
+Awaitable<Result<bool>> TaskService::clear_queue(std::string queue, std::uint32_t max_steps) {
   return store_.clear_queue(std::move(queue), max_steps);
 }
 
-Task<Result<QueuePage>> TaskService::list_queues(std::optional<std::string> cursor,
+Awaitable<Result<QueuePage>> TaskService::list_queues(std::optional<std::string> cursor,
                                                  std::uint32_t size) {
   return store_.list_queues(std::move(cursor), size);
 }
 
-Task<Result<std::optional<QueueStats>>> TaskService::stat_queue(std::string queue) {
+Awaitable<Result<std::optional<QueueStats>>> TaskService::stat_queue(std::string queue) {
   auto stats = co_await store_.stat_queue(queue);
   if (stats && *stats) (*stats)->waiting = waiters_->waiting_on_queue(queue);
   co_return stats;
 }
 
-Task<bool> TaskService::ready() { co_return !stopping() && co_await store_.ready(); }
+Awaitable<bool> TaskService::ready() { co_return !stopping() && co_await store_.ready(); }
 
 void TaskService::start(const asio::any_io_executor& executor) {
   asio::co_spawn(executor, reaper_loop(), asio::detached);
@@ -226,7 +226,7 @@ void TaskService::shutdown() {
   waiters_->close();
 }
 
-Task<void> TaskService::reaper_loop() {
+Awaitable<void> TaskService::reaper_loop() {
   // The reaper shares the registry's lifetime rules: it checks stopping() each round.
   asio::steady_timer timer(co_await asio::this_coro::executor);
   const auto interval = std::chrono::milliseconds(std::max<std::int64_t>(options_.reap_interval_ms, 1));

@@ -63,23 +63,23 @@ class TaskService {
   TaskService(const TaskService&) = delete;
   TaskService& operator=(const TaskService&) = delete;
 
-  Task<Result<bool>> put(std::string queue, NewTask task);
-  Task<Result<std::vector<bool>>> put_batch(std::string queue, std::vector<NewTask> tasks);
+  Awaitable<Result<bool>> put(std::string queue, NewTask task);
+  Awaitable<Result<std::vector<bool>>> put_batch(std::string queue, std::vector<NewTask> tasks);
   // peek, take and call wait; `client` (optional) ends a wait whose client has gone.
-  Task<Result<PeekOutcome>> peek(PeekArgs args, ClientWatch* client = nullptr);
-  Task<Result<std::vector<AcquiredTask>>> acquire(std::string queue, std::vector<std::string> ids,
+  Awaitable<Result<PeekOutcome>> peek(PeekArgs args, ClientWatch* client = nullptr);
+  Awaitable<Result<std::vector<AcquiredTask>>> acquire(std::string queue, std::vector<std::string> ids,
                                                   std::int64_t lease_ms);
-  Task<Result<std::vector<AcquiredTask>>> take(TakeArgs args, ClientWatch* client = nullptr);
-  Task<Result<bool>> reply(std::string queue, std::string id, TaskResult result);
+  Awaitable<Result<std::vector<AcquiredTask>>> take(TakeArgs args, ClientWatch* client = nullptr);
+  Awaitable<Result<bool>> reply(std::string queue, std::string id, TaskResult result);
   // ok(result): the task's reply. ok(nullopt): timeout == 0 and no result yet.
   // Errors: call_timeout (0001), removed (0006), unavailable (0005).
-  Task<Result<std::optional<TaskResult>>> call(CallArgs args, ClientWatch* client = nullptr);
-  Task<Result<bool>> touch(std::string queue, std::string id, std::int64_t lease_ms);
-  Task<Result<bool>> remove(std::string queue, std::string id);
-  Task<Result<bool>> clear_queue(std::string queue, std::uint32_t max_steps);
-  Task<Result<QueuePage>> list_queues(std::optional<std::string> cursor, std::uint32_t size);
-  Task<Result<std::optional<QueueStats>>> stat_queue(std::string queue);
-  Task<bool> ready();
+  Awaitable<Result<std::optional<TaskResult>>> call(CallArgs args, ClientWatch* client = nullptr);
+  Awaitable<Result<bool>> touch(std::string queue, std::string id, std::int64_t lease_ms);
+  Awaitable<Result<bool>> remove(std::string queue, std::string id);
+  Awaitable<Result<bool>> clear_queue(std::string queue, std::uint32_t max_steps);
+  Awaitable<Result<QueuePage>> list_queues(std::optional<std::string> cursor, std::uint32_t size);
+  Awaitable<Result<std::optional<QueueStats>>> stat_queue(std::string queue);
+  Awaitable<bool> ready();
 
   // Runs the reaper on `executor` until shutdown().
   void start(const boost::asio::any_io_executor& executor);
@@ -92,7 +92,7 @@ class TaskService {
   std::uint64_t waiting() const noexcept;
 
  private:
-  Task<void> reaper_loop();
+  Awaitable<void> reaper_loop();
 
   Store& store_;
   const Clock& clock_;

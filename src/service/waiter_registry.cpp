@@ -62,7 +62,7 @@ void WaiterRegistry::signal_locked(const std::shared_ptr<Waiter>& waiter) {
   });
 }
 
-Task<bool> WaiterRegistry::wait(Waiter& waiter, std::chrono::steady_clock::time_point deadline) {
+Awaitable<bool> WaiterRegistry::wait(Waiter& waiter, std::chrono::steady_clock::time_point deadline) {
   {
     std::lock_guard lock(mutex_);
     if (waiter.signalled) {

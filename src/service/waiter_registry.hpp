@@ -62,7 +62,7 @@ class WaiterRegistry final : public StoreEvents {
 
   // Waits until the waiter is signalled (true) or the deadline passes (false).
   // Consumes the signal. Returns at once once the registry is closed.
-  Task<bool> wait(Waiter& waiter, std::chrono::steady_clock::time_point deadline);
+  Awaitable<bool> wait(Waiter& waiter, std::chrono::steady_clock::time_point deadline);
 
   // Call-waiter outcome, read under the lock.
   struct TaskOutcome {

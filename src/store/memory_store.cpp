@@ -65,7 +65,7 @@ void MemoryStore::set_events(StoreEvents* events) {
 // Every mutation below has the same shape: under the lock, log the record (fail with
 // nothing changed if that fails), apply it; then, lock released, wait for durability.
 
-Task<Result<bool>> MemoryStore::put(std::string queue, NewTask task) {
+Awaitable<Result<bool>> MemoryStore::put(std::string queue, NewTask task) {
   std::uint64_t ticket;
   bool created;
   {
@@ -85,7 +85,7 @@ Task<Result<bool>> MemoryStore::put(std::string queue, NewTask task) {
   co_return created;
 }
 
-Task<Result<std::vector<bool>>> MemoryStore::put_batch(std::string queue,
+Awaitable<Result<std::vector<bool>>> MemoryStore::put_batch(std::string queue,
                                                        std::vector<NewTask> tasks) {
   std::uint64_t ticket;
   std::vector<bool> created;
@@ -105,7 +105,7 @@ Task<Result<std::vector<bool>>> MemoryStore::put_batch(std::string queue,
   co_return created;
 }
 
-Task<Result<std::vector<PeekedTask>>> MemoryStore::peek(std::string queue,
+Awaitable<Result<std::vector<PeekedTask>>> MemoryStore::peek(std::string queue,
                                                         std::optional<Cursor> after,
                                                         std::uint32_t size) {
   std::lock_guard lock(mutex_);
@@ -113,7 +113,7 @@ Task<Result<std::vector<PeekedTask>>> MemoryStore::peek(std::string queue,
   co_return state_.peek(queue, after, size);
 }
 
-Task<Result<std::vector<AcquiredTask>>> MemoryStore::acquire(std::string queue,
+Awaitable<Result<std::vector<AcquiredTask>>> MemoryStore::acquire(std::string queue,
                                                              std::vector<std::string> ids,
                                                              std::int64_t lease_ms) {
   std::uint64_t ticket;
@@ -140,7 +140,7 @@ Task<Result<std::vector<AcquiredTask>>> MemoryStore::acquire(std::string queue,
   co_return acquired;
 }
 
-Task<Result<std::vector<AcquiredTask>>> MemoryStore::take(std::string queue, std::uint32_t size,
+Awaitable<Result<std::vector<AcquiredTask>>> MemoryStore::take(std::string queue, std::uint32_t size,
                                                           std::int64_t lease_ms) {
   std::uint64_t ticket;
   std::vector<AcquiredTask> acquired;
@@ -162,7 +162,7 @@ Task<Result<std::vector<AcquiredTask>>> MemoryStore::take(std::string queue, std
   co_return acquired;
 }
 
-Task<Result<bool>> MemoryStore::reply(std::string queue, std::string id, TaskResult result) {
+Awaitable<Result<bool>> MemoryStore::reply(std::string queue, std::string id, TaskResult result) {
   std::uint64_t ticket;
   bool completed;
   {
@@ -186,7 +186,7 @@ Task<Result<bool>> MemoryStore::reply(std::string queue, std::string id, TaskRes
   co_return completed;
 }
 
-Task<Result<CallBegin>> MemoryStore::call_begin(std::string queue, NewTask task,
+Awaitable<Result<CallBegin>> MemoryStore::call_begin(std::string queue, NewTask task,
                                                 bool put_if_absent) {
   std::uint64_t ticket = 0;
   CallBegin begin;
@@ -213,7 +213,7 @@ Task<Result<CallBegin>> MemoryStore::call_begin(std::string queue, NewTask task,
   co_return begin;
 }
 
-Task<Result<bool>> MemoryStore::touch(std::string queue, std::string id, std::int64_t lease_ms) {
+Awaitable<Result<bool>> MemoryStore::touch(std::string queue, std::string id, std::int64_t lease_ms) {
   std::uint64_t ticket;
   bool touched;
   {
@@ -233,7 +233,7 @@ Task<Result<bool>> MemoryStore::touch(std::string queue, std::string id, std::in
   co_return touched;
 }
 
-Task<Result<bool>> MemoryStore::remove(std::string queue, std::string id) {
+Awaitable<Result<bool>> MemoryStore::remove(std::string queue, std::string id) {
   std::uint64_t ticket;
   bool removed;
   {
@@ -255,7 +255,7 @@ Task<Result<bool>> MemoryStore::remove(std::string queue, std::string id) {
 
 // One step in memory however large the queue: max_steps bounds round trips in Redis,
 // and here the whole queue goes at once.
-Task<Result<bool>> MemoryStore::clear_queue(std::string queue, std::uint32_t /*max_steps*/) {
+Awaitable<Result<bool>> MemoryStore::clear_queue(std::string queue, std::uint32_t /*max_steps*/) {
   std::uint64_t ticket;
   {
     std::lock_guard lock(mutex_);
@@ -273,20 +273,20 @@ Task<Result<bool>> MemoryStore::clear_queue(std::string queue, std::uint32_t /*m
   co_return true;
 }
 
-Task<Result<QueuePage>> MemoryStore::list_queues(std::optional<std::string> cursor,
+Awaitable<Result<QueuePage>> MemoryStore::list_queues(std::optional<std::string> cursor,
                                                  std::uint32_t size) {
   std::lock_guard lock(mutex_);
   apply_due_locked(now_locked());
   co_return state_.list_queues(cursor, size);
 }
 
-Task<Result<std::optional<QueueStats>>> MemoryStore::stat_queue(std::string queue) {
+Awaitable<Result<std::optional<QueueStats>>> MemoryStore::stat_queue(std::string queue) {
   std::lock_guard lock(mutex_);
   apply_due_locked(now_locked());
   co_return state_.stat_queue(queue);
 }
 
-Task<Result<std::uint64_t>> MemoryStore::reap() {
+Awaitable<Result<std::uint64_t>> MemoryStore::reap() {
   std::lock_guard lock(mutex_);
   auto now = now_locked();
   if (!state_.has_due(now)) co_return std::uint64_t{0};
@@ -295,7 +295,7 @@ Task<Result<std::uint64_t>> MemoryStore::reap() {
   co_return state_.apply_due(now);
 }
 
-Task<bool> MemoryStore::ready() { co_return true; }
+Awaitable<bool> MemoryStore::ready() { co_return true; }
 
 std::size_t MemoryStore::task_count() const {
   std::lock_guard lock(mutex_);

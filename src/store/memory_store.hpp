@@ -35,26 +35,26 @@ class MemoryStore final : public Store {
 
   void set_events(StoreEvents* events) override;
 
-  Task<Result<bool>> put(std::string queue, NewTask task) override;
-  Task<Result<std::vector<bool>>> put_batch(std::string queue,
+  Awaitable<Result<bool>> put(std::string queue, NewTask task) override;
+  Awaitable<Result<std::vector<bool>>> put_batch(std::string queue,
                                             std::vector<NewTask> tasks) override;
-  Task<Result<std::vector<PeekedTask>>> peek(std::string queue, std::optional<Cursor> after,
+  Awaitable<Result<std::vector<PeekedTask>>> peek(std::string queue, std::optional<Cursor> after,
                                              std::uint32_t size) override;
-  Task<Result<std::vector<AcquiredTask>>> acquire(std::string queue, std::vector<std::string> ids,
+  Awaitable<Result<std::vector<AcquiredTask>>> acquire(std::string queue, std::vector<std::string> ids,
                                                   std::int64_t lease_ms) override;
-  Task<Result<std::vector<AcquiredTask>>> take(std::string queue, std::uint32_t size,
+  Awaitable<Result<std::vector<AcquiredTask>>> take(std::string queue, std::uint32_t size,
                                                std::int64_t lease_ms) override;
-  Task<Result<bool>> reply(std::string queue, std::string id, TaskResult result) override;
-  Task<Result<CallBegin>> call_begin(std::string queue, NewTask task,
+  Awaitable<Result<bool>> reply(std::string queue, std::string id, TaskResult result) override;
+  Awaitable<Result<CallBegin>> call_begin(std::string queue, NewTask task,
                                      bool put_if_absent) override;
-  Task<Result<bool>> touch(std::string queue, std::string id, std::int64_t lease_ms) override;
-  Task<Result<bool>> remove(std::string queue, std::string id) override;
-  Task<Result<bool>> clear_queue(std::string queue, std::uint32_t max_steps) override;
-  Task<Result<QueuePage>> list_queues(std::optional<std::string> cursor,
+  Awaitable<Result<bool>> touch(std::string queue, std::string id, std::int64_t lease_ms) override;
+  Awaitable<Result<bool>> remove(std::string queue, std::string id) override;
+  Awaitable<Result<bool>> clear_queue(std::string queue, std::uint32_t max_steps) override;
+  Awaitable<Result<QueuePage>> list_queues(std::optional<std::string> cursor,
                                       std::uint32_t size) override;
-  Task<Result<std::optional<QueueStats>>> stat_queue(std::string queue) override;
-  Task<Result<std::uint64_t>> reap() override;
-  Task<bool> ready() override;
+  Awaitable<Result<std::optional<QueueStats>>> stat_queue(std::string queue) override;
+  Awaitable<Result<std::uint64_t>> reap() override;
+  Awaitable<bool> ready() override;
 
   // Tasks held in any state, across queues (for tests and metrics).
   std::size_t task_count() const;

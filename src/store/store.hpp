@@ -9,15 +9,13 @@
 // lease, delay or result TTL that has run out.
 #pragma once
 
-#include <utility>  // Boost 1.74's Asio needs this before its headers
-
-#include <boost/asio/awaitable.hpp>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "core/awaitable.hpp"
 #include "core/errors.hpp"
 #include "core/task.hpp"
 
@@ -57,59 +55,59 @@ class Store {
   virtual void set_events(StoreEvents* events) = 0;
 
   // Put if no task with this id exists in any state. true = created.
-  virtual Task<Result<bool>> put(std::string queue, NewTask task) = 0;
+  virtual Awaitable<Result<bool>> put(std::string queue, NewTask task) = 0;
   // Each element as put(); one atomic step per batch.
-  virtual Task<Result<std::vector<bool>>> put_batch(std::string queue,
+  virtual Awaitable<Result<std::vector<bool>>> put_batch(std::string queue,
                                                     std::vector<NewTask> tasks) = 0;
 
   // Up to `size` visible pending tasks with cursor > after (from the start if nullopt).
-  virtual Task<Result<std::vector<PeekedTask>>> peek(std::string queue,
+  virtual Awaitable<Result<std::vector<PeekedTask>>> peek(std::string queue,
                                                      std::optional<Cursor> after,
                                                      std::uint32_t size) = 0;
 
   // Acquires each listed id that is pending and visible, in the order asked.
   // lease_ms > 0: leased until now + lease_ms; 0: deleted on acquire.
-  virtual Task<Result<std::vector<AcquiredTask>>> acquire(std::string queue,
+  virtual Awaitable<Result<std::vector<AcquiredTask>>> acquire(std::string queue,
                                                           std::vector<std::string> ids,
                                                           std::int64_t lease_ms) = 0;
   // Acquires up to `size` of the oldest visible pending tasks (peek + acquire atomically).
-  virtual Task<Result<std::vector<AcquiredTask>>> take(std::string queue, std::uint32_t size,
+  virtual Awaitable<Result<std::vector<AcquiredTask>>> take(std::string queue, std::uint32_t size,
                                                        std::int64_t lease_ms) = 0;
 
   // Completes a pending or leased task. true = this reply completed it (first wins).
   // Caches the result for the task's cache_result_ms, forwards it when configured,
   // and reports on_finished.
-  virtual Task<Result<bool>> reply(std::string queue, std::string id, TaskResult result) = 0;
+  virtual Awaitable<Result<bool>> reply(std::string queue, std::string id, TaskResult result) = 0;
 
   // For call: if (queue, id) is done, its cached result; else, when put_if_absent,
   // puts `task` unless it exists. One atomic step.
-  virtual Task<Result<CallBegin>> call_begin(std::string queue, NewTask task,
+  virtual Awaitable<Result<CallBegin>> call_begin(std::string queue, NewTask task,
                                              bool put_if_absent) = 0;
 
   // Extends a lease to now + lease_ms. true if the task is still leased.
-  virtual Task<Result<bool>> touch(std::string queue, std::string id, std::int64_t lease_ms) = 0;
+  virtual Awaitable<Result<bool>> touch(std::string queue, std::string id, std::int64_t lease_ms) = 0;
 
   // Removes the task in any state. true if one was removed.
-  virtual Task<Result<bool>> remove(std::string queue, std::string id) = 0;
+  virtual Awaitable<Result<bool>> remove(std::string queue, std::string id) = 0;
 
   // Removes every task and the queue. May stop after `max_steps` units of work and
   // answer false ("call again"); 0 = no bound.
-  virtual Task<Result<bool>> clear_queue(std::string queue, std::uint32_t max_steps) = 0;
+  virtual Awaitable<Result<bool>> clear_queue(std::string queue, std::uint32_t max_steps) = 0;
 
   // Queue names in a stable order, paged by an opaque cursor.
-  virtual Task<Result<QueuePage>> list_queues(std::optional<std::string> cursor,
+  virtual Awaitable<Result<QueuePage>> list_queues(std::optional<std::string> cursor,
                                               std::uint32_t size) = 0;
 
   // nullopt for an unknown queue.
-  virtual Task<Result<std::optional<QueueStats>>> stat_queue(std::string queue) = 0;
+  virtual Awaitable<Result<std::optional<QueueStats>>> stat_queue(std::string queue) = 0;
 
   // Applies what has come due: expired leases (redelivery / dead letter), delays that
   // ran out, results whose cache time passed. Returns how many items it applied.
   // Safe to run concurrently from several instances.
-  virtual Task<Result<std::uint64_t>> reap() = 0;
+  virtual Awaitable<Result<std::uint64_t>> reap() = 0;
 
   // Whether the store can serve requests now (for /readyz).
-  virtual Task<bool> ready() = 0;
+  virtual Awaitable<bool> ready() = 0;
 };
 
 }  // namespace tc

@@ -298,32 +298,32 @@ class DownStore final : public Store {
  public:
   void set_events(StoreEvents*) override {}
   static ApiError down() { return make_error(Errc::unavailable, "the store is down."); }
-  Task<Result<bool>> put(std::string, NewTask) override { co_return down(); }
-  Task<Result<std::vector<bool>>> put_batch(std::string, std::vector<NewTask>) override {
+  Awaitable<Result<bool>> put(std::string, NewTask) override { co_return down(); }
+  Awaitable<Result<std::vector<bool>>> put_batch(std::string, std::vector<NewTask>) override {
     co_return down();
   }
-  Task<Result<std::vector<PeekedTask>>> peek(std::string, std::optional<Cursor>,
+  Awaitable<Result<std::vector<PeekedTask>>> peek(std::string, std::optional<Cursor>,
                                              std::uint32_t) override {
     co_return down();
   }
-  Task<Result<std::vector<AcquiredTask>>> acquire(std::string, std::vector<std::string>,
+  Awaitable<Result<std::vector<AcquiredTask>>> acquire(std::string, std::vector<std::string>,
                                                   std::int64_t) override {
     co_return down();
   }
-  Task<Result<std::vector<AcquiredTask>>> take(std::string, std::uint32_t, std::int64_t) override {
+  Awaitable<Result<std::vector<AcquiredTask>>> take(std::string, std::uint32_t, std::int64_t) override {
     co_return down();
   }
-  Task<Result<bool>> reply(std::string, std::string, TaskResult) override { co_return down(); }
-  Task<Result<CallBegin>> call_begin(std::string, NewTask, bool) override { co_return down(); }
-  Task<Result<bool>> touch(std::string, std::string, std::int64_t) override { co_return down(); }
-  Task<Result<bool>> remove(std::string, std::string) override { co_return down(); }
-  Task<Result<bool>> clear_queue(std::string, std::uint32_t) override { co_return down(); }
-  Task<Result<QueuePage>> list_queues(std::optional<std::string>, std::uint32_t) override {
+  Awaitable<Result<bool>> reply(std::string, std::string, TaskResult) override { co_return down(); }
+  Awaitable<Result<CallBegin>> call_begin(std::string, NewTask, bool) override { co_return down(); }
+  Awaitable<Result<bool>> touch(std::string, std::string, std::int64_t) override { co_return down(); }
+  Awaitable<Result<bool>> remove(std::string, std::string) override { co_return down(); }
+  Awaitable<Result<bool>> clear_queue(std::string, std::uint32_t) override { co_return down(); }
+  Awaitable<Result<QueuePage>> list_queues(std::optional<std::string>, std::uint32_t) override {
     co_return down();
   }
-  Task<Result<std::optional<QueueStats>>> stat_queue(std::string) override { co_return down(); }
-  Task<Result<std::uint64_t>> reap() override { co_return down(); }
-  Task<bool> ready() override { co_return false; }
+  Awaitable<Result<std::optional<QueueStats>>> stat_queue(std::string) override { co_return down(); }
+  Awaitable<Result<std::uint64_t>> reap() override { co_return down(); }
+  Awaitable<bool> ready() override { co_return false; }
 };
 
 TEST_F(ApiTest, StoreDownIs503With0005AndReadyzSaysSo) {

@@ -50,7 +50,7 @@ struct FakeApi {
   std::atomic<bool> release{false};
   std::atomic<int> waiting{0};
 
-  Task<HttpResponse> handle(HttpRequest req) {
+  Awaitable<HttpResponse> handle(HttpRequest req) {
     if (req.target == "/wait") {
       ++waiting;
       asio::steady_timer timer(co_await asio::this_coro::executor);

@@ -365,45 +365,45 @@ class LossyStore final : public Store, public StoreEvents {
     events_ = events;
     inner_.set_events(events ? this : nullptr);
   }
-  Task<Result<bool>> put(std::string q, NewTask t) override { return inner_.put(std::move(q), std::move(t)); }
-  Task<Result<std::vector<bool>>> put_batch(std::string q, std::vector<NewTask> t) override {
+  Awaitable<Result<bool>> put(std::string q, NewTask t) override { return inner_.put(std::move(q), std::move(t)); }
+  Awaitable<Result<std::vector<bool>>> put_batch(std::string q, std::vector<NewTask> t) override {
     return inner_.put_batch(std::move(q), std::move(t));
   }
-  Task<Result<std::vector<PeekedTask>>> peek(std::string q, std::optional<Cursor> after,
+  Awaitable<Result<std::vector<PeekedTask>>> peek(std::string q, std::optional<Cursor> after,
                                              std::uint32_t size) override {
     return inner_.peek(std::move(q), after, size);
   }
-  Task<Result<std::vector<AcquiredTask>>> acquire(std::string q, std::vector<std::string> ids,
+  Awaitable<Result<std::vector<AcquiredTask>>> acquire(std::string q, std::vector<std::string> ids,
                                                   std::int64_t lease_ms) override {
     return inner_.acquire(std::move(q), std::move(ids), lease_ms);
   }
-  Task<Result<std::vector<AcquiredTask>>> take(std::string q, std::uint32_t size,
+  Awaitable<Result<std::vector<AcquiredTask>>> take(std::string q, std::uint32_t size,
                                                std::int64_t lease_ms) override {
     return inner_.take(std::move(q), size, lease_ms);
   }
-  Task<Result<bool>> reply(std::string q, std::string id, TaskResult r) override {
+  Awaitable<Result<bool>> reply(std::string q, std::string id, TaskResult r) override {
     return inner_.reply(std::move(q), std::move(id), std::move(r));
   }
-  Task<Result<CallBegin>> call_begin(std::string q, NewTask t, bool put_if_absent) override {
+  Awaitable<Result<CallBegin>> call_begin(std::string q, NewTask t, bool put_if_absent) override {
     return inner_.call_begin(std::move(q), std::move(t), put_if_absent);
   }
-  Task<Result<bool>> touch(std::string q, std::string id, std::int64_t lease_ms) override {
+  Awaitable<Result<bool>> touch(std::string q, std::string id, std::int64_t lease_ms) override {
     return inner_.touch(std::move(q), std::move(id), lease_ms);
   }
-  Task<Result<bool>> remove(std::string q, std::string id) override {
+  Awaitable<Result<bool>> remove(std::string q, std::string id) override {
     return inner_.remove(std::move(q), std::move(id));
   }
-  Task<Result<bool>> clear_queue(std::string q, std::uint32_t max_steps) override {
+  Awaitable<Result<bool>> clear_queue(std::string q, std::uint32_t max_steps) override {
     return inner_.clear_queue(std::move(q), max_steps);
   }
-  Task<Result<QueuePage>> list_queues(std::optional<std::string> cursor, std::uint32_t size) override {
+  Awaitable<Result<QueuePage>> list_queues(std::optional<std::string> cursor, std::uint32_t size) override {
     return inner_.list_queues(std::move(cursor), size);
   }
-  Task<Result<std::optional<QueueStats>>> stat_queue(std::string q) override {
+  Awaitable<Result<std::optional<QueueStats>>> stat_queue(std::string q) override {
     return inner_.stat_queue(std::move(q));
   }
-  Task<Result<std::uint64_t>> reap() override { return inner_.reap(); }
-  Task<bool> ready() override { return inner_.ready(); }
+  Awaitable<Result<std::uint64_t>> reap() override { return inner_.reap(); }
+  Awaitable<bool> ready() override { return inner_.ready(); }
 
  private:
   Store& inner_;

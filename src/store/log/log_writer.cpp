@@ -99,7 +99,7 @@ Result<std::uint64_t> LogWriter::rotate() {
   return segment_number_;
 }
 
-Task<Result<void>> LogWriter::durable(std::uint64_t ticket) {
+Awaitable<Result<void>> LogWriter::durable(std::uint64_t ticket) {
   if (options_.fsync != FsyncPolicy::always) co_return Result<void>{};
   {
     std::lock_guard lock(mutex_);

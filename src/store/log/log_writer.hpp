@@ -58,7 +58,7 @@ class LogWriter {
 
   // Completes once the bytes up to `ticket` are durable (policy always), at once for
   // the other policies. Error: the fsync failed (the record may or may not survive).
-  Task<Result<void>> durable(std::uint64_t ticket);
+  Awaitable<Result<void>> durable(std::uint64_t ticket);
 
   // Closes the current segment and continues in a new one; returns the new number.
   // Compaction snapshots everything before it. Callers serialise with append().

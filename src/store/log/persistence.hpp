@@ -54,7 +54,7 @@ class Persistence {
   // Whether durable() can suspend (fsync always); else the caller may skip it.
   bool waits_for_sync() const noexcept { return options_.fsync == FsyncPolicy::always; }
   // Waits until `ticket` is durable under the fsync policy.
-  Task<Result<void>> durable(std::uint64_t ticket) { return writer_->durable(ticket); }
+  Awaitable<Result<void>> durable(std::uint64_t ticket) { return writer_->durable(ticket); }
 
   // Starts a background compaction when the log is large enough compared with the
   // live data of `state` (caller holds the store lock). Returns true if one started.

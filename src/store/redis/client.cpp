@@ -89,7 +89,7 @@ std::shared_ptr<Connection> Client::pick(Node& node) {
   return node.connections[start % n];
 }
 
-Task<void> Client::start() {
+Awaitable<void> Client::start() {
   co_await refresh_slots();
 }
 
@@ -118,7 +118,7 @@ void Client::close_now() {
   }
 }
 
-Task<void> Client::refresh_slots() {
+Awaitable<void> Client::refresh_slots() {
   // Wait briefly for the seed's first connection so startup detection sees the server.
   auto seed = seed_;
   for (int i = 0; i < 40 && !pick(*seed)->ready(); ++i) {
@@ -151,12 +151,12 @@ void Client::apply_slots(const Reply& r) {
   slots_ = std::move(table);
 }
 
-Task<Reply> Client::command(std::string_view routing_key, std::vector<std::string> args) {
+Awaitable<Reply> Client::command(std::string_view routing_key, std::vector<std::string> args) {
   return command_resp(routing_key, std::make_shared<const std::string>(RespWriter::command(args)));
 }
 
 // `routing_key` must outlive the call (callers pass a member or a coroutine's own string).
-Task<Reply> Client::command_resp(std::string_view routing_key, Resp resp) {
+Awaitable<Reply> Client::command_resp(std::string_view routing_key, Resp resp) {
   const int slot = routing_key.empty() ? -1 : key_slot(routing_key);
   auto node = slot < 0 ? seed_ : node_for_slot(slot);
   bool asking = false;
@@ -179,7 +179,7 @@ Task<Reply> Client::command_resp(std::string_view routing_key, Resp resp) {
       if (!refreshing_.exchange(true)) {
         boost::asio::co_spawn(
             executor_,
-            [this]() -> Task<void> {
+            [this]() -> Awaitable<void> {
               co_await refresh_slots();
               refreshing_ = false;
             },
@@ -203,7 +203,7 @@ Task<Reply> Client::command_resp(std::string_view routing_key, Resp resp) {
   co_return r;
 }
 
-Task<Reply> Client::eval(Script& script, std::string routing_key, std::size_t argc,
+Awaitable<Reply> Client::eval(Script& script, std::string routing_key, std::size_t argc,
                          std::string argv_resp) {
   std::string sha = script.sha();
   if (sha.empty()) {

@@ -65,7 +65,7 @@ class Client {
   Client& operator=(const Client&) = delete;
 
   // Connects to the seed node and asks it for the cluster layout (if it is a cluster).
-  Task<void> start();
+  Awaitable<void> start();
   void stop();
   // stop() done on the calling thread, for a client whose executor no longer runs
   // (Connection::close_now).
@@ -73,20 +73,20 @@ class Client {
 
   // Sends `args` to the node serving `routing_key`'s slot (the seed node when empty),
   // following MOVED / ASK. io_error when no node could be reached.
-  Task<Reply> command(std::string_view routing_key, std::vector<std::string> args);
+  Awaitable<Reply> command(std::string_view routing_key, std::vector<std::string> args);
   // The same for a command already in RESP (RespWriter).
-  Task<Reply> command_resp(std::string_view routing_key, Resp resp);
+  Awaitable<Reply> command_resp(std::string_view routing_key, Resp resp);
 
   // EVALSHA script with KEYS = {routing_key} and ARGV = the `argc` arguments already
   // written in RESP in `argv_resp` (RespWriter::arg each).
-  Task<Reply> eval(Script& script, std::string routing_key, std::size_t argc,
+  Awaitable<Reply> eval(Script& script, std::string routing_key, std::size_t argc,
                    std::string argv_resp);
 
   bool cluster_mode() const noexcept { return cluster_.load(); }
   const RedisUrl& url() const noexcept { return url_; }
 
   // Re-reads the slot map from any reachable node (CLUSTER SLOTS).
-  Task<void> refresh_slots();
+  Awaitable<void> refresh_slots();
 
  private:
   struct Node {

@@ -97,7 +97,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
         token, std::move(resp));
   }
 
-  Task<Reply> command(Resp resp, bool asking = false) {
+  Awaitable<Reply> command(Resp resp, bool asking = false) {
     return async_command(std::move(resp), asking, boost::asio::use_awaitable);
   }
 

@@ -186,7 +186,7 @@ class ContextWatch final : public boost::asio::execution_context::service {
 };
 boost::asio::execution_context::id ContextWatch::id;
 
-Task<void> start_client(std::shared_ptr<redis::Client> client) { co_await client->start(); }
+Awaitable<void> start_client(std::shared_ptr<redis::Client> client) { co_await client->start(); }
 
 }  // namespace
 
@@ -252,7 +252,7 @@ RedisStore::~RedisStore() {
   }
 }
 
-Task<void> RedisStore::start() {
+Awaitable<void> RedisStore::start() {
   subscriber_->start();
   co_await client_.start();
 }
@@ -352,7 +352,7 @@ void RedisStore::dispatch(const redis::EventMessage& message) {
   }
 }
 
-Task<Result<Reply>> RedisStore::run(redis::Script& script, const std::string& queue,
+Awaitable<Result<Reply>> RedisStore::run(redis::Script& script, const std::string& queue,
                                     std::vector<std::string> args) {
   // ARGV in RESP: the common four (lib.lua), then the operation's own.
   std::size_t bytes = 96 + queue.size() + origin_.size() + channel_.size();
@@ -384,7 +384,7 @@ Task<Result<Reply>> RedisStore::run(redis::Script& script, const std::string& qu
 // the same atomic script) until this put into the target queue (another slot) is
 // done; only then is the item removed. A crash in between leaves the item for the
 // next reap, and the put is idempotent (same id), so nothing is lost or doubled.
-Task<void> RedisStore::deliver_outbox(const std::string& source_queue, const std::string& item) {
+Awaitable<void> RedisStore::deliver_outbox(const std::string& source_queue, const std::string& item) {
   auto parsed = redis::parse_outbox_item(item);
   if (parsed) {
     NewTask task;
@@ -406,12 +406,12 @@ Task<void> RedisStore::deliver_outbox(const std::string& source_queue, const std
 
 // The queue registry (list_queue, the reaper's work list) is one sorted set in its own
 // slot, so it is written by a second command after the put that created the queue.
-Task<void> RedisStore::register_queue(const std::string& queue) {
+Awaitable<void> RedisStore::register_queue(const std::string& queue) {
   redis::Client& client = client_for(co_await boost::asio::this_coro::executor);
   (void)co_await client.command(registry_key_, args_of("ZADD", registry_key_, "0", queue));
 }
 
-Task<Result<bool>> RedisStore::put(std::string queue, NewTask task) {
+Awaitable<Result<bool>> RedisStore::put(std::string queue, NewTask task) {
   std::vector<std::string> args = args_of("1");
   append_task(args, task);
   auto r = co_await run(scripts_->put, queue, std::move(args));
@@ -421,7 +421,7 @@ Task<Result<bool>> RedisStore::put(std::string queue, NewTask task) {
   co_return as_int(r->elements[1]) == 1;
 }
 
-Task<Result<std::vector<bool>>> RedisStore::put_batch(std::string queue,
+Awaitable<Result<std::vector<bool>>> RedisStore::put_batch(std::string queue,
                                                       std::vector<NewTask> tasks) {
   std::vector<std::string> args = args_of(std::to_string(tasks.size()));
   args.reserve(1 + tasks.size() * 8);
@@ -438,7 +438,7 @@ Task<Result<std::vector<bool>>> RedisStore::put_batch(std::string queue,
   co_return out;
 }
 
-Task<Result<std::vector<PeekedTask>>> RedisStore::peek(std::string queue,
+Awaitable<Result<std::vector<PeekedTask>>> RedisStore::peek(std::string queue,
                                                        std::optional<Cursor> after,
                                                        std::uint32_t size) {
   std::string start;
@@ -462,7 +462,7 @@ Task<Result<std::vector<PeekedTask>>> RedisStore::peek(std::string queue,
   co_return out;
 }
 
-Task<Result<std::vector<AcquiredTask>>> RedisStore::acquire(std::string queue,
+Awaitable<Result<std::vector<AcquiredTask>>> RedisStore::acquire(std::string queue,
                                                             std::vector<std::string> ids,
                                                             std::int64_t lease_ms) {
   std::vector<std::string> args;
@@ -474,21 +474,21 @@ Task<Result<std::vector<AcquiredTask>>> RedisStore::acquire(std::string queue,
   co_return parse_acquired(*r);
 }
 
-Task<Result<std::vector<AcquiredTask>>> RedisStore::take(std::string queue, std::uint32_t size,
+Awaitable<Result<std::vector<AcquiredTask>>> RedisStore::take(std::string queue, std::uint32_t size,
                                                          std::int64_t lease_ms) {
   auto r = co_await run(scripts_->take, queue, args_of(std::to_string(lease_ms), std::to_string(size)));
   if (!r.ok()) co_return std::move(r).error();
   co_return parse_acquired(*r);
 }
 
-Task<Result<bool>> RedisStore::reply(std::string queue, std::string id, TaskResult result) {
+Awaitable<Result<bool>> RedisStore::reply(std::string queue, std::string id, TaskResult result) {
   auto r = co_await run(scripts_->reply, queue,
                         args_of(std::move(id), std::move(result.info), std::move(result.content)));
   if (!r.ok()) co_return std::move(r).error();
   co_return as_int(*r) == 1;
 }
 
-Task<Result<CallBegin>> RedisStore::call_begin(std::string queue, NewTask task,
+Awaitable<Result<CallBegin>> RedisStore::call_begin(std::string queue, NewTask task,
                                                bool put_if_absent) {
   std::vector<std::string> args = args_of(put_if_absent ? "1" : "0");
   append_task(args, task);
@@ -510,19 +510,19 @@ Task<Result<CallBegin>> RedisStore::call_begin(std::string queue, NewTask task,
   co_return out;
 }
 
-Task<Result<bool>> RedisStore::touch(std::string queue, std::string id, std::int64_t lease_ms) {
+Awaitable<Result<bool>> RedisStore::touch(std::string queue, std::string id, std::int64_t lease_ms) {
   auto r = co_await run(scripts_->touch, queue, args_of(std::move(id), std::to_string(lease_ms)));
   if (!r.ok()) co_return std::move(r).error();
   co_return as_int(*r) == 1;
 }
 
-Task<Result<bool>> RedisStore::remove(std::string queue, std::string id) {
+Awaitable<Result<bool>> RedisStore::remove(std::string queue, std::string id) {
   auto r = co_await run(scripts_->remove, queue, args_of(std::move(id)));
   if (!r.ok()) co_return std::move(r).error();
   co_return as_int(*r) == 1;
 }
 
-Task<Result<bool>> RedisStore::clear_queue(std::string queue, std::uint32_t max_steps) {
+Awaitable<Result<bool>> RedisStore::clear_queue(std::string queue, std::uint32_t max_steps) {
   auto r = co_await run(scripts_->clear_queue, queue, args_of(std::to_string(max_steps)));
   if (!r.ok()) co_return std::move(r).error();
   if (as_int(*r) != 1) co_return false;
@@ -531,7 +531,7 @@ Task<Result<bool>> RedisStore::clear_queue(std::string queue, std::uint32_t max_
   co_return true;
 }
 
-Task<Result<QueuePage>> RedisStore::list_queues(std::optional<std::string> cursor,
+Awaitable<Result<QueuePage>> RedisStore::list_queues(std::optional<std::string> cursor,
                                                 std::uint32_t size) {
   std::string start = cursor ? "(" + *cursor : "-";
   Reply r = co_await client_.command(
@@ -548,7 +548,7 @@ Task<Result<QueuePage>> RedisStore::list_queues(std::optional<std::string> curso
   co_return page;
 }
 
-Task<Result<std::optional<QueueStats>>> RedisStore::stat_queue(std::string queue) {
+Awaitable<Result<std::optional<QueueStats>>> RedisStore::stat_queue(std::string queue) {
   auto r = co_await run(scripts_->stat_queue, queue, args_of());
   if (!r.ok()) co_return std::move(r).error();
   if (r->is_nil()) co_return std::optional<QueueStats>{};
@@ -570,7 +570,7 @@ Task<Result<std::optional<QueueStats>>> RedisStore::stat_queue(std::string queue
   co_return std::optional<QueueStats>(s);
 }
 
-Task<Result<std::uint64_t>> RedisStore::reap() {
+Awaitable<Result<std::uint64_t>> RedisStore::reap() {
   std::uint64_t applied = 0;
   std::optional<std::string> cursor;
   do {
@@ -591,7 +591,7 @@ Task<Result<std::uint64_t>> RedisStore::reap() {
   co_return applied;
 }
 
-Task<bool> RedisStore::ready() {
+Awaitable<bool> RedisStore::ready() {
   Reply r = co_await client_.command("", args_of("PING"));
   co_return r.type == Reply::Type::status && r.str == "PONG";
 }

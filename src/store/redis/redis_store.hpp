@@ -44,7 +44,7 @@ class RedisStore final : public Store {
   RedisStore& operator=(const RedisStore&) = delete;
 
   // Connects, detects Redis Cluster, subscribes to the event channel.
-  Task<void> start();
+  Awaitable<void> start();
   // Closes every connection; outstanding operations fail with `unavailable`. Call it
   // after serving stopped and before the executors of callers are destroyed (with
   // launch(): returns once those completions have been handed to their executors; the
@@ -52,26 +52,26 @@ class RedisStore final : public Store {
   void stop();
 
   void set_events(StoreEvents* events) override { events_.store(events); }
-  Task<Result<bool>> put(std::string queue, NewTask task) override;
-  Task<Result<std::vector<bool>>> put_batch(std::string queue,
+  Awaitable<Result<bool>> put(std::string queue, NewTask task) override;
+  Awaitable<Result<std::vector<bool>>> put_batch(std::string queue,
                                             std::vector<NewTask> tasks) override;
-  Task<Result<std::vector<PeekedTask>>> peek(std::string queue, std::optional<Cursor> after,
+  Awaitable<Result<std::vector<PeekedTask>>> peek(std::string queue, std::optional<Cursor> after,
                                              std::uint32_t size) override;
-  Task<Result<std::vector<AcquiredTask>>> acquire(std::string queue, std::vector<std::string> ids,
+  Awaitable<Result<std::vector<AcquiredTask>>> acquire(std::string queue, std::vector<std::string> ids,
                                                   std::int64_t lease_ms) override;
-  Task<Result<std::vector<AcquiredTask>>> take(std::string queue, std::uint32_t size,
+  Awaitable<Result<std::vector<AcquiredTask>>> take(std::string queue, std::uint32_t size,
                                                std::int64_t lease_ms) override;
-  Task<Result<bool>> reply(std::string queue, std::string id, TaskResult result) override;
-  Task<Result<CallBegin>> call_begin(std::string queue, NewTask task,
+  Awaitable<Result<bool>> reply(std::string queue, std::string id, TaskResult result) override;
+  Awaitable<Result<CallBegin>> call_begin(std::string queue, NewTask task,
                                      bool put_if_absent) override;
-  Task<Result<bool>> touch(std::string queue, std::string id, std::int64_t lease_ms) override;
-  Task<Result<bool>> remove(std::string queue, std::string id) override;
-  Task<Result<bool>> clear_queue(std::string queue, std::uint32_t max_steps) override;
-  Task<Result<QueuePage>> list_queues(std::optional<std::string> cursor,
+  Awaitable<Result<bool>> touch(std::string queue, std::string id, std::int64_t lease_ms) override;
+  Awaitable<Result<bool>> remove(std::string queue, std::string id) override;
+  Awaitable<Result<bool>> clear_queue(std::string queue, std::uint32_t max_steps) override;
+  Awaitable<Result<QueuePage>> list_queues(std::optional<std::string> cursor,
                                       std::uint32_t size) override;
-  Task<Result<std::optional<QueueStats>>> stat_queue(std::string queue) override;
-  Task<Result<std::uint64_t>> reap() override;
-  Task<bool> ready() override;
+  Awaitable<Result<std::optional<QueueStats>>> stat_queue(std::string queue) override;
+  Awaitable<Result<std::uint64_t>> reap() override;
+  Awaitable<bool> ready() override;
 
   bool cluster_mode() const noexcept { return client_.cluster_mode(); }
 
@@ -87,10 +87,10 @@ class RedisStore final : public Store {
 
   // Runs `script` on `queue`'s slot with the common ARGV; dispatches its events and
   // delivers its outbox items; answers the script's own reply.
-  Task<Result<redis::Reply>> run(redis::Script& script, const std::string& queue,
+  Awaitable<Result<redis::Reply>> run(redis::Script& script, const std::string& queue,
                                  std::vector<std::string> args);
-  Task<void> deliver_outbox(const std::string& source_queue, const std::string& item);
-  Task<void> register_queue(const std::string& queue);
+  Awaitable<void> deliver_outbox(const std::string& source_queue, const std::string& item);
+  Awaitable<void> register_queue(const std::string& queue);
   void dispatch(const redis::EventMessage& message);
   void on_message(std::string_view payload);
   std::string base_key(std::string_view queue) const;
