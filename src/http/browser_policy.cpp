@@ -94,6 +94,41 @@ OriginVerdict BrowserPolicy::check(std::string_view origin, std::string_view sec
   return OriginVerdict::cross_origin;
 }
 
+BrowserDecision BrowserPolicy::decide(const BrowserRequest& request,
+                                      std::string& extra_headers) const {
+  if (!request.path.starts_with("/task/")) return {};
+  auto refuse = [](int status, std::string message) {
+    return BrowserDecision{BrowserDecision::Kind::refuse, status, std::move(message)};
+  };
+  auto not_allowed = [&] {
+    return refuse(403, "origin " + std::string(request.origin) +
+                           " may not call this server (allow it with --cors-origin)");
+  };
+  if (request.method == "OPTIONS" && !request.origin.empty()) {
+    if (!listed(request.origin) && !same_origin(request.origin, request.host)) return not_allowed();
+    append_preflight_headers(extra_headers, request.origin);
+    return BrowserDecision{BrowserDecision::Kind::preflight, 204, {}};
+  }
+  switch (check(request.origin, request.sec_fetch_site, request.host)) {
+    case OriginVerdict::allowed:
+      break;
+    case OriginVerdict::cross_origin:
+      return not_allowed();
+    case OriginVerdict::cross_site:
+      return refuse(403,
+                    "the browser says another site made this request (Sec-Fetch-Site: "
+                    "cross-site); allow that site's origin with --cors-origin");
+  }
+  if (!request.origin.empty() && listed(request.origin))
+    append_cors_headers(extra_headers, request.origin);
+  if (request.method == "POST" && !is_json_media_type(request.content_type))
+    return refuse(415, request.content_type.empty()
+                           ? "a /task/ request needs the header Content-Type: application/json"
+                           : "a /task/ request needs Content-Type: application/json, not " +
+                                 std::string(request.content_type));
+  return {};
+}
+
 void BrowserPolicy::append_cors_headers(std::string& out, std::string_view origin) const {
   out += "Access-Control-Allow-Origin: ";
   out += origin;

@@ -24,11 +24,35 @@ enum class OriginVerdict {
   cross_site,   // no Origin, but the browser says Sec-Fetch-Site: cross-site
 };
 
+// One request as the browser rules see it; empty views for absent headers.
+struct BrowserRequest {
+  std::string_view method;  // "POST", "OPTIONS", ...
+  std::string_view path;    // without the query string
+  std::string_view origin;
+  std::string_view sec_fetch_site;
+  std::string_view host;
+  std::string_view content_type;
+};
+
+struct BrowserDecision {
+  enum class Kind { pass, preflight, refuse };
+  Kind kind = Kind::pass;
+  int status = 0;       // refuse: 403 (origin) or 415 (Content-Type)
+  std::string message;  // refuse: one sentence for the envelope
+};
+
 class BrowserPolicy {
  public:
   // allowed_origins: normalized (normalize_origin) values of --cors-origin.
   // tls: the listener speaks HTTPS, so the server's own origin is https://Host.
   BrowserPolicy(std::vector<std::string> allowed_origins, bool tls);
+
+  // The rules for /task/* (other paths pass): a preflight from an allowed origin is
+  // answered (204), a request another site's page made is refused (403), and a POST
+  // must be declared JSON (415) -- a page may send a "simple" cross-site POST
+  // (text/plain, no preflight) but never application/json without the server's
+  // consent. CORS header lines for a listed origin are appended to extra_headers.
+  BrowserDecision decide(const BrowserRequest& request, std::string& extra_headers) const;
 
   // origin / sec_fetch_site / host: the header values, empty when absent.
   OriginVerdict check(std::string_view origin, std::string_view sec_fetch_site,

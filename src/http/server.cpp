@@ -15,6 +15,7 @@
 #include "http/fd_limit.hpp"
 #include "http/inflight_budget.hpp"
 #include "http/server_wire.hpp"
+#include "http/tls_context.hpp"
 #include "http/transport_metrics.hpp"
 
 #include <utility>
@@ -27,7 +28,6 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/signal_set.hpp>
-#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -55,8 +55,6 @@
 #include <thread>
 #include <type_traits>
 #include <vector>
-
-#include <openssl/ssl.h>
 
 namespace tc {
 
@@ -203,7 +201,7 @@ struct Server::Impl {
   // On worker 0; declared after `workers` so they are destroyed before the io_contexts.
   std::optional<asio::steady_timer> drain_timer;
   std::optional<asio::signal_set> signals;
-  std::optional<asio::ssl::context> tls_context;  // set: every connection speaks TLS
+  std::shared_ptr<asio::ssl::context> tls_context;  // set: every connection speaks TLS
   BrowserPolicy browser_policy;
   ClientLimits client_limits;
   InflightBudget inflight_budget;
@@ -269,28 +267,9 @@ struct Server::Impl {
 
 Result<void> Server::Impl::setup_tls() {
   if (options.tls_cert_file.empty()) return {};
-  beast::error_code ec;
-  auto& context = tls_context.emplace(asio::ssl::context::tls_server);
-  context.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
-                          asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
-                          asio::ssl::context::no_tlsv1_1 | asio::ssl::context::single_dh_use,
-                      ec);
-  // TLS 1.2 and 1.3 only, whatever the system's OpenSSL configuration allows.
-  if (!ec && SSL_CTX_set_min_proto_version(context.native_handle(), TLS1_2_VERSION) != 1)
-    ec = asio::error::operation_not_supported;
-  if (ec) return make_error(Errc::unavailable, "cannot set up TLS: " + ec.message());
-  context.use_certificate_chain_file(options.tls_cert_file, ec);
-  if (ec)
-    return make_error(Errc::unavailable, "cannot use --tls-cert " + options.tls_cert_file +
-                                             " (a PEM certificate chain): " + ec.message());
-  context.use_private_key_file(options.tls_key_file, asio::ssl::context::pem, ec);
-  if (ec)
-    return make_error(Errc::unavailable, "cannot use --tls-key " + options.tls_key_file +
-                                             " (a PEM private key): " + ec.message());
-  if (SSL_CTX_check_private_key(context.native_handle()) != 1)
-    return make_error(Errc::unavailable, "--tls-key " + options.tls_key_file +
-                                             " is not the key of --tls-cert " +
-                                             options.tls_cert_file);
+  auto context = make_tls_server_context(options.tls_cert_file, options.tls_key_file);
+  if (!context) return std::move(context).error();
+  tls_context = std::move(context).value();
   return {};
 }
 
@@ -624,49 +603,28 @@ asio::awaitable<void> Server::Impl::serve(Worker& w, Stream& stream, ConnectionR
   socket.shutdown(tcp::socket::shutdown_send, ec);
 }
 
-// The browser rules for /task/*: a preflight gets its CORS answer, a request that
-// another site's page made is refused (403), and a body must be declared JSON (415):
-// a page may send a "simple" cross-site POST (text/plain, no preflight) but never
-// application/json without the server's consent. Other paths pass untouched.
+// The browser rules (BrowserPolicy::decide) as a response, when they stop the request.
 std::optional<HttpResponse> Server::Impl::browser_gate(const ParsedRequest& req,
                                                        std::string& extra_headers) {
-  if (!path_of(req.target).starts_with("/task/")) return std::nullopt;
-  const bool origin_ok = !req.origin.empty() && (browser_policy.listed(req.origin) ||
-                                                 browser_policy.same_origin(req.origin, req.host));
-  auto refuse_with = [this](int status, std::string_view message) {
-    HttpResponse response = error_responder(Errc::bad_request, message);
-    response.status = status;
-    return response;
-  };
-  if (req.verb == http::verb::options && !req.origin.empty()) {
-    if (!origin_ok)
-      return refuse_with(403, "origin " + req.origin +
-                                  " may not call this server (allow it with --cors-origin)");
-    browser_policy.append_preflight_headers(extra_headers, req.origin);
-    HttpResponse preflight;
-    preflight.status = 204;
-    preflight.content_type = {};
-    return preflight;
-  }
-  switch (browser_policy.check(req.origin, req.sec_fetch_site, req.host)) {
-    case OriginVerdict::allowed:
+  const BrowserDecision decision = browser_policy.decide(
+      BrowserRequest{req.method, path_of(req.target), req.origin, req.sec_fetch_site, req.host,
+                     req.content_type},
+      extra_headers);
+  switch (decision.kind) {
+    case BrowserDecision::Kind::pass:
+      return std::nullopt;
+    case BrowserDecision::Kind::preflight: {
+      HttpResponse preflight;
+      preflight.status = decision.status;
+      preflight.content_type = {};
+      return preflight;
+    }
+    case BrowserDecision::Kind::refuse:
       break;
-    case OriginVerdict::cross_origin:
-      return refuse_with(403, "origin " + req.origin +
-                                  " may not call this server (allow it with --cors-origin)");
-    case OriginVerdict::cross_site:
-      return refuse_with(403,
-                         "the browser says another site made this request (Sec-Fetch-Site: "
-                         "cross-site); allow that site's origin with --cors-origin");
   }
-  if (!req.origin.empty() && browser_policy.listed(req.origin))
-    browser_policy.append_cors_headers(extra_headers, req.origin);
-  if (req.verb == http::verb::post && !is_json_media_type(req.content_type))
-    return refuse_with(415, req.content_type.empty()
-                                ? "a /task/ request needs the header Content-Type: application/json"
-                                : "a /task/ request needs Content-Type: application/json, not " +
-                                      req.content_type);
-  return std::nullopt;
+  HttpResponse refusal = error_responder(Errc::bad_request, decision.message);
+  refusal.status = decision.status;
+  return refusal;
 }
 
 // Parses what is buffered first (pipelined requests need no read), then reads. Between
@@ -769,11 +727,20 @@ asio::awaitable<void> Server::Impl::write_response(Stream& stream, ConnectionRef
                                                    bool head_only, std::string_view extra_headers,
                                                    beast::error_code& ec) {
   format_head(head, response, version, keep_alive, extra_headers);
+  // A client that stops reading cannot hold the connection longer than a slow request.
+  conn->deadline = SteadyClock::now() + milliseconds(options.read_timeout_ms);
+  if constexpr (std::is_same_v<Stream, TlsStream>) {
+    // The SSL stream writes one buffer at a time: head and body apart would be two TLS
+    // records and two sends. Small bodies join the head; big ones are not copied.
+    if (!head_only && response.body.size() <= 16 * 1024) {
+      head += response.body;
+      co_await asio::async_write(stream, asio::buffer(head), redirect(ec));
+      co_return;
+    }
+  }
   // HEAD: the same head (Content-Length included), no body.
   std::array<asio::const_buffer, 2> buffers{
       asio::buffer(head), head_only ? asio::const_buffer() : asio::buffer(response.body)};
-  // A client that stops reading cannot hold the connection longer than a slow request.
-  conn->deadline = SteadyClock::now() + milliseconds(options.read_timeout_ms);
   co_await asio::async_write(stream, buffers, redirect(ec));
 }
 
