@@ -511,12 +511,16 @@ asio::awaitable<void> Server::Impl::run_session(Worker& w, Stream& stream, Clien
 
 // The TLS handshake, under the read timeout. Plain HTTP sent to the HTTPS port gets a
 // plain-text 400 that says so (a TLS record starts with 0x16), not a bare reset.
-asio::awaitable<bool> Server::Impl::tls_handshake(Worker&, TlsStream& stream, ConnectionRef conn) {
+asio::awaitable<bool> Server::Impl::tls_handshake(Worker& w, TlsStream& stream, ConnectionRef conn) {
   Socket& socket = lowest(stream);
   beast::error_code ec;
   conn->deadline = SteadyClock::now() + milliseconds(options.read_timeout_ms);
+  // Until its first byte the connection is idle, as a plain one is before its first
+  // request: a shutdown closes it and the connection limit may reclaim it.
+  w.make_idle(conn);
   co_await socket.async_wait(tcp::socket::wait_read, redirect(ec));
-  if (ec) co_return false;
+  w.make_busy(conn);
+  if (ec || w.stopping) co_return false;
   unsigned char first = 0;
   if (::recv(socket.native_handle(), &first, 1, MSG_PEEK | MSG_DONTWAIT) == 1 && first != 0x16) {
     std::string head;

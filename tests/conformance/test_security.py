@@ -186,6 +186,30 @@ class FileLimitTest(unittest.TestCase):
         finally:
             server.close()
 
+    def test_out_of_descriptors_idle_connections_give_way_and_the_log_stays_quiet(self):
+        # Hard and soft limit 64, far below what --max-connections 1000 needs: accept()
+        # fails with EMFILE after some 50 connections.
+        server = harness.ServerProcess(extra_args=["--max-connections", "1000", "--threads", "1"])
+        server.args = ["sh", "-c", 'ulimit -n 64 && exec "$0" "$@"'] + server.args
+        server.start()
+        try:
+            held = []
+            for i in range(120):
+                s = connect(server.url)
+                s.sendall(b"GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n")
+                self.assertTrue(s.recv(4096).startswith(b"HTTP/1.1 200"), i)
+                held.append(s)
+            self.assertGreater(metric(server.url, "taskcenter_accept_errors_total"), 0)
+            self.assertGreater(metric(server.url, "taskcenter_idle_connections_closed_total"), 0)
+            for s in held:
+                s.close()
+            self.assertEqual(server.terminate(), 0)
+            log = server.log()
+            self.assertIn("warning: --max-connections 1000 needs about", log)
+            self.assertLessEqual(log.count("accept failed"), 2, log)
+        finally:
+            server.close()
+
     def test_a_limit_beyond_the_hard_limit_is_warned_about(self):
         server = self.start_with_soft_limit(256, 10_000_000)
         try:
