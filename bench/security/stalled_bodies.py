@@ -33,11 +33,13 @@ def rss_mib(pid):
 
 
 def start_server(binary, budget, tmp):
-    port_file = os.path.join(tmp, f"port-{budget}")
-    log = open(os.path.join(tmp, f"log-{budget}"), "wb")
+    tag = f"{budget}-{time.monotonic_ns()}"
+    port_file = os.path.join(tmp, f"port-{tag}")
+    log = open(os.path.join(tmp, f"log-{tag}"), "wb")
+    budget_args = [] if budget == "-" else ["--max-inflight-bytes", budget]
     proc = subprocess.Popen([binary, "--host", "127.0.0.1", "--port", "0", "--port-file", port_file,
-                             "--data-dir", "", "--max-inflight-bytes", budget,
-                             "--read-timeout", "60"], stdout=log, stderr=subprocess.STDOUT)
+                             "--data-dir", "", "--read-timeout", "60", *budget_args],
+                            stdout=log, stderr=subprocess.STDOUT)
     for _ in range(200):
         if os.path.exists(port_file) and open(port_file).read().strip():
             return proc, int(open(port_file).read())
@@ -107,7 +109,9 @@ def main():
     p.add_argument("--binary", default=os.path.join(REPO, "build", "taskcenter"))
     p.add_argument("--connections", type=int, default=100)
     p.add_argument("--body", type=int, default=16_000_000)
-    p.add_argument("--budgets", default="0,256M")
+    p.add_argument("--budgets", default="0,256M",
+                   help="comma-separated --max-inflight-bytes values; '-' passes no flag "
+                        "(for a binary older than the flag)")
     args = p.parse_args()
     with tempfile.TemporaryDirectory(prefix="tc-stalled-") as tmp:
         for budget in args.budgets.split(","):

@@ -7,8 +7,10 @@ turn, several rounds alternating so that a noisy machine hurts both alike.
       [--seconds 5] [--rounds 2] [--payload 100]
 
 Each client is a process with one keep-alive connection putting unique ids as fast as
-it can (Python's http.client: the client side costs more than the server's). A
-benchmark, not a test: it prints puts/s and latency percentiles."""
+it can (Python's http.client: the client side costs more than the server's, so puts/s
+says more about the client than the server). The server's CPU time per put (user +
+system, from /proc) is the steadier figure on a shared machine. A benchmark, not a
+test: it prints puts/s, latency percentiles and server CPU per put."""
 
 import argparse
 import base64
@@ -63,14 +65,22 @@ def client(args):
     return latencies
 
 
-def measure(pool, port, cafile, args, tag):
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def measure(pool, pid, port, cafile, args, tag):
     jobs = [(port, cafile, args.seconds, args.payload, tag)] * args.clients
+    cpu_before = cpu_seconds(pid)
     started = time.monotonic()
     results = pool.map(client, jobs)
     elapsed = time.monotonic() - started
+    cpu = cpu_seconds(pid) - cpu_before
     latencies = sorted(x for r in results for x in r)
     pick = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000
-    return len(latencies) / elapsed, pick(0.5), pick(0.99)
+    return len(latencies) / elapsed, pick(0.5), pick(0.99), cpu / len(latencies) * 1e6
 
 
 def main():
@@ -95,10 +105,12 @@ def main():
                 print(f"{args.clients} clients x keep-alive put ({args.payload}-byte content), "
                       f"{args.seconds:g} s per measurement", flush=True)
                 for r in range(args.rounds):
-                    for name, port, cafile in (("plain", plain_port, None), ("tls", tls_port, cert)):
-                        rate, p50, p99 = measure(pool, port, cafile, args, f"{name}{r}")
+                    for name, proc, port, cafile in (("plain", plain, plain_port, None),
+                                                     ("tls", tls, tls_port, cert)):
+                        rate, p50, p99, cpu_us = measure(pool, proc.pid, port, cafile, args,
+                                                         f"{name}{r}")
                         print(f"round {r + 1} {name:>5}: {rate:8.0f} puts/s  p50 {p50:6.3f} ms  "
-                              f"p99 {p99:6.3f} ms", flush=True)
+                              f"p99 {p99:6.3f} ms  server CPU {cpu_us:5.1f} us/put", flush=True)
         finally:
             for proc in (plain, tls):
                 proc.terminate()
