@@ -8,6 +8,7 @@ import shutil
 import socket
 import ssl
 import subprocess
+import sys
 import tempfile
 import unittest
 import http.client
@@ -293,6 +294,20 @@ class TlsTest(unittest.TestCase):
             "Content-Type": "application/json", "Origin": self.server.url})
         self.assertEqual(conn.getresponse().status, 200)
         conn.close()
+
+    def test_the_python_client_speaks_https(self):
+        # The client trusts the system's CAs; SSL_CERT_FILE points OpenSSL at ours.
+        q = harness.unique()
+        script = ("import sys, taskcenter\n"
+                  "c = taskcenter.TaskCenter(sys.argv[1])\n"
+                  "assert c.put(sys.argv[2], 'a') is True\n"
+                  "print(c.stat_queue(sys.argv[2])['length'])\n")
+        env = dict(os.environ, SSL_CERT_FILE=self.cert,
+                   PYTHONPATH=os.path.join(harness.REPO, "clients", "python"))
+        result = subprocess.run([sys.executable, "-c", script, self.server.url, q], env=env,
+                                capture_output=True, text=True, timeout=60)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(result.stdout.strip(), "1")
 
     def test_plain_http_is_refused(self):
         q = harness.unique()
