@@ -45,6 +45,7 @@ std::string normalize_authority(std::string_view authority, bool https) {
 }  // namespace
 
 bool is_json_media_type(std::string_view content_type) noexcept {
+  if (content_type == "application/json") return true;  // what nearly every client sends
   const auto semicolon = content_type.find(';');
   return iequal(trim(content_type.substr(0, semicolon)), "application/json");
 }

@@ -1,6 +1,8 @@
 // The only translation unit that includes Beast. One io_context per thread, each with
 // its own listening socket on the same port (SO_REUSEPORT: the kernel spreads new
 // connections, and a connection lives on one thread, so sessions need no locks).
+// Sessions are templates over the stream: the TCP socket, or Asio's SSL stream over it
+// (--tls-cert); deadlines, limits and the client watch always act on the TCP socket.
 // GCC 12 with -fsanitize=address reports false positives in Boost headers: a
 // -Wmismatched-new-delete on Asio's coroutine frame allocator (its operator new and
 // delete are a matching pair) and a -Wmaybe-uninitialized in Beast's parser.
@@ -612,7 +614,8 @@ std::optional<HttpResponse> Server::Impl::browser_gate(const ParsedRequest& req,
                                                        std::string& extra_headers) {
   const BrowserDecision decision = browser_policy.decide(
       BrowserRequest{req.method, path_of(req.target), req.origin, req.sec_fetch_site, req.host,
-                     req.content_type},
+                     req.content_type_json ? std::string_view("application/json")
+                                           : std::string_view(req.content_type)},
       extra_headers);
   switch (decision.kind) {
     case BrowserDecision::Kind::pass:

@@ -33,7 +33,8 @@ struct ParsedRequest {
   std::string origin;
   std::string sec_fetch_site;
   std::string host;
-  std::string content_type;
+  std::string content_type;      // empty when absent or exactly application/json
+  bool content_type_json = false;  // Content-Type was exactly application/json
   http::verb verb = http::verb::unknown;
   unsigned version = 11;
   bool expect_continue = false;
@@ -47,6 +48,7 @@ struct ParsedRequest {
     sec_fetch_site.clear();
     host.clear();
     content_type.clear();
+    content_type_json = false;
     verb = http::verb::unknown;
     version = 11;
     expect_continue = false;
@@ -89,7 +91,9 @@ class RequestParser final : public http::basic_parser<true> {
         out_.host.assign(value.data(), value.size());
         break;
       case http::field::content_type:
-        out_.content_type.assign(value.data(), value.size());
+        // The common value is not copied: a flag says it was there.
+        out_.content_type_json = value == "application/json";
+        if (!out_.content_type_json) out_.content_type.assign(value.data(), value.size());
         break;
       case http::field::unknown:
         if (beast::iequals(name_string, "sec-fetch-site"))
