@@ -52,7 +52,7 @@ start_server() {
   local name=$1; shift
   local dir=$TMP/$name-$RANDOM
   mkdir -p "$dir"
-  "$SERVER" --host 127.0.0.1 --port 0 --port-file "$dir/port" --max-connections 15000 "$@" \
+  "$SERVER" --host 127.0.0.1 --port 0 --port-file "$dir/port" --max-connections 15000 --max-connections-per-client 0 "$@" \
     >"$dir/log" 2>&1 &
   SERVER_PID=$!
   PIDS+=("$SERVER_PID")

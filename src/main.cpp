@@ -119,6 +119,11 @@ int main(int argc, char** argv) {
   server_options.idle_timeout_ms = config.idle_timeout_ms;
   server_options.read_timeout_ms = config.read_timeout_ms;
   server_options.shutdown_timeout_ms = config.shutdown_timeout_ms;
+  server_options.cors_origins = config.cors_origins;
+  server_options.max_connections_per_client = config.max_connections_per_client;
+  server_options.max_inflight_bytes = config.max_inflight_bytes;
+  server_options.tls_cert_file = config.tls_cert;
+  server_options.tls_key_file = config.tls_key;
   tc::Server server(
       server_options, [&api](tc::HttpRequest request) { return api.handle(request); },
       [&api](tc::Errc code, std::string_view message) { return api.transport_error(code, message); });
@@ -139,8 +144,8 @@ int main(int argc, char** argv) {
   const bool ipv6 = config.host.find(':') != std::string::npos;
   std::cerr << "taskcenter " << TC_VERSION << " listening on "
             << (ipv6 ? "[" + config.host + "]" : config.host) << ":"
-            << server.port() << " (store: " << chosen->name << ", threads: " << threads
-            << ")" << std::endl;
+            << server.port() << (config.tls_cert.empty() ? "" : " (https)")
+            << " (store: " << chosen->name << ", threads: " << threads << ")" << std::endl;
   server.run();
   service.shutdown();  // idempotent; stops the reaper if the drain timed out first
   // Close Redis while the server's io_contexts still exist to receive the last replies.

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "core/build_info.hpp"
+#include "http/browser_policy.hpp"
 
 namespace tc {
 
@@ -182,6 +183,39 @@ const std::vector<Option>& options() {
          return {};
        }},
       {"redis-prefix", "TASKCENTER_REDIS_PREFIX", true, set_string(&Config::redis_prefix)},
+      // Repeatable; the environment variable takes a comma-separated list.
+      {"cors-origin", "TASKCENTER_CORS_ORIGIN", true,
+       [](Config& c, std::string_view v) -> std::string {
+         for (std::size_t start = 0; start <= v.size();) {
+           auto comma = v.find(',', start);
+           if (comma == std::string_view::npos) comma = v.size();
+           std::string_view item = v.substr(start, comma - start);
+           while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+           while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+           start = comma + 1;
+           if (item.empty()) continue;
+           std::string origin = normalize_origin(item);
+           if (origin.empty())
+             return quoted(item) + " is not an origin (scheme://host[:port], e.g. "
+                                   "https://app.example.com)";
+           if (std::find(c.cors_origins.begin(), c.cors_origins.end(), origin) ==
+               c.cors_origins.end())
+             c.cors_origins.push_back(std::move(origin));
+         }
+         return {};
+       }},
+      {"max-connections-per-client", "TASKCENTER_MAX_CONNECTIONS_PER_CLIENT", true,
+       set_uint(&Config::max_connections_per_client, 0, 10'000'000,
+                "a connection count (0 = no limit)")},
+      {"max-inflight-bytes", "TASKCENTER_MAX_INFLIGHT_BYTES", true,
+       [](Config& c, std::string_view v) -> std::string {
+         auto n = parse_size(v);
+         if (!n) return quoted(v) + " is not a size (bytes, or with a suffix: 64M, 1G; 0 = no budget)";
+         c.max_inflight_bytes = *n;
+         return {};
+       }},
+      {"tls-cert", "TASKCENTER_TLS_CERT", true, set_string(&Config::tls_cert)},
+      {"tls-key", "TASKCENTER_TLS_KEY", true, set_string(&Config::tls_key)},
   };
   return table;
 }
@@ -247,6 +281,7 @@ Result<Config> parse_config(const std::vector<std::string>& args, const Environm
       return make_error(Errc::bad_request, std::string(option.env) + ": " + problem);
   }
 
+  bool cors_origin_flag_seen = false;
   for (std::size_t i = 0; i < args.size(); ++i) {
     std::string_view arg = args[i];
     if (arg == "-h" || arg == "--help") {
@@ -280,9 +315,18 @@ Result<Config> parse_config(const std::vector<std::string>& args, const Environm
     } else {
       return make_error(Errc::bad_request, "--" + std::string(name) + " needs a value");
     }
+    // Flags beat the environment for the repeatable flag too: the first --cors-origin
+    // replaces TASKCENTER_CORS_ORIGIN's list, the next ones add to it.
+    if (name == "cors-origin" && !cors_origin_flag_seen) {
+      cors_origin_flag_seen = true;
+      config.cors_origins.clear();
+    }
     if (auto problem = option->apply(config, value); !problem.empty())
       return make_error(Errc::bad_request, "--" + std::string(name) + ": " + problem);
   }
+  if (config.tls_cert.empty() != config.tls_key.empty())
+    return make_error(Errc::bad_request,
+                      "--tls-cert and --tls-key go together: give both files (or neither)");
   return config;
 }
 
@@ -345,6 +389,22 @@ Redis backend (selected when a URL is given):
   --redis URL              redis://host:port/db            [TASKCENTER_REDIS_URL; also REDIS_URL,
                                                             or REDIS_HOST, REDIS_PORT, REDIS_DB]
   --redis-prefix PREFIX    prefix of every key             [TASKCENTER_REDIS_PREFIX or REDIS_PREFIX]
+
+Browsers, clients and TLS:
+  --cors-origin ORIGIN     let pages of ORIGIN (https://app.example.com) call /task/*;
+                           repeatable. Other origins are refused (403)
+                                                           [TASKCENTER_CORS_ORIGIN, comma-separated]
+  --max-connections-per-client N
+                           open connections per client address; 0 = no limit
+                                                           [TASKCENTER_MAX_CONNECTIONS_PER_CLIENT, default 1000]
+  --max-inflight-bytes SIZE
+                           request bodies held in memory at once; past it new bodies
+                           wait up to 1 s, then 0005/503; 0 = no budget
+                                                           [TASKCENTER_MAX_INFLIGHT_BYTES, default 256M]
+  --tls-cert FILE          PEM certificate (chain); with --tls-key the port speaks
+                           HTTPS only (TLS 1.2 and 1.3)    [TASKCENTER_TLS_CERT]
+  --tls-key FILE           PEM private key of the certificate
+                                                           [TASKCENTER_TLS_KEY]
 
 Other:
   -h, --help               this text

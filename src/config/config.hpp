@@ -46,6 +46,13 @@ struct Config {
   std::string redis_url;
   std::string redis_prefix;
 
+  // Browsers, abusive clients, TLS (transport security)
+  std::vector<std::string> cors_origins;          // normalized scheme://host[:port]
+  std::uint32_t max_connections_per_client = 1000; // 0 = no per-address limit
+  std::uint64_t max_inflight_bytes = 256ull << 20; // request bodies held at once; 0 = none
+  std::string tls_cert;                           // PEM certificate chain; with tls_key: HTTPS
+  std::string tls_key;                            // PEM private key
+
   // Actions instead of serving
   bool show_help = false;
   bool show_version = false;

@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/errors.hpp"
 #include "http/api.hpp"
@@ -27,6 +28,11 @@ struct ServerOptions {
   std::int64_t read_timeout_ms = 30'000;     // one request's header + body (and one write)
   std::int64_t shutdown_timeout_ms = 10'000; // drain bound after SIGINT/SIGTERM or stop()
   bool handle_signals = true;                // SIGINT/SIGTERM start a graceful shutdown
+  std::vector<std::string> cors_origins;     // normalized origins allowed to call /task/*
+  std::uint32_t max_connections_per_client = 1000;  // per client address; 0 = no limit
+  std::uint64_t max_inflight_bytes = 256ull << 20;  // request bodies held at once; 0 = none
+  std::string tls_cert_file;                 // both set: the listener speaks HTTPS only
+  std::string tls_key_file;
 };
 
 // Turns a parsed request into a response. Called on the connection's thread; the

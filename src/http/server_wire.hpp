@@ -29,6 +29,12 @@ struct ParsedRequest {
   std::string target;
   std::string body;
   std::string authorization;
+  // For the browser rules (Origin, Content-Type); empty when absent.
+  std::string origin;
+  std::string sec_fetch_site;
+  std::string host;
+  std::string content_type;      // empty when absent or exactly application/json
+  bool content_type_json = false;  // Content-Type was exactly application/json
   http::verb verb = http::verb::unknown;
   unsigned version = 11;
   bool expect_continue = false;
@@ -38,13 +44,19 @@ struct ParsedRequest {
     target.clear();
     body.clear();
     authorization.clear();
+    origin.clear();
+    sec_fetch_site.clear();
+    host.clear();
+    content_type.clear();
+    content_type_json = false;
     verb = http::verb::unknown;
     version = 11;
     expect_continue = false;
   }
-  // A connection that once sent a huge body should not hold on to its buffer.
+  // A connection that once sent a big body should not hold on to its buffer: idle
+  // connections keep at most 64 KiB each, outside the budget for bodies in flight.
   void trim() {
-    if (body.capacity() > (1u << 20)) std::string().swap(body);
+    if (body.capacity() > (64u << 10)) std::string().swap(body);
   }
 };
 
@@ -63,12 +75,33 @@ class RequestParser final : public http::basic_parser<true> {
     out_.version = static_cast<unsigned>(version);
   }
   void on_response_impl(int, beast::string_view, int, beast::error_code&) override {}
-  void on_field_impl(http::field name, beast::string_view, beast::string_view value,
+  void on_field_impl(http::field name, beast::string_view name_string, beast::string_view value,
                      beast::error_code&) override {
-    if (name == http::field::authorization)
-      out_.authorization.assign(value.data(), value.size());
-    else if (name == http::field::expect)
-      out_.expect_continue = beast::iequals(value, "100-continue");
+    switch (name) {
+      case http::field::authorization:
+        out_.authorization.assign(value.data(), value.size());
+        break;
+      case http::field::expect:
+        out_.expect_continue = beast::iequals(value, "100-continue");
+        break;
+      case http::field::origin:
+        out_.origin.assign(value.data(), value.size());
+        break;
+      case http::field::host:
+        out_.host.assign(value.data(), value.size());
+        break;
+      case http::field::content_type:
+        // The common value is not copied: a flag says it was there.
+        out_.content_type_json = value == "application/json";
+        if (!out_.content_type_json) out_.content_type.assign(value.data(), value.size());
+        break;
+      case http::field::unknown:
+        if (beast::iequals(name_string, "sec-fetch-site"))
+          out_.sec_fetch_site.assign(value.data(), value.size());
+        break;
+      default:
+        break;
+    }
   }
   void on_header_impl(beast::error_code&) override {}
   void on_body_init_impl(const boost::optional<std::uint64_t>& length,
@@ -99,8 +132,9 @@ inline void append_number(std::string& out, std::uint64_t n) {
 }
 
 // The response head, written by hand: cheaper than Beast's serializer and all we need.
+// extra_headers: whole header lines ("Name: value\r\n"), e.g. CORS answers.
 inline void format_head(std::string& head, const HttpResponse& response, unsigned version,
-                 bool keep_alive) {
+                        bool keep_alive, std::string_view extra_headers = {}) {
   head.clear();
   head += version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
   append_number(head, static_cast<std::uint64_t>(response.status));
@@ -113,9 +147,13 @@ inline void format_head(std::string& head, const HttpResponse& response, unsigne
     head += response.content_type;
     head += "\r\n";
   }
-  head += "Content-Length: ";
-  append_number(head, response.body.size());
-  head += "\r\n";
+  head += extra_headers;
+  // 204 (a preflight's answer) carries no body and, per RFC 9110, no Content-Length.
+  if (response.status != 204) {
+    head += "Content-Length: ";
+    append_number(head, response.body.size());
+    head += "\r\n";
+  }
   if (version == 10 && keep_alive) head += "Connection: keep-alive\r\n";
   if (version != 10 && !keep_alive) head += "Connection: close\r\n";
   head += "\r\n";

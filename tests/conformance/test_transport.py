@@ -132,17 +132,33 @@ class RawHttpTest(ConformanceTest):
         self.assertEqual(statuses(raw), [200], raw)
         self.assertEqual(self.peek_ids(q), ["e"])
 
-    def test_content_type_is_not_required(self):
+    def test_task_requests_must_be_declared_json(self):
+        # A page of another site can POST text/plain without a preflight; JSON it cannot.
         q = self.queue()
         body = json.dumps({"queue": q, "id": "form"}).encode()
-        for ctype in (b"application/x-www-form-urlencoded", b"text/plain", None):
+        for ctype in (b"application/x-www-form-urlencoded", b"text/plain", b"multipart/form-data",
+                      b"application/jsonx", None):
             with self.subTest(content_type=ctype):
                 data = post_bytes("/task/put", body)
                 data = data.replace(b"Content-Type: application/json\r\n",
                                     b"Content-Type: %s\r\n" % ctype if ctype else b"")
                 raw = self.exchange(data)
-                self.assertEqual(statuses(raw), [200], raw)
+                self.assertEqual(statuses(raw), [415], raw)
+                self.assertIn(b'"err_code":"0002"', raw)
+                self.assertIn(b"application/json", raw.split(b"\r\n\r\n", 1)[1])
+        self.assertIsNone(self.ok(self.c.stat_queue(q)))
+        for ctype in (b"application/json; charset=utf-8", b"Application/JSON", b"application/json ;x=y"):
+            with self.subTest(content_type=ctype):
+                data = post_bytes("/task/put", body).replace(
+                    b"Content-Type: application/json\r\n", b"Content-Type: %s\r\n" % ctype)
+                self.assertEqual(statuses(self.exchange(data)), [200])
         self.assertEqual(self.peek_ids(q), ["form"])
+
+    def test_oversized_header_is_431(self):
+        raw = self.exchange(b"GET /healthz HTTP/1.1\r\nHost: t\r\nX-Big: " + b"a" * 40_000 +
+                            b"\r\n\r\n")
+        self.assertEqual(statuses(raw), [431], raw[:300])
+        self.assertEqual(self.c.get("/healthz").status, 200)
 
     def test_query_string_is_ignored_for_routing(self):
         q = self.queue()
@@ -228,23 +244,39 @@ class SlowClientTest(unittest.TestCase):
         self.assertEqual((resp.status, resp.err_code, resp.data), (200, "0000", []))
 
 
+def metric(url, name):
+    """The value of one series on GET /metrics (0 when absent)."""
+    text = Client(url).get("/metrics").text
+    for line in text.splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[-1])
+    return 0.0
+
+
+def healthz_on_new_connection(url):
+    s = connect(url)
+    try:
+        s.sendall(b"GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n")
+        return s, s.recv(4096)
+    except (BrokenPipeError, ConnectionResetError):
+        return s, b""
+
+
 @unittest.skipUnless(harness.can_start_servers(), "needs the server binary (TC_BINARY)")
 class MaxConnectionsTest(unittest.TestCase):
-    def test_connections_over_the_limit_are_closed_and_capacity_returns(self):
+    def test_busy_connections_over_the_limit_are_refused_and_capacity_returns(self):
         server = harness.ServerProcess(extra_args=["--max-connections", "3"]).start()
         try:
             held = []
-            for _ in range(3):
+            for _ in range(3):  # busy: a request has begun and is not finished
                 s = connect(server.url)
-                s.sendall(b"GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n")
-                self.assertTrue(s.recv(4096).startswith(b"HTTP/1.1 200"))
+                s.sendall(b"POST /task/put HTTP/1.1\r\nHost: t\r\nContent-Type: application/json"
+                          b"\r\nContent-Length: 10\r\nExpect: 100-continue\r\n\r\n")
+                # "100 Continue": the server has read the header and waits for the body.
+                self.assertTrue(s.recv(4096).startswith(b"HTTP/1.1 100"))
                 held.append(s)
-            extra = connect(server.url)
-            try:
-                extra.sendall(b"GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n")
-            except (BrokenPipeError, ConnectionResetError):
-                pass
-            self.assertNotIn(b"HTTP/1.1 200", read_until_closed(extra))
+            extra, first = healthz_on_new_connection(server.url)
+            self.assertNotIn(b"HTTP/1.1 200", first + read_until_closed(extra))
             extra.close()
             for s in held:
                 s.close()
@@ -260,6 +292,57 @@ class MaxConnectionsTest(unittest.TestCase):
                     break
                 self.assertLess(time.monotonic(), deadline, "capacity never came back")
                 time.sleep(0.05)
+            refused = 'taskcenter_connections_refused_total{reason="max_connections"}'
+            self.assertGreaterEqual(metric(server.url, refused), 1)
+            self.assertEqual(server.terminate(), 0, server.log())
+            self.assertIn("connection(s) refused", server.log())
+        finally:
+            server.close()
+
+    def test_idle_connections_give_way_to_new_ones_oldest_first(self):
+        server = harness.ServerProcess(extra_args=["--max-connections", "3", "--threads", "1"]).start()
+        try:
+            held = []
+            for _ in range(3):  # idle keep-alive connections, oldest first
+                s, first = healthz_on_new_connection(server.url)
+                self.assertTrue(first.startswith(b"HTTP/1.1 200"), first)
+                held.append(s)
+            for round_ in range(2):
+                s, first = healthz_on_new_connection(server.url)
+                self.assertTrue(first.startswith(b"HTTP/1.1 200"), (round_, first))
+                # The one idle longest was closed to make room; the others still answer.
+                self.assertEqual(read_until_closed(held[0]), b"")
+                held.pop(0).close()
+                held.append(s)
+            for s in held:
+                s.sendall(b"GET /readyz HTTP/1.1\r\nHost: t\r\n\r\n")
+                self.assertTrue(s.recv(4096).startswith(b"HTTP/1.1 200"))
+                s.close()
+            self.assertGreaterEqual(metric(server.url, "taskcenter_idle_connections_closed_total"), 2)
+            self.assertEqual(server.terminate(), 0, server.log())
+        finally:
+            server.close()
+
+    def test_connections_per_client_address_are_limited(self):
+        server = harness.ServerProcess(extra_args=["--max-connections-per-client", "2"]).start()
+        try:
+            held = [healthz_on_new_connection(server.url)[0] for _ in range(2)]
+            extra, first = healthz_on_new_connection(server.url)
+            self.assertNotIn(b"HTTP/1.1 200", first + read_until_closed(extra))
+            extra.close()
+            held.pop().close()
+            deadline = time.monotonic() + 10
+            while True:  # one place is free again once the server has seen the close
+                s, first = healthz_on_new_connection(server.url)
+                s.close()
+                if first.startswith(b"HTTP/1.1 200"):
+                    break
+                self.assertLess(time.monotonic(), deadline, "the per-client place never came back")
+                time.sleep(0.05)
+            for s in held:
+                s.close()
+            refused = 'taskcenter_connections_refused_total{reason="per_client"}'
+            self.assertGreaterEqual(metric(server.url, refused), 1)
             self.assertEqual(server.terminate(), 0, server.log())
         finally:
             server.close()

@@ -151,3 +151,55 @@ TEST(Config, EnvironmentFromEnvp) {
 
 }  // namespace
 }  // namespace tc
+
+namespace tc {
+namespace {
+
+TEST(ConfigTransportSecurity, Defaults) {
+  Config c = parse_ok({});
+  EXPECT_TRUE(c.cors_origins.empty());
+  EXPECT_EQ(c.max_connections_per_client, 1000u);
+  EXPECT_EQ(c.max_inflight_bytes, 256ull << 20);
+  EXPECT_EQ(c.tls_cert, "");
+  EXPECT_EQ(c.tls_key, "");
+}
+
+TEST(ConfigTransportSecurity, CorsOriginIsRepeatableAndNormalized) {
+  Config c = parse_ok({"--cors-origin", "https://App.example.com:443", "--cors-origin=http://localhost:3000",
+                       "--cors-origin", "https://app.example.com"});
+  EXPECT_EQ(c.cors_origins,
+            (std::vector<std::string>{"https://app.example.com", "http://localhost:3000"}));
+  c = parse_ok({}, {{"TASKCENTER_CORS_ORIGIN", "https://a.example, https://b.example,"}});
+  EXPECT_EQ(c.cors_origins, (std::vector<std::string>{"https://a.example", "https://b.example"}));
+  // Flags beat the environment: the first flag replaces its list.
+  c = parse_ok({"--cors-origin", "https://c.example"},
+               {{"TASKCENTER_CORS_ORIGIN", "https://a.example"}});
+  EXPECT_EQ(c.cors_origins, (std::vector<std::string>{"https://c.example"}));
+  EXPECT_NE(parse_error({"--cors-origin", "app.example.com"}).find("--cors-origin"),
+            std::string::npos);
+  EXPECT_NE(parse_error({"--cors-origin", "*"}).find("not an origin"), std::string::npos);
+  EXPECT_NE(parse_error({}, {{"TASKCENTER_CORS_ORIGIN", "https://a.example/path"}})
+                .find("TASKCENTER_CORS_ORIGIN"),
+            std::string::npos);
+}
+
+TEST(ConfigTransportSecurity, LimitsAndTls) {
+  Config c = parse_ok({"--max-connections-per-client", "0", "--max-inflight-bytes", "64M",
+                       "--tls-cert", "c.pem", "--tls-key", "k.pem"});
+  EXPECT_EQ(c.max_connections_per_client, 0u);
+  EXPECT_EQ(c.max_inflight_bytes, 64ull << 20);
+  EXPECT_EQ(c.tls_cert, "c.pem");
+  EXPECT_EQ(c.tls_key, "k.pem");
+  c = parse_ok({}, {{"TASKCENTER_MAX_CONNECTIONS_PER_CLIENT", "5"},
+                    {"TASKCENTER_MAX_INFLIGHT_BYTES", "0"},
+                    {"TASKCENTER_TLS_CERT", "c"}, {"TASKCENTER_TLS_KEY", "k"}});
+  EXPECT_EQ(c.max_connections_per_client, 5u);
+  EXPECT_EQ(c.max_inflight_bytes, 0u);
+  EXPECT_NE(parse_error({"--max-inflight-bytes", "lots"}).find("--max-inflight-bytes"),
+            std::string::npos);
+  EXPECT_NE(parse_error({"--tls-cert", "c.pem"}).find("--tls-key"), std::string::npos);
+  EXPECT_NE(parse_error({"--tls-key", "k.pem"}).find("--tls-cert"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace tc

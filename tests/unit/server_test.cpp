@@ -117,8 +117,10 @@ class Client {
   std::string buf_;
 };
 
+// With Content-Type: application/json, which the transport asks of /task/* requests.
 std::string post(std::string_view target, std::string_view body, std::string_view extra = "") {
-  return "POST " + std::string(target) + " HTTP/1.1\r\nHost: x\r\n" + std::string(extra) +
+  return "POST " + std::string(target) +
+         " HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n" + std::string(extra) +
          "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + std::string(body);
 }
 
@@ -280,12 +282,12 @@ TEST_F(ServerTest, HeadGetsTheHeadWithoutTheBody) {
   EXPECT_EQ(c.read().body, "GET /g [] auth=");  // nothing of the HEAD body in between
 }
 
-TEST_F(ServerTest, OversizeHeaderGets400) {
+TEST_F(ServerTest, OversizeHeaderGets431) {
   start();
   Client c(port());
   c.send("GET /x HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(20000, 'a') + "\r\n\r\n");
   Response r = c.read();
-  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(r.status, 431);
   EXPECT_NE(r.body.find("\"0002\""), std::string::npos);
 }
 
@@ -321,10 +323,37 @@ TEST_F(ServerTest, LongPollIsNotCutByReadTimeouts) {
   EXPECT_EQ(c.read().status, 200);
 }
 
-TEST_F(ServerTest, ConnectionsAboveTheLimitAreClosed) {
+TEST_F(ServerTest, BusyConnectionsAboveTheLimitAreClosed) {
   ServerOptions options;
   options.max_connections = 1;
   options.threads = 1;
+  start(options);
+  Client first(port());
+  first.send(post("/wait", ""));
+  while (api_.waiting.load() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  Client second(port());
+  EXPECT_TRUE(second.closed_by_server());  // nothing idle to close in its place
+  api_.release = true;
+  EXPECT_EQ(first.read().status, 200);
+}
+
+TEST_F(ServerTest, AnIdleConnectionGivesWayAtTheLimit) {
+  ServerOptions options;
+  options.max_connections = 1;
+  options.threads = 1;
+  start(options);
+  Client first(port());
+  first.send(post("/a", ""));
+  EXPECT_EQ(first.read().status, 200);
+  Client second(port());  // closes `first`, idle since its answer
+  second.send(post("/b", ""));
+  EXPECT_EQ(second.read().status, 200);
+  EXPECT_TRUE(first.closed_by_server());
+}
+
+TEST_F(ServerTest, ConnectionsPerClientAddressAreLimited) {
+  ServerOptions options;
+  options.max_connections_per_client = 1;
   start(options);
   Client first(port());
   first.send(post("/a", ""));
