@@ -8,8 +8,9 @@
 -- one HMGET of the stats, one HSET of them at the end, and one command per key for a
 -- whole batch (HMGET / HSET / ZADD / ZREM / HDEL with many fields) rather than per task.
 --
--- KEYS[1] = "<prefix>:{<queue>}:" -- the queue's key base; every key below starts with
---           it, so one script touches one cluster slot (hash tag {<queue>}).
+-- KEYS[1] = "<prefix>:{<tag>}:" -- the queue's key base (keys.cpp: the tag is the name
+--           with '%' and '}' percent-escaped); every key below starts with it, so one
+--           script touches one cluster slot.
 -- ARGV[1] = queue name (for events and outbox items)
 -- ARGV[2] = now, ms since the epoch (the calling instance's clock; instances are
 --           assumed NTP-synced, as leases and delays compare these across instances)
