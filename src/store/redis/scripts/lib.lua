@@ -193,16 +193,11 @@ local function commit_ckey(ms, seq)
   ST_DIRTY[S_LAST_MS], ST_DIRTY[S_LAST_SEQ] = true, true
 end
 local function ckey_of(ms, seq) return string.format('%015d-%010d', ms, seq) end
-
--- The schedule key of a task entering delayed or leased now: increasing per queue, so
--- among equal deadlines the sorted sets order members (skey .. id) by when they were
--- scheduled. peek, then commit once it is used.
-local function peek_skey() return ST[S_SCHED] + 1 end
-local function commit_skey(seq)
-  ST[S_SCHED] = seq
-  ST_DIRTY[S_SCHED] = true
-end
-local function skey_of(seq) return string.format('%015d', seq) end
+-- The schedule key of a task entering delayed or leased: string.format(SKEY_FMT, seq)
+-- with seq = ++stats.sched, increasing per queue, so among equal deadlines the sorted
+-- sets order members (skey .. id) by when they were scheduled. (Written inline: a
+-- helper closure would cost every call of every script.)
+local SKEY_FMT = '%015d'
 
 -- removes the task from whichever index its state puts it in
 local function unindex(id, m)
@@ -224,11 +219,10 @@ local function create_tasks(tasks)
   for i, t in ipairs(tasks) do
     local id, delay_ms = t[1], t[8]
     local m = {'P', '', 0, t[4], t[5], t[6], t[7], t[2], t[3]}
-    local cms, cseq, sseq
+    local cms, cseq
     if delay_ms > 0 then
       m[M_STATE] = 'D'
-      sseq = peek_skey()
-      m[M_CKEY] = skey_of(sseq)
+      m[M_CKEY] = string.format(SKEY_FMT, ST[S_SCHED] + 1)
     else
       cms, cseq = peek_ckey()
       m[M_CKEY] = ckey_of(cms, cseq)
@@ -236,7 +230,8 @@ local function create_tasks(tasks)
     if redis.call('HSETNX', K_TASKS, id, cmsgpack.pack(m)) == 1 then
       created[i] = 1
       if delay_ms > 0 then
-        commit_skey(sseq)
+        ST[S_SCHED] = ST[S_SCHED] + 1
+        ST_DIRTY[S_SCHED] = true
         delayed[#delayed + 1] = NOW + delay_ms
         delayed[#delayed + 1] = m[M_CKEY] .. id
         note_deadline(NOW + delay_ms)
@@ -384,6 +379,7 @@ local function acquire_many(ids, lease_ms, popped)
     call_many('ZREM', K_PENDING, members)
   end
   local leased, records = {}, {}
+  local sched = ST[S_SCHED]
   for i, id in ipairs(got) do
     local m = metas[i]
     m[M_ATTEMPTS] = m[M_ATTEMPTS] + 1
@@ -393,10 +389,9 @@ local function acquire_many(ids, lease_ms, popped)
     out[n + 3] = m[M_CONTENT]
     out[n + 4] = m[M_ATTEMPTS]
     if lease_ms > 0 then
-      local seq = peek_skey()
-      commit_skey(seq)
+      sched = sched + 1
       m[M_STATE] = 'L'
-      m[M_CKEY] = skey_of(seq)
+      m[M_CKEY] = string.format(SKEY_FMT, sched)
       leased[#leased + 1] = NOW + lease_ms
       leased[#leased + 1] = m[M_CKEY] .. id
       records[#records + 1] = id
@@ -406,6 +401,8 @@ local function acquire_many(ids, lease_ms, popped)
     end
   end
   if lease_ms > 0 then
+    ST[S_SCHED] = sched
+    ST_DIRTY[S_SCHED] = true
     call_many('ZADD', K_LEASED, leased)
     call_many('HSET', K_TASKS, records)
     note_deadline(NOW + lease_ms)
