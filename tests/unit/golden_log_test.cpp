@@ -7,7 +7,8 @@
 // The logs are written by the scenarios below on a manual clock, so they are
 // deterministic. To write them again (only when adding a new version's logs: the
 // checked-in ones are the record of what older versions wrote, never regenerated):
-//   TC_WRITE_GOLDEN=$PWD/tests/unit/golden ./build/tests/unit_tests --gtest_filter='GoldenLog.Write'
+//   TC_WRITE_GOLDEN=$PWD/tests/unit/golden ./build/tests/unit_tests
+//   --gtest_filter='GoldenLog.Write'
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -59,23 +60,23 @@ void mixed(MemoryStore& store, ManualClock& clock) {
   batch.push_back(task("fwd", R"("question")", "\x01\x02", forward));
   must(run_sync(store.put_batch("jobs", std::move(batch))));
   clock.advance(10);
-  must(run_sync(store.take("jobs", 4, 1000)));                  // j0..j3
+  must(run_sync(store.take("jobs", 4, 1000)));  // j0..j3
   must(run_sync(store.acquire("jobs", {"fwd", "j9", "nope"}, 600'000)));
   must(run_sync(store.reply("jobs", "j0", TaskResult{R"({"r":0})", "zero"})));
   must(run_sync(store.reply("jobs", "fwd", TaskResult{R"({"answer":42})", "forty-two"})));
   must(run_sync(store.touch("jobs", "j1", 300'000)));
   must(run_sync(store.remove("jobs", "j5")));
-  must(run_sync(store.take("jobs", 1, 0)));                     // j4, deleted on take
-  clock.advance(1000);                                         // j2, j3 come back
+  must(run_sync(store.take("jobs", 1, 0)));  // j4, deleted on take
+  clock.advance(1000);                       // j2, j3 come back
   must(run_sync(store.reap()));
-  must(run_sync(store.acquire("jobs", {"j2", "j3"}, 500)));     // their last attempt
-  must(run_sync(store.take("jobs", 1, 500)));                   // j6, its first
-  clock.advance(500);                                          // j2, j3 to dlq; j6 back
+  must(run_sync(store.acquire("jobs", {"j2", "j3"}, 500)));  // their last attempt
+  must(run_sync(store.take("jobs", 1, 500)));                // j6, its first
+  clock.advance(500);                                        // j2, j3 to dlq; j6 back
   must(run_sync(store.peek("jobs", std::nullopt, 10)));
   must(run_sync(store.call_begin("calls", task("c1", R"({"call":1})"), true)));
   must(run_sync(store.put("gone", task("g"))));
   must(run_sync(store.clear_queue("gone", 0)));
-  must(run_sync(store.put("jobs", task("j0"))));                // done: not created
+  must(run_sync(store.put("jobs", task("j0"))));  // done: not created
   clock.advance(100);
 }
 
@@ -88,7 +89,8 @@ void due_together(MemoryStore& store, ManualClock& clock) {
   TaskConfig to_self;
   to_self.max_attempts = 1;
   to_self.dead_letter_to = "b";
-  for (const char* id : {"b3", "b1", "b2"}) must(run_sync(store.put("b", task(id, "null", "", to_z))));
+  for (const char* id : {"b3", "b1", "b2"})
+    must(run_sync(store.put("b", task(id, "null", "", to_z))));
   must(run_sync(store.put("b", task("self", "null", "", to_self))));
   must(run_sync(store.put("b", task("plain"))));
   must(run_sync(store.put("a", task("a1", "null", "", to_z))));
@@ -158,10 +160,10 @@ std::string render(MemoryStore& store, ManualClock& clock) {
     }
   };
   std::vector<std::pair<std::string, std::string>> ids;
-  for (const auto& q : {"jobs", "dlq", "results", "calls", "gone", "a", "b", "c", "z",
-                        "after-snapshot"}) {
-    for (const auto& id : {"j0", "j1", "j2", "j3", "j4", "j5", "j6", "j9", "late", "fwd", "c1",
-                           "g", "a1", "b1", "b2", "b3", "self", "plain", "d", "x"}) {
+  for (const auto& q :
+       {"jobs", "dlq", "results", "calls", "gone", "a", "b", "c", "z", "after-snapshot"}) {
+    for (const auto& id : {"j0", "j1", "j2", "j3", "j4", "j5", "j6",   "j9",    "late", "fwd",
+                           "c1", "g",  "a1", "b1", "b2", "b3", "self", "plain", "d",    "x"}) {
       ids.emplace_back(q, id);
     }
   }
@@ -266,8 +268,8 @@ TEST(GoldenLog, Write) {
     copy_log_files(out / "log", replay.path());
     ManualClock clock(end_ms);
     auto store = open_store(clock, replay.path());
-    std::ofstream(out / "expected.txt", std::ios::binary)
-        << "now_ms " << end_ms << "\n" << render(*store, clock);
+    std::ofstream(out / "expected.txt", std::ios::binary) << "now_ms " << end_ms << "\n"
+                                                          << render(*store, clock);
   }
 }
 

@@ -1,26 +1,38 @@
 // The Redis key schema (src/store/redis/keys.hpp): every valid queue name gets keys in
 // exactly one cluster slot, distinct names never share keys, cursor keys round-trip.
-#include "store/redis/keys.hpp"
-
 #include <gtest/gtest.h>
 
 #include <set>
 #include <string>
 #include <vector>
 
+#include "store/redis/keys.hpp"
 #include "store/redis/url.hpp"
 
 namespace tc::redis {
 namespace {
 
-const std::vector<std::string> kAwkwardNames = {
-    "}x", "{a}", "x}y", "}", "{", "{}", "a{b}c", "%7D", "%", "%25", "}%",
-    "\xc3\xa9t\xc3\xa9}", std::string(256, '}'), std::string(256, '{'), std::string(255, 'n') + "}"};
+const std::vector<std::string> kAwkwardNames = {"}x",
+                                                "{a}",
+                                                "x}y",
+                                                "}",
+                                                "{",
+                                                "{}",
+                                                "a{b}c",
+                                                "%7D",
+                                                "%",
+                                                "%25",
+                                                "}%",
+                                                "\xc3\xa9t\xc3\xa9}",
+                                                std::string(256, '}'),
+                                                std::string(256, '{'),
+                                                std::string(255, 'n') + "}"};
 
 TEST(RedisKeys, EveryKeyOfAQueueIsInTheSlotOfItsName) {
   for (const auto& name : kAwkwardNames) {
     const std::string base = queue_key_base("tc", name);
-    for (const char* suffix : {"tasks", "pending", "delayed", "leased", "done", "stats", "outbox"}) {
+    for (const char* suffix :
+         {"tasks", "pending", "delayed", "leased", "done", "stats", "outbox"}) {
       EXPECT_EQ(key_slot(base + suffix), key_slot(base)) << name << " " << suffix;
     }
     // The hash tag is the whole escaped name: never empty, never cut at a '}'.

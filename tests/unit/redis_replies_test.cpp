@@ -1,8 +1,8 @@
 // Reading Redis replies (src/store/redis/replies.hpp): which errors are outages (0005)
 // and which are internal (0010); a malformed integer is an error, never 0.
-#include "store/redis/replies.hpp"
-
 #include <gtest/gtest.h>
+
+#include "store/redis/replies.hpp"
 
 namespace tc::redis {
 namespace {
@@ -23,10 +23,10 @@ Reply string_reply(std::string text) {
 
 TEST(RedisReplies, OutagesAreUnavailableEverythingElseIsInternal) {
   EXPECT_EQ(error_of(Reply::io_failure("connection lost"), "put").code, Errc::unavailable);
-  for (const char* text : {"LOADING Redis is loading the dataset in memory",
-                           "BUSY Redis is busy running a script", "CLUSTERDOWN The cluster is down",
-                           "READONLY You can't write against a read only replica.",
-                           "OOM command not allowed when used memory > 'maxmemory'."}) {
+  for (const char* text :
+       {"LOADING Redis is loading the dataset in memory", "BUSY Redis is busy running a script",
+        "CLUSTERDOWN The cluster is down", "READONLY You can't write against a read only replica.",
+        "OOM command not allowed when used memory > 'maxmemory'."}) {
     EXPECT_EQ(error_of(error_reply(text), "put").code, Errc::unavailable) << text;
   }
   auto script = error_of(error_reply("ERR user_script:40: Script attempted to access a "
@@ -34,10 +34,10 @@ TEST(RedisReplies, OutagesAreUnavailableEverythingElseIsInternal) {
                          "take");
   EXPECT_EQ(script.code, Errc::internal);
   EXPECT_NE(script.message.find("take failed: ERR user_script:40"), std::string::npos);
-  EXPECT_EQ(error_of(error_reply("WRONGTYPE Operation against a key holding the wrong kind"),
-                     "peek")
-                .code,
-            Errc::internal);
+  EXPECT_EQ(
+      error_of(error_reply("WRONGTYPE Operation against a key holding the wrong kind"), "peek")
+          .code,
+      Errc::internal);
   EXPECT_EQ(error_of(string_reply("surprise"), "peek").code, Errc::internal);
 }
 

@@ -48,8 +48,8 @@ TEST_P(StoreConformance, AcquireAndTakeWithoutLeaseTellWaitersTheTaskIsGone) {
   ASSERT_EQ(take("q", 1, 0).size(), 1u);
   EXPECT_TRUE(eventually([&] {
     auto f = events_.finished();
-    return f.size() == 2 && f[0].queue == "q" && f[0].id == "a" && !f[0].result &&
-           f[1].id == "b" && !f[1].result;
+    return f.size() == 2 && f[0].queue == "q" && f[0].id == "a" && !f[0].result && f[1].id == "b" &&
+           !f[1].result;
   }));
 }
 
@@ -91,8 +91,17 @@ TEST_P(StoreConformance, AForwardToTheTasksOwnQueueCreatesNothing) {
 // --- names: every valid name is one queue (on Redis Cluster: one slot) ---
 
 TEST_P(StoreConformance, AwkwardQueueNamesWorkLikeAnyOther) {
-  const Ids names = {"}x", "{a}", "x}y", "}", "{", "a{b}c", "%7D", "}%", "\xc3\xa9t\xc3\xa9}",
-                     std::string(256, '}'), std::string(255, 'n') + "}"};
+  const Ids names = {"}x",
+                     "{a}",
+                     "x}y",
+                     "}",
+                     "{",
+                     "a{b}c",
+                     "%7D",
+                     "}%",
+                     "\xc3\xa9t\xc3\xa9}",
+                     std::string(256, '}'),
+                     std::string(255, 'n') + "}"};
   TaskConfig forward;
   forward.forward_result_to = "}f";
   for (const auto& name : names) {

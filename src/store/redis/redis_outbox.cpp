@@ -4,16 +4,16 @@
 // between leaves the item for the next reap, and the put is idempotent (same id), so
 // nothing is lost or doubled.
 #include <algorithm>
-#include <tuple>
-
 #include <boost/asio/this_coro.hpp>
+#include <tuple>
 
 #include "store/redis/redis_store.hpp"
 #include "store/redis/replies.hpp"
 
 namespace tc {
 
-Awaitable<void> RedisStore::deliver_outbox(const std::string& source_queue, const std::string& item) {
+Awaitable<void> RedisStore::deliver_outbox(const std::string& source_queue,
+                                           const std::string& item) {
   if (auto parsed = redis::parse_outbox_item(item)) {
     std::vector<std::string> args = redis::args_of("1");
     TaskConfig config;  // a forward: the defaults; a dead letter: the source's cache time
@@ -41,7 +41,8 @@ Awaitable<void> RedisStore::deliver_outbox(const std::string& source_queue, cons
   (void)co_await client.command(outbox, redis::args_of("LREM", outbox, "1", item));
 }
 
-Awaitable<void> RedisStore::deliver_in_order(std::vector<std::pair<std::string, std::string>> items) {
+Awaitable<void> RedisStore::deliver_in_order(
+    std::vector<std::pair<std::string, std::string>> items) {
   struct Keyed {
     std::int64_t due_ms;
     std::string_view source;

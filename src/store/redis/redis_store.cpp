@@ -11,8 +11,8 @@
 namespace tc {
 namespace {
 
-using redis::Reply;
 using redis::args_of;
+using redis::Reply;
 
 void append_task(std::vector<std::string>& args, NewTask& task) {
   args.push_back(std::move(task.id));
@@ -103,7 +103,8 @@ Awaitable<Result<bool>> RedisStore::put(std::string queue, NewTask task) {
   append_task(args, task);
   auto r = co_await run(scripts_->put, "put", queue, std::move(args));
   if (!r.ok()) co_return std::move(r).error();
-  if (!r->is_array() || r->elements.size() != 2) co_return redis::internal_error("put: unexpected reply");
+  if (!r->is_array() || r->elements.size() != 2)
+    co_return redis::internal_error("put: unexpected reply");
   auto new_queue = flag_of(r->elements[0], "put");
   auto created = flag_of(r->elements[1], "put");
   if (!new_queue) co_return std::move(new_queue).error();
@@ -148,8 +149,8 @@ Awaitable<Result<std::vector<PeekedTask>>> RedisStore::peek(std::string queue,
     start = after->seq >= kMaxSeq ? redis::cursor_key(after->ms + 1, 0)
                                   : redis::cursor_key(after->ms, after->seq + 1);
   }
-  auto r = co_await run(scripts_->peek, "peek", queue,
-                        args_of(std::move(start), std::to_string(size)));
+  auto r =
+      co_await run(scripts_->peek, "peek", queue, args_of(std::move(start), std::to_string(size)));
   if (!r.ok()) co_return std::move(r).error();
   if (!r->is_array() || r->elements.size() % 3 != 0) {
     co_return redis::internal_error("peek: unexpected reply");
@@ -158,8 +159,8 @@ Awaitable<Result<std::vector<PeekedTask>>> RedisStore::peek(std::string queue,
   for (std::size_t i = 0; i + 2 < r->elements.size(); i += 3) {
     auto cursor = redis::parse_cursor_key(r->elements[i + 2].str);
     if (!cursor) co_return redis::internal_error("peek: a malformed cursor key in Redis");
-    out.push_back(PeekedTask{std::move(r->elements[i].str), std::move(r->elements[i + 1].str),
-                             *cursor});
+    out.push_back(
+        PeekedTask{std::move(r->elements[i].str), std::move(r->elements[i + 1].str), *cursor});
   }
   co_return out;
 }
@@ -176,8 +177,7 @@ Awaitable<Result<std::vector<AcquiredTask>>> RedisStore::acquire(std::string que
   co_return redis::acquired_of(*r, "acquire");
 }
 
-Awaitable<Result<std::vector<AcquiredTask>>> RedisStore::take(std::string queue,
-                                                              std::uint32_t size,
+Awaitable<Result<std::vector<AcquiredTask>>> RedisStore::take(std::string queue, std::uint32_t size,
                                                               std::int64_t lease_ms) {
   auto r = co_await run(scripts_->take, "take", queue,
                         args_of(std::to_string(lease_ms), std::to_string(size)));
@@ -198,7 +198,8 @@ Awaitable<Result<CallBegin>> RedisStore::call_begin(std::string queue, NewTask t
   append_task(args, task);
   auto r = co_await run(scripts_->call_begin, "call", queue, std::move(args));
   if (!r.ok()) co_return std::move(r).error();
-  if (!r->is_array() || r->elements.size() != 4) co_return redis::internal_error("call: unexpected reply");
+  if (!r->is_array() || r->elements.size() != 4)
+    co_return redis::internal_error("call: unexpected reply");
   CallBegin out;
   const std::string& kind = r->elements[0].str;
   if (kind == "cached") {
@@ -218,7 +219,8 @@ Awaitable<Result<CallBegin>> RedisStore::call_begin(std::string queue, NewTask t
   co_return out;
 }
 
-Awaitable<Result<bool>> RedisStore::touch(std::string queue, std::string id, std::int64_t lease_ms) {
+Awaitable<Result<bool>> RedisStore::touch(std::string queue, std::string id,
+                                          std::int64_t lease_ms) {
   auto r = co_await run(scripts_->touch, "touch", queue,
                         args_of(std::move(id), std::to_string(lease_ms)));
   if (!r.ok()) co_return std::move(r).error();
@@ -232,8 +234,8 @@ Awaitable<Result<bool>> RedisStore::remove(std::string queue, std::string id) {
 }
 
 Awaitable<Result<bool>> RedisStore::clear_queue(std::string queue, std::uint32_t max_steps) {
-  auto r = co_await run(scripts_->clear_queue, "clear_queue", queue,
-                        args_of(std::to_string(max_steps)));
+  auto r =
+      co_await run(scripts_->clear_queue, "clear_queue", queue, args_of(std::to_string(max_steps)));
   if (!r.ok()) co_return std::move(r).error();
   auto gone = flag_of(*r, "clear_queue");
   if (!gone || !*gone) co_return gone;
@@ -274,7 +276,7 @@ Awaitable<Result<std::optional<QueueStats>>> RedisStore::stat_queue(std::string 
 
 Awaitable<bool> RedisStore::ready() {
   Reply r = co_await client_.command("", args_of("PING"));
-  co_return r.type == Reply::Type::status && r.str == "PONG";
+  co_return r.type == Reply::Type::status&& r.str == "PONG";
 }
 
 }  // namespace tc
