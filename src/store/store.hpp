@@ -4,9 +4,13 @@
 //
 // Every operation is atomic: in MemoryStore under one lock, in RedisStore one Lua
 // script (one round trip). Operations that depend on time (leases, delays, result
-// TTLs) read the store's Clock; `reap()` applies what has come due, and every
-// operation also treats due items as already applied, so callers never observe a
-// lease, delay or result TTL that has run out.
+// TTLs) read the store's Clock; `reap()` applies what has come due in every queue.
+// Every operation first applies what is due too: in MemoryStore everything due in
+// every queue; in RedisStore only the due items of the queue it works on, at most 1000
+// of each kind (leases, delays, results) per call. So on Redis a request can observe a
+// lease, delay or result TTL that has run out when more than that came due at once
+// (the next calls and the reaper catch up), and dead letters bound for another queue
+// arrive when their source queue is next applied or at the reaper's next pass.
 #pragma once
 
 #include <cstdint>
@@ -20,9 +24,6 @@
 #include "core/task.hpp"
 
 namespace tc {
-
-template <class T>
-using Task = boost::asio::awaitable<T>;
 
 // Told by the store when something a waiter may care about happened. May be called
 // from any thread (RedisStore: the pub/sub connection's thread), possibly while the

@@ -91,6 +91,21 @@ class CallTest(ConformanceTest):
                 break
         self.err(caller.join(), "0006", 200)
 
+    def test_acquire_or_take_without_lease_answers_a_waiting_call_0006(self):
+        # promise_reply_time 0 deletes the task: no reply can come, so a call waiting
+        # on it answers 0006 at once on every backend (well before its 30 s timeout).
+        for how in ("acquire", "take"):
+            q = self.queue(how)
+            caller = Background(self.c.call, q, "a", 30)
+            self.wait_peek(q, timeout=10)
+            time.sleep(0.1)
+            if how == "acquire":
+                got = self.ok(self.c.acquire(q, ["a"], 0))
+            else:
+                got = self.ok(self.c.take(q, 0))
+            self.assertEqual([t["id"] for t in got], ["a"])
+            self.err(caller.join(timeout=10), "0006", 200)
+
     def test_call_waits_through_a_redelivery(self):
         q = self.queue()
         caller = Background(self.c.call, q, "a", 30, info="job")

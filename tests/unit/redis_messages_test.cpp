@@ -37,14 +37,28 @@ TEST(RedisMessages, RejectsMalformedMessages) {
 }
 
 TEST(RedisMessages, ParsesOutboxItems) {
-  auto item = parse_outbox_item(ns("target") + ns("id") + ns("null") + ns(""));
+  auto item = parse_outbox_item(ns("target") + ns("id") + ns("null") + ns("") + ns("") +
+                                ns("1000") + ns(""));
   ASSERT_TRUE(item);
   EXPECT_EQ(item->target, "target");
   EXPECT_EQ(item->id, "id");
   EXPECT_EQ(item->info, "null");
   EXPECT_EQ(item->content, "");
-  EXPECT_FALSE(parse_outbox_item(ns("target") + ns("id") + ns("null")));
-  EXPECT_FALSE(parse_outbox_item(ns("t") + ns("i") + ns("n") + ns("c") + "junk"));
+  EXPECT_FALSE(item->cache_ms);  // a forward: the default cache time
+  EXPECT_EQ(item->due_ms, 1000);
+  EXPECT_EQ(item->schedule_key, "");
+  auto dead = parse_outbox_item(ns("dlq") + ns("id") + ns("1") + ns("c") + ns("5000") +
+                                ns("2000") + ns("000000000000007"));
+  ASSERT_TRUE(dead);
+  EXPECT_EQ(dead->cache_ms, 5000);
+  EXPECT_EQ(dead->schedule_key, "000000000000007");
+  EXPECT_FALSE(parse_outbox_item(ns("target") + ns("id") + ns("null") + ns("")));  // old shape
+  EXPECT_FALSE(parse_outbox_item(ns("t") + ns("i") + ns("n") + ns("c") + ns("x") + ns("1") +
+                                 ns("")));  // cache_ms not a number
+  EXPECT_FALSE(parse_outbox_item(ns("t") + ns("i") + ns("n") + ns("c") + ns("") + ns("") +
+                                 ns("")));  // no due time
+  EXPECT_FALSE(parse_outbox_item(ns("t") + ns("i") + ns("n") + ns("c") + ns("") + ns("1") +
+                                 ns("") + "junk"));
 }
 
 }  // namespace

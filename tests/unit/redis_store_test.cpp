@@ -176,6 +176,23 @@ TEST_F(RedisInstancesTest, EventsOfOneInstanceReachTheOtherOnce) {
   EXPECT_EQ(a_events_.finished().size(), 2u);
 }
 
+// A script that fails (here: a queue's task hash damaged into a string) is 0010, an
+// internal error that names the operation, never 0005: clients retry 0005 as an outage.
+TEST_F(RedisInstancesTest, AFailingScriptIsAnInternalErrorNotAnOutage) {
+  EXPECT_TRUE(must(run(a_->put("q", task_of("a")))));
+  ASSERT_EQ(redis_inline(redis_->port(), "DEL tc:{q}:tasks"), ":1\r\n");
+  ASSERT_EQ(redis_inline(redis_->port(), "SET tc:{q}:tasks damaged"), "+OK\r\n");
+  auto put = run(a_->put("q", task_of("b")));
+  ASSERT_FALSE(put.ok());
+  EXPECT_EQ(put.error().code, Errc::internal);
+  EXPECT_NE(put.error().message.find("put failed"), std::string::npos) << put.error().message;
+  auto taken = run(b_->take("q", 1, 1000));
+  ASSERT_FALSE(taken.ok());
+  EXPECT_EQ(taken.error().code, Errc::internal);
+  EXPECT_TRUE(run(a_->ready()));  // Redis itself is fine
+  EXPECT_TRUE(must(run(a_->put("other", task_of("a")))));
+}
+
 TEST_F(RedisInstancesTest, RedisDownMeansUnavailableThenServiceResumes) {
   EXPECT_TRUE(must(run(a_->put("q", task_of("before")))));
   redis_->kill();

@@ -28,4 +28,9 @@ struct Queue {
   std::uint64_t total_removed = 0;
 };
 
+inline bool DeadlineOrder::operator()(const TaskNode& a, const TaskNode& b) const noexcept {
+  if (a.deadline != b.deadline) return a.deadline < b.deadline;
+  return a.queue != b.queue && a.queue->name < b.queue->name;
+}
+
 }  // namespace tc::memory

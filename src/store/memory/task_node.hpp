@@ -124,10 +124,6 @@ struct CursorOf {
   using type = Cursor;
   const Cursor& operator()(const TaskNode& node) const noexcept { return node.cursor; }
 };
-struct DeadlineOf {
-  using type = std::int64_t;
-  const std::int64_t& operator()(const TaskNode& node) const noexcept { return node.deadline; }
-};
 
 using HookOption = boost::intrusive::member_hook<TaskNode, OrderHook, &TaskNode::order_hook>;
 
@@ -135,10 +131,18 @@ using HookOption = boost::intrusive::member_hook<TaskNode, OrderHook, &TaskNode:
 using PendingSet =
     boost::intrusive::set<TaskNode, HookOption, boost::intrusive::key_of_value<CursorOf>,
                           boost::intrusive::constant_time_size<true>>;
-// Every delayed, leased and done task of the store, soonest deadline first; equal
-// deadlines keep insertion order.
+// The order in which due items are applied (docs/protocol.md, "Orders"): soonest
+// deadline first; for equal deadlines, by queue name (so dead letters from several
+// queues arrive in an order the Redis engine, whose queues live apart, can follow too);
+// within one queue, in the order they were scheduled (the multiset keeps insertion
+// order among equals).
+struct DeadlineOrder {
+  bool operator()(const TaskNode& a, const TaskNode& b) const noexcept;
+};
+
+// Every delayed, leased and done task of the store, in DeadlineOrder.
 using DeadlineSet =
-    boost::intrusive::multiset<TaskNode, HookOption, boost::intrusive::key_of_value<DeadlineOf>,
+    boost::intrusive::multiset<TaskNode, HookOption, boost::intrusive::compare<DeadlineOrder>,
                                boost::intrusive::constant_time_size<false>>;
 
 }  // namespace tc::memory

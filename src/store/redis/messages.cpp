@@ -51,13 +51,31 @@ std::optional<EventMessage> parse_event_message(std::string_view message) {
   return out;
 }
 
+namespace {
+
+bool parse_int(std::string_view text, std::int64_t& value) {
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  return !text.empty() && ec == std::errc() && p == text.data() + text.size();
+}
+
+}  // namespace
+
 std::optional<OutboxItem> parse_outbox_item(std::string_view item) {
-  std::string_view target, id, info, content;
+  std::string_view target, id, info, content, cache_ms, due_ms, schedule_key;
   if (!read_netstring(item, target) || !read_netstring(item, id) || !read_netstring(item, info) ||
-      !read_netstring(item, content) || !item.empty()) {
+      !read_netstring(item, content) || !read_netstring(item, cache_ms) ||
+      !read_netstring(item, due_ms) || !read_netstring(item, schedule_key) || !item.empty()) {
     return std::nullopt;
   }
-  return OutboxItem{std::string(target), std::string(id), std::string(info), std::string(content)};
+  OutboxItem out{std::string(target), std::string(id), std::string(info), std::string(content),
+                 std::nullopt, 0, std::string(schedule_key)};
+  if (!cache_ms.empty()) {
+    std::int64_t ms = 0;
+    if (!parse_int(cache_ms, ms) || ms < 0) return std::nullopt;
+    out.cache_ms = ms;
+  }
+  if (!parse_int(due_ms, out.due_ms)) return std::nullopt;
+  return out;
 }
 
 }  // namespace tc::redis

@@ -3,6 +3,7 @@
 // Pure parsers, unit-tested without a server.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -34,6 +35,12 @@ struct OutboxItem {
   std::string id;
   std::string info;
   std::string content;
+  std::optional<std::int64_t> cache_ms;  // the put's cache_result_time; nullopt: the default
+  // Where the put goes among those delivered together (the reaper's pass): by the ms the
+  // item became due, then by the source queue, then by `schedule_key`, the order the
+  // source scheduled its lease in ("" for a forward).
+  std::int64_t due_ms = 0;
+  std::string schedule_key;
 };
 
 std::optional<OutboxItem> parse_outbox_item(std::string_view item);

@@ -1,12 +1,20 @@
 // RedisStore: the Store on Redis or Redis Cluster, shared by any number of taskcenter
 // instances. One Lua script per operation (scripts/*.lua, one round trip each), keys
-// of a queue under the hash tag {queue} (one slot per script), wake-ups between
-// instances on one pub/sub channel. Key schema and trade-offs: docs/redis.md.
+// of a queue under one hash tag derived from its name (one slot per script, keys.hpp),
+// wake-ups between instances on one pub/sub channel. Key schema and trade-offs:
+// docs/redis.md.
+//
+// The class is defined over several files of this directory, one concept each:
+// redis_store.cpp (the Store operations and running a script), redis_outbox.cpp
+// (forwards and dead letters), redis_registry.cpp (the queue registry, list_queue, the
+// reaper), redis_store_clients.cpp (construction, the per-thread clients, stopping).
 #pragma once
 
 #include <utility>
 
 #include <atomic>
+#include <string_view>
+#include <vector>
 #include <boost/asio/any_io_executor.hpp>
 #include <memory>
 #include <string>
@@ -14,6 +22,7 @@
 #include "core/clock.hpp"
 #include "store/redis/client.hpp"
 #include "store/redis/messages.hpp"
+#include "store/redis/scripts.hpp"
 #include "store/store.hpp"
 
 namespace tc {
@@ -81,15 +90,21 @@ class RedisStore final : public Store {
   const std::string& instance_id() const noexcept { return origin_; }
 
  private:
-  struct Scripts;
   struct OwnedIo;
   RedisStore(std::unique_ptr<OwnedIo> io, const Clock& clock, RedisStoreOptions options);
 
-  // Runs `script` on `queue`'s slot with the common ARGV; dispatches its events and
-  // delivers its outbox items; answers the script's own reply.
-  Awaitable<Result<redis::Reply>> run(redis::Script& script, const std::string& queue,
-                                 std::vector<std::string> args);
+  // Runs `script` (operation `op`, for errors) on `queue`'s slot with the common ARGV;
+  // dispatches its events and delivers its outbox items, or, given `outbox`, appends
+  // them there for the caller to deliver; answers the script's own reply.
+  Awaitable<Result<redis::Reply>> run(redis::Script& script, std::string_view op,
+                                      const std::string& queue, std::vector<std::string> args,
+                                      std::vector<std::string>* outbox = nullptr);
+  // Puts an outbox item of `source_queue` into its target queue, then drops it from
+  // the outbox (kept there for the reaper if the put fails).
   Awaitable<void> deliver_outbox(const std::string& source_queue, const std::string& item);
+  // Delivers (source queue, item) pairs in the order docs/protocol.md gives dead
+  // letters of one pass: due time, source queue name, the source's schedule order.
+  Awaitable<void> deliver_in_order(std::vector<std::pair<std::string, std::string>> items);
   Awaitable<void> register_queue(const std::string& queue);
   void dispatch(const redis::EventMessage& message);
   void on_message(std::string_view payload);
@@ -108,7 +123,7 @@ class RedisStore final : public Store {
   std::string registry_key_;
   redis::Client client_;
   std::shared_ptr<redis::Connection> subscriber_;
-  std::unique_ptr<Scripts> scripts_;
+  std::unique_ptr<redis::StoreScripts> scripts_;
   std::shared_ptr<LocalClients> local_;  // launch() only; shared with the io_contexts' watches
   std::atomic<bool> stopped_{false};
   const std::uint64_t serial_;  // tells stores apart in the per-thread cache

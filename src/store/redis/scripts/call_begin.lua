@@ -9,11 +9,7 @@
 apply_due(DUE_LIMIT)
 local id = ARGV[6]
 local m = get_meta(id)
-if m and m[M_STATE] == 'F' then
-  if m[M_RINFO] ~= nil then return finish({'cached', m[M_RINFO], m[M_CONTENT], 0}) end
-  local r = cmsgpack.unpack(redis.call('HGET', K_RESULT, id))  -- an older record
-  return finish({'cached', r[1], r[2], 0})
-end
+if m and m[M_STATE] == 'F' then return finish({'cached', m[M_RINFO], m[M_CONTENT], 0}) end
 if m then return finish({'exists', '', '', 0}) end
 if ARGV[5] ~= '1' then return finish({'absent', '', '', 0}) end
 local new_queue = QUEUE_EXISTS and 0 or 1

@@ -6,14 +6,15 @@
 -- reply    1 when the queue is gone, 0 when more work remains
 local budget = tonumber(ARGV[5])
 if budget <= 0 then budget = -1 end
-local function drain(key, lexical)
+-- key_len: the length of the sort key before the id in the set's members
+local function drain(key, key_len)
   while budget ~= 0 do
     local chunk = budget > 0 and math.min(budget, 500) or 500
     local members = redis.call('ZRANGE', key, 0, chunk - 1)
     if #members == 0 then return true end
     local ids = {}
     for i, member in ipairs(members) do
-      ids[i] = lexical and string.sub(member, CKEY_LEN + 1) or member
+      ids[i] = string.sub(member, key_len + 1)
     end
     local raws = hmget_many(K_TASKS, ids)
     for i, id in ipairs(ids) do
@@ -21,17 +22,15 @@ local function drain(key, lexical)
       if raw and cmsgpack.unpack(raw)[M_STATE] ~= 'F' then ev_removed(id) end
     end
     call_many('HDEL', K_TASKS, ids)
-    call_many('HDEL', K_BODY, ids)
-    call_many('HDEL', K_RESULT, ids)
     if budget > 0 then budget = budget - #members end
     call_many('ZREM', key, members)
   end
   return redis.call('EXISTS', key) == 0
 end
-local done = drain(K_PENDING, true) and drain(K_DELAYED, false) and drain(K_LEASED, false)
-             and drain(K_DONE, false)
+local done = drain(K_PENDING, CKEY_LEN) and drain(K_DELAYED, SKEY_LEN) and
+             drain(K_LEASED, SKEY_LEN) and drain(K_DONE, 0)
 if not done then return finish(0) end
-redis.call('DEL', K_TASKS, K_BODY, K_RESULT, K_PENDING, K_DELAYED, K_LEASED, K_DONE, K_STATS,
+redis.call('DEL', K_TASKS, K_PENDING, K_DELAYED, K_LEASED, K_DONE, K_STATS,
            K_OUTBOX)
 ST_DIRTY = {}  -- the stats are gone with the queue: finish() must not write them back
 return finish(1)

@@ -8,8 +8,9 @@
 -- one HMGET of the stats, one HSET of them at the end, and one command per key for a
 -- whole batch (HMGET / HSET / ZADD / ZREM / HDEL with many fields) rather than per task.
 --
--- KEYS[1] = "<prefix>:{<queue>}:" -- the queue's key base; every key below starts with
---           it, so one script touches one cluster slot (hash tag {<queue>}).
+-- KEYS[1] = "<prefix>:{<tag>}:" -- the queue's key base (keys.cpp: the tag is the name
+--           with '%' and '}' percent-escaped); every key below starts with it, so one
+--           script touches one cluster slot.
 -- ARGV[1] = queue name (for events and outbox items)
 -- ARGV[2] = now, ms since the epoch (the calling instance's clock; instances are
 --           assumed NTP-synced, as leases and delays compare these across instances)
@@ -22,25 +23,26 @@
 --   outbox_item:    forwards / dead letters this call queued for other queues
 --
 -- Keys of a queue (base B = KEYS[1]):
---   B.."tasks"   hash   id -> cmsgpack {state, ckey, attempts, cache_ms, fwd, max_attempts, dlq,
+--   B.."tasks"   hash   id -> cmsgpack {state, key, attempts, cache_ms, fwd, max_attempts, dlq,
 --                        info, content, result_info}; state: P pending, D delayed, L leased,
---                        F finished (result cached); content: the task's (P, D, L) or the
---                        result's (F); result_info only when F. One record per task, so a
---                        put, a take and a reply each write one hash field, not two.
---   B.."body"    hash   id -> content } only for records written by versions before the
---   B.."result"  hash   id -> {info, content} } record held them (no `content` in it)
+--                        F finished (result cached); key: the ckey while P, the skey while
+--                        D or L; content: the task's (P, D, L) or the result's (F);
+--                        result_info only when F. One record per task, so a put, a take
+--                        and a reply each write one hash field, not two.
 --   B.."pending" zset   all scores 0, member = ckey .. id; ckey = "%015d-%010d" of the
 --                        cursor, fixed width so lexical order is cursor order
---   B.."delayed" zset   id scored by the ms it becomes visible
---   B.."leased"  zset   id scored by its lease deadline
+--   B.."delayed" zset   member = skey .. id scored by the ms it becomes visible
+--   B.."leased"  zset   member = skey .. id scored by its lease deadline; skey = "%015d"
+--                        of the queue's schedule sequence (stats.sched), so equal
+--                        deadlines are applied in the order they were scheduled
 --   B.."done"    zset   id scored by the ms its cached result expires
---   B.."stats"   hash   totals, last_ms/last_seq (the last cursor), due; exists = queue exists
+--   B.."stats"   hash   totals, last_ms/last_seq (the last cursor), due, sched; exists =
+--                        queue exists
 --   B.."outbox"  list   forwards / dead letters not yet delivered to their target queue
 --
 -- stats.due is a lower bound of every score in delayed, leased and done (NEVER when they
 -- are empty): while NOW < due nothing is due and apply_due costs no command. Every ZADD
--- into those sets lowers it (note_deadline); apply_due recomputes it when it scans. A
--- stats hash without `due` (written by an older version) means "unknown": scan.
+-- into those sets lowers it (note_deadline); apply_due recomputes it when it scans.
 
 local B = KEYS[1]
 local QUEUE = ARGV[1]
@@ -49,8 +51,6 @@ local ORIGIN = ARGV[3]
 local CHANNEL = ARGV[4]
 
 local K_TASKS = B .. 'tasks'
-local K_BODY = B .. 'body'
-local K_RESULT = B .. 'result'
 local K_PENDING = B .. 'pending'
 local K_DELAYED = B .. 'delayed'
 local K_LEASED = B .. 'leased'
@@ -59,19 +59,20 @@ local K_STATS = B .. 'stats'
 local K_OUTBOX = B .. 'outbox'
 
 local CKEY_LEN = 26  -- #"%015d-%010d"
+local SKEY_LEN = 15  -- #"%015d"
 local DUE_LIMIT = 1000
 local NEVER = 9000000000000000  -- due when nothing is scheduled (< 2^53, exact in Lua)
 local CHUNK = 2000              -- values per multi-field command (Lua's unpack limit is ~8000)
 
 -- meta fields
 local M_STATE, M_CKEY, M_ATTEMPTS, M_CACHE, M_FWD, M_MAXATT, M_DLQ, M_INFO = 1, 2, 3, 4, 5, 6, 7, 8
-local M_CONTENT, M_RINFO = 9, 10  -- nil M_CONTENT: an older record (body / result hashes)
+local M_CONTENT, M_RINFO = 9, 10
 
 -- stats fields, read by one HMGET here and written back by one HSET in finish()
 local S_NAMES = {'due', 'last_ms', 'last_seq', 'put', 'acquired', 'replied', 'redelivered',
-                 'dead', 'removed'}
+                 'dead', 'removed', 'sched'}
 local S_DUE, S_LAST_MS, S_LAST_SEQ, S_PUT, S_ACQUIRED, S_REPLIED, S_REDELIVERED, S_DEAD,
-      S_REMOVED = 1, 2, 3, 4, 5, 6, 7, 8, 9
+      S_REMOVED, S_SCHED = 1, 2, 3, 4, 5, 6, 7, 8, 9, 10
 local ST = redis.call('HMGET', K_STATS, unpack(S_NAMES))
 local QUEUE_EXISTS = false
 for i = 1, #S_NAMES do
@@ -81,8 +82,6 @@ end
 local ST_DIRTY = {}  -- field index -> true when finish() must write it
 if not QUEUE_EXISTS then
   ST[S_DUE] = NEVER   -- no keys: nothing can be due
-elseif ST[S_DUE] == 0 then
-  ST[S_DUE] = -1      -- unknown (older data): the first apply_due scans
 end
 
 local function stat_incr(field, by)
@@ -145,9 +144,13 @@ local function ev_removed(id)
 end
 
 local OUTBOX = {}
--- queues a put of (id, info, content) into queue `target` (another slot in a cluster)
-local function outbox_push(target, id, info, content)
-  local item = ns(target) .. ns(id) .. ns(info) .. ns(content)
+-- Queues a put of (id, info, content) into queue `target` (another slot in a cluster)
+-- with the task's cache_ms ('' = the default), and the order key of the put among
+-- others delivered together: the ms the item became due and the skey it was scheduled
+-- with ('' for a forward, which is due when replied).
+local function outbox_push(target, id, info, content, cache_ms, due_ms, skey)
+  local item = ns(target) .. ns(id) .. ns(info) .. ns(content) .. ns(cache_ms) ..
+               ns(string.format('%d', due_ms)) .. ns(skey)
   redis.call('RPUSH', K_OUTBOX, item)
   OUTBOX[#OUTBOX + 1] = item
 end
@@ -190,103 +193,22 @@ local function commit_ckey(ms, seq)
   ST_DIRTY[S_LAST_MS], ST_DIRTY[S_LAST_SEQ] = true, true
 end
 local function ckey_of(ms, seq) return string.format('%015d-%010d', ms, seq) end
+-- The schedule key of a task entering delayed or leased: string.format(SKEY_FMT, seq)
+-- with seq = ++stats.sched, increasing per queue, so among equal deadlines the sorted
+-- sets order members (skey .. id) by when they were scheduled. (Written inline: a
+-- helper closure would cost every call of every script.)
+local SKEY_FMT = '%015d'
 
 -- removes the task from whichever index its state puts it in
 local function unindex(id, m)
   local s = m[M_STATE]
   if s == 'P' then redis.call('ZREM', K_PENDING, m[M_CKEY] .. id)
-  elseif s == 'D' then redis.call('ZREM', K_DELAYED, id)
-  elseif s == 'L' then redis.call('ZREM', K_LEASED, id)
+  elseif s == 'D' then redis.call('ZREM', K_DELAYED, m[M_CKEY] .. id)
+  elseif s == 'L' then redis.call('ZREM', K_LEASED, m[M_CKEY] .. id)
   elseif s == 'F' then redis.call('ZREM', K_DONE, id) end
 end
 
--- Deletes a task's records: its meta record `m`, or, without `m`, a finished task's.
--- Only an older record (no M_CONTENT) has a body or result beside it.
-local function forget(id, m)
-  redis.call('HDEL', K_TASKS, id)
-  if m and m[M_CONTENT] ~= nil then return end
-  local state = m and m[M_STATE] or 'F'
-  if state ~= 'F' then redis.call('HDEL', K_BODY, id) end
-  if state == 'F' then redis.call('HDEL', K_RESULT, id) end
-end
-
--- The content of an unfinished task.
-local function content_of(id, m)
-  if m[M_CONTENT] ~= nil then return m[M_CONTENT] end
-  return redis.call('HGET', K_BODY, id) or ''
-end
-
--- Applies leases, delays and result TTLs that are due at NOW (at most `limit` of each).
--- Atomic with the rest of the script, so two instances never apply one expiry twice.
--- Costs no command while NOW < stats.due.
-local function apply_due(limit)
-  if NOW < ST[S_DUE] then return 0 end
-  -- Helpers of this rare path are created here, not at the top: every closure a
-  -- script creates costs Redis time on every call.
-  local function make_pending(id, m)
-    local ms, seq = peek_ckey()
-    commit_ckey(ms, seq)
-    local ckey = ckey_of(ms, seq)
-    m[M_STATE] = 'P'
-    m[M_CKEY] = ckey
-    redis.call('ZADD', K_PENDING, 0, ckey .. id)
-    set_meta(id, m)
-    ev_pending()
-  end
-
-  -- attempts used up: dead-letter (through the outbox) or drop
-  local function dead(id, m)
-    if m[M_DLQ] ~= '' then
-      outbox_push(m[M_DLQ], id, m[M_INFO], content_of(id, m))
-    end
-    forget(id, m)
-    stat_incr(S_DEAD)
-    ev_removed(id)
-  end
-
-  -- The earliest score of a sorted set, or NEVER.
-  local function first_score(key)
-    local r = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
-    if r[2] then return tonumber(r[2]) end
-    return NEVER
-  end
-
-  local n = 0
-  local ids = redis.call('ZRANGEBYSCORE', K_LEASED, '-inf', NOW, 'LIMIT', 0, limit)
-  for _, id in ipairs(ids) do
-    redis.call('ZREM', K_LEASED, id)
-    local m = get_meta(id)
-    if m then
-      if m[M_MAXATT] > 0 and m[M_ATTEMPTS] >= m[M_MAXATT] then
-        dead(id, m)
-      else
-        make_pending(id, m)
-        stat_incr(S_REDELIVERED)
-      end
-    end
-    n = n + 1
-  end
-  ids = redis.call('ZRANGEBYSCORE', K_DELAYED, '-inf', NOW, 'LIMIT', 0, limit)
-  for _, id in ipairs(ids) do
-    redis.call('ZREM', K_DELAYED, id)
-    local m = get_meta(id)
-    if m then make_pending(id, m) end
-    n = n + 1
-  end
-  ids = redis.call('ZRANGEBYSCORE', K_DONE, '-inf', NOW, 'LIMIT', 0, limit)
-  for _, id in ipairs(ids) do
-    redis.call('ZREM', K_DONE, id)
-    forget(id, nil)
-    n = n + 1
-  end
-  -- What is left is not due (or more than `limit` was: then due <= NOW, scan again).
-  local due = math.min(first_score(K_LEASED), first_score(K_DELAYED), first_score(K_DONE))
-  if QUEUE_EXISTS and due ~= ST[S_DUE] then
-    ST[S_DUE] = due
-    ST_DIRTY[S_DUE] = true
-  end
-  return n
-end
+local function forget(id) redis.call('HDEL', K_TASKS, id) end
 
 -- Creates tasks unless one with the id exists in any state; `tasks` is a list of
 -- {id, info, content, cache_ms, fwd, max_att, dlq, delay_ms}. One HSETNX per task, then
@@ -294,13 +216,13 @@ end
 local function create_tasks(tasks)
   local created = {}
   local pending, delayed = {}, {}
-  local ms, seq = nil, nil
   for i, t in ipairs(tasks) do
     local id, delay_ms = t[1], t[8]
     local m = {'P', '', 0, t[4], t[5], t[6], t[7], t[2], t[3]}
     local cms, cseq
     if delay_ms > 0 then
       m[M_STATE] = 'D'
+      m[M_CKEY] = string.format(SKEY_FMT, ST[S_SCHED] + 1)
     else
       cms, cseq = peek_ckey()
       m[M_CKEY] = ckey_of(cms, cseq)
@@ -308,8 +230,10 @@ local function create_tasks(tasks)
     if redis.call('HSETNX', K_TASKS, id, cmsgpack.pack(m)) == 1 then
       created[i] = 1
       if delay_ms > 0 then
+        ST[S_SCHED] = ST[S_SCHED] + 1
+        ST_DIRTY[S_SCHED] = true
         delayed[#delayed + 1] = NOW + delay_ms
-        delayed[#delayed + 1] = id
+        delayed[#delayed + 1] = m[M_CKEY] .. id
         note_deadline(NOW + delay_ms)
       else
         commit_ckey(cms, cseq)
@@ -329,9 +253,109 @@ local function create_tasks(tasks)
   return created
 end
 
+-- Applies leases, delays and result TTLs that are due at NOW (at most `limit` of each).
+-- Atomic with the rest of the script, so two instances never apply one expiry twice.
+-- Costs no command while NOW < stats.due.
+--
+-- Order (docs/protocol.md, "Orders"): leases and delays are applied by due time, then
+-- by when they were scheduled (their skey), one merged sequence, so the tasks they make
+-- visible get cursors in that order; a dead letter into this same queue is created at
+-- its place in it. Dead letters for other queues carry their due time and skey in the
+-- outbox item, for the reaper to deliver those of one pass in the same order.
+local function apply_due(limit)
+  if NOW < ST[S_DUE] then return 0 end
+  -- Helpers of this rare path are created here, not at the top: every closure a
+  -- script creates costs Redis time on every call.
+  local function make_pending(id, m)
+    local ms, seq = peek_ckey()
+    commit_ckey(ms, seq)
+    local ckey = ckey_of(ms, seq)
+    m[M_STATE] = 'P'
+    m[M_CKEY] = ckey
+    redis.call('ZADD', K_PENDING, 0, ckey .. id)
+    set_meta(id, m)
+    ev_pending()
+  end
+
+  -- attempts used up: dead-letter or drop. The dead-lettered copy is a fresh task (no
+  -- retries, no forwarding) that keeps id, info, content and the result cache time.
+  local function dead(id, m, due_ms, skey)
+    forget(id)
+    stat_incr(S_DEAD)
+    ev_removed(id)
+    local dlq = m[M_DLQ]
+    if dlq == QUEUE then
+      create_tasks({{id, m[M_INFO], m[M_CONTENT], m[M_CACHE], '', 0, '', 0}})
+    elseif dlq ~= '' then
+      outbox_push(dlq, id, m[M_INFO], m[M_CONTENT], string.format('%d', m[M_CACHE]), due_ms, skey)
+    end
+  end
+
+  -- The earliest score of a sorted set, or NEVER.
+  local function first_score(key)
+    local r = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
+    if r[2] then return tonumber(r[2]) end
+    return NEVER
+  end
+
+  local n = 0
+  local leased = redis.call('ZRANGEBYSCORE', K_LEASED, '-inf', NOW, 'WITHSCORES', 'LIMIT', 0, limit)
+  local delayed = redis.call('ZRANGEBYSCORE', K_DELAYED, '-inf', NOW, 'WITHSCORES', 'LIMIT', 0,
+                             limit)
+  -- A list cut at `limit` may hide members that sort before the other's rest: the merge
+  -- stops where a cut list ends (the next call goes on, as `due` stays <= NOW).
+  local l_cut, d_cut = #leased >= 2 * limit, #delayed >= 2 * limit
+  local li, di = 1, 1
+  while true do
+    local l_left, d_left = li <= #leased, di <= #delayed
+    if (not l_left and (l_cut or not d_left)) or (not d_left and d_cut) then break end
+    local from_leased = l_left
+    if l_left and d_left then
+      local ls, ds = tonumber(leased[li + 1]), tonumber(delayed[di + 1])
+      from_leased = ls < ds or (ls == ds and leased[li] < delayed[di])
+    end
+    if from_leased then
+      local member, due_ms = leased[li], tonumber(leased[li + 1])
+      li = li + 2
+      redis.call('ZREM', K_LEASED, member)
+      local id = string.sub(member, SKEY_LEN + 1)
+      local m = get_meta(id)
+      if m then
+        if m[M_MAXATT] > 0 and m[M_ATTEMPTS] >= m[M_MAXATT] then
+          dead(id, m, due_ms, string.sub(member, 1, SKEY_LEN))
+        else
+          make_pending(id, m)
+          stat_incr(S_REDELIVERED)
+        end
+      end
+    else
+      local member = delayed[di]
+      di = di + 2
+      redis.call('ZREM', K_DELAYED, member)
+      local id = string.sub(member, SKEY_LEN + 1)
+      local m = get_meta(id)
+      if m then make_pending(id, m) end
+    end
+    n = n + 1
+  end
+  local ids = redis.call('ZRANGEBYSCORE', K_DONE, '-inf', NOW, 'LIMIT', 0, limit)
+  for _, id in ipairs(ids) do
+    redis.call('ZREM', K_DONE, id)
+    forget(id)
+    n = n + 1
+  end
+  -- What is left is not due (or more than `limit` was: then due <= NOW, scan again).
+  local due = math.min(first_score(K_LEASED), first_score(K_DELAYED), first_score(K_DONE))
+  if QUEUE_EXISTS and due ~= ST[S_DUE] then
+    ST[S_DUE] = due
+    ST_DIRTY[S_DUE] = true
+  end
+  return n
+end
+
 -- Acquires the listed tasks that are pending (each once, in the order given): leased
--- until NOW + lease_ms, or deleted when lease_ms == 0. `members`: their pending-set
--- members when the caller already removed them (take), else nil.
+-- until NOW + lease_ms, or deleted when lease_ms == 0 (waiters are told "removed").
+-- `popped`: true when the caller already removed them from the pending set (take).
 -- Returns the flat list {id, info, content, attempt, ...} of the acquired ones.
 local function acquire_many(ids, lease_ms, popped)
   local raws = hmget_many(K_TASKS, ids)
@@ -354,40 +378,36 @@ local function acquire_many(ids, lease_ms, popped)
     for i, id in ipairs(got) do members[i] = metas[i][M_CKEY] .. id end
     call_many('ZREM', K_PENDING, members)
   end
-  local older = {}  -- ids of older records, whose content is in the body hash
-  for i, id in ipairs(got) do
-    if metas[i][M_CONTENT] == nil then older[#older + 1] = id end
-  end
-  local bodies = {}
-  if #older > 0 then
-    local found = hmget_many(K_BODY, older)
-    for i, id in ipairs(older) do bodies[id] = found[i] or '' end
-  end
   local leased, records = {}, {}
+  local sched = ST[S_SCHED]
   for i, id in ipairs(got) do
     local m = metas[i]
     m[M_ATTEMPTS] = m[M_ATTEMPTS] + 1
     local n = #out
     out[n + 1] = id
     out[n + 2] = m[M_INFO]
-    out[n + 3] = m[M_CONTENT] or bodies[id]
+    out[n + 3] = m[M_CONTENT]
     out[n + 4] = m[M_ATTEMPTS]
     if lease_ms > 0 then
+      sched = sched + 1
       m[M_STATE] = 'L'
-      m[M_CKEY] = ''
+      m[M_CKEY] = string.format(SKEY_FMT, sched)
       leased[#leased + 1] = NOW + lease_ms
-      leased[#leased + 1] = id
+      leased[#leased + 1] = m[M_CKEY] .. id
       records[#records + 1] = id
       records[#records + 1] = cmsgpack.pack(m)
+    else
+      ev_removed(id)
     end
   end
   if lease_ms > 0 then
+    ST[S_SCHED] = sched
+    ST_DIRTY[S_SCHED] = true
     call_many('ZADD', K_LEASED, leased)
     call_many('HSET', K_TASKS, records)
     note_deadline(NOW + lease_ms)
   else
     call_many('HDEL', K_TASKS, got)
-    call_many('HDEL', K_BODY, older)
   end
   stat_incr(S_ACQUIRED, #got)
   return out

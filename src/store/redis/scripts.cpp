@@ -1,0 +1,44 @@
+#include "store/redis/scripts.hpp"
+
+#include <string>
+#include <string_view>
+
+extern const std::string_view tc_embedded_lib_lua;
+extern const std::string_view tc_embedded_put_lua;
+extern const std::string_view tc_embedded_peek_lua;
+extern const std::string_view tc_embedded_acquire_lua;
+extern const std::string_view tc_embedded_take_lua;
+extern const std::string_view tc_embedded_reply_lua;
+extern const std::string_view tc_embedded_call_begin_lua;
+extern const std::string_view tc_embedded_touch_lua;
+extern const std::string_view tc_embedded_remove_lua;
+extern const std::string_view tc_embedded_clear_queue_lua;
+extern const std::string_view tc_embedded_stat_queue_lua;
+extern const std::string_view tc_embedded_reap_lua;
+
+namespace tc::redis {
+namespace {
+
+std::string with_lib(std::string_view op) {
+  std::string s(tc_embedded_lib_lua);
+  s += '\n';
+  s += op;
+  return s;
+}
+
+}  // namespace
+
+StoreScripts::StoreScripts()
+    : put(with_lib(tc_embedded_put_lua)),
+      peek(with_lib(tc_embedded_peek_lua)),
+      acquire(with_lib(tc_embedded_acquire_lua)),
+      take(with_lib(tc_embedded_take_lua)),
+      reply(with_lib(tc_embedded_reply_lua)),
+      call_begin(with_lib(tc_embedded_call_begin_lua)),
+      touch(with_lib(tc_embedded_touch_lua)),
+      remove(with_lib(tc_embedded_remove_lua)),
+      clear_queue(with_lib(tc_embedded_clear_queue_lua)),
+      stat_queue(with_lib(tc_embedded_stat_queue_lua)),
+      reap(with_lib(tc_embedded_reap_lua)) {}
+
+}  // namespace tc::redis

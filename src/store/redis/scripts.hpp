@@ -1,0 +1,24 @@
+// The store's Lua scripts (scripts/*.lua), each prefixed with scripts/lib.lua, embedded
+// at build time (cmake/embed.cmake) and loaded by the client on first use.
+#pragma once
+
+#include "store/redis/client.hpp"
+
+namespace tc::redis {
+
+struct StoreScripts {
+  StoreScripts();
+  Script put;
+  Script peek;
+  Script acquire;
+  Script take;
+  Script reply;
+  Script call_begin;
+  Script touch;
+  Script remove;
+  Script clear_queue;
+  Script stat_queue;
+  Script reap;
+};
+
+}  // namespace tc::redis

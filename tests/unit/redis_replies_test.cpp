@@ -1,0 +1,79 @@
+// Reading Redis replies (src/store/redis/replies.hpp): which errors are outages (0005)
+// and which are internal (0010); a malformed integer is an error, never 0.
+#include <gtest/gtest.h>
+
+#include "store/redis/replies.hpp"
+
+namespace tc::redis {
+namespace {
+
+Reply error_reply(std::string text) {
+  Reply r;
+  r.type = Reply::Type::error;
+  r.str = std::move(text);
+  return r;
+}
+
+Reply string_reply(std::string text) {
+  Reply r;
+  r.type = Reply::Type::string;
+  r.str = std::move(text);
+  return r;
+}
+
+TEST(RedisReplies, OutagesAreUnavailableEverythingElseIsInternal) {
+  EXPECT_EQ(error_of(Reply::io_failure("connection lost"), "put").code, Errc::unavailable);
+  for (const char* text :
+       {"LOADING Redis is loading the dataset in memory", "BUSY Redis is busy running a script",
+        "CLUSTERDOWN The cluster is down", "READONLY You can't write against a read only replica.",
+        "OOM command not allowed when used memory > 'maxmemory'."}) {
+    EXPECT_EQ(error_of(error_reply(text), "put").code, Errc::unavailable) << text;
+  }
+  auto script = error_of(error_reply("ERR user_script:40: Script attempted to access a "
+                                     "non local key"),
+                         "take");
+  EXPECT_EQ(script.code, Errc::internal);
+  EXPECT_NE(script.message.find("take failed: ERR user_script:40"), std::string::npos);
+  EXPECT_EQ(
+      error_of(error_reply("WRONGTYPE Operation against a key holding the wrong kind"), "peek")
+          .code,
+      Errc::internal);
+  EXPECT_EQ(error_of(string_reply("surprise"), "peek").code, Errc::internal);
+}
+
+TEST(RedisReplies, AMalformedIntegerIsAnErrorNotZero) {
+  Reply n;
+  n.type = Reply::Type::integer;
+  n.integer = 7;
+  EXPECT_EQ(*int_of(n, "x"), 7);
+  EXPECT_EQ(*int_of(string_reply("-12"), "x"), -12);
+  for (const char* text : {"", "12x", "x", " 1", "1.5"}) {
+    auto r = int_of(string_reply(text), "stat_queue");
+    ASSERT_FALSE(r.ok()) << text;
+    EXPECT_EQ(r.error().code, Errc::internal);
+  }
+  Reply nil;
+  EXPECT_FALSE(int_of(nil, "x").ok());
+}
+
+TEST(RedisReplies, AcquiredTasksNeedFourFieldsEach) {
+  Reply r;
+  r.type = Reply::Type::array;
+  r.elements = {string_reply("a"), string_reply("null"), string_reply("c"), string_reply("2")};
+  auto ok = acquired_of(r, "take");
+  ASSERT_TRUE(ok.ok());
+  ASSERT_EQ(ok->size(), 1u);
+  EXPECT_EQ((*ok)[0].attempt, 2u);
+  Reply cut;
+  cut.type = Reply::Type::array;
+  cut.elements = {string_reply("a"), string_reply("null")};
+  EXPECT_EQ(acquired_of(cut, "take").error().code, Errc::internal);
+  Reply bad_attempt;
+  bad_attempt.type = Reply::Type::array;
+  bad_attempt.elements = {string_reply("a"), string_reply("null"), string_reply(""),
+                          string_reply("two")};
+  EXPECT_EQ(acquired_of(bad_attempt, "take").error().code, Errc::internal);
+}
+
+}  // namespace
+}  // namespace tc::redis
