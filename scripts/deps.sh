@@ -8,6 +8,8 @@ packages=(
   libboost-dev libsimdjson-dev libhiredis-dev rapidjson-dev
   libgtest-dev libgmock-dev
   python3 redis-server redis-tools
+  prometheus  # promtool checks /metrics (tests/ops)
+  python3-venv nodejs npm  # the wheel test's fresh venv; redocly for openapi.json (tests/openapi)
 )
 if [[ "${1:-}" == "--bench" ]]; then packages+=(wrk nginx-light); fi
 

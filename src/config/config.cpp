@@ -182,6 +182,22 @@ const std::vector<Option>& options() {
          return {};
        }},
       {"redis-prefix", "TASKCENTER_REDIS_PREFIX", true, set_string(&Config::redis_prefix)},
+      {"log-level", "TASKCENTER_LOG_LEVEL", true,
+       [](Config& c, std::string_view v) -> std::string {
+         if (v != "debug" && v != "info" && v != "warn" && v != "error")
+           return quoted(v) + " is not one of debug, info, warn, error";
+         c.log_level = std::string(v);
+         return {};
+       }},
+      {"log-format", "TASKCENTER_LOG_FORMAT", true,
+       [](Config& c, std::string_view v) -> std::string {
+         if (v != "text" && v != "json") return quoted(v) + " is not one of text, json";
+         c.log_format = std::string(v);
+         return {};
+       }},
+      {"access-log", "TASKCENTER_ACCESS_LOG", true, set_string(&Config::access_log)},
+      {"slow-request-ms", "TASKCENTER_SLOW_REQUEST_MS", true,
+       set_uint(&Config::slow_request_ms, 0, 86'400'000, "a number of milliseconds (0 = off)")},
   };
   return table;
 }
@@ -345,6 +361,15 @@ Redis backend (selected when a URL is given):
   --redis URL              redis://host:port/db            [TASKCENTER_REDIS_URL; also REDIS_URL,
                                                             or REDIS_HOST, REDIS_PORT, REDIS_DB]
   --redis-prefix PREFIX    prefix of every key             [TASKCENTER_REDIS_PREFIX or REDIS_PREFIX]
+
+Logs (one line per event on stderr, RFC 3339 UTC timestamps):
+  --log-level LEVEL        debug | info | warn | error     [TASKCENTER_LOG_LEVEL, default info]
+  --log-format FORMAT      text | json                     [TASKCENTER_LOG_FORMAT, default text]
+  --access-log WHERE       one line per request: '-' = stderr, else a file (appended);
+                           empty = off                     [TASKCENTER_ACCESS_LOG, default off]
+  --slow-request-ms N      log requests slower than N ms (peek, take, call, which wait
+                           by request, are never judged slow)
+                                                           [TASKCENTER_SLOW_REQUEST_MS, default 0 = off]
 
 Other:
   -h, --help               this text

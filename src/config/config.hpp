@@ -46,6 +46,12 @@ struct Config {
   std::string redis_url;
   std::string redis_prefix;
 
+  // Logs (docs/operations.md)
+  std::string log_level = "info";    // debug | info | warn | error
+  std::string log_format = "text";   // text | json
+  std::string access_log;            // empty = off; "-" or "stderr" = stderr; else a file path
+  std::int64_t slow_request_ms = 0;  // requests slower than this are logged; 0 = off
+
   // Actions instead of serving
   bool show_help = false;
   bool show_version = false;

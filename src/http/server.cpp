@@ -12,6 +12,10 @@
 #include "http/server.hpp"
 #include "http/server_wire.hpp"
 
+#include "core/logger.hpp"
+#include "core/ops_metrics.hpp"
+#include "http/request_log.hpp"
+
 #include <utility>
 
 #include <boost/asio/co_spawn.hpp>
@@ -41,7 +45,6 @@
 #include <array>
 #include <atomic>
 #include <chrono>
-#include <cstdio>
 #include <list>
 #include <memory>
 #include <optional>
@@ -75,7 +78,20 @@ using reuse_port = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT
 
 auto redirect(beast::error_code& ec) { return asio::redirect_error(asio::use_awaitable, ec); }
 
-void log_line(const std::string& line) { std::fprintf(stderr, "taskcenter: %s\n", line.c_str()); }
+void log_line(const std::string& line) { logging::warn(line); }
+
+// Connections refused over --max-connections: counted each, logged at most every 10 s.
+logging::RateLimit g_refused_log{std::chrono::seconds(10)};
+
+// "address:port" of the peer, for the access log.
+std::string peer_of(const Socket& socket) {
+  beast::error_code ec;
+  const auto endpoint = socket.remote_endpoint(ec);
+  if (ec) return "-";
+  const auto address = endpoint.address();
+  return (address.is_v6() ? "[" + address.to_string() + "]" : address.to_string()) + ":" +
+         std::to_string(endpoint.port());
+}
 
 // A connection as the sweeper and shutdown see it. Timeouts are deadlines checked by
 // one periodic sweep per thread, not a timer per read/write: arming and cancelling
@@ -162,6 +178,9 @@ struct Server::Impl {
   asio::awaitable<void> sweep_loop(Worker& w);
   asio::awaitable<void> session(Worker& w, Socket socket);
   asio::awaitable<void> serve(Worker& w, Socket& stream, Connection& conn);
+  // The access-log / slow-request hook, once per answered request.
+  void request_finished(const std::string& peer, const ParsedRequest& req, const HttpResponse& response,
+                std::size_t bytes, SteadyClock::time_point started);
   asio::awaitable<void> read_request(Worker& w, Socket& stream,
                                      beast::flat_buffer& buffer, RequestParser& parser,
                                      ParsedRequest& req, Connection& conn, beast::error_code& ec);
@@ -257,12 +276,12 @@ void Server::Impl::wait_signal() {
   signals->async_wait([this](const beast::error_code& ec, int signo) {
     if (ec) return;
     if (!stopping.load()) {
-      log_line(std::string("received ") + (signo == SIGINT ? "SIGINT" : "SIGTERM") +
-               ", shutting down");
+      logging::info(std::string("received ") + (signo == SIGINT ? "SIGINT" : "SIGTERM") +
+                    ", shutting down");
       begin_shutdown();
       wait_signal();
     } else {
-      log_line("second signal: exiting without waiting for in-flight requests");
+      logging::warn("second signal: exiting without waiting for in-flight requests");
       finish();
     }
   });
@@ -283,6 +302,10 @@ asio::awaitable<void> Server::Impl::accept_loop(Worker& w) {
     }
     if (active.load(std::memory_order_relaxed) >= options.max_connections) {
       socket.close(ec);  // over the limit: the client sees the connection closed at once
+      ops_metrics().connections_refused.fetch_add(1, std::memory_order_relaxed);
+      logging::write_limited(g_refused_log, logging::Level::warn,
+                             "connection refused: --max-connections are open",
+                             {{"max_connections", options.max_connections}});
       continue;
     }
     active.fetch_add(1, std::memory_order_relaxed);
@@ -332,7 +355,18 @@ asio::awaitable<void> Server::Impl::session(Worker& w, Socket socket) {
   socket.close(ec);
 }
 
+void Server::Impl::request_finished(const std::string& peer, const ParsedRequest& req,
+                            const HttpResponse& response, std::size_t bytes,
+                            SteadyClock::time_point started) {
+  options.request_log->finished(FinishedRequest{
+      peer, req.method, req.target, response.status, response.body, bytes,
+      std::chrono::duration_cast<std::chrono::microseconds>(SteadyClock::now() - started)});
+}
+
 asio::awaitable<void> Server::Impl::serve(Worker& w, Socket& stream, Connection& conn) {
+  const bool observed = options.request_log != nullptr && options.request_log->active();
+  const std::string peer = observed ? peer_of(stream) : std::string();
+  SteadyClock::time_point started;
   beast::flat_buffer buffer;
   ParsedRequest req;
   std::string head;
@@ -351,12 +385,15 @@ asio::awaitable<void> Server::Impl::serve(Worker& w, Socket& stream, Connection&
     if (ec) {
       if (auto reply = transport_error(ec)) {
         beast::error_code write_ec;
+        if (observed) started = SteadyClock::now();
         co_await write_response(stream, conn, head, *reply, req.version, false, false, write_ec);
+        if (observed && !write_ec) request_finished(peer, req, *reply, head.size() + reply->body.size(), started);
         if (!write_ec) co_await linger_close(stream, conn);
       }
       break;
     }
 
+    if (observed) started = SteadyClock::now();
     bool keep_alive = parser.keep_alive();
     HttpRequest request{req.method, req.target, req.body, req.authorization, &client->watch};
     // The handler may wait (long-poll, call) for as long as the API allows: the
@@ -381,8 +418,10 @@ asio::awaitable<void> Server::Impl::serve(Worker& w, Socket& stream, Connection&
     // The process-wide flag, not the worker's: the shutdown hook may wake this handler
     // before this thread has run its stop_worker.
     if (stopping.load(std::memory_order_relaxed)) keep_alive = false;
-    co_await write_response(stream, conn, head, response, req.version, keep_alive,
-                            req.verb == http::verb::head, ec);
+    const bool head_only = req.verb == http::verb::head;
+    co_await write_response(stream, conn, head, response, req.version, keep_alive, head_only, ec);
+    if (observed && !ec)
+      request_finished(peer, req, response, head.size() + (head_only ? 0 : response.body.size()), started);
     if (ec || !keep_alive) break;
     req.trim();
   }

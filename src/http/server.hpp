@@ -17,6 +17,8 @@
 
 namespace tc {
 
+class RequestLog;  // http/request_log.hpp
+
 struct ServerOptions {
   std::string host = "127.0.0.1";
   std::uint16_t port = 8000;                 // 0 = a free port; see Server::port()
@@ -27,6 +29,7 @@ struct ServerOptions {
   std::int64_t read_timeout_ms = 30'000;     // one request's header + body (and one write)
   std::int64_t shutdown_timeout_ms = 10'000; // drain bound after SIGINT/SIGTERM or stop()
   bool handle_signals = true;                // SIGINT/SIGTERM start a graceful shutdown
+  RequestLog* request_log = nullptr;         // told of every answered request; may be null
 };
 
 // Turns a parsed request into a response. Called on the connection's thread; the
