@@ -7,6 +7,7 @@
 #include <chrono>
 
 #include "core/histogram.hpp"
+#include "core/ops_metrics.hpp"
 #include "http/queue_metrics.hpp"
 #include "http/request_log.hpp"
 
@@ -83,6 +84,33 @@ TEST(RequestLog, ErrCodeIsReadOnlyFromTheEnvelopeStart) {
   EXPECT_EQ(RequestLog::err_code_of(R"({"data":{"err_code":"0000"}})"), "");
   EXPECT_EQ(RequestLog::err_code_of(R"({"err_code":"00)"), "");
   EXPECT_EQ(RequestLog::err_code_of(""), "");
+}
+
+TEST(RequestLog, SlowRequestsAreCountedExceptTheWaitingEndpoints) {
+  auto log = RequestLog::open("", 5);
+  ASSERT_TRUE(log);
+  EXPECT_TRUE((*log)->active());
+  auto& slow = ops_metrics().slow_requests;
+  const auto before = slow.load();
+  auto r = sample();
+  r.duration = milliseconds(4);
+  (*log)->finished(r);
+  EXPECT_EQ(slow.load(), before);
+  r.duration = milliseconds(5);
+  (*log)->finished(r);
+  EXPECT_EQ(slow.load(), before + 1);
+  r.target = "/task/take";  // waits by request: never slow
+  r.duration = seconds(30);
+  (*log)->finished(r);
+  EXPECT_EQ(slow.load(), before + 1);
+  auto quiet = RequestLog::open("", 0);
+  EXPECT_FALSE((*quiet)->active());
+}
+
+TEST(RequestLog, AnAccessLogThatCannotBeOpenedIsAnError) {
+  auto log = RequestLog::open("/nonexistent-dir/access.log", 0);
+  ASSERT_FALSE(log);
+  EXPECT_NE(log.error().message.find("--access-log"), std::string::npos);
 }
 
 TEST(Histogram, RendersCumulativeBucketsSumAndCount) {
