@@ -35,16 +35,23 @@ void open_labels(std::string& out, std::string_view name, std::string_view suffi
 
 }  // namespace
 
+std::size_t Histogram::shard_index() noexcept {
+  static std::atomic<std::size_t> next{0};
+  thread_local const std::size_t mine = next.fetch_add(1, std::memory_order_relaxed) % kShards;
+  return mine;
+}
+
 std::uint64_t Histogram::count() const noexcept {
   std::uint64_t total = 0;
-  for (const auto& b : buckets_) total += b.load(std::memory_order_relaxed);
+  for (const auto& shard : shards_)
+    for (const auto& b : shard.buckets) total += b.load(std::memory_order_relaxed);
   return total;
 }
 
 void Histogram::render(std::string& out, std::string_view name, std::string_view labels) const {
   std::uint64_t cumulative = 0;
   for (std::size_t i = 0; i <= kBounds.size(); ++i) {
-    cumulative += buckets_[i].load(std::memory_order_relaxed);
+    for (const auto& shard : shards_) cumulative += shard.buckets[i].load(std::memory_order_relaxed);
     open_labels(out, name, "_bucket", labels);
     out.append("le=\"");
     out.append(i < kBounds.size() ? kBoundLabels[i] : std::string_view("+Inf"));
@@ -60,7 +67,9 @@ void Histogram::render(std::string& out, std::string_view name, std::string_view
     out.push_back('}');
   }
   out.push_back(' ');
-  append_double(out, static_cast<double>(sum_us_.load(std::memory_order_relaxed)) / 1e6);
+  std::uint64_t sum_us = 0;
+  for (const auto& shard : shards_) sum_us += shard.sum_us.load(std::memory_order_relaxed);
+  append_double(out, static_cast<double>(sum_us) / 1e6);
   out.push_back('\n');
   out.append(name);
   out.append("_count");
