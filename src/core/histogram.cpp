@@ -51,7 +51,8 @@ std::uint64_t Histogram::count() const noexcept {
 void Histogram::render(std::string& out, std::string_view name, std::string_view labels) const {
   std::uint64_t cumulative = 0;
   for (std::size_t i = 0; i <= kBounds.size(); ++i) {
-    for (const auto& shard : shards_) cumulative += shard.buckets[i].load(std::memory_order_relaxed);
+    for (const auto& shard : shards_)
+      cumulative += shard.buckets[i].load(std::memory_order_relaxed);
     open_labels(out, name, "_bucket", labels);
     out.append("le=\"");
     out.append(i < kBounds.size() ? kBoundLabels[i] : std::string_view("+Inf"));

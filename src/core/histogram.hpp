@@ -15,9 +15,8 @@ namespace tc {
 class Histogram {
  public:
   // Upper bounds in seconds, for request and wait durations (0.5 ms .. 60 s).
-  static constexpr std::array<double, 14> kBounds = {0.0005, 0.001, 0.0025, 0.005, 0.01,
-                                                     0.025,  0.05,  0.1,    0.25,  0.5,
-                                                     1,      5,     15,     60};
+  static constexpr std::array<double, 14> kBounds = {
+      0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5, 15, 60};
 
   void observe_us(std::uint64_t micros) noexcept {
     const double seconds = static_cast<double>(micros) / 1e6;

@@ -100,10 +100,14 @@ void write_line(Level level, std::string_view message, std::initializer_list<Fie
 
 std::string_view level_name(Level level) noexcept {
   switch (level) {
-    case Level::debug: return "debug";
-    case Level::info: return "info";
-    case Level::warn: return "warn";
-    case Level::error: return "error";
+    case Level::debug:
+      return "debug";
+    case Level::info:
+      return "info";
+    case Level::warn:
+      return "warn";
+    case Level::error:
+      return "error";
   }
   return "info";
 }
@@ -119,9 +123,12 @@ bool parse_level(std::string_view name, Level& out) noexcept {
 }
 
 bool parse_format(std::string_view name, Format& out) noexcept {
-  if (name == "text") out = Format::text;
-  else if (name == "json") out = Format::json;
-  else return false;
+  if (name == "text")
+    out = Format::text;
+  else if (name == "json")
+    out = Format::json;
+  else
+    return false;
   return true;
 }
 

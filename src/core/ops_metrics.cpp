@@ -25,12 +25,18 @@ void append_histogram(std::string& out, std::string_view name, std::string_view 
 
 std::string_view store_error_kind_name(StoreErrorKind kind) noexcept {
   switch (kind) {
-    case StoreErrorKind::write: return "write";
-    case StoreErrorKind::fsync: return "fsync";
-    case StoreErrorKind::compaction: return "compaction";
-    case StoreErrorKind::reap: return "reap";
-    case StoreErrorKind::redis: return "redis";
-    case StoreErrorKind::count_: break;
+    case StoreErrorKind::write:
+      return "write";
+    case StoreErrorKind::fsync:
+      return "fsync";
+    case StoreErrorKind::compaction:
+      return "compaction";
+    case StoreErrorKind::reap:
+      return "reap";
+    case StoreErrorKind::redis:
+      return "redis";
+    case StoreErrorKind::count_:
+      break;
   }
   return "unknown";
 }

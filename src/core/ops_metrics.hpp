@@ -30,13 +30,13 @@ std::string_view store_error_kind_name(StoreErrorKind kind) noexcept;
 struct OpsMetrics {
   std::array<std::atomic<std::uint64_t>, static_cast<std::size_t>(StoreErrorKind::count_)>
       store_errors{};
-  Histogram fsync_seconds;             // one observation per fsync of the log
-  Histogram compaction_seconds;        // one per successful compaction
+  Histogram fsync_seconds;       // one observation per fsync of the log
+  Histogram compaction_seconds;  // one per successful compaction
   std::atomic<std::uint64_t> redis_reconnects{0};
   std::atomic<std::uint64_t> connections_refused{0};  // over --max-connections
-  Histogram call_wait_seconds;         // how long each call waited for its result
+  Histogram call_wait_seconds;                        // how long each call waited for its result
   std::atomic<std::uint64_t> call_timeouts{0};
-  std::atomic<std::uint64_t> slow_requests{0};        // over --slow-request-ms
+  std::atomic<std::uint64_t> slow_requests{0};  // over --slow-request-ms
 
   void count_store_error(StoreErrorKind kind) noexcept {
     store_errors[static_cast<std::size_t>(kind)].fetch_add(1, std::memory_order_relaxed);

@@ -21,8 +21,8 @@ void append_number(std::string& out, double value) {
   out.append(digits, end);
 }
 
-void family(std::string& out, std::string_view name, std::string_view type,
-            std::string_view help, double value) {
+void family(std::string& out, std::string_view name, std::string_view type, std::string_view help,
+            double value) {
   out.append("# HELP ").append(name).append(" ").append(help).append("\n# TYPE ");
   out.append(name).append(" ").append(type).append("\n").append(name).push_back(' ');
   append_number(out, value);
@@ -68,8 +68,10 @@ void append_process_metrics(std::string& out) {
     if (f.size() > 21) {
       const double ticks = static_cast<double>(::sysconf(_SC_CLK_TCK));
       const double page = static_cast<double>(::sysconf(_SC_PAGESIZE));
-      const double cpu = (std::strtod(f[11].c_str(), nullptr) + std::strtod(f[12].c_str(), nullptr)) / ticks;
-      family(out, "process_cpu_seconds_total", "counter", "User and system CPU time spent in seconds.", cpu);
+      const double cpu =
+          (std::strtod(f[11].c_str(), nullptr) + std::strtod(f[12].c_str(), nullptr)) / ticks;
+      family(out, "process_cpu_seconds_total", "counter",
+             "User and system CPU time spent in seconds.", cpu);
       family(out, "process_resident_memory_bytes", "gauge", "Resident memory size in bytes.",
              std::strtod(f[21].c_str(), nullptr) * page);
       family(out, "process_virtual_memory_bytes", "gauge", "Virtual memory size in bytes.",

@@ -57,10 +57,14 @@ void append_uint(std::string& out, std::uint64_t n) {
 
 void append_label_value(std::string& out, std::string_view value) {
   for (char c : value) {
-    if (c == '\\') out.append("\\\\");
-    else if (c == '"') out.append("\\\"");
-    else if (c == '\n') out.append("\\n");
-    else out.push_back(c);
+    if (c == '\\')
+      out.append("\\\\");
+    else if (c == '"')
+      out.append("\\\"");
+    else if (c == '\n')
+      out.append("\\n");
+    else
+      out.push_back(c);
   }
 }
 

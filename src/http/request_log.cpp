@@ -48,8 +48,8 @@ Result<std::unique_ptr<RequestLog>> RequestLog::open(const std::string& where,
     return std::unique_ptr<RequestLog>(new RequestLog(STDERR_FILENO, false, slow_ms));
   const int fd = ::open(where.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
   if (fd < 0)
-    return make_error(Errc::unavailable, "--access-log: cannot open " + where + " for appending: " +
-                                             std::strerror(errno));
+    return make_error(Errc::unavailable, "--access-log: cannot open " + where +
+                                             " for appending: " + std::strerror(errno));
   return std::unique_ptr<RequestLog>(new RequestLog(fd, true, slow_ms));
 }
 

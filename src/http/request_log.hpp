@@ -21,8 +21,8 @@ struct FinishedRequest {
   std::string_view method;  // "POST"
   std::string_view target;  // path and query; only the path is logged
   int status = 0;
-  std::string_view response_body;  // only its leading err_code is read
-  std::uint64_t bytes = 0;         // response bytes written, head and body
+  std::string_view response_body;         // only its leading err_code is read
+  std::uint64_t bytes = 0;                // response bytes written, head and body
   std::chrono::microseconds duration{0};  // request read -> response written
 };
 
@@ -46,7 +46,8 @@ class RequestLog {
   static std::string_view err_code_of(std::string_view body) noexcept;
 
  private:
-  RequestLog(int fd, bool owns_fd, std::int64_t slow_ms) : fd_(fd), owns_fd_(owns_fd), slow_ms_(slow_ms) {}
+  RequestLog(int fd, bool owns_fd, std::int64_t slow_ms)
+      : fd_(fd), owns_fd_(owns_fd), slow_ms_(slow_ms) {}
 
   int fd_ = -1;
   bool owns_fd_ = false;

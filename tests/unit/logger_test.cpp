@@ -72,8 +72,8 @@ TEST(RequestLog, JsonLineHasEveryField) {
   auto r = sample();
   r.response_body = "<html>";
   r.status = 404;
-  const auto line = RequestLog::format_line(r, logging::Format::json,
-                                            system_clock::time_point(milliseconds(0)));
+  const auto line =
+      RequestLog::format_line(r, logging::Format::json, system_clock::time_point(milliseconds(0)));
   EXPECT_EQ(line,
             R"({"time":"1970-01-01T00:00:00.000Z","peer":"127.0.0.1:5000","method":"POST",)"
             R"("path":"/task/put","status":404,"err_code":null,"bytes":122,"duration_ms":1.473})");
@@ -115,8 +115,8 @@ TEST(RequestLog, AnAccessLogThatCannotBeOpenedIsAnError) {
 
 TEST(Histogram, RendersCumulativeBucketsSumAndCount) {
   Histogram h;
-  h.observe_us(300);        // <= 0.0005
-  h.observe_us(2'000'000);  // <= 5
+  h.observe_us(300);          // <= 0.0005
+  h.observe_us(2'000'000);    // <= 5
   h.observe_us(100'000'000);  // +Inf
   std::string out;
   h.render(out, "x_seconds", "endpoint=\"put\"");

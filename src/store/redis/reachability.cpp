@@ -45,8 +45,9 @@ void connection_down(const std::string& endpoint, std::string_view why, bool est
     state = Reachable::down;
   }
   if (before != Reachable::down)
-    logging::error(before == Reachable::up ? "redis: unreachable; requests answer 0005 until it is back"
-                                           : "redis: cannot connect; requests answer 0005 until it can",
+    logging::error(before == Reachable::up
+                       ? "redis: unreachable; requests answer 0005 until it is back"
+                       : "redis: cannot connect; requests answer 0005 until it can",
                    {{"endpoint", endpoint}, {"error", why}});
 }
 
