@@ -9,7 +9,14 @@ packages=(
   libgtest-dev libgmock-dev
   python3 redis-server redis-tools
   libssl-dev openssl
+  prometheus    # promtool checks /metrics (tests/ops)
+  python3-venv  # the wheel test's fresh virtual environment (tests/packaging)
 )
+# Node and npm run redocly on openapi.json (tests/openapi). Asked for only when the
+# commands are missing: a Node installed another way (nodesource) ships its own npm,
+# which Debian's npm package would conflict with.
+command -v node >/dev/null || packages+=(nodejs)
+command -v npm >/dev/null || packages+=(npm)
 if [[ "${1:-}" == "--bench" ]]; then packages+=(wrk nginx-light); fi
 
 missing=()

@@ -12,6 +12,11 @@ cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTC_WERROR=ON >/
 cmake --build build -j "$jobs"
 (cd build && ctest --output-on-failure -j "$jobs" --timeout 600)
 
+# --- release build (ops): the binary the container image ships, built by the same
+# script as the Dockerfile's build stage (tests/packaging/test_deploy.py checks both).
+scripts/build-release.sh
+# --- end release build
+
 if [[ "${TC_SKIP_SANITIZE:-0}" != 1 ]]; then
   cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DTC_WERROR=ON -DTC_SANITIZE=ON >/dev/null
   cmake --build build-asan -j "$jobs"

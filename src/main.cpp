@@ -12,7 +12,9 @@
 #include "config/config.hpp"
 #include "core/build_info.hpp"
 #include "core/clock.hpp"
+#include "core/logger.hpp"
 #include "http/api.hpp"
+#include "http/request_log.hpp"
 #include "http/server.hpp"
 #include "service/task_service.hpp"
 #include "store/memory_store.hpp"
@@ -53,12 +55,15 @@ tc::Result<StoreChoice> make_store(const tc::Config& config, const tc::Clock& cl
   const auto started = std::chrono::steady_clock::now();
   auto opened = tc::MemoryStore::open(clock, persist, &report);
   if (!opened) return std::move(opened).error();
-  for (const auto& warning : report.warnings) std::cerr << "taskcenter: warning: " << warning << "\n";
+  for (const auto& warning : report.warnings) tc::logging::warn(warning);
   const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - started);
-  std::cerr << "taskcenter: replayed " << report.records << " records (" << report.log_bytes
-            << " log bytes, " << report.segments << " segments) from " << config.data_dir
-            << " in " << took.count() << " ms" << std::endl;
+  tc::logging::info("replayed the log",
+                    {{"dir", config.data_dir},
+                     {"records", static_cast<std::uint64_t>(report.records)},
+                     {"log_bytes", static_cast<std::uint64_t>(report.log_bytes)},
+                     {"segments", static_cast<std::uint64_t>(report.segments)},
+                     {"ms", static_cast<std::int64_t>(took.count())}});
   return StoreChoice{std::move(opened).value(),
                      "memory + log " + config.data_dir + " (fsync " +
                          std::string(tc::fsync_policy_name(config.fsync)) + ")"};
@@ -95,20 +100,46 @@ int main(int argc, char** argv) {
     std::cout << tc::version_line() << "\n";
     return 0;
   }
+  {
+    tc::logging::Level level = tc::logging::Level::info;
+    tc::logging::Format format = tc::logging::Format::text;
+    tc::logging::parse_level(config.log_level, level);  // values checked by parse_config
+    tc::logging::parse_format(config.log_format, format);
+    tc::logging::configure(level, format);
+  }
+  auto request_log = tc::RequestLog::open(config.access_log, config.slow_request_ms);
+  if (!request_log) {
+    tc::logging::error(request_log.error().message);
+    return kExitCannotStart;
+  }
   unsigned threads = config.threads ? config.threads : std::thread::hardware_concurrency();
   if (threads == 0) threads = 1;
 
   tc::SystemClock clock;
   auto chosen = make_store(config, clock);
   if (!chosen) {
-    std::cerr << "taskcenter: " << chosen.error().message << "\n";
+    tc::logging::error(chosen.error().message);
     // A bad --redis URL is a usage error; a locked, unreadable or corrupt data directory is not.
     return chosen.error().code == tc::Errc::bad_request ? kExitUsage : kExitCannotStart;
   }
   tc::Store& store = *chosen->store;
   tc::TaskService service(store, clock,
                           tc::ServiceOptions{config.max_wait_ms, config.reap_interval_ms});
+  // Families only the wiring can see: the log's size (the server adds its own connections).
+  auto* memory_store = dynamic_cast<tc::MemoryStore*>(&store);
   tc::Api api(service, tc::ApiOptions{config.token});
+  api.set_extra_metrics([memory_store](std::string& out) {
+    if (auto* persistence = memory_store ? memory_store->persistence() : nullptr) {
+      out.append(
+          "# HELP taskcenter_log_bytes Bytes of the embedded store's log a restart would read.\n"
+          "# TYPE taskcenter_log_bytes gauge\ntaskcenter_log_bytes ");
+      out.append(std::to_string(persistence->log_bytes())).push_back('\n');
+      out.append(
+          "# HELP taskcenter_log_compactions_total Log compactions completed since start.\n"
+          "# TYPE taskcenter_log_compactions_total counter\ntaskcenter_log_compactions_total ");
+      out.append(std::to_string(persistence->compactions())).push_back('\n');
+    }
+  });
 
   tc::ServerOptions server_options;
   server_options.host = config.host;
@@ -124,16 +155,17 @@ int main(int argc, char** argv) {
   server_options.max_inflight_bytes = config.max_inflight_bytes;
   server_options.tls_cert_file = config.tls_cert;
   server_options.tls_key_file = config.tls_key;
+  server_options.request_log = request_log->get();
   tc::Server server(
       server_options, [&api](tc::HttpRequest request) { return api.handle(request); },
       [&api](tc::Errc code, std::string_view message) { return api.transport_error(code, message); });
 
   if (auto listening = server.listen(); !listening) {
-    std::cerr << "taskcenter: " << listening.error().message << "\n";
+    tc::logging::error(listening.error().message);
     return kExitCannotStart;
   }
   if (!config.port_file.empty() && !write_port_file(config.port_file, server.port())) {
-    std::cerr << "taskcenter: cannot write the port to --port-file " << config.port_file << "\n";
+    tc::logging::error("cannot write the port to --port-file", {{"path", config.port_file}});
     return kExitCannotStart;
   }
 
@@ -142,14 +174,14 @@ int main(int argc, char** argv) {
   server.on_shutdown([&service] { service.shutdown(); });
 
   const bool ipv6 = config.host.find(':') != std::string::npos;
-  std::cerr << "taskcenter " << TC_VERSION << " listening on "
-            << (ipv6 ? "[" + config.host + "]" : config.host) << ":"
-            << server.port() << (config.tls_cert.empty() ? "" : " (https)")
-            << " (store: " << chosen->name << ", threads: " << threads << ")" << std::endl;
+  tc::logging::info(std::string("taskcenter ") + TC_VERSION + " listening on " +
+                    (ipv6 ? "[" + config.host + "]" : config.host) + ":" +
+                    std::to_string(server.port()) + (config.tls_cert.empty() ? "" : " (https)"),
+                    {{"store", chosen->name}, {"threads", threads}});
   server.run();
   service.shutdown();  // idempotent; stops the reaper if the drain timed out first
   // Close Redis while the server's io_contexts still exist to receive the last replies.
   if (auto* redis = dynamic_cast<tc::RedisStore*>(&store)) redis->stop();
-  std::cerr << "taskcenter: stopped" << std::endl;
+  tc::logging::info("stopped");
   return 0;
 }

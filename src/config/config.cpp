@@ -216,6 +216,22 @@ const std::vector<Option>& options() {
        }},
       {"tls-cert", "TASKCENTER_TLS_CERT", true, set_string(&Config::tls_cert)},
       {"tls-key", "TASKCENTER_TLS_KEY", true, set_string(&Config::tls_key)},
+      {"log-level", "TASKCENTER_LOG_LEVEL", true,
+       [](Config& c, std::string_view v) -> std::string {
+         if (v != "debug" && v != "info" && v != "warn" && v != "error")
+           return quoted(v) + " is not one of debug, info, warn, error";
+         c.log_level = std::string(v);
+         return {};
+       }},
+      {"log-format", "TASKCENTER_LOG_FORMAT", true,
+       [](Config& c, std::string_view v) -> std::string {
+         if (v != "text" && v != "json") return quoted(v) + " is not one of text, json";
+         c.log_format = std::string(v);
+         return {};
+       }},
+      {"access-log", "TASKCENTER_ACCESS_LOG", true, set_string(&Config::access_log)},
+      {"slow-request-ms", "TASKCENTER_SLOW_REQUEST_MS", true,
+       set_uint(&Config::slow_request_ms, 0, 86'400'000, "a number of milliseconds (0 = off)")},
   };
   return table;
 }
@@ -405,6 +421,14 @@ Browsers, clients and TLS:
                            HTTPS only (TLS 1.2 and 1.3)    [TASKCENTER_TLS_CERT]
   --tls-key FILE           PEM private key of the certificate
                                                            [TASKCENTER_TLS_KEY]
+Logs (one line per event on stderr, RFC 3339 UTC timestamps):
+  --log-level LEVEL        debug | info | warn | error     [TASKCENTER_LOG_LEVEL, default info]
+  --log-format FORMAT      text | json                     [TASKCENTER_LOG_FORMAT, default text]
+  --access-log WHERE       one line per request: '-' = stderr, else a file (appended);
+                           empty = off                     [TASKCENTER_ACCESS_LOG, default off]
+  --slow-request-ms N      log requests slower than N ms (peek, take, call, which wait
+                           by request, are never judged slow)
+                                                           [TASKCENTER_SLOW_REQUEST_MS, default 0 = off]
 
 Other:
   -h, --help               this text

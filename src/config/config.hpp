@@ -52,6 +52,11 @@ struct Config {
   std::uint64_t max_inflight_bytes = 256ull << 20; // request bodies held at once; 0 = none
   std::string tls_cert;                           // PEM certificate chain; with tls_key: HTTPS
   std::string tls_key;                            // PEM private key
+  // Logs (docs/operations.md)
+  std::string log_level = "info";    // debug | info | warn | error
+  std::string log_format = "text";   // text | json
+  std::string access_log;            // empty = off; "-" or "stderr" = stderr; else a file path
+  std::int64_t slow_request_ms = 0;  // requests slower than this are logged; 0 = off
 
   // Actions instead of serving
   bool show_help = false;

@@ -64,6 +64,11 @@ struct QueueStats {
   std::uint64_t waiting = 0;     // filled in by the service: long-polls waiting here
 };
 
+struct NamedQueueStats {
+  std::string queue;
+  QueueStats stats;
+};
+
 struct QueuePage {
   std::vector<std::string> queues;
   std::optional<std::string> next_cursor;  // nullopt: no more pages

@@ -1,11 +1,15 @@
 #include "http/api.hpp"
 
 #include <array>
+#include <chrono>
 
 #include "core/build_info.hpp"
+#include "core/ops_metrics.hpp"
 #include "http/handlers.hpp"
 #include "http/metrics.hpp"
 #include "http/pages.hpp"
+#include "http/process_metrics.hpp"
+#include "http/queue_metrics.hpp"
 #include "http/responses.hpp"
 
 namespace tc {
@@ -87,6 +91,23 @@ HttpResponse json_response(Answer answer) {
   return response;
 }
 
+// Observes the request's duration under its endpoint when the coroutine ends, whichever
+// co_return ends it.
+struct DurationTimer {
+  ApiMetrics& metrics;
+  Endpoint endpoint = Endpoint::unknown;
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+  ~DurationTimer() {
+    metrics.observe_duration(
+        endpoint, static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                                 std::chrono::steady_clock::now() - started)
+                                                 .count()));
+  }
+};
+
+// Per-queue series stop here: a scrape bigger than this is a mistake, not a dashboard.
+constexpr std::uint32_t kMaxQueuesInMetrics = 100'000;
+
 HttpResponse page(std::string_view content_type, std::string_view body) {
   HttpResponse response;
   response.content_type = content_type;  // callers pass literals
@@ -109,6 +130,7 @@ HttpResponse Api::transport_error(Errc code, std::string_view message) {
 }
 
 Awaitable<HttpResponse> Api::handle(HttpRequest request) {
+  DurationTimer timer{*metrics_};
   const std::string_view path = path_of(request.target);
   const Route* route = nullptr;
   bool path_known = false;
@@ -137,6 +159,7 @@ Awaitable<HttpResponse> Api::handle(HttpRequest request) {
   }
 
   const Endpoint endpoint = route->endpoint;
+  timer.endpoint = endpoint;
   if (is_task_endpoint(endpoint)) {
     if (!options_.token.empty() && !authorized(request.authorization, options_.token)) {
       metrics_->count(endpoint, Errc::unauthorized);
@@ -170,6 +193,22 @@ Awaitable<HttpResponse> Api::handle(HttpRequest request) {
       response.content_type = "text/plain; version=0.0.4; charset=utf-8";
       response.body.reserve(4096);
       metrics_->render(response.body, service_.waiting());
+      ops_metrics().render(response.body);
+      if (extra_metrics_) extra_metrics_(response.body);
+      append_process_metrics(response.body);
+      const bool ready = co_await service_.ready();
+      response.body.append(
+          "# HELP taskcenter_store_ready 1 when the store can serve requests (as /readyz).\n"
+          "# TYPE taskcenter_store_ready gauge\ntaskcenter_store_ready ");
+      response.body.append(ready ? "1\n" : "0\n");
+      // A store that cannot list its queues leaves the per-queue families out.
+      auto queues = co_await service_.stat_queues(std::nullopt, kMaxQueuesInMetrics);
+      if (queues) {
+        const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                std::chrono::system_clock::now().time_since_epoch())
+                                .count();
+        append_queue_metrics(response.body, *queues, static_cast<std::uint64_t>(now_ms));
+      }
       co_return response;
     }
     case Endpoint::openapi:

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -48,11 +49,17 @@ class Api {
   static HttpResponse error_response(Errc code, std::string_view message);
   // The same, counted in /metrics (endpoint="unknown": the request was never routed).
   HttpResponse transport_error(Errc code, std::string_view message);
+  // Appends families only the wiring knows (open connections, log bytes) to /metrics.
+  // Set before serving.
+  void set_extra_metrics(std::function<void(std::string&)> append) {
+    extra_metrics_ = std::move(append);
+  }
 
  private:
   TaskService& service_;
   ApiOptions options_;
   std::shared_ptr<ApiMetrics> metrics_;  // request counters for GET /metrics
+  std::function<void(std::string&)> extra_metrics_;
 };
 
 }  // namespace tc

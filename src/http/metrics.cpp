@@ -56,6 +56,17 @@ void ApiMetrics::render(std::string& out, std::uint64_t waiting) const {
     }
   }
   out.append(
+      "# HELP taskcenter_request_duration_seconds Time to answer a request, by endpoint "
+      "(long-polls include their wait).\n"
+      "# TYPE taskcenter_request_duration_seconds histogram\n");
+  for (std::size_t e = 0; e < durations_.size(); ++e) {
+    if (durations_[e].count() == 0) continue;
+    std::string labels = "endpoint=\"";
+    labels.append(endpoint_name(static_cast<Endpoint>(e)));
+    labels.push_back('"');
+    durations_[e].render(out, "taskcenter_request_duration_seconds", labels);
+  }
+  out.append(
       "# HELP taskcenter_waiting Long-polls (peek, take, call) waiting now.\n"
       "# TYPE taskcenter_waiting gauge\n"
       "taskcenter_waiting ");

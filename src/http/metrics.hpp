@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "core/errors.hpp"
+#include "core/histogram.hpp"
 
 namespace tc {
 
@@ -30,7 +31,12 @@ class ApiMetrics {
   std::uint64_t value(Endpoint endpoint, Errc code) const noexcept {
     return counters_[index(endpoint, code)].load(std::memory_order_relaxed);
   }
-  // Appends the exposition text: request counters, long-polls waiting, build info.
+  // How long the Api took to answer (routing to response; long-polls include their wait).
+  void observe_duration(Endpoint endpoint, std::uint64_t micros) noexcept {
+    durations_[static_cast<std::size_t>(endpoint)].observe_us(micros);
+  }
+  // Appends the exposition text: request counters and durations, long-polls waiting,
+  // build info.
   void render(std::string& out, std::uint64_t waiting) const;
 
  private:
@@ -40,6 +46,7 @@ class ApiMetrics {
   }
   std::array<std::atomic<std::uint64_t>, static_cast<std::size_t>(Endpoint::count_) * kCodes>
       counters_{};
+  std::array<Histogram, static_cast<std::size_t>(Endpoint::count_)> durations_{};
 };
 
 }  // namespace tc

@@ -20,6 +20,10 @@
 #include "http/tls_context.hpp"
 #include "http/transport_metrics.hpp"
 
+#include "core/logger.hpp"
+#include "core/ops_metrics.hpp"
+#include "http/request_log.hpp"
+
 #include <utility>
 
 #include <boost/asio/co_spawn.hpp>
@@ -50,7 +54,6 @@
 #include <array>
 #include <atomic>
 #include <chrono>
-#include <cstdio>
 #include <list>
 #include <memory>
 #include <optional>
@@ -96,7 +99,17 @@ using reuse_port = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT
 
 auto redirect(beast::error_code& ec) { return asio::redirect_error(asio::use_awaitable, ec); }
 
-void log_line(const std::string& line) { std::fprintf(stderr, "taskcenter: %s\n", line.c_str()); }
+void log_line(const std::string& line) { logging::warn(line); }
+
+// "address:port" of the peer, for the access log.
+std::string peer_of(const Socket& socket) {
+  beast::error_code ec;
+  const auto endpoint = socket.remote_endpoint(ec);
+  if (ec) return "-";
+  const auto address = endpoint.address();
+  return (address.is_v6() ? "[" + address.to_string() + "]" : address.to_string()) + ":" +
+         std::to_string(endpoint.port());
+}
 
 // A connection as the sweeper and shutdown see it. Timeouts are deadlines checked by
 // one periodic sweep per thread, not a timer per read/write: arming and cancelling
@@ -252,6 +265,10 @@ struct Server::Impl {
   asio::awaitable<bool> wait_for_budget(Worker& w, BudgetHold& budget, std::uint64_t bytes);
   template <class Stream>
   asio::awaitable<void> write_response(Stream& stream, ConnectionRef conn, std::string& head,
+  // The access-log / slow-request hook, once per answered request.
+  void request_finished(const std::string& peer, const ParsedRequest& req,
+                        const HttpResponse& response, std::size_t bytes,
+                        SteadyClock::time_point started);
                                        const HttpResponse& response, unsigned version,
                                        bool keep_alive, bool head_only,
                                        std::string_view extra_headers, beast::error_code& ec);
@@ -362,12 +379,12 @@ void Server::Impl::wait_signal() {
   signals->async_wait([this](const beast::error_code& ec, int signo) {
     if (ec) return;
     if (!stopping.load()) {
-      log_line(std::string("received ") + (signo == SIGINT ? "SIGINT" : "SIGTERM") +
-               ", shutting down");
+      logging::info(std::string("received ") + (signo == SIGINT ? "SIGINT" : "SIGTERM") +
+                    ", shutting down");
       begin_shutdown();
       wait_signal();
     } else {
-      log_line("second signal: exiting without waiting for in-flight requests");
+      logging::warn("second signal: exiting without waiting for in-flight requests");
       finish();
     }
   });
@@ -511,6 +528,14 @@ asio::awaitable<void> Server::Impl::run_session(Worker& w, Stream& stream, Clien
   socket.close(ec);
 }
 
+void Server::Impl::request_finished(const std::string& peer, const ParsedRequest& req,
+                                    const HttpResponse& response, std::size_t bytes,
+                                    SteadyClock::time_point started) {
+  options.request_log->finished(FinishedRequest{
+      peer, req.method, req.target, response.status, response.body, bytes,
+      std::chrono::duration_cast<std::chrono::microseconds>(SteadyClock::now() - started)});
+}
+
 // The TLS handshake, under the read timeout. Plain HTTP sent to the HTTPS port gets a
 // plain-text 400 that says so (a TLS record starts with 0x16), not a bare reset.
 asio::awaitable<bool> Server::Impl::tls_handshake(Worker& w, TlsStream& stream, ConnectionRef conn) {
@@ -539,6 +564,9 @@ asio::awaitable<bool> Server::Impl::tls_handshake(Worker& w, TlsStream& stream, 
 template <class Stream>
 asio::awaitable<void> Server::Impl::serve(Worker& w, Stream& stream, ConnectionRef conn) {
   Socket& socket = lowest(stream);
+  const bool observed = options.request_log != nullptr && options.request_log->active();
+  const std::string peer = observed ? peer_of(socket) : std::string();
+  SteadyClock::time_point started;
   beast::flat_buffer buffer;
   ParsedRequest req;
   std::string head;
@@ -560,13 +588,17 @@ asio::awaitable<void> Server::Impl::serve(Worker& w, Stream& stream, ConnectionR
       budget.release();
       if (auto reply = transport_error(ec)) {
         beast::error_code write_ec;
+        if (observed) started = SteadyClock::now();
         co_await write_response(stream, conn, head, *reply, req.version, false, false, {},
                                 write_ec);
+        if (observed && !write_ec)
+          request_finished(peer, req, *reply, head.size() + reply->body.size(), started);
         if (!write_ec) co_await linger_close(socket, conn);
       }
       break;
     }
 
+    if (observed) started = SteadyClock::now();
     bool keep_alive = parser.keep_alive();
     // The handler may wait (long-poll, call) for as long as the API allows: the
     // transport's timeouts are for reading and writing only.
@@ -601,8 +633,12 @@ asio::awaitable<void> Server::Impl::serve(Worker& w, Stream& stream, ConnectionR
     // The process-wide flag, not the worker's: the shutdown hook may wake this handler
     // before this thread has run its stop_worker.
     if (stopping.load(std::memory_order_relaxed)) keep_alive = false;
-    co_await write_response(stream, conn, head, response, req.version, keep_alive,
-                            req.verb == http::verb::head, extra_headers, ec);
+    const bool head_only = req.verb == http::verb::head;
+    co_await write_response(stream, conn, head, response, req.version, keep_alive, head_only,
+                            extra_headers, ec);
+    if (observed && !ec)
+      request_finished(peer, req, response,
+                       head.size() + (head_only ? 0 : response.body.size()), started);
     if (ec || !keep_alive) break;
     req.trim();
   }

@@ -18,6 +18,8 @@
 
 namespace tc {
 
+class RequestLog;  // http/request_log.hpp
+
 struct ServerOptions {
   std::string host = "127.0.0.1";
   std::uint16_t port = 8000;                 // 0 = a free port; see Server::port()
@@ -33,6 +35,7 @@ struct ServerOptions {
   std::uint64_t max_inflight_bytes = 256ull << 20;  // request bodies held at once; 0 = none
   std::string tls_cert_file;                 // both set: the listener speaks HTTPS only
   std::string tls_key_file;
+  RequestLog* request_log = nullptr;         // told of every answered request; may be null
 };
 
 // Turns a parsed request into a response. Called on the connection's thread; the

@@ -8,6 +8,8 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <algorithm>
 
+#include "core/logger.hpp"
+#include "core/ops_metrics.hpp"
 #include "service/waiter_registry.hpp"
 
 namespace tc {
@@ -23,6 +25,18 @@ SteadyClock::time_point deadline_after(std::int64_t ms) {
 
 bool passed(SteadyClock::time_point deadline) { return SteadyClock::now() >= deadline; }
 bool gone(const ClientWatch* client) { return client && client->gone(); }
+
+// Observes how long a call waited, however it ends (result, removal, timeout, error).
+struct CallWaitTimer {
+  SteadyClock::time_point started = SteadyClock::now();
+  ~CallWaitTimer() {
+    ops_metrics().call_wait_seconds.observe_us(static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::microseconds>(SteadyClock::now() - started)
+            .count()));
+  }
+};
+
+logging::RateLimit g_reap_failure_log{std::chrono::seconds(10)};
 
 }  // namespace
 
@@ -158,6 +172,7 @@ Awaitable<Result<std::optional<TaskResult>>> TaskService::call(CallArgs args, Cl
     co_return std::move(begun->cached);
   }
 
+  CallWaitTimer wait_timer;
   // Register before the put: a reply that lands between the two still reaches us.
   std::string id = args.task.id;
   auto registration = waiters_->watch_task(args.queue, id, co_await asio::this_coro::executor);
@@ -187,6 +202,7 @@ Awaitable<Result<std::optional<TaskResult>>> TaskService::call(CallArgs args, Cl
     if (passed(deadline) || stopping() || gone(client)) break;
     woken = co_await waiters_->wait(waiter, deadline);
   }
+  ops_metrics().call_timeouts.fetch_add(1, std::memory_order_relaxed);
   co_return make_error(Errc::call_timeout,
                        "no reply within the timeout; the task stays queued and a later call "
                        "with the same id returns its result");
@@ -215,6 +231,14 @@ Awaitable<Result<std::optional<QueueStats>>> TaskService::stat_queue(std::string
   co_return stats;
 }
 
+Awaitable<Result<std::vector<NamedQueueStats>>> TaskService::stat_queues(
+    std::optional<std::string> after, std::uint32_t size) {
+  auto page = co_await store_.stat_queues(std::move(after), size);
+  if (page)
+    for (auto& named : *page) named.stats.waiting = waiters_->waiting_on_queue(named.queue);
+  co_return page;
+}
+
 Awaitable<bool> TaskService::ready() { co_return !stopping() && co_await store_.ready(); }
 
 void TaskService::start(const asio::any_io_executor& executor) {
@@ -235,8 +259,15 @@ Awaitable<void> TaskService::reaper_loop() {
     boost::system::error_code ec;
     co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     if (stopping()) break;
-    // Failures (store unavailable) are retried next round; requests report them.
-    (void)co_await store_.reap();
+    // Failures (store unavailable, disk full) are retried next round; requests report
+    // them to their clients, and the operator learns of them here.
+    auto reaped = co_await store_.reap();
+    if (!reaped) {
+      ops_metrics().count_store_error(StoreErrorKind::reap);
+      logging::write_limited(g_reap_failure_log, logging::Level::warn,
+                             "reaper pass failed (retried every round)",
+                             {{"error", reaped.error().message}});
+    }
   }
 }
 

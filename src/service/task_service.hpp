@@ -80,6 +80,10 @@ class TaskService {
   Awaitable<Result<QueuePage>> list_queues(std::optional<std::string> cursor, std::uint32_t size);
   Awaitable<Result<std::optional<QueueStats>>> stat_queue(std::string queue);
   Awaitable<bool> ready();
+  // Up to `size` queues' stats after the queue named `after`, waiting consumers filled
+  // in (for /metrics).
+  Awaitable<Result<std::vector<NamedQueueStats>>> stat_queues(std::optional<std::string> after,
+                                                              std::uint32_t size);
 
   // Runs the reaper on `executor` until shutdown().
   void start(const boost::asio::any_io_executor& executor);

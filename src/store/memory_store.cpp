@@ -295,7 +295,29 @@ Awaitable<Result<std::uint64_t>> MemoryStore::reap() {
   co_return state_.apply_due(now);
 }
 
-Awaitable<bool> MemoryStore::ready() { co_return true; }
+// Not ready while the log cannot be written (a full disk): every mutation would fail.
+// The next write that succeeds makes it ready again.
+Awaitable<bool> MemoryStore::ready() { co_return !persist_ || !persist_->write_failing(); }
+
+Awaitable<Result<std::vector<NamedQueueStats>>> MemoryStore::stat_queues(
+    std::optional<std::string> after, std::uint32_t size) {
+  constexpr std::uint32_t kPerLock = 1000;
+  std::vector<NamedQueueStats> out;
+  std::optional<std::string> cursor = std::move(after);
+  while (out.size() < size) {
+    std::lock_guard lock(mutex_);
+    apply_due_locked(now_locked());
+    auto page = state_.list_queues(
+        cursor, std::min<std::uint32_t>(kPerLock, size - static_cast<std::uint32_t>(out.size())));
+    for (auto& name : page.queues) {
+      auto stats = state_.stat_queue(name);
+      if (stats) out.push_back(NamedQueueStats{std::move(name), std::move(*stats)});
+    }
+    if (!page.next_cursor) break;
+    cursor = std::move(page.next_cursor);
+  }
+  co_return out;
+}
 
 std::size_t MemoryStore::task_count() const {
   std::lock_guard lock(mutex_);

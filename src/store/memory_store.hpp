@@ -55,6 +55,9 @@ class MemoryStore final : public Store {
   Awaitable<Result<std::optional<QueueStats>>> stat_queue(std::string queue) override;
   Awaitable<Result<std::uint64_t>> reap() override;
   Awaitable<bool> ready() override;
+  // One lock hold per 1000 queues, so a scrape of many queues never stalls requests long.
+  Awaitable<Result<std::vector<NamedQueueStats>>> stat_queues(std::optional<std::string> after,
+                                                              std::uint32_t size) override;
 
   // Tasks held in any state, across queues (for tests and metrics).
   std::size_t task_count() const;

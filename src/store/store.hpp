@@ -109,6 +109,28 @@ class Store {
 
   // Whether the store can serve requests now (for /readyz).
   virtual Awaitable<bool> ready() = 0;
+
+  // Up to `size` queues' stats in list_queues order, after the queue named `after`
+  // (from the first when nullopt), for /metrics. This default costs one list_queues and
+  // a stat_queue per queue; a store with a cheaper way overrides it. A queue cleared
+  // between the two steps is left out.
+  virtual Awaitable<Result<std::vector<NamedQueueStats>>> stat_queues(
+      std::optional<std::string> after, std::uint32_t size) {
+    std::vector<NamedQueueStats> out;
+    std::optional<std::string> cursor = std::move(after);
+    while (out.size() < size) {
+      auto page = co_await list_queues(cursor, size - static_cast<std::uint32_t>(out.size()));
+      if (!page) co_return std::move(page).error();
+      for (auto& name : page->queues) {
+        auto stats = co_await stat_queue(name);
+        if (!stats) co_return std::move(stats).error();
+        if (*stats) out.push_back(NamedQueueStats{std::move(name), std::move(**stats)});
+      }
+      if (!page->next_cursor || page->queues.empty()) break;
+      cursor = std::move(page->next_cursor);
+    }
+    co_return out;
+  }
 };
 
 }  // namespace tc

@@ -13,6 +13,8 @@ import threading
 import urllib.parse
 import weakref
 
+import openapi_check
+
 _clients = weakref.WeakSet()  # every Client, so a finishing thread can close its sockets
 
 
@@ -125,6 +127,9 @@ class Client:
                 conn.request(method, path, body=body, headers=hdrs)
                 resp = conn.getresponse()
                 raw = resp.read()
+                # Every answer must be what src/web/openapi.json says it can be.
+                openapi_check.check_response(method, path, resp.status,
+                                             resp.getheader("Content-Type"), raw)
                 if resp.getheader("Connection", "").lower() == "close" or resp.will_close:
                     self._drop(index)
                 return Response(resp.status, raw, resp.headers)

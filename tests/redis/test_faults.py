@@ -197,6 +197,15 @@ class RedisRestartTest(RedisFaultTest):
             cursor = r.json["cursor"]
         missing = [t for t in acked if t not in seen]
         self.assertEqual(missing, [])
+        # Each instance logged the outage once and the recovery once (however many
+        # connections saw it), and counted the reconnects and the failures.
+        for server in self.servers:
+            log = server.log()
+            self.assertEqual(log.count("redis: unreachable"), 1, log)
+            self.assertEqual(log.count("redis: reachable again"), 1, log)
+            metrics = Client(server.url).get("/metrics").text
+            self.assertRegex(metrics, r"\ntaskcenter_redis_reconnects_total [1-9]")
+            self.assertRegex(metrics, r'\ntaskcenter_store_errors_total\{kind="redis"\} [1-9]')
 
 
 class InstanceDeathTest(RedisFaultTest):

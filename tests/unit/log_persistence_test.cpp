@@ -14,6 +14,7 @@
 #include <fstream>
 #include <thread>
 
+#include "core/ops_metrics.hpp"
 #include "store/log/segments.hpp"
 #include "store/memory_store.hpp"
 #include "store_conformance.hpp"
@@ -626,6 +627,49 @@ TEST(LogPersistence, ACompactionThatCannotWriteLeavesTheLogUsable) {
   EXPECT_TRUE(log::list_dir(dir.path())->snapshots.empty());
   opened.store.reset();
   EXPECT_EQ(open_store(clock, dir.path()).store->task_count(), 21u);
+}
+
+// --- store errors seen by operators ---
+
+std::uint64_t store_errors(StoreErrorKind kind) {
+  return ops_metrics().store_errors[static_cast<std::size_t>(kind)].load();
+}
+
+TEST(LogPersistence, ADiskFullMakesTheStoreNotReadyUntilAWriteSucceeds) {
+  TempDir dir;
+  ManualClock clock;
+  auto faults = std::make_shared<Faults>();
+  auto opened = open_store(clock, dir.path(), FsyncPolicy::no,
+                           std::make_shared<FaultyFileSystem>(faults));
+  auto& store = *opened.store;
+  EXPECT_TRUE(run_sync(store.ready()));
+  const auto write_errors = store_errors(StoreErrorKind::write);
+  faults->write_budget = 0;  // the disk is full
+  EXPECT_FALSE(run_sync(store.put("q", task("a"))));
+  EXPECT_FALSE(run_sync(store.ready()));
+  EXPECT_FALSE(run_sync(store.put("q", task("b"))));
+  EXPECT_FALSE(run_sync(store.ready()));
+  EXPECT_EQ(store_errors(StoreErrorKind::write), write_errors + 2);
+  faults->write_budget = -1;  // space returns: still not ready until a write proves it
+  EXPECT_FALSE(run_sync(store.ready()));
+  EXPECT_TRUE(*run_sync(store.put("q", task("c"))));
+  EXPECT_TRUE(run_sync(store.ready()));
+}
+
+TEST(LogPersistence, AFailedFsyncIsCounted) {
+  TempDir dir;
+  ManualClock clock;
+  auto faults = std::make_shared<Faults>();
+  auto opened = open_store(clock, dir.path(), FsyncPolicy::always,
+                           std::make_shared<FaultyFileSystem>(faults));
+  const auto fsync_errors = store_errors(StoreErrorKind::fsync);
+  const auto fsyncs = ops_metrics().fsync_seconds.count();
+  faults->fail_sync = true;
+  EXPECT_FALSE(run_sync(opened.store->put("q", task("a"))));
+  faults->fail_sync = false;
+  EXPECT_TRUE(run_sync(opened.store->put("q", task("b"))));
+  EXPECT_GE(store_errors(StoreErrorKind::fsync), fsync_errors + 1);
+  EXPECT_GE(ops_metrics().fsync_seconds.count(), fsyncs + 2);
 }
 
 }  // namespace

@@ -3,9 +3,16 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <chrono>
 
+#include "core/logger.hpp"
+#include "core/ops_metrics.hpp"
 #include "store/log/segments.hpp"
 
 namespace tc::log {
+namespace {
+
+logging::RateLimit g_fsync_failure_log{std::chrono::seconds(10)};
+
+}  // namespace
 
 Result<std::unique_ptr<LogWriter>> LogWriter::open(LogWriterOptions options,
                                                    std::uint64_t first_segment) {
@@ -148,7 +155,18 @@ void LogWriter::sync_loop() {
     std::uint64_t target = written_;
     std::shared_ptr<LogFile> file = file_;
     lock.unlock();
+    const auto sync_started = steady_clock::now();
     std::error_code ec = file->sync();
+    ops_metrics().fsync_seconds.observe_us(static_cast<std::uint64_t>(
+        duration_cast<microseconds>(steady_clock::now() - sync_started).count()));
+    if (ec) {
+      ops_metrics().count_store_error(StoreErrorKind::fsync);
+      logging::write_limited(g_fsync_failure_log, logging::Level::error,
+                             "store: fsync of the log failed",
+                             {{"dir", options_.dir}, {"error", ec.message()}});
+    } else if (sync_error_ != 0) {
+      logging::info("store: fsync of the log works again", {{"dir", options_.dir}});
+    }
     lock.lock();
     if (!ec) {
       synced_ = std::max(synced_, target);

@@ -4,9 +4,10 @@
 #include <sys/file.h>
 #include <unistd.h>
 
-#include <cstdio>
+#include <chrono>
 #include <filesystem>
 
+#include "core/ops_metrics.hpp"
 #include "store/log/record.hpp"
 #include "store/log/segments.hpp"
 
@@ -67,6 +68,19 @@ Result<std::uint64_t> Persistence::append(std::string_view frames) {
   if (ticket) {
     log_bytes_ += frames.size();
     appended_ += frames.size();
+    if (write_failing_.load(std::memory_order_relaxed)) {
+      write_failing_ = false;
+      logging::info("store: the log can be written again; ready", {{"dir", options_.dir}});
+    }
+  } else {
+    ops_metrics().count_store_error(StoreErrorKind::write);
+    if (!write_failing_.exchange(true))
+      logging::error("store: the log cannot be written; not ready until a write succeeds",
+                     {{"dir", options_.dir}, {"error", ticket.error().message}});
+    else
+      logging::write_limited(write_failure_log_, logging::Level::warn,
+                             "store: the log still cannot be written",
+                             {{"dir", options_.dir}, {"error", ticket.error().message}});
   }
   return ticket;
 }
@@ -143,10 +157,14 @@ void Persistence::write_snapshot(std::uint64_t number, std::uint64_t appended_at
       std::lock_guard lock(error_mutex_);
       last_error_ = "compaction failed: " + what;
     }
-    std::fprintf(stderr, "taskcenter: log compaction failed: %s (will retry later)\n", what.c_str());
+    ops_metrics().count_store_error(StoreErrorKind::compaction);
+    logging::write_limited(compaction_failure_log_, logging::Level::warn,
+                           "store: log compaction failed (retried when the log has grown)",
+                           {{"dir", dir}, {"error", what}});
     next_compaction_floor_ = log_bytes_.load() + options_.compact_min_bytes;
     compacting_ = false;
   };
+  const auto started = std::chrono::steady_clock::now();
   std::string why;
   std::string bytes = encode_snapshot(number, why);
   if (!why.empty()) return fail(why);
@@ -171,6 +189,10 @@ void Persistence::write_snapshot(std::uint64_t number, std::uint64_t appended_at
     last_error_.clear();
   }
   ++compactions_;
+  ops_metrics().compaction_seconds.observe_us(static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() -
+                                                            started)
+          .count()));
   compacting_ = false;
 }
 

@@ -22,6 +22,7 @@
 #include "config/config.hpp"
 #include "core/adaptive_mutex.hpp"
 #include "core/errors.hpp"
+#include "core/logger.hpp"
 #include "store/log/log_file.hpp"
 #include "store/log/log_writer.hpp"
 #include "store/log/replay.hpp"
@@ -68,6 +69,8 @@ class Persistence {
   std::uint64_t compactions() const noexcept { return compactions_.load(); }
   // The last compaction error, empty if none.
   std::string last_compaction_error() const;
+  // Whether the last append failed (disk full, I/O error); false again after one succeeds.
+  bool write_failing() const noexcept { return write_failing_.load(std::memory_order_relaxed); }
 
  private:
   explicit Persistence(PersistOptions options);
@@ -86,6 +89,9 @@ class Persistence {
   std::atomic<std::uint64_t> appended_{0};
   std::atomic<std::uint64_t> compactions_{0};
   std::atomic<bool> compacting_{false};
+  std::atomic<bool> write_failing_{false};
+  logging::RateLimit write_failure_log_;
+  logging::RateLimit compaction_failure_log_;
   std::atomic<std::uint64_t> next_compaction_floor_{0};  // after a failure: wait for growth
   std::thread compaction_thread_;
   mutable std::mutex error_mutex_;

@@ -1,5 +1,7 @@
 #include "store/redis/connection.hpp"
 
+#include "store/redis/reachability.hpp"
+
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
 
@@ -121,10 +123,12 @@ void Connection::do_connect() {
   if (stopping_ || ac_ != nullptr) return;
   redisAsyncContext* ac = redisAsyncConnect(endpoint_.host.c_str(), endpoint_.port);
   if (ac == nullptr) {
+    report_down("cannot allocate a connection", false);
     schedule_reconnect();
     return;
   }
   if (ac->err) {
+    report_down(ac->errstr, false);
     redisAsyncFree(ac);
     schedule_reconnect();
     return;
@@ -153,9 +157,19 @@ void Connection::do_connect() {
   }
 }
 
-void Connection::drop(const char* /*why*/) {
-  ready_ = false;
+void Connection::report_up() {
+  connection_up(endpoint_.to_string(), was_ready_);
+  was_ready_ = true;
+}
+
+void Connection::report_down(const char* why, bool established) {
+  if (!stopping_) connection_down(endpoint_.to_string(), why, established);
+}
+
+void Connection::drop(const char* why) {
+  const bool established = ready_.exchange(false);
   if (ac_ == nullptr) return;
+  report_down(why, established);
   redisAsyncContext* ac = ac_;
   ac_ = nullptr;
   inflight_ = 0;
@@ -196,6 +210,7 @@ void Connection::arm_watchdog() {
 void Connection::on_connect(const redisAsyncContext* ac, int status) {
   auto* self = static_cast<Connection*>(ac->data);
   if (status != REDIS_OK && self->ac_ == ac) {
+    self->report_down(ac->errstr[0] ? ac->errstr : "connect failed", false);
     // hiredis frees the context after this callback returns.
     self->ac_ = nullptr;
     self->ready_ = false;
@@ -207,6 +222,7 @@ void Connection::on_connect(const redisAsyncContext* ac, int status) {
 void Connection::on_disconnect(const redisAsyncContext* ac, int /*status*/) {
   auto* self = static_cast<Connection*>(ac->data);
   if (self->ac_ != ac) return;  // dropped by us: drop() handles the reconnect
+  self->report_down(ac->errstr[0] ? ac->errstr : "connection closed", self->ready_.load());
   self->ac_ = nullptr;
   self->ready_ = false;
   self->inflight_ = 0;
@@ -238,6 +254,7 @@ void Connection::on_handshake(redisAsyncContext* /*ac*/, void* reply, void* priv
       self->drop("handshake failed");
     } else if (step->final && self->options_.subscribe_channel.empty()) {
       self->ready_ = true;
+      self->report_up();
       self->backoff_ = std::chrono::milliseconds(0);
     }
   }
@@ -252,6 +269,7 @@ void Connection::on_subscription(redisAsyncContext* ac, void* reply, void* privd
   std::string_view kind(r->element[0]->str, r->element[0]->len);
   if (kind == "subscribe") {
     self->ready_ = true;
+    self->report_up();
     self->backoff_ = std::chrono::milliseconds(0);
     if (self->options_.on_subscribed) self->options_.on_subscribed();
   } else if (kind == "message" && r->element[2]->type == REDIS_REPLY_STRING) {

@@ -131,6 +131,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::atomic<bool> ready_{false};
   bool stopping_ = false;   // strand only
   bool started_ = false;    // strand only
+  bool was_ready_ = false;  // strand only: a handshake completed once (for reconnects)
+  // strand only: reports ready / lost to the endpoint's reachability (reachability.hpp)
+  void report_up();
+  void report_down(const char* why, bool established);
   std::chrono::milliseconds backoff_{0};
   std::chrono::steady_clock::time_point connecting_since_{};
   std::chrono::steady_clock::time_point last_progress_{};
