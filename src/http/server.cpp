@@ -265,13 +265,13 @@ struct Server::Impl {
   asio::awaitable<bool> wait_for_budget(Worker& w, BudgetHold& budget, std::uint64_t bytes);
   template <class Stream>
   asio::awaitable<void> write_response(Stream& stream, ConnectionRef conn, std::string& head,
+                                       const HttpResponse& response, unsigned version,
+                                       bool keep_alive, bool head_only,
+                                       std::string_view extra_headers, beast::error_code& ec);
   // The access-log / slow-request hook, once per answered request.
   void request_finished(const std::string& peer, const ParsedRequest& req,
                         const HttpResponse& response, std::size_t bytes,
                         SteadyClock::time_point started);
-                                       const HttpResponse& response, unsigned version,
-                                       bool keep_alive, bool head_only,
-                                       std::string_view extra_headers, beast::error_code& ec);
   asio::awaitable<void> linger_close(Socket& stream, ConnectionRef conn);
   std::optional<HttpResponse> transport_error(const beast::error_code& ec) const;
   std::optional<HttpResponse> browser_gate(const ParsedRequest& req, std::string& extra_headers);
