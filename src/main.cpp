@@ -5,10 +5,13 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "auth/access_control.hpp"
+#include "auth/token_reload.hpp"
 #include "config/config.hpp"
 #include "core/build_info.hpp"
 #include "core/clock.hpp"
@@ -108,7 +111,13 @@ int main(int argc, char** argv) {
   tc::Store& store = *chosen->store;
   tc::TaskService service(store, clock,
                           tc::ServiceOptions{config.max_wait_ms, config.reap_interval_ms});
-  tc::Api api(service, tc::ApiOptions{config.token});
+  // A token file with a malformed line refuses to start (the message names the line).
+  auto access = tc::AccessControl::open(config.token, config.token_file);
+  if (!access) {
+    std::cerr << "taskcenter: --token-file: " << access.error().message << "\n";
+    return kExitUsage;
+  }
+  tc::Api api(service, tc::ApiOptions{config.token, *access});
 
   tc::ServerOptions server_options;
   server_options.host = config.host;
@@ -133,8 +142,14 @@ int main(int argc, char** argv) {
   }
 
   service.start(server.executor());
+  // SIGHUP re-reads the token file; without one, SIGHUP keeps its default meaning.
+  std::optional<tc::TokenReloadOnSighup> token_reload;
+  if (!config.token_file.empty()) token_reload.emplace(server.executor(), *access);
   // Wakes waiting long-polls so they answer before their connections close.
-  server.on_shutdown([&service] { service.shutdown(); });
+  server.on_shutdown([&service, &token_reload] {
+    service.shutdown();
+    if (token_reload) token_reload->stop();
+  });
 
   const bool ipv6 = config.host.find(':') != std::string::npos;
   std::cerr << "taskcenter " << TC_VERSION << " listening on "

@@ -182,6 +182,7 @@ const std::vector<Option>& options() {
          return {};
        }},
       {"redis-prefix", "TASKCENTER_REDIS_PREFIX", true, set_string(&Config::redis_prefix)},
+      {"token-file", "TASKCENTER_TOKEN_FILE", true, set_string(&Config::token_file)},
   };
   return table;
 }
@@ -315,7 +316,8 @@ Network:
   --port N                 TCP port; 0 picks a free one    [TASKCENTER_PORT, default 8000]
   --port-file PATH         write the bound port to PATH    [TASKCENTER_PORT_FILE]
   --threads N              I/O threads; 0 = one per CPU    [TASKCENTER_THREADS, default 0]
-  --token SECRET           require "Authorization: Bearer SECRET"; empty = no auth
+  --token SECRET           require "Authorization: Bearer SECRET" (an admin of every
+                           queue); empty = no auth. Visible in `ps`: prefer --token-file
                                                            [TASKCENTER_TOKEN]
 
 Limits and timeouts:
@@ -345,6 +347,11 @@ Redis backend (selected when a URL is given):
   --redis URL              redis://host:port/db            [TASKCENTER_REDIS_URL; also REDIS_URL,
                                                             or REDIS_HOST, REDIS_PORT, REDIS_DB]
   --redis-prefix PREFIX    prefix of every key             [TASKCENTER_REDIS_PREFIX or REDIS_PREFIX]
+
+Access (docs/security.md):
+  --token-file PATH        scoped tokens, one "TOKEN ROLE QUEUES" per line (roles: read,
+                           produce, consume, admin; QUEUES: a name, a prefix ending in *,
+                           or *); re-read on SIGHUP    [TASKCENTER_TOKEN_FILE]
 
 Other:
   -h, --help               this text

@@ -46,6 +46,9 @@ struct Config {
   std::string redis_url;
   std::string redis_prefix;
 
+  // Scoped tokens: `TOKEN ROLE QUEUES` per line, re-read on SIGHUP (docs/security.md)
+  std::string token_file;
+
   // Actions instead of serving
   bool show_help = false;
   bool show_version = false;

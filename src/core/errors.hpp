@@ -8,7 +8,7 @@
 
 namespace tc {
 
-// The numeric value is the wire err_code (0000..0007).
+// The numeric value is the wire err_code (0000..0007, 0009), except method_not_allowed.
 enum class Errc {
   ok = 0,
   call_timeout = 1,      // 0001: call waited `timeout` without a reply
@@ -18,10 +18,11 @@ enum class Errc {
   unavailable = 5,       // 0005: the store cannot be reached / written
   removed = 6,           // 0006: call: the task was removed while waiting
   not_found = 7,         // 0007: unknown path (HTTP 404)
-  method_not_allowed = 8 // 0007 too, but HTTP 405
+  method_not_allowed = 8, // 0007 too, but HTTP 405
+  forbidden = 9,         // 0009: a known token outside its scope (HTTP 403)
 };
 
-// "0000".."0007" as written on the wire.
+// "0000".."0009" as written on the wire.
 std::string_view errc_wire_code(Errc code) noexcept;
 // The HTTP status API.md assigns to the code.
 int errc_http_status(Errc code) noexcept;
