@@ -8,6 +8,7 @@ packages=(
   libboost-dev libsimdjson-dev libhiredis-dev rapidjson-dev
   libgtest-dev libgmock-dev
   python3 redis-server redis-tools
+  clang libclang-rt-14-dev
 )
 if [[ "${1:-}" == "--bench" ]]; then packages+=(wrk nginx-light); fi
 
