@@ -35,16 +35,23 @@ void put_u32(std::string& out, std::uint32_t v) {
   for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
 }
 
-// One directory per process, emptied before each input.
-const std::string& scratch_dir() {
-  static const std::string dir = [] {
+// One directory per process, emptied before each input and removed at exit.
+struct ScratchDir {
+  ScratchDir() {
     const char* base = std::getenv("TMPDIR");
-    std::string pattern = std::string(base && *base ? base : "/tmp") + "/tc-fuzz-replay-XXXXXX";
-    if (!::mkdtemp(pattern.data())) fail("mkdtemp", pattern);
-    std::atexit([] { std::filesystem::remove_all(scratch_dir()); });
-    return pattern;
-  }();
-  return dir;
+    path = std::string(base && *base ? base : "/tmp") + "/tc-fuzz-replay-XXXXXX";
+    if (!::mkdtemp(path.data())) fail("mkdtemp", path);
+  }
+  ~ScratchDir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path, ignored);
+  }
+  std::string path;
+};
+
+const std::string& scratch_dir() {
+  static const ScratchDir dir;
+  return dir.path;
 }
 
 }  // namespace

@@ -23,14 +23,14 @@ cxx=clang++
 command -v ccache >/dev/null 2>&1 && cxx="ccache clang++"
 # clang 14 does not announce coroutines to Boost 1.74's Asio by itself.
 flags="-std=c++20 -O1 -g -fno-omit-frame-pointer -DBOOST_ASIO_HAS_CO_AWAIT=1 -DBOOST_ASIO_HAS_STD_COROUTINE=1 -DBOOST_ASIO_NO_DEPRECATED -DBOOST_BEAST_USE_STD_STRING_VIEW"
-flags="$flags -I$root/src -I$out/generated $(pkg-config --cflags simdjson)"
+flags="$flags -DBOOST_ENABLE_ASSERT_DEBUG_HANDLER -I$root/src -I$out/generated $(pkg-config --cflags simdjson)"
 sanitize="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 
 mkdir -p "$out/obj" "$out/generated/core" "$out/artifacts"
 printf '#pragma once\n#define TC_VERSION "fuzz"\n#define TC_BUILD_TIME "fuzz"\n' > "$out/generated/core/build_info.hpp"
 
 # The pure parts the targets use, in one archive: each target links only what it needs.
-sources="core/base64.cpp core/cursor.cpp core/errors.cpp
+sources="core/base64.cpp core/cursor.cpp core/errors.cpp core/boost_assert.cpp
   http/requests.cpp http/request_fields.cpp http/json_span.cpp http/json_writer.cpp
   auth/scope.cpp auth/token_table.cpp
   store/log/record.cpp store/log/replay.cpp store/log/segments.cpp store/log/crc32c.cpp
