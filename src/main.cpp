@@ -1,4 +1,6 @@
 // taskcenter: flags/env -> Config, then wiring: clock -> store -> service -> api -> server.
+#include <sys/stat.h>
+
 #include <csignal>
 #include <chrono>
 #include <cstdio>
@@ -116,6 +118,15 @@ int main(int argc, char** argv) {
   if (!access) {
     std::cerr << "taskcenter: --token-file: " << access.error().message << "\n";
     return kExitUsage;
+  }
+  if (!config.token_file.empty()) {
+    struct stat file_status {};
+    if (::stat(config.token_file.c_str(), &file_status) == 0 && (file_status.st_mode & 077))
+      std::cerr << "taskcenter: warning: the token file " << config.token_file
+                << " can be read by other users; chmod 600 it" << std::endl;
+    std::cerr << "taskcenter: " << (*access)->tokens() << " tokens from " << config.token_file
+              << (config.token.empty() ? "" : " and --token") << "; SIGHUP re-reads the file"
+              << std::endl;
   }
   tc::Api api(service, tc::ApiOptions{config.token, *access});
 

@@ -41,8 +41,8 @@ Result<std::shared_ptr<const TokenTable>> AccessControl::read_table() const {
   if (!token_file_.empty()) {
     std::ifstream in(token_file_, std::ios::binary);
     if (!in)
-      return make_error(Errc::bad_request, "cannot read the token file " + token_file_ + ": " +
-                                               std::strerror(errno));
+      return make_error(Errc::bad_request,
+                        "cannot read the token file " + token_file_ + ": " + std::strerror(errno));
     std::ostringstream text;
     text << in.rdbuf();
     auto parsed = TokenTable::parse(text.str(), token_file_);

@@ -2,10 +2,9 @@
 // executor: a reload with a malformed line keeps the table in force and logs why.
 #pragma once
 
-#include <utility>  // Boost 1.74's Asio needs this before its headers
-
 #include <boost/asio/any_io_executor.hpp>
 #include <memory>
+#include <utility>  // Boost 1.74's Asio needs this before its headers
 
 #include "auth/access_control.hpp"
 

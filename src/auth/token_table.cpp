@@ -1,6 +1,5 @@
 #include "auth/token_table.hpp"
 
-
 namespace tc {
 namespace {
 
@@ -50,8 +49,7 @@ std::string pattern_problem(std::string_view pattern) {
 bool constant_time_equal(std::string_view a, std::string_view b) noexcept {
   if (a.size() != b.size()) return false;
   unsigned char diff = 0;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+  for (std::size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
   return diff == 0;
 }
 
@@ -68,8 +66,8 @@ Result<TokenTable> TokenTable::parse(std::string_view text, std::string_view sou
     const auto fields = fields_of(line);
     if (fields.empty()) continue;
     auto refuse = [&](const std::string& why) {
-      return make_error(Errc::bad_request, std::string(source) + " line " +
-                                               std::to_string(line_number) + ": " + why);
+      return make_error(Errc::bad_request,
+                        std::string(source) + " line " + std::to_string(line_number) + ": " + why);
     };
     if (fields.size() != 3)
       return refuse("expected TOKEN ROLE QUEUES, found " + std::to_string(fields.size()) +

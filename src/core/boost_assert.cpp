@@ -4,7 +4,6 @@
 // known false positive that a client could otherwise use to abort a debug or sanitizer
 // build of the server.
 #include <boost/assert.hpp>
-
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -36,8 +35,8 @@ void assertion_failed(const char* expr, const char* function, const char* file, 
   fail(expr, nullptr, function, file, line);
 }
 
-void assertion_failed_msg(const char* expr, const char* msg, const char* function,
-                          const char* file, long line) {
+void assertion_failed_msg(const char* expr, const char* msg, const char* function, const char* file,
+                          long line) {
   if (known_false_positive(expr, file)) return;
   fail(expr, msg, function, file, line);
 }

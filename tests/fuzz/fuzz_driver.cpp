@@ -21,10 +21,13 @@ namespace {
 using namespace std::string_view_literals;
 
 // String views, so the tokens with NUL bytes keep their length.
-const std::string_view kTokens[] = {"{"sv, "}"sv, "["sv, "]"sv, "\""sv, "\\"sv, ":"sv, ","sv, "null"sv, "true"sv, "1e400"sv,
-                         "-1"sv, "0.0001"sv, "\\u0000"sv, "\xFF"sv, "\"queue\":"sv, "\"info\":"sv, "=="sv,
-                         "\r\n"sv, "\r\n\r\n"sv, "Content-Length: "sv, "Transfer-Encoding: chunked"sv,
-                         " admin "sv, " *"sv, "#"sv, "\n"sv, "-"sv, "\x00\x00\x00\x00"sv, "\xFF\xFF\xFF\x7F"sv};
+// clang-format off
+const std::string_view kTokens[] = {
+    "{"sv, "}"sv, "["sv, "]"sv, "\""sv, "\\"sv, ":"sv, ","sv, "null"sv, "true"sv, "1e400"sv,
+    "-1"sv, "0.0001"sv, "\\u0000"sv, "\xFF"sv, "\"queue\":"sv, "\"info\":"sv, "=="sv,
+    "\r\n"sv, "\r\n\r\n"sv, "Content-Length: "sv, "Transfer-Encoding: chunked"sv,
+    " admin "sv, " *"sv, "#"sv, "\n"sv, "-"sv, "\x00\x00\x00\x00"sv, "\xFF\xFF\xFF\x7F"sv};
+// clang-format on
 
 void run(const std::string& input) {
   // Each input in its own exact-size allocation, so ASan sees any read past its end.

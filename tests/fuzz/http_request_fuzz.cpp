@@ -3,8 +3,8 @@
 // sends on one keep-alive connection; it is parsed request after request, as the server
 // does, twice: all bytes at once, and in small pieces (as a slow client sends them).
 // Invariants: no crash or out-of-bounds read; both ways give the same requests and the
-// same final error (see agrees_with); no body above the body limit, no header above the header limit.
-// Seeds: tests/fuzz/corpus/http_request/.
+// same final error (see agrees_with); no body above the body limit, no header above the header
+// limit. Seeds: tests/fuzz/corpus/http_request/.
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>

@@ -65,8 +65,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (mode & 2) {
     while (rest.size() >= 2) {
       const std::size_t length = std::min<std::size_t>(
-          rest.size() - 2, static_cast<unsigned char>(rest[0]) |
-                               (static_cast<std::size_t>(static_cast<unsigned char>(rest[1])) << 8));
+          rest.size() - 2,
+          static_cast<unsigned char>(rest[0]) |
+              (static_cast<std::size_t>(static_cast<unsigned char>(rest[1])) << 8));
       const std::string_view payload = rest.substr(2, length);
       put_u32(file, static_cast<std::uint32_t>(payload.size()));
       put_u32(file, tc::log::crc32c(payload));

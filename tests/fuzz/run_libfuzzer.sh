@@ -27,6 +27,7 @@ flags="$flags -DBOOST_ENABLE_ASSERT_DEBUG_HANDLER -I$root/src -I$out/generated $
 sanitize="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 
 mkdir -p "$out/obj" "$out/generated/core" "$out/artifacts"
+rm -f "$out/artifacts/"*  # only this run's findings
 printf '#pragma once\n#define TC_VERSION "fuzz"\n#define TC_BUILD_TIME "fuzz"\n' > "$out/generated/core/build_info.hpp"
 
 # The pure parts the targets use, in one archive: each target links only what it needs.

@@ -1,12 +1,11 @@
 // Scoped tokens through tc::Api in-process: 0009/403 outside a token's scope (and nothing
 // changed), 0004/401 for unknown tokens, list_queue filtered, config targets checked.
-#include "http/api.hpp"
-
 #include <gtest/gtest.h>
 
 #include <fstream>
 #include <string>
 
+#include "http/api.hpp"
 #include "store/memory_store.hpp"
 #include "test_util.hpp"
 
@@ -28,7 +27,8 @@ class ApiScopeTest : public ::testing::Test {
       std::ofstream out(dir.path() + "/tokens");
       out << kTokens;
     }
-    api.emplace(service, ApiOptions{"", AccessControl::open("root", dir.path() + "/tokens").value()});
+    api.emplace(service,
+                ApiOptions{"", AccessControl::open("root", dir.path() + "/tokens").value()});
   }
 
   HttpResponse post(std::string_view token, std::string_view path, std::string_view body) {
@@ -61,8 +61,8 @@ TEST_F(ApiScopeTest, EachRoleOnItsQueues) {
   expect("prod", "/task/clear_queue", R"({"queue":"jobs.a"})", 403, "0009");
   expect("cons", "/task/put", R"({"queue":"jobs.a","id":"2"})", 403, "0009");
   expect("cons", "/task/peek", R"({"queue":"jobs.b"})", 403, "0009");
-  expect("cons", "/task/acquire", R"({"queue":"jobs.a","ids":["1"],"promise_reply_time":5})",
-         200, "0000");
+  expect("cons", "/task/acquire", R"({"queue":"jobs.a","ids":["1"],"promise_reply_time":5})", 200,
+         "0000");
   expect("cons", "/task/reply", R"({"queue":"jobs.a","id":"1"})", 200, "0000");
   expect("cons", "/task/put", R"({"queue":"results","id":"1"})", 200, "0000");
   expect("watch", "/task/stat_queue", R"({"queue":"jobs.a"})", 200, "0000");
@@ -90,12 +90,12 @@ TEST_F(ApiScopeTest, TheCheckUsesTheNameTheParserRead) {
 }
 
 TEST_F(ApiScopeTest, ConfigTargetsNeedProduceRights) {
-  expect("prod", "/task/put", R"({"queue":"jobs.a","id":"f","config":{"forward_result_to":"other"}})",
-         403, "0009");
+  expect("prod", "/task/put",
+         R"({"queue":"jobs.a","id":"f","config":{"forward_result_to":"other"}})", 403, "0009");
   expect("prod", "/task/put", R"({"queue":"jobs.a","id":"d","config":{"dead_letter_to":"other"}})",
          403, "0009");
-  expect("prod", "/task/put", R"({"queue":"jobs.a","id":"f","config":{"forward_result_to":"jobs.r"}})",
-         200, "0000");
+  expect("prod", "/task/put",
+         R"({"queue":"jobs.a","id":"f","config":{"forward_result_to":"jobs.r"}})", 200, "0000");
   expect("prod", "/task/put_batch",
          R"({"queue":"jobs.a","tasks":[{"id":"b1"},{"id":"b2","config":{"dead_letter_to":"x"}}]})",
          403, "0009");
@@ -129,7 +129,8 @@ TEST_F(ApiScopeTest, OperationalEndpointsNeedNoToken) {
   }
   expect("prod", "/task/put", R"({"queue":"other","id":"1"})", 403, "0009");
   const auto metrics = test::run_sync(io, api->handle(HttpRequest{"GET", "/metrics", {}, {}}));
-  EXPECT_NE(metrics.body.find(R"(taskcenter_requests_total{endpoint="put",err_code="0009",status="403"} 1)"),
+  EXPECT_NE(metrics.body.find(
+                R"(taskcenter_requests_total{endpoint="put",err_code="0009",status="403"} 1)"),
             std::string::npos)
       << metrics.body;
 }

@@ -34,15 +34,17 @@ std::string framed(std::string_view payload) {
 // past the range of int64 (undefined behaviour). The decoder now refuses such records.
 TEST(FuzzRegressions, LogRecordWithTimesOutOfRangeIsRefused) {
   log::Record record;
-  const auto found = log::decode_frame(framed(corpus_file("log_record/regression-time-overflow.bin")), record);
+  const auto found =
+      log::decode_frame(framed(corpus_file("log_record/regression-time-overflow.bin")), record);
   EXPECT_EQ(found.status, log::DecodeStatus::bad_record);
   EXPECT_EQ(found.message, "a time in the record is out of range");
 
   NewTask task;
   task.id = "t";
-  for (auto [now, delay, cache] : {std::tuple{7205937730834994684LL, 8142509225814130688LL, 0LL},
-                                   std::tuple{-1'000'000'000'000'001LL, 0LL, 0LL}, std::tuple{0LL, -5LL, 0LL},
-                                   std::tuple{0LL, 0LL, 1'000'000'000'000'001LL}}) {
+  for (auto [now, delay, cache] :
+       {std::tuple{7205937730834994684LL, 8142509225814130688LL, 0LL},
+        std::tuple{-1'000'000'000'000'001LL, 0LL, 0LL}, std::tuple{0LL, -5LL, 0LL},
+        std::tuple{0LL, 0LL, 1'000'000'000'000'001LL}}) {
     task.config.delay_ms = delay;
     task.config.cache_result_ms = cache;
     std::string bytes;

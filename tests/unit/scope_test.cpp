@@ -13,14 +13,12 @@ TEST(Scope, QueuePatterns) {
     bool matches;
   };
   const Row rows[] = {
-      {"*", "anything", true},       {"*", "*", true},
-      {"jobs", "jobs", true},        {"jobs", "jobs2", false},
-      {"jobs", "job", false},        {"jobs.*", "jobs.a", true},
-      {"jobs.*", "jobs.", true},     {"jobs.*", "jobs", false},
-      {"jobs.*", "jobsa", false},    {"jobs.*", "xjobs.a", false},
-      {"jobs*", "jobs", true},       {"jobs*", "jobs-gpu", true},
-      {"a*", "A", false},            {"é*", "eté", false}, 
-      {"é*", "éte", true},           {"jobs", "*", false},
+      {"*", "anything", true},      {"*", "*", true},          {"jobs", "jobs", true},
+      {"jobs", "jobs2", false},     {"jobs", "job", false},    {"jobs.*", "jobs.a", true},
+      {"jobs.*", "jobs.", true},    {"jobs.*", "jobs", false}, {"jobs.*", "jobsa", false},
+      {"jobs.*", "xjobs.a", false}, {"jobs*", "jobs", true},   {"jobs*", "jobs-gpu", true},
+      {"a*", "A", false},           {"é*", "eté", false},      {"é*", "éte", true},
+      {"jobs", "*", false},
   };
   for (const auto& row : rows)
     EXPECT_EQ(queue_matches(row.pattern, row.queue), row.matches)

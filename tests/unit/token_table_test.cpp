@@ -56,7 +56,8 @@ TEST(TokenTable, MalformedLinesAreNamed) {
             "tokens line 2: expected TOKEN ROLE QUEUES, found 1 field");
   EXPECT_EQ(parse_error("a read q extra\n"),
             "tokens line 1: expected TOKEN ROLE QUEUES, found 4 fields");
-  EXPECT_EQ(parse_error("\n\na read\n"), "tokens line 3: expected TOKEN ROLE QUEUES, found 2 fields");
+  EXPECT_EQ(parse_error("\n\na read\n"),
+            "tokens line 3: expected TOKEN ROLE QUEUES, found 2 fields");
   EXPECT_EQ(parse_error("a write q\n"),
             "tokens line 1: unknown role 'write' (one of read, produce, consume, admin)");
   EXPECT_NE(parse_error("a read jo*bs\n").find("line 1: '*' may only end"), std::string::npos);
