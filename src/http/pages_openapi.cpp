@@ -10,7 +10,7 @@ std::string_view openapi_json() {
   "info": {
     "title": "taskcenter",
     "version": "0.1.0",
-    "description": "An HTTP task queue: producers put tasks, consumers peek/acquire/take them and reply; call waits synchronously for the reply. Every /task/* endpoint is POST with a JSON body and answers {\"err_code\", \"data\"} (plus \"cursor\" for peek and list_queue, \"message\" for errors). err_code: 0000 ok, 0001 call timed out, 0002 bad request (400), 0003 body too large (413), 0004 missing/wrong bearer token (401), 0005 store unavailable (503), 0006 task removed while a call waited, 0007 unknown path (404) or method (405). Times are seconds (integer or fractional). Names (queue, id) are 1..256 bytes of UTF-8 without control characters. See docs/protocol.md."
+    "description": "An HTTP task queue: producers put tasks, consumers peek/acquire/take them and reply; call waits synchronously for the reply. Every /task/* endpoint is POST with a JSON body and answers {\"err_code\", \"data\"} (plus \"cursor\" for peek and list_queue, \"message\" for errors). err_code: 0000 ok, 0001 call timed out, 0002 bad request (400), 0003 body too large (413), 0004 missing/wrong bearer token (401), 0009 token outside its scope (403), 0005 store unavailable (503), 0006 task removed while a call waited, 0007 unknown path (404) or method (405). Times are seconds (integer or fractional). Names (queue, id) are 1..256 bytes of UTF-8 without control characters. See docs/protocol.md."
   },
   "servers": [{"url": "/"}],
   "components": {
@@ -34,7 +34,7 @@ std::string_view openapi_json() {
         "id": {"type": "string"}, "info": {"$ref": "#/components/schemas/Info"},
         "content": {"$ref": "#/components/schemas/Base64"}, "attempt": {"type": "integer", "minimum": 1}}},
       "Error": {"type": "object", "required": ["err_code", "data", "message"], "properties": {
-        "err_code": {"type": "string", "enum": ["0001", "0002", "0003", "0004", "0005", "0006", "0007"]},
+        "err_code": {"type": "string", "enum": ["0001", "0002", "0003", "0004", "0005", "0006", "0007", "0009"]},
         "data": {"nullable": true}, "message": {"type": "string"}}},
       "Bool": {"type": "object", "properties": {"err_code": {"type": "string", "example": "0000"}, "data": {"type": "boolean"}}},
       "Text": {"type": "object", "properties": {"err_code": {"type": "string", "example": "0000"}, "data": {"type": "string"}}}
@@ -45,6 +45,7 @@ std::string_view openapi_json() {
         "err_code": {"type": "string"}, "data": {"type": "array", "items": {"$ref": "#/components/schemas/AcquiredTask"}}}}}}},
       "BadRequest": {"description": "0002: malformed JSON or a bad field; message names it", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
       "Unauthorized": {"description": "0004: missing or wrong bearer token", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+      "Forbidden": {"description": "0009: the token's scope (--token-file) does not cover this endpoint or queue", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
       "TooLarge": {"description": "0003: body larger than --max-body", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
       "Unavailable": {"description": "0005: the store is unavailable; nothing was changed", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
     }
@@ -54,7 +55,7 @@ std::string_view openapi_json() {
     "/task/put": {"post": {"summary": "Put a task unless one with this id exists (any state)", "description": "data: true if created, false if the id exists (pending, leased, or done with a cached result). Wakes consumers blocked in peek/take.",
       "requestBody": {"required": true, "content": {"application/json": {"schema": {"allOf": [{"$ref": "#/components/schemas/NewTask"}, {"type": "object", "required": ["queue"], "properties": {"queue": {"$ref": "#/components/schemas/Name"}}}]},
         "example": {"queue": "images", "id": "task-1", "info": {"url": "http://example.com/a.png"}, "content": "aGVsbG8=", "config": {"cache_result_time": 60}}}}},
-      "responses": {"200": {"$ref": "#/components/responses/Bool"}, "400": {"$ref": "#/components/responses/BadRequest"}, "401": {"$ref": "#/components/responses/Unauthorized"}, "413": {"$ref": "#/components/responses/TooLarge"}, "503": {"$ref": "#/components/responses/Unavailable"}}}},
+      "responses": {"200": {"$ref": "#/components/responses/Bool"}, "400": {"$ref": "#/components/responses/BadRequest"}, "401": {"$ref": "#/components/responses/Unauthorized"}, "403": {"$ref": "#/components/responses/Forbidden"}, "413": {"$ref": "#/components/responses/TooLarge"}, "503": {"$ref": "#/components/responses/Unavailable"}}}},
     "/task/put_batch": {"post": {"summary": "Put up to 1000 tasks in one atomic step", "description": "data: one boolean per task, as put.",
       "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["queue", "tasks"], "properties": {
         "queue": {"$ref": "#/components/schemas/Name"}, "tasks": {"type": "array", "minItems": 1, "maxItems": 1000, "items": {"$ref": "#/components/schemas/NewTask"}}}},
