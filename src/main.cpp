@@ -1,14 +1,19 @@
 // taskcenter: flags/env -> Config, then wiring: clock -> store -> service -> api -> server.
+#include <sys/stat.h>
+
 #include <csignal>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "auth/access_control.hpp"
+#include "auth/token_reload.hpp"
 #include "config/config.hpp"
 #include "core/build_info.hpp"
 #include "core/clock.hpp"
@@ -125,9 +130,24 @@ int main(int argc, char** argv) {
   tc::Store& store = *chosen->store;
   tc::TaskService service(store, clock,
                           tc::ServiceOptions{config.max_wait_ms, config.reap_interval_ms});
+  // A token file with a malformed line refuses to start (the message names the line).
+  auto access = tc::AccessControl::open(config.token, config.token_file);
+  if (!access) {
+    tc::logging::error("--token-file: " + access.error().message);
+    return kExitUsage;
+  }
+  if (!config.token_file.empty()) {
+    struct stat file_status {};
+    if (::stat(config.token_file.c_str(), &file_status) == 0 && (file_status.st_mode & 077))
+      tc::logging::warn("the token file can be read by other users; chmod 600 it",
+                        {{"path", config.token_file}});
+    tc::logging::info(std::to_string((*access)->tokens()) + " tokens from " + config.token_file +
+                      (config.token.empty() ? "" : " and --token") +
+                      "; SIGHUP re-reads the file");
+  }
   // Families only the wiring can see: the log's size (the server adds its own connections).
   auto* memory_store = dynamic_cast<tc::MemoryStore*>(&store);
-  tc::Api api(service, tc::ApiOptions{config.token});
+  tc::Api api(service, tc::ApiOptions{config.token, *access});
   api.set_extra_metrics([memory_store](std::string& out) {
     if (auto* persistence = memory_store ? memory_store->persistence() : nullptr) {
       out.append(
@@ -170,8 +190,14 @@ int main(int argc, char** argv) {
   }
 
   service.start(server.executor());
+  // SIGHUP re-reads the token file; without one, SIGHUP keeps its default meaning.
+  std::optional<tc::TokenReloadOnSighup> token_reload;
+  if (!config.token_file.empty()) token_reload.emplace(server.executor(), *access);
   // Wakes waiting long-polls so they answer before their connections close.
-  server.on_shutdown([&service] { service.shutdown(); });
+  server.on_shutdown([&service, &token_reload] {
+    service.shutdown();
+    if (token_reload) token_reload->stop();
+  });
 
   const bool ipv6 = config.host.find(':') != std::string::npos;
   tc::logging::info(std::string("taskcenter ") + TC_VERSION + " listening on " +

@@ -232,6 +232,7 @@ const std::vector<Option>& options() {
       {"access-log", "TASKCENTER_ACCESS_LOG", true, set_string(&Config::access_log)},
       {"slow-request-ms", "TASKCENTER_SLOW_REQUEST_MS", true,
        set_uint(&Config::slow_request_ms, 0, 86'400'000, "a number of milliseconds (0 = off)")},
+      {"token-file", "TASKCENTER_TOKEN_FILE", true, set_string(&Config::token_file)},
   };
   return table;
 }
@@ -375,7 +376,8 @@ Network:
   --port N                 TCP port; 0 picks a free one    [TASKCENTER_PORT, default 8000]
   --port-file PATH         write the bound port to PATH    [TASKCENTER_PORT_FILE]
   --threads N              I/O threads; 0 = one per CPU    [TASKCENTER_THREADS, default 0]
-  --token SECRET           require "Authorization: Bearer SECRET"; empty = no auth
+  --token SECRET           require "Authorization: Bearer SECRET" (an admin of every
+                           queue); empty = no auth. Visible in `ps`: prefer --token-file
                                                            [TASKCENTER_TOKEN]
 
 Limits and timeouts:
@@ -429,6 +431,10 @@ Logs (one line per event on stderr, RFC 3339 UTC timestamps):
   --slow-request-ms N      log requests slower than N ms (peek, take, call, which wait
                            by request, are never judged slow)
                                                            [TASKCENTER_SLOW_REQUEST_MS, default 0 = off]
+Access (docs/security.md):
+  --token-file PATH        scoped tokens, one "TOKEN ROLE QUEUES" per line (roles: read,
+                           produce, consume, admin; QUEUES: a name, a prefix ending in *,
+                           or *); re-read on SIGHUP    [TASKCENTER_TOKEN_FILE]
 
 Other:
   -h, --help               this text

@@ -57,6 +57,8 @@ struct Config {
   std::string log_format = "text";   // text | json
   std::string access_log;            // empty = off; "-" or "stderr" = stderr; else a file path
   std::int64_t slow_request_ms = 0;  // requests slower than this are logged; 0 = off
+  // Scoped tokens: `TOKEN ROLE QUEUES` per line, re-read on SIGHUP (docs/security.md)
+  std::string token_file;
 
   // Actions instead of serving
   bool show_help = false;

@@ -13,6 +13,7 @@ std::string_view errc_wire_code(Errc code) noexcept {
     case Errc::removed: return "0006";
     case Errc::not_found:
     case Errc::method_not_allowed: return "0007";
+    case Errc::forbidden: return "0009";
     case Errc::internal: return "0010";
   }
   return "0002";
@@ -29,6 +30,7 @@ int errc_http_status(Errc code) noexcept {
     case Errc::unavailable: return 503;
     case Errc::not_found: return 404;
     case Errc::method_not_allowed: return 405;
+    case Errc::forbidden: return 403;
     case Errc::internal: return 500;
   }
   return 500;

@@ -8,7 +8,7 @@
 
 namespace tc {
 
-// The numeric value is the wire err_code (0000..0007, 0010), except method_not_allowed.
+// The numeric value is the wire err_code (0000..0007, 0009, 0010), except method_not_allowed.
 enum class Errc {
   ok = 0,
   call_timeout = 1,      // 0001: call waited `timeout` without a reply
@@ -19,6 +19,7 @@ enum class Errc {
   removed = 6,           // 0006: call: the task was removed while waiting
   not_found = 7,         // 0007: unknown path (HTTP 404)
   method_not_allowed = 8, // 0007 too, but HTTP 405
+  forbidden = 9,         // 0009: a known token outside its scope (HTTP 403)
   internal = 10          // 0010: a broken invariant or a failing store script (HTTP 500);
                          // never retried as an outage, unlike 0005
 };

@@ -55,35 +55,6 @@ std::string_view path_of(std::string_view target) {
   return query == std::string_view::npos ? target : target.substr(0, query);
 }
 
-// Compares in time that depends only on the lengths, so the token cannot be guessed
-// byte by byte from response times.
-bool constant_time_equal(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  unsigned char diff = 0;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    diff |= static_cast<unsigned char>(a[i] ^ b[i]);
-  return diff == 0;
-}
-
-bool ascii_iequal(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
-}
-
-// "Bearer <token>" (the scheme is case-insensitive, RFC 7235).
-bool authorized(std::string_view header, std::string_view token) {
-  constexpr std::string_view kScheme = "bearer ";
-  if (header.size() < kScheme.size() || !ascii_iequal(header.substr(0, kScheme.size()), kScheme))
-    return false;
-  return constant_time_equal(header.substr(kScheme.size()), token);
-}
-
 HttpResponse json_response(Answer answer) {
   HttpResponse response;
   response.status = errc_http_status(answer.code);
@@ -118,7 +89,10 @@ HttpResponse page(std::string_view content_type, std::string_view body) {
 }  // namespace
 
 Api::Api(TaskService& service, ApiOptions options)
-    : service_(service), options_(std::move(options)), metrics_(std::make_shared<ApiMetrics>()) {}
+    : service_(service),
+      access_(options.access ? std::move(options.access)
+                             : AccessControl::open(std::move(options.token), "").value()),
+      metrics_(std::make_shared<ApiMetrics>()) {}
 
 HttpResponse Api::error_response(Errc code, std::string_view message) {
   return json_response(error_answer(code, message));
@@ -161,13 +135,19 @@ Awaitable<HttpResponse> Api::handle(HttpRequest request) {
   const Endpoint endpoint = route->endpoint;
   timer.endpoint = endpoint;
   if (is_task_endpoint(endpoint)) {
-    if (!options_.token.empty() && !authorized(request.authorization, options_.token)) {
-      metrics_->count(endpoint, Errc::unauthorized);
-      co_return error_response(
-          Errc::unauthorized,
-          "this server requires the header \"Authorization: Bearer <token>\" with its token.");
+    // Held for the whole request: a reload meanwhile does not free these grants.
+    std::shared_ptr<const Grants> scope;
+    if (access_->enabled()) {
+      scope = access_->authenticate(request.authorization);
+      if (!scope) {
+        metrics_->count(endpoint, Errc::unauthorized);
+        co_return error_response(
+            Errc::unauthorized,
+            "this server requires the header \"Authorization: Bearer <token>\" with a known token.");
+      }
     }
-    Answer answer = co_await handle_task(endpoint, service_, request.body, request.client);
+    Answer answer =
+        co_await handle_task(endpoint, service_, request.body, request.client, scope.get());
     metrics_->count(endpoint, answer.code);
     co_return json_response(std::move(answer));
   }

@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include "auth/access_control.hpp"
 #include "core/client_watch.hpp"
 
 #include "service/task_service.hpp"
@@ -37,7 +38,9 @@ struct HttpResponse {
 };
 
 struct ApiOptions {
-  std::string token;  // bearer token; empty = auth disabled
+  std::string token;  // admin bearer token (--token); used when `access` is null
+  // The token table in force (--token and --token-file, reloadable); null: made from `token`.
+  std::shared_ptr<AccessControl> access = nullptr;
 };
 
 class Api {
@@ -57,7 +60,7 @@ class Api {
 
  private:
   TaskService& service_;
-  ApiOptions options_;
+  std::shared_ptr<AccessControl> access_;
   std::shared_ptr<ApiMetrics> metrics_;  // request counters for GET /metrics
   std::function<void(std::string&)> extra_metrics_;
 };

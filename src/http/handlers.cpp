@@ -1,5 +1,9 @@
 #include "http/handlers.hpp"
 
+#include <algorithm>
+#include <optional>
+
+#include "auth/scope.hpp"
 #include "http/requests.hpp"
 #include "http/responses.hpp"
 
@@ -8,104 +12,147 @@ namespace {
 
 Answer from_error(ApiError&& error) { return error_answer(error.code, error.message); }
 
+// The 0009 answer when the token's scope (null: auth is off) does not cover `endpoint`
+// on `queue`; checked on the queue name the parser produced, so the check and the
+// operation can never see two different names.
+std::optional<Answer> refused(const Grants* scope, Endpoint endpoint, std::string_view queue) {
+  if (scope == nullptr || scope_allows(*scope, endpoint, queue)) return std::nullopt;
+  std::string message = "this token's scope does not allow ";
+  message.append(endpoint_name(endpoint)).append(" on queue \"").append(queue).append("\".");
+  return error_answer(Errc::forbidden, message);
+}
+
+// A task's config names queues the reply or the last failed attempt will put into: the
+// producer needs the right to put there itself, or a scope would be one config away.
+std::optional<Answer> refused_targets(const Grants* scope, const TaskConfig& config) {
+  for (const auto* target : {&config.forward_result_to, &config.dead_letter_to})
+    if (*target)
+      if (auto denied = refused(scope, Endpoint::put, **target)) return denied;
+  return std::nullopt;
+}
+
 // Each handler parses first (nothing is awaited while the parser's buffers are in use),
 // then moves the owned request into the service.
 
-Awaitable<Answer> put(TaskService& service, std::string_view body) {
+Awaitable<Answer> put(TaskService& service, std::string_view body, const Grants* scope) {
   auto request = parse_put(body);
   if (!request) co_return from_error(std::move(request).error());
+  if (auto denied = refused(scope, Endpoint::put, request->queue)) co_return *denied;
+  if (auto denied = refused_targets(scope, request->task.config)) co_return *denied;
   auto created = co_await service.put(std::move(request->queue), std::move(request->task));
   if (!created) co_return from_error(std::move(created).error());
   co_return Answer{Errc::ok, responses::boolean(*created)};
 }
 
-Awaitable<Answer> put_batch(TaskService& service, std::string_view body) {
+Awaitable<Answer> put_batch(TaskService& service, std::string_view body, const Grants* scope) {
   auto request = parse_put_batch(body);
   if (!request) co_return from_error(std::move(request).error());
+  if (auto denied = refused(scope, Endpoint::put_batch, request->queue)) co_return *denied;
+  for (const auto& task : request->tasks)
+    if (auto denied = refused_targets(scope, task.config)) co_return *denied;
   auto created = co_await service.put_batch(std::move(request->queue), std::move(request->tasks));
   if (!created) co_return from_error(std::move(created).error());
   co_return Answer{Errc::ok, responses::booleans(*created)};
 }
 
-Awaitable<Answer> peek(TaskService& service, std::string_view body, ClientWatch* client) {
+Awaitable<Answer> peek(TaskService& service, std::string_view body, ClientWatch* client,
+                       const Grants* scope) {
   auto args = parse_peek(body);
   if (!args) co_return from_error(std::move(args).error());
+  if (auto denied = refused(scope, Endpoint::peek, args->queue)) co_return *denied;
   auto outcome = co_await service.peek(std::move(*args), client);
   if (!outcome) co_return from_error(std::move(outcome).error());
   co_return Answer{Errc::ok, responses::peeked(*outcome)};
 }
 
-Awaitable<Answer> acquire(TaskService& service, std::string_view body) {
+Awaitable<Answer> acquire(TaskService& service, std::string_view body, const Grants* scope) {
   auto request = parse_acquire(body);
   if (!request) co_return from_error(std::move(request).error());
+  if (auto denied = refused(scope, Endpoint::acquire, request->queue)) co_return *denied;
   auto tasks = co_await service.acquire(std::move(request->queue), std::move(request->ids),
                                         request->lease_ms);
   if (!tasks) co_return from_error(std::move(tasks).error());
   co_return Answer{Errc::ok, responses::acquired(*tasks)};
 }
 
-Awaitable<Answer> take(TaskService& service, std::string_view body, ClientWatch* client) {
+Awaitable<Answer> take(TaskService& service, std::string_view body, ClientWatch* client,
+                       const Grants* scope) {
   auto args = parse_take(body);
   if (!args) co_return from_error(std::move(args).error());
+  if (auto denied = refused(scope, Endpoint::take, args->queue)) co_return *denied;
   auto tasks = co_await service.take(std::move(*args), client);
   if (!tasks) co_return from_error(std::move(tasks).error());
   co_return Answer{Errc::ok, responses::acquired(*tasks)};
 }
 
-Awaitable<Answer> reply(TaskService& service, std::string_view body) {
+Awaitable<Answer> reply(TaskService& service, std::string_view body, const Grants* scope) {
   auto request = parse_reply(body);
   if (!request) co_return from_error(std::move(request).error());
+  if (auto denied = refused(scope, Endpoint::reply, request->queue)) co_return *denied;
   auto completed = co_await service.reply(std::move(request->queue), std::move(request->id),
                                           std::move(request->result));
   if (!completed) co_return from_error(std::move(completed).error());
   co_return Answer{Errc::ok, responses::boolean(*completed)};
 }
 
-Awaitable<Answer> call(TaskService& service, std::string_view body, ClientWatch* client) {
+Awaitable<Answer> call(TaskService& service, std::string_view body, ClientWatch* client,
+                       const Grants* scope) {
   auto args = parse_call(body);
   if (!args) co_return from_error(std::move(args).error());
+  if (auto denied = refused(scope, Endpoint::call, args->queue)) co_return *denied;
+  if (auto denied = refused_targets(scope, args->task.config)) co_return *denied;
   std::string id = args->task.id;  // the answer names it; the task itself moves on
   auto result = co_await service.call(std::move(*args), client);
   if (!result) co_return from_error(std::move(result).error());
   co_return Answer{Errc::ok, responses::call_result(id, *result)};
 }
 
-Awaitable<Answer> touch(TaskService& service, std::string_view body) {
+Awaitable<Answer> touch(TaskService& service, std::string_view body, const Grants* scope) {
   auto request = parse_touch(body);
   if (!request) co_return from_error(std::move(request).error());
+  if (auto denied = refused(scope, Endpoint::touch, request->queue)) co_return *denied;
   auto leased = co_await service.touch(std::move(request->queue), std::move(request->id),
                                        request->lease_ms);
   if (!leased) co_return from_error(std::move(leased).error());
   co_return Answer{Errc::ok, responses::boolean(*leased)};
 }
 
-Awaitable<Answer> remove(TaskService& service, std::string_view body) {
+Awaitable<Answer> remove(TaskService& service, std::string_view body, const Grants* scope) {
   auto request = parse_remove(body);
   if (!request) co_return from_error(std::move(request).error());
+  if (auto denied = refused(scope, Endpoint::remove, request->queue)) co_return *denied;
   auto removed = co_await service.remove(std::move(request->queue), std::move(request->id));
   if (!removed) co_return from_error(std::move(removed).error());
   co_return Answer{Errc::ok, responses::boolean(*removed)};
 }
 
-Awaitable<Answer> clear_queue(TaskService& service, std::string_view body) {
+Awaitable<Answer> clear_queue(TaskService& service, std::string_view body, const Grants* scope) {
   auto request = parse_clear_queue(body);
   if (!request) co_return from_error(std::move(request).error());
+  if (auto denied = refused(scope, Endpoint::clear_queue, request->queue)) co_return *denied;
   auto cleared = co_await service.clear_queue(std::move(request->queue), request->max_steps);
   if (!cleared) co_return from_error(std::move(cleared).error());
   co_return Answer{Errc::ok, responses::boolean(*cleared)};
 }
 
-Awaitable<Answer> list_queue(TaskService& service, std::string_view body) {
+Awaitable<Answer> list_queue(TaskService& service, std::string_view body, const Grants* scope) {
   auto request = parse_list_queue(body);
   if (!request) co_return from_error(std::move(request).error());
   auto page = co_await service.list_queues(std::move(request->cursor), request->size);
   if (!page) co_return from_error(std::move(page).error());
+  // Only the queues the token may read; the cursor still walks every queue, so a page
+  // may hold fewer than `size` names (even none) before the last one.
+  if (scope != nullptr)
+    std::erase_if(page->queues, [scope](const std::string& queue) {
+      return !scope_allows(*scope, Endpoint::list_queue, queue);
+    });
   co_return Answer{Errc::ok, responses::queue_page(*page)};
 }
 
-Awaitable<Answer> stat_queue(TaskService& service, std::string_view body) {
+Awaitable<Answer> stat_queue(TaskService& service, std::string_view body, const Grants* scope) {
   auto request = parse_stat_queue(body);
   if (!request) co_return from_error(std::move(request).error());
+  if (auto denied = refused(scope, Endpoint::stat_queue, request->queue)) co_return *denied;
   auto stats = co_await service.stat_queue(std::move(request->queue));
   if (!stats) co_return from_error(std::move(stats).error());
   co_return Answer{Errc::ok, responses::queue_stats(*stats)};
@@ -124,20 +171,20 @@ Answer error_answer(Errc code, std::string_view message) {
 // Not a coroutine itself (plain `return`): it hands back the handler's own awaitable, so a
 // request holds one handler frame, not two, for as long as it waits (long-polls).
 Awaitable<Answer> handle_task(Endpoint endpoint, TaskService& service, std::string_view body,
-                         ClientWatch* client) {
+                         ClientWatch* client, const Grants* scope) {
   switch (endpoint) {
-    case Endpoint::put: return put(service, body);
-    case Endpoint::put_batch: return put_batch(service, body);
-    case Endpoint::peek: return peek(service, body, client);
-    case Endpoint::acquire: return acquire(service, body);
-    case Endpoint::take: return take(service, body, client);
-    case Endpoint::reply: return reply(service, body);
-    case Endpoint::call: return call(service, body, client);
-    case Endpoint::touch: return touch(service, body);
-    case Endpoint::remove: return remove(service, body);
-    case Endpoint::clear_queue: return clear_queue(service, body);
-    case Endpoint::list_queue: return list_queue(service, body);
-    case Endpoint::stat_queue: return stat_queue(service, body);
+    case Endpoint::put: return put(service, body, scope);
+    case Endpoint::put_batch: return put_batch(service, body, scope);
+    case Endpoint::peek: return peek(service, body, client, scope);
+    case Endpoint::acquire: return acquire(service, body, scope);
+    case Endpoint::take: return take(service, body, client, scope);
+    case Endpoint::reply: return reply(service, body, scope);
+    case Endpoint::call: return call(service, body, client, scope);
+    case Endpoint::touch: return touch(service, body, scope);
+    case Endpoint::remove: return remove(service, body, scope);
+    case Endpoint::clear_queue: return clear_queue(service, body, scope);
+    case Endpoint::list_queue: return list_queue(service, body, scope);
+    case Endpoint::stat_queue: return stat_queue(service, body, scope);
     default: break;
   }
   return not_a_task_endpoint();

@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "auth/scope.hpp"
 #include "core/errors.hpp"
 #include "http/metrics.hpp"
 #include "service/task_service.hpp"
@@ -24,8 +25,10 @@ Answer error_answer(Errc code, std::string_view message);
 
 // Runs the /task/* handler of `endpoint` (one of put .. stat_queue). `body` must stay
 // valid until the returned awaitable completes. `client` (optional) ends the waits of
-// peek, take and call when the client has gone.
+// peek, take and call when the client has gone. `scope` (null: auth is off) is what the
+// request's token may do; outside it the answer is 0009, and list_queue lists only the
+// queues it may read.
 Awaitable<Answer> handle_task(Endpoint endpoint, TaskService& service, std::string_view body,
-                         ClientWatch* client = nullptr);
+                         ClientWatch* client = nullptr, const Grants* scope = nullptr);
 
 }  // namespace tc

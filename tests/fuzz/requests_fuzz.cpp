@@ -7,6 +7,7 @@
 //    (when the input is valid UTF-8).
 // Built two ways: with clang's libFuzzer (tests/fuzz/run_libfuzzer.sh) and, for CTest, with
 // a small deterministic mutation driver (fuzz_driver.cpp) so it runs with g++ and ASan too.
+// Seeds: tests/fuzz/corpus/requests/.
 #include <simdjson.h>
 
 #include <cstdint>

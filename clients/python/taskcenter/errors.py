@@ -22,6 +22,7 @@ __all__ = [
     "ConnectionFailed",
     "TaskRemoved",
     "NotFound",
+    "Forbidden",
     "error_for",
 ]
 
@@ -30,7 +31,7 @@ class TaskCenterError(Exception):
     """Base class of every error raised by this package.
 
     Attributes:
-        err_code: the envelope's ``err_code`` ("0001".."0007"), or None when the
+        err_code: the envelope's ``err_code`` ("0001".."0009"), or None when the
             failure happened below HTTP (connection refused, reset, non-JSON body).
         message: the server's sentence, or a description of the local failure.
         status: the HTTP status, or None when no response was received.
@@ -71,6 +72,11 @@ class Unauthorized(TaskCenterError):
     """Missing or wrong bearer token (0004)."""
 
 
+class Forbidden(Unauthorized):
+    """The token is known but its scope does not cover this endpoint or queue (0009, HTTP
+    403). An ``Unauthorized``, so one ``except Unauthorized`` covers every token problem."""
+
+
 class Unavailable(TaskCenterError):
     """The server's store is unavailable (0005): nothing was changed. Also the base
     of :class:`ConnectionFailed` so one ``except Unavailable`` covers "try later"."""
@@ -97,11 +103,13 @@ _BY_CODE: Dict[str, Type[TaskCenterError]] = {
     "0005": Unavailable,
     "0006": TaskRemoved,
     "0007": NotFound,
+    "0009": Forbidden,
 }
 
 _BY_STATUS: Dict[int, Type[TaskCenterError]] = {
     400: BadRequest,
     401: Unauthorized,
+    403: Forbidden,
     404: NotFound,
     405: NotFound,
     413: PayloadTooLarge,

@@ -1,13 +1,16 @@
 """TaskCenter against a real server: every method, typed errors, keep-alive."""
 
+import os
+import tempfile
 import threading
 import time
 import unittest
 
 from support import Server, unique, wait_until
 
-from taskcenter import (BadRequest, CallTimeout, ConnectionFailed, NotFound, PayloadTooLarge,
-                        Result, TaskCenter, TaskRemoved, Unauthorized, Unavailable)
+from taskcenter import (BadRequest, CallTimeout, ConnectionFailed, Forbidden, NotFound,
+                        PayloadTooLarge, Result, TaskCenter, TaskRemoved, Unauthorized,
+                        Unavailable)
 from taskcenter import _transport
 
 SERVER: Server
@@ -306,6 +309,30 @@ class ResultsIteratorTest(unittest.TestCase):
             break  # e.g. the handler failed: the result must come back
         self.assertTrue(wait_until(lambda: bool(tc.peek(rq)[0]), timeout=10))
         tc.close()
+
+
+class ScopedTokenTest(unittest.TestCase):
+    """A token outside its scope raises Forbidden (0009/403), still an Unauthorized."""
+
+    def test_forbidden(self) -> None:
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "tokens")
+            with open(path, "w") as f:
+                f.write("reader read *\nwriter produce jobs.*\n")
+            server = Server(["--token-file", path]).start()
+            try:
+                q = unique("jobs.")
+                with TaskCenter(server.url, token="writer") as writer:
+                    self.assertTrue(writer.put(q, "x"))
+                    with self.assertRaises(Forbidden) as ctx:
+                        writer.put(unique("other"), "x")
+                    self.assertEqual((ctx.exception.err_code, ctx.exception.status),
+                                     ("0009", 403))
+                with TaskCenter(server.url, token="reader") as reader:
+                    self.assertEqual(reader.stat_queue(q)["length"], 1)
+                    self.assertRaises(Unauthorized, reader.put, q, "y")
+            finally:
+                server.stop()
 
 
 class AuthAndLimitsTest(unittest.TestCase):

@@ -237,6 +237,25 @@ void encode_snap_end(std::string& out, std::int64_t now) {
   end(out, begin(out, RecordType::snap_end, now));
 }
 
+namespace {
+
+// A time the server can never write (a duration below zero, or any time beyond 1e15 ms,
+// about 31,700 years) is corruption that a matching checksum let through (a crafted or
+// foreign file). Refusing it here keeps replay from computing `now + delay` beyond the
+// range of int64 (found by fuzzing: tests/fuzz/corpus/log_record/regression-time-overflow.bin).
+constexpr std::int64_t kMaxRecordMs = 1'000'000'000'000'000;
+
+bool times_in_range(const Record& record) {
+  auto instant = [](std::int64_t ms) { return ms >= -kMaxRecordMs && ms <= kMaxRecordMs; };
+  auto duration = [](std::int64_t ms) { return ms >= 0 && ms <= kMaxRecordMs; };
+  if (!instant(record.now) || !duration(record.lease_ms)) return false;
+  for (const auto& task : record.tasks)
+    if (!duration(task.config.cache_result_ms) || !duration(task.config.delay_ms)) return false;
+  return instant(record.task_image.deadline) && duration(record.task_image.cache_result_ms);
+}
+
+}  // namespace
+
 Decoded decode_frame(std::string_view bytes, Record& record) {
   Decoded d;
   if (bytes.size() < kFrameHeader) {
@@ -346,6 +365,11 @@ Decoded decode_frame(std::string_view bytes, Record& record) {
   if (!r.ok() || !r.at_end()) {
     d.status = DecodeStatus::bad_record;
     d.message = "the record's fields do not match its length";
+    return d;
+  }
+  if (!times_in_range(record)) {
+    d.status = DecodeStatus::bad_record;
+    d.message = "a time in the record is out of range";
     return d;
   }
   d.frame_size = kFrameHeader + length;
