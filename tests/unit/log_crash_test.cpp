@@ -45,7 +45,7 @@ TEST(LogCrash, DISABLED_Child) {
   auto& store = **opened;
   say("ready");
   for (int i = 0;; ++i) {
-    std::string id = "t" + std::to_string(i);
+    std::string id = numbered("t", i);
     NewTask task{id, "\"" + id + "\"", "content-" + id, {}};
     auto put = run_sync(store.put("q", std::move(task)));
     if (put && *put) say("put " + id);

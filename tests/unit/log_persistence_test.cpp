@@ -161,7 +161,7 @@ std::string observe(Store& store, const std::vector<std::string>& ids) {
 
 std::vector<std::string> ids_0_to(int n) {
   std::vector<std::string> ids;
-  for (int i = 0; i < n; ++i) ids.push_back("t" + std::to_string(i));
+  for (int i = 0; i < n; ++i) ids.push_back(numbered("t", i));
   return ids;
 }
 
@@ -175,8 +175,8 @@ void workload(MemoryStore& store, ManualClock& clock) {
   TaskConfig forward;
   forward.forward_result_to = "results";
   for (int i = 0; i < 30; ++i)
-    EXPECT_TRUE(*run_sync(store.put("q", task("t" + std::to_string(i), std::to_string(i),
-                                            "content" + std::to_string(i), retry))));
+    EXPECT_TRUE(*run_sync(store.put("q", task(numbered("t", i), std::to_string(i),
+                                            numbered("content", i), retry))));
   std::vector<NewTask> batch;
   batch.push_back(task("t30", "30", "", delayed));
   batch.push_back(task("t31", "31", "", forward));
@@ -388,7 +388,7 @@ TEST(LogPersistence, ACorruptRecordInTheMiddleRefusesToStart) {
   {
     auto opened = open_store(clock, dir.path());
     for (int i = 0; i < 10; ++i)
-      EXPECT_TRUE(*run_sync(opened.store->put("q", task("t" + std::to_string(i)))));
+      EXPECT_TRUE(*run_sync(opened.store->put("q", task(numbered("t", i)))));
   }
   auto path = newest_written_segment(dir.path());
   auto size = fs::file_size(path);
@@ -617,7 +617,7 @@ TEST(LogPersistence, ACompactionThatCannotWriteLeavesTheLogUsable) {
   auto opened =
       open_store(clock, dir.path(), FsyncPolicy::no, std::make_shared<FaultyFileSystem>(faults));
   for (int i = 0; i < 20; ++i)
-    EXPECT_TRUE(*run_sync(opened.store->put("q", task("t" + std::to_string(i)))));
+    EXPECT_TRUE(*run_sync(opened.store->put("q", task(numbered("t", i)))));
   // Room for the new segment's header but not for the snapshot.
   faults->write_budget = static_cast<std::int64_t>(log::kFileHeaderSize);
   EXPECT_FALSE(opened.store->compact());

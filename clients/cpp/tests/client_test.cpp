@@ -14,6 +14,7 @@ namespace {
 using namespace std::chrono_literals;
 using taskcenter::Client;
 using taskcenter::Seconds;
+using tctest::numbered;
 
 class ClientTest : public ::testing::Test {
  protected:
@@ -79,7 +80,7 @@ TEST_F(ClientTest, PutBatchReportsEachTask) {
 }
 
 TEST_F(ClientTest, PeekPagesWithCursorsWithoutContent) {
-  for (int i = 0; i < 5; ++i) ASSERT_TRUE(tc.put(queue(), "p" + std::to_string(i), std::to_string(i), "c"));
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(tc.put(queue(), numbered("p", i), std::to_string(i), "c"));
   taskcenter::PeekOptions options;
   options.size = 3;
   auto first = tc.peek(queue(), options);
@@ -143,10 +144,10 @@ TEST_F(ClientTest, ReplyCompletesOnceAndCallReadsTheCachedResult) {
 TEST_F(ClientTest, ReplyManyPipelinesInOrder) {
   constexpr int kTasks = 300;  // more than one pipeline's worth
   std::vector<taskcenter::NewTask> tasks(kTasks);
-  for (int i = 0; i < kTasks; ++i) tasks[i].id = "m" + std::to_string(i);
+  for (int i = 0; i < kTasks; ++i) tasks[i].id = numbered("m", i);
   ASSERT_EQ(tc.put_batch(queue(), tasks), std::vector<bool>(kTasks, true));
   std::vector<taskcenter::TaskReply> replies;
-  for (int i = 0; i < kTasks; ++i) replies.push_back({"m" + std::to_string(i), std::to_string(i), std::string(i, 'r')});
+  for (int i = 0; i < kTasks; ++i) replies.push_back({numbered("m", i), std::to_string(i), std::string(i, 'r')});
   replies.push_back({"unknown", "null", ""});
   auto accepted = tc.reply_many(queue(), replies);
   std::vector<bool> expected(kTasks, true);
