@@ -298,7 +298,10 @@ Environment environment_from(char** envp) {
 }
 
 std::string version_line() {
-  return std::string("taskcenter ") + TC_VERSION + " (built " + TC_BUILD_TIME + ")";
+  std::string line = "taskcenter " TC_VERSION " (built ";
+  line += build_time();
+  line += ")";
+  return line;
 }
 
 std::string config_help() {

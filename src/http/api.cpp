@@ -164,7 +164,7 @@ Awaitable<HttpResponse> Api::handle(HttpRequest request) {
     case Endpoint::version:
       co_return json_response(Answer{Errc::ok, responses::text(TC_VERSION)});
     case Endpoint::buildtime:
-      co_return json_response(Answer{Errc::ok, responses::text(TC_BUILD_TIME)});
+      co_return json_response(Answer{Errc::ok, responses::text(build_time())});
     case Endpoint::metrics: {
       HttpResponse response;
       response.content_type = "text/plain; version=0.0.4; charset=utf-8";

@@ -249,7 +249,7 @@ TEST_F(ApiTest, OperationalEndpoints) {
   EXPECT_EQ(get("/healthz").body, R"({"err_code":"0000","data":"ok"})");
   EXPECT_EQ(get("/readyz").body, R"({"err_code":"0000","data":"ready"})");
   EXPECT_EQ(get("/version").body, R"({"err_code":"0000","data":")" TC_VERSION R"("})");
-  EXPECT_EQ(get("/buildtime").body, R"({"err_code":"0000","data":")" TC_BUILD_TIME R"("})");
+  EXPECT_EQ(get("/buildtime").body, R"({"err_code":"0000","data":")" + std::string(build_time()) + R"("})");
   for (const char* page : {"/", "/docs"}) {
     auto r = get(page);
     EXPECT_EQ(r.status, 200);
