@@ -61,7 +61,7 @@ tc::Result<StoreChoice> make_store(const tc::Config& config, const tc::Clock& cl
             << " in " << took.count() << " ms" << std::endl;
   return StoreChoice{std::move(opened).value(),
                      "memory + log " + config.data_dir + " (fsync " +
-                         std::string(tc::fsync_policy_name(config.fsync)) + ")"};
+                         std::string(tc::log::fsync_policy_name(config.fsync)) + ")"};
 }
 
 // Written to a temporary file and renamed, so a reader never sees half a number.
@@ -106,9 +106,9 @@ int main(int argc, char** argv) {
     return chosen.error().code == tc::Errc::bad_request ? kExitUsage : kExitCannotStart;
   }
   tc::Store& store = *chosen->store;
-  tc::TaskService service(store, clock,
+  tc::TaskService service(store,
                           tc::ServiceOptions{config.max_wait_ms, config.reap_interval_ms});
-  tc::Api api(service, tc::ApiOptions{config.token});
+  tc::Api api(service, tc::ApiOptions{config.token, config.call_data});
 
   tc::ServerOptions server_options;
   server_options.host = config.host;
@@ -143,8 +143,8 @@ int main(int argc, char** argv) {
             << ")" << std::endl;
   server.run();
   service.shutdown();  // idempotent; stops the reaper if the drain timed out first
-  // Close Redis while the server's io_contexts still exist to receive the last replies.
-  if (auto* redis = dynamic_cast<tc::RedisStore*>(&store)) redis->stop();
+  // Close the store while the server's io_contexts still exist to receive the last replies.
+  store.close();
   std::cerr << "taskcenter: stopped" << std::endl;
   return 0;
 }

@@ -167,9 +167,9 @@ const std::vector<Option>& options() {
        }},
       {"fsync", "TASKCENTER_FSYNC", true,
        [](Config& c, std::string_view v) -> std::string {
-         if (v == "always") c.fsync = FsyncPolicy::always;
-         else if (v == "everysec") c.fsync = FsyncPolicy::everysec;
-         else if (v == "no") c.fsync = FsyncPolicy::no;
+         if (v == "always") c.fsync = log::FsyncPolicy::always;
+         else if (v == "everysec") c.fsync = log::FsyncPolicy::everysec;
+         else if (v == "no") c.fsync = log::FsyncPolicy::no;
          else return quoted(v) + " is not one of always, everysec, no";
          return {};
        }},
@@ -182,6 +182,13 @@ const std::vector<Option>& options() {
          return {};
        }},
       {"redis-prefix", "TASKCENTER_REDIS_PREFIX", true, set_string(&Config::redis_prefix)},
+      {"call-data", "TASKCENTER_CALL_DATA", true,
+       [](Config& c, std::string_view v) -> std::string {
+         if (v == "list") c.call_data = CallDataShape::list;
+         else if (v == "object") c.call_data = CallDataShape::object;
+         else return quoted(v) + " is not one of list, object";
+         return {};
+       }},
   };
   return table;
 }
@@ -224,15 +231,6 @@ std::string apply_legacy_redis_env(Config& c, const Environment& env) {
 }
 
 }  // namespace
-
-std::string_view fsync_policy_name(FsyncPolicy policy) noexcept {
-  switch (policy) {
-    case FsyncPolicy::always: return "always";
-    case FsyncPolicy::everysec: return "everysec";
-    case FsyncPolicy::no: return "no";
-  }
-  return "everysec";
-}
 
 Result<Config> parse_config(const std::vector<std::string>& args, const Environment& env) {
   Config config;
@@ -348,6 +346,11 @@ Redis backend (selected when a URL is given):
   --redis URL              redis://host:port/db            [TASKCENTER_REDIS_URL; also REDIS_URL,
                                                             or REDIS_HOST, REDIS_PORT, REDIS_DB]
   --redis-prefix PREFIX    prefix of every key             [TASKCENTER_REDIS_PREFIX or REDIS_PREFIX]
+
+Compatibility:
+  --call-data SHAPE        a successful call's data: list (a list of one result) or
+                           object (the result itself, as the original service answered)
+                                                           [TASKCENTER_CALL_DATA, default list]
 
 Other:
   -h, --help               this text

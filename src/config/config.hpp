@@ -9,12 +9,10 @@
 #include <vector>
 
 #include "core/errors.hpp"
+#include "http/call_data_shape.hpp"
+#include "store/log/fsync_policy.hpp"
 
 namespace tc {
-
-enum class FsyncPolicy { always, everysec, no };
-
-std::string_view fsync_policy_name(FsyncPolicy policy) noexcept;
 
 struct Config {
   // Network
@@ -37,14 +35,17 @@ struct Config {
   // Service
   std::int64_t reap_interval_ms = 50;
 
-  // Embedded store persistence (issue 4)
+  // Embedded store persistence
   std::string data_dir = "./data";  // empty = memory only
   bool persist = true;              // --no-persist turns the log off
-  FsyncPolicy fsync = FsyncPolicy::everysec;
+  log::FsyncPolicy fsync = log::FsyncPolicy::everysec;
 
-  // Redis backend (issue 3): non-empty url selects it
+  // Redis backend: a non-empty url selects it
   std::string redis_url;
   std::string redis_prefix;
+
+  // Compatibility
+  CallDataShape call_data = CallDataShape::list;  // --call-data list | object
 
   // Actions instead of serving
   bool show_help = false;

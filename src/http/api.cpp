@@ -144,7 +144,8 @@ Awaitable<HttpResponse> Api::handle(HttpRequest request) {
           Errc::unauthorized,
           "this server requires the header \"Authorization: Bearer <token>\" with its token.");
     }
-    Answer answer = co_await handle_task(endpoint, service_, request.body, request.client);
+    Answer answer = co_await handle_task(endpoint, service_, request.body, request.client,
+                                       options_.call_data);
     metrics_->count(endpoint, answer.code);
     co_return json_response(std::move(answer));
   }

@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "core/client_watch.hpp"
+#include "http/call_data_shape.hpp"
 
 #include "service/task_service.hpp"
 #include "store/store.hpp"
@@ -37,12 +38,13 @@ struct HttpResponse {
 
 struct ApiOptions {
   std::string token;  // bearer token; empty = auth disabled
+  CallDataShape call_data = CallDataShape::list;
 };
 
 class Api {
  public:
   Api(TaskService& service, ApiOptions options);
-  // Never throws for bad input: every request gets a response (API.md envelope).
+  // Never throws for bad input: every request gets a response (the envelope of docs/protocol.md).
   Awaitable<HttpResponse> handle(HttpRequest request);
   // A response for errors the transport detects itself (body too large, bad HTTP).
   static HttpResponse error_response(Errc code, std::string_view message);

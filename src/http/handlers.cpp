@@ -61,13 +61,14 @@ Awaitable<Answer> reply(TaskService& service, std::string_view body) {
   co_return Answer{Errc::ok, responses::boolean(*completed)};
 }
 
-Awaitable<Answer> call(TaskService& service, std::string_view body, ClientWatch* client) {
+Awaitable<Answer> call(TaskService& service, std::string_view body, ClientWatch* client,
+                       CallDataShape shape) {
   auto args = parse_call(body);
   if (!args) co_return from_error(std::move(args).error());
   std::string id = args->task.id;  // the answer names it; the task itself moves on
   auto result = co_await service.call(std::move(*args), client);
   if (!result) co_return from_error(std::move(result).error());
-  co_return Answer{Errc::ok, responses::call_result(id, *result)};
+  co_return Answer{Errc::ok, responses::call_result(id, *result, shape)};
 }
 
 Awaitable<Answer> touch(TaskService& service, std::string_view body) {
@@ -124,7 +125,7 @@ Answer error_answer(Errc code, std::string_view message) {
 // Not a coroutine itself (plain `return`): it hands back the handler's own awaitable, so a
 // request holds one handler frame, not two, for as long as it waits (long-polls).
 Awaitable<Answer> handle_task(Endpoint endpoint, TaskService& service, std::string_view body,
-                         ClientWatch* client) {
+                              ClientWatch* client, CallDataShape call_data) {
   switch (endpoint) {
     case Endpoint::put: return put(service, body);
     case Endpoint::put_batch: return put_batch(service, body);
@@ -132,7 +133,7 @@ Awaitable<Answer> handle_task(Endpoint endpoint, TaskService& service, std::stri
     case Endpoint::acquire: return acquire(service, body);
     case Endpoint::take: return take(service, body, client);
     case Endpoint::reply: return reply(service, body);
-    case Endpoint::call: return call(service, body, client);
+    case Endpoint::call: return call(service, body, client, call_data);
     case Endpoint::touch: return touch(service, body);
     case Endpoint::remove: return remove(service, body);
     case Endpoint::clear_queue: return clear_queue(service, body);

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "core/errors.hpp"
+#include "http/call_data_shape.hpp"
 #include "http/metrics.hpp"
 #include "service/task_service.hpp"
 #include "store/store.hpp"
@@ -24,8 +25,9 @@ Answer error_answer(Errc code, std::string_view message);
 
 // Runs the /task/* handler of `endpoint` (one of put .. stat_queue). `body` must stay
 // valid until the returned awaitable completes. `client` (optional) ends the waits of
-// peek, take and call when the client has gone.
+// peek, take and call when the client has gone. `call_data` shapes a successful call's data.
 Awaitable<Answer> handle_task(Endpoint endpoint, TaskService& service, std::string_view body,
-                         ClientWatch* client = nullptr);
+                              ClientWatch* client = nullptr,
+                              CallDataShape call_data = CallDataShape::list);
 
 }  // namespace tc

@@ -5,8 +5,10 @@
 // Every operation is atomic: in MemoryStore under one lock, in RedisStore one Lua
 // script (one round trip). Operations that depend on time (leases, delays, result
 // TTLs) read the store's Clock; `reap()` applies what has come due, and every
-// operation also treats due items as already applied, so callers never observe a
-// lease, delay or result TTL that has run out.
+// operation first applies what has come due, so callers do not observe a lease, delay or
+// result TTL that has run out. MemoryStore applies all of it; RedisStore applies what is
+// due in the operation's queue, at most 1000 items of each kind per operation (a bound on
+// one script's work): after a larger burst the rest waits for later operations or reap().
 #pragma once
 
 #include <cstdint>
@@ -20,9 +22,6 @@
 #include "core/task.hpp"
 
 namespace tc {
-
-template <class T>
-using Task = boost::asio::awaitable<T>;
 
 // Told by the store when something a waiter may care about happened. May be called
 // from any thread (RedisStore: the pub/sub connection's thread), possibly while the
@@ -108,6 +107,11 @@ class Store {
 
   // Whether the store can serve requests now (for /readyz).
   virtual Awaitable<bool> ready() = 0;
+
+  // Releases what the store holds open (RedisStore: its connections; outstanding
+  // operations then fail with `unavailable`). Call it after serving stopped, while the
+  // executors of its callers still exist. Nothing to release by default (MemoryStore).
+  virtual void close() {}
 };
 
 }  // namespace tc

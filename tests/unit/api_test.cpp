@@ -1,6 +1,6 @@
 // tc::Api end to end in-process: HttpRequest -> routing, auth, parsing -> TaskService over a
 // real MemoryStore -> HttpResponse, on an io_context (no sockets). Asserts the envelope of
-// API.md byte for byte where it is fixed, and by parsing where it is not.
+// docs/protocol.md byte for byte where it is fixed, and by parsing where it is not.
 #include "http/api.hpp"
 
 #include <gtest/gtest.h>
@@ -25,7 +25,7 @@ class ApiTest : public ::testing::Test {
  protected:
   ManualClock clock;
   MemoryStore store{clock};
-  TaskService service{store, clock, ServiceOptions{300'000, 5}};
+  TaskService service{store, ServiceOptions{300'000, 5}};
   Api api{service, ApiOptions{}};
   asio::io_context io;
 
@@ -328,7 +328,7 @@ class DownStore final : public Store {
 
 TEST_F(ApiTest, StoreDownIs503With0005AndReadyzSaysSo) {
   DownStore down;
-  TaskService down_service{down, clock, ServiceOptions{}};
+  TaskService down_service{down, ServiceOptions{}};
   Api down_api{down_service, ApiOptions{}};
   expect_error(request(down_api, "GET", "/readyz"), 503, "0005");
   EXPECT_EQ(request(down_api, "GET", "/healthz").status, 200);  // alive, though not ready

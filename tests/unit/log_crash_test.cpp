@@ -39,7 +39,7 @@ TEST(LogCrash, DISABLED_Child) {
   SystemClock clock;
   log::PersistOptions options;
   options.dir = dir;
-  options.fsync = FsyncPolicy::always;
+  options.fsync = log::FsyncPolicy::always;
   auto opened = MemoryStore::open(clock, options);
   ASSERT_TRUE(opened) << opened.error().message;
   auto& store = **opened;

@@ -81,7 +81,7 @@ class FaultyFileSystem final : public log::FileSystem {
 
 class LoggedFactory final : public StoreFactory {
  public:
-  explicit LoggedFactory(FsyncPolicy policy) : policy_(policy) {}
+  explicit LoggedFactory(log::FsyncPolicy policy) : policy_(policy) {}
   std::unique_ptr<Store> make(const Clock& clock, boost::asio::io_context&) override {
     log::PersistOptions options;
     options.dir = dir_.path();
@@ -93,17 +93,17 @@ class LoggedFactory final : public StoreFactory {
 
  private:
   TempDir dir_;
-  FsyncPolicy policy_;
+  log::FsyncPolicy policy_;
 };
 
 INSTANTIATE_TEST_SUITE_P(
     MemoryLogged, StoreConformance,
     ::testing::Values(
         StoreBackend{"FsyncNo",
-                     [] { return std::unique_ptr<StoreFactory>(new LoggedFactory(FsyncPolicy::no)); }},
+                     [] { return std::unique_ptr<StoreFactory>(new LoggedFactory(log::FsyncPolicy::no)); }},
         StoreBackend{"FsyncAlways",
                      [] {
-                       return std::unique_ptr<StoreFactory>(new LoggedFactory(FsyncPolicy::always));
+                       return std::unique_ptr<StoreFactory>(new LoggedFactory(log::FsyncPolicy::always));
                      }}),
     StoreBackendName{});
 
@@ -120,7 +120,7 @@ struct Opened {
 };
 
 Opened open_store(const Clock& clock, const std::string& dir,
-                  FsyncPolicy policy = FsyncPolicy::no,
+                  log::FsyncPolicy policy = log::FsyncPolicy::no,
                   std::shared_ptr<log::FileSystem> file_system = nullptr,
                   std::uint64_t compact_min_bytes = 64ull << 20) {
   log::PersistOptions options;
@@ -431,7 +431,7 @@ TEST(LogPersistence, ADiskFullFailsTheRequestAndChangesNothing) {
   ManualClock clock;
   auto faults = std::make_shared<Faults>();
   {
-    auto opened = open_store(clock, dir.path(), FsyncPolicy::always,
+    auto opened = open_store(clock, dir.path(), log::FsyncPolicy::always,
                              std::make_shared<FaultyFileSystem>(faults));
     auto& store = *opened.store;
     EXPECT_TRUE(*run_sync(store.put("q", task("a"))));
@@ -464,7 +464,7 @@ TEST(LogPersistence, AFailedFsyncFailsTheRequestUnderFsyncAlways) {
   TempDir dir;
   ManualClock clock;
   auto faults = std::make_shared<Faults>();
-  auto opened = open_store(clock, dir.path(), FsyncPolicy::always,
+  auto opened = open_store(clock, dir.path(), log::FsyncPolicy::always,
                            std::make_shared<FaultyFileSystem>(faults));
   faults->fail_sync = true;
   auto put = run_sync(opened.store->put("q", task("a")));
@@ -480,7 +480,7 @@ TEST(LogPersistence, ConcurrentWritersShareFsyncsUnderFsyncAlways) {
   TempDir dir;
   ManualClock clock;
   auto faults = std::make_shared<Faults>();
-  auto opened = open_store(clock, dir.path(), FsyncPolicy::always,
+  auto opened = open_store(clock, dir.path(), log::FsyncPolicy::always,
                            std::make_shared<FaultyFileSystem>(faults));
   auto& store = *opened.store;
   int syncs_before = faults->syncs.load();
@@ -549,7 +549,7 @@ TEST(LogPersistence, CompactionReplacesOldSegmentsWithASnapshot) {
 TEST(LogPersistence, CompactionStartsByItselfWhenTheLogOutgrowsTheData) {
   TempDir dir;
   ManualClock clock;
-  auto opened = open_store(clock, dir.path(), FsyncPolicy::no, nullptr, 64 << 10);
+  auto opened = open_store(clock, dir.path(), log::FsyncPolicy::no, nullptr, 64 << 10);
   auto* persistence = opened.store->persistence();
   // Churn (the log grows, the live data does not) until a compaction has run and caught
   // up with the writes; it runs in the background, so give it time after a while.
@@ -615,7 +615,7 @@ TEST(LogPersistence, ACompactionThatCannotWriteLeavesTheLogUsable) {
   ManualClock clock;
   auto faults = std::make_shared<Faults>();
   auto opened =
-      open_store(clock, dir.path(), FsyncPolicy::no, std::make_shared<FaultyFileSystem>(faults));
+      open_store(clock, dir.path(), log::FsyncPolicy::no, std::make_shared<FaultyFileSystem>(faults));
   for (int i = 0; i < 20; ++i)
     EXPECT_TRUE(*run_sync(opened.store->put("q", task(numbered("t", i)))));
   // Room for the new segment's header but not for the snapshot.

@@ -176,6 +176,26 @@ TEST_F(ClientTest, CallWaitsForAConsumersReply) {
   EXPECT_EQ(result.content, "re:ping");
 }
 
+// A server started with --call-data object answers the result object itself (the running
+// original service's shape); call() and result() read it as they read the default list.
+TEST(ClientCallData, ReadsTheObjectShape) {
+  tctest::ServerProcess server({"--call-data", "object"});
+  Client tc{server.url()};
+  EXPECT_FALSE(tc.result("q", "a"));
+  ASSERT_TRUE(tc.put("q", "a"));
+  ASSERT_EQ(tc.take("q", take_options(1, 0s, 30s)).size(), 1u);
+  ASSERT_TRUE(tc.reply("q", "a", R"({"ok":1})", "out"));
+  auto cached = tc.result("q", "a");
+  ASSERT_TRUE(cached);
+  EXPECT_EQ(cached->info, R"({"ok":1})");
+  EXPECT_EQ(cached->content, "out");
+  taskcenter::CallOptions options;
+  options.timeout = 5s;
+  auto called = tc.call("q", "a", "null", "", options);
+  EXPECT_EQ(called.id, "a");
+  EXPECT_EQ(called.content, "out");
+}
+
 TEST_F(ClientTest, CallTimesOutAndKeepsTheTask) {
   taskcenter::CallOptions options;
   options.timeout = 0.2s;
