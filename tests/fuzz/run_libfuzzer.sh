@@ -5,7 +5,8 @@ set -eu
 root=$(cd "$(dirname "$0")/../.." && pwd)
 out=${FUZZ_BUILD_DIR:-$root/build-fuzz}
 mkdir -p "$out/corpus" "$out/generated/core"
-printf '#pragma once\n#define TC_VERSION "fuzz"\n#define TC_BUILD_TIME "fuzz"\n' > "$out/generated/core/build_info.hpp"
+# The shape of the generated build_info.hpp (src/core/build_info.hpp.in), for any include of it.
+printf '#pragma once\n#include <string_view>\n#define TC_VERSION "fuzz"\nnamespace tc { std::string_view build_time() noexcept; }\n' > "$out/generated/core/build_info.hpp"
 clang++ -std=c++20 -O1 -g -DBOOST_ASIO_HAS_CO_AWAIT=1 -DBOOST_ASIO_HAS_STD_COROUTINE=1 -fsanitize=fuzzer,address,undefined -I"$root/src" -I"$out/generated" \
   $(pkg-config --cflags simdjson) \
   "$root/tests/fuzz/requests_fuzz.cpp" "$root/src/http/requests.cpp" "$root/src/http/request_fields.cpp" \

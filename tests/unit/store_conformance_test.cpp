@@ -1,4 +1,4 @@
-// The rules of API.md that are one atomic store step, checked against every backend
+// The rules of docs/protocol.md that are one atomic store step, checked against every backend
 // (see store_conformance.hpp for how a backend joins). Time moves by a ManualClock.
 #include "store_conformance.hpp"
 
