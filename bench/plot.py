@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Plots taskcenter-bench CSV output and summarises it against the targets of issue 6.
+"""Plots taskcenter-bench CSV output and summarises it against the performance targets (docs/performance.md).
 
     /usr/bin/python3 bench/plot.py bench/results/latest.csv bench/results/latest.png
 
@@ -116,7 +116,7 @@ def note_value(row, pattern):
 
 
 def summary(rows):
-    """Markdown lines: each target of issue 6 and where it stands in this run."""
+    """Markdown lines: each performance target and where it stands in this run."""
     out = ["| target | measured | ratio / verdict |", "|---|---|---|"]
 
     def best(scenario, backend, key="req_per_s", mode=None):

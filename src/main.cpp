@@ -71,7 +71,7 @@ tc::Result<StoreChoice> make_store(const tc::Config& config, const tc::Clock& cl
                      {"ms", static_cast<std::int64_t>(took.count())}});
   return StoreChoice{std::move(opened).value(),
                      "memory + log " + config.data_dir + " (fsync " +
-                         std::string(tc::fsync_policy_name(config.fsync)) + ")"};
+                         std::string(tc::log::fsync_policy_name(config.fsync)) + ")"};
 }
 
 // Written to a temporary file and renamed, so a reader never sees half a number.
@@ -128,7 +128,7 @@ int main(int argc, char** argv) {
     return chosen.error().code == tc::Errc::bad_request ? kExitUsage : kExitCannotStart;
   }
   tc::Store& store = *chosen->store;
-  tc::TaskService service(store, clock,
+  tc::TaskService service(store,
                           tc::ServiceOptions{config.max_wait_ms, config.reap_interval_ms});
   // A token file with a malformed line refuses to start (the message names the line).
   auto access = tc::AccessControl::open(config.token, config.token_file);
@@ -147,7 +147,7 @@ int main(int argc, char** argv) {
   }
   // Families only the wiring can see: the log's size (the server adds its own connections).
   auto* memory_store = dynamic_cast<tc::MemoryStore*>(&store);
-  tc::Api api(service, tc::ApiOptions{config.token, *access});
+  tc::Api api(service, tc::ApiOptions{config.token, *access, config.call_data});
   api.set_extra_metrics([memory_store](std::string& out) {
     if (auto* persistence = memory_store ? memory_store->persistence() : nullptr) {
       out.append(
@@ -206,8 +206,8 @@ int main(int argc, char** argv) {
                     {{"store", chosen->name}, {"threads", threads}});
   server.run();
   service.shutdown();  // idempotent; stops the reaper if the drain timed out first
-  // Close Redis while the server's io_contexts still exist to receive the last replies.
-  if (auto* redis = dynamic_cast<tc::RedisStore*>(&store)) redis->stop();
+  // Close the store while the server's io_contexts still exist to receive the last replies.
+  store.close();
   tc::logging::info("stopped");
   return 0;
 }

@@ -168,9 +168,9 @@ const std::vector<Option>& options() {
        }},
       {"fsync", "TASKCENTER_FSYNC", true,
        [](Config& c, std::string_view v) -> std::string {
-         if (v == "always") c.fsync = FsyncPolicy::always;
-         else if (v == "everysec") c.fsync = FsyncPolicy::everysec;
-         else if (v == "no") c.fsync = FsyncPolicy::no;
+         if (v == "always") c.fsync = log::FsyncPolicy::always;
+         else if (v == "everysec") c.fsync = log::FsyncPolicy::everysec;
+         else if (v == "no") c.fsync = log::FsyncPolicy::no;
          else return quoted(v) + " is not one of always, everysec, no";
          return {};
        }},
@@ -233,6 +233,13 @@ const std::vector<Option>& options() {
       {"slow-request-ms", "TASKCENTER_SLOW_REQUEST_MS", true,
        set_uint(&Config::slow_request_ms, 0, 86'400'000, "a number of milliseconds (0 = off)")},
       {"token-file", "TASKCENTER_TOKEN_FILE", true, set_string(&Config::token_file)},
+      {"call-data", "TASKCENTER_CALL_DATA", true,
+       [](Config& c, std::string_view v) -> std::string {
+         if (v == "list") c.call_data = CallDataShape::list;
+         else if (v == "object") c.call_data = CallDataShape::object;
+         else return quoted(v) + " is not one of list, object";
+         return {};
+       }},
   };
   return table;
 }
@@ -275,15 +282,6 @@ std::string apply_legacy_redis_env(Config& c, const Environment& env) {
 }
 
 }  // namespace
-
-std::string_view fsync_policy_name(FsyncPolicy policy) noexcept {
-  switch (policy) {
-    case FsyncPolicy::always: return "always";
-    case FsyncPolicy::everysec: return "everysec";
-    case FsyncPolicy::no: return "no";
-  }
-  return "everysec";
-}
 
 Result<Config> parse_config(const std::vector<std::string>& args, const Environment& env) {
   Config config;
@@ -359,7 +357,10 @@ Environment environment_from(char** envp) {
 }
 
 std::string version_line() {
-  return std::string("taskcenter ") + TC_VERSION + " (built " + TC_BUILD_TIME + ")";
+  std::string line = "taskcenter " TC_VERSION " (built ";
+  line += build_time();
+  line += ")";
+  return line;
 }
 
 std::string config_help() {
@@ -435,6 +436,10 @@ Access (docs/security.md):
   --token-file PATH        scoped tokens, one "TOKEN ROLE QUEUES" per line (roles: read,
                            produce, consume, admin; QUEUES: a name, a prefix ending in *,
                            or *); re-read on SIGHUP    [TASKCENTER_TOKEN_FILE]
+Compatibility:
+  --call-data SHAPE        a successful call's data: list (a list of one result) or
+                           object (the result itself, as the original service answered)
+                                                           [TASKCENTER_CALL_DATA, default list]
 
 Other:
   -h, --help               this text

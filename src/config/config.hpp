@@ -9,12 +9,10 @@
 #include <vector>
 
 #include "core/errors.hpp"
+#include "http/call_data_shape.hpp"
+#include "store/log/fsync_policy.hpp"
 
 namespace tc {
-
-enum class FsyncPolicy { always, everysec, no };
-
-std::string_view fsync_policy_name(FsyncPolicy policy) noexcept;
 
 struct Config {
   // Network
@@ -37,12 +35,12 @@ struct Config {
   // Service
   std::int64_t reap_interval_ms = 50;
 
-  // Embedded store persistence (issue 4)
+  // Embedded store persistence
   std::string data_dir = "./data";  // empty = memory only
   bool persist = true;              // --no-persist turns the log off
-  FsyncPolicy fsync = FsyncPolicy::everysec;
+  log::FsyncPolicy fsync = log::FsyncPolicy::everysec;
 
-  // Redis backend (issue 3): non-empty url selects it
+  // Redis backend: a non-empty url selects it
   std::string redis_url;
   std::string redis_prefix;
 
@@ -59,6 +57,8 @@ struct Config {
   std::int64_t slow_request_ms = 0;  // requests slower than this are logged; 0 = off
   // Scoped tokens: `TOKEN ROLE QUEUES` per line, re-read on SIGHUP (docs/security.md)
   std::string token_file;
+  // Compatibility
+  CallDataShape call_data = CallDataShape::list;  // --call-data list | object
 
   // Actions instead of serving
   bool show_help = false;

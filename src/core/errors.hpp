@@ -1,4 +1,4 @@
-// One error vocabulary for the whole server: the err_codes of API.md.
+// One error vocabulary for the whole server: the err_codes of docs/protocol.md.
 #pragma once
 
 #include <string>
@@ -26,7 +26,7 @@ enum class Errc {
 
 // "0000".."0010" as written on the wire.
 std::string_view errc_wire_code(Errc code) noexcept;
-// The HTTP status API.md assigns to the code.
+// The HTTP status docs/protocol.md assigns to the code.
 int errc_http_status(Errc code) noexcept;
 
 struct ApiError {

@@ -146,8 +146,8 @@ Awaitable<HttpResponse> Api::handle(HttpRequest request) {
             "this server requires the header \"Authorization: Bearer <token>\" with a known token.");
       }
     }
-    Answer answer =
-        co_await handle_task(endpoint, service_, request.body, request.client, scope.get());
+    Answer answer = co_await handle_task(endpoint, service_, request.body, request.client,
+                                         scope.get(), options_.call_data);
     metrics_->count(endpoint, answer.code);
     co_return json_response(std::move(answer));
   }
@@ -167,7 +167,7 @@ Awaitable<HttpResponse> Api::handle(HttpRequest request) {
     case Endpoint::version:
       co_return json_response(Answer{Errc::ok, responses::text(TC_VERSION)});
     case Endpoint::buildtime:
-      co_return json_response(Answer{Errc::ok, responses::text(TC_BUILD_TIME)});
+      co_return json_response(Answer{Errc::ok, responses::text(build_time())});
     case Endpoint::metrics: {
       HttpResponse response;
       response.content_type = "text/plain; version=0.0.4; charset=utf-8";

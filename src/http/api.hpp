@@ -13,6 +13,7 @@
 
 #include "auth/access_control.hpp"
 #include "core/client_watch.hpp"
+#include "http/call_data_shape.hpp"
 
 #include "service/task_service.hpp"
 #include "store/store.hpp"
@@ -41,12 +42,13 @@ struct ApiOptions {
   std::string token;  // admin bearer token (--token); used when `access` is null
   // The token table in force (--token and --token-file, reloadable); null: made from `token`.
   std::shared_ptr<AccessControl> access = nullptr;
+  CallDataShape call_data = CallDataShape::list;  // --call-data list | object
 };
 
 class Api {
  public:
   Api(TaskService& service, ApiOptions options);
-  // Never throws for bad input: every request gets a response (API.md envelope).
+  // Never throws for bad input: every request gets a response (the envelope of docs/protocol.md).
   Awaitable<HttpResponse> handle(HttpRequest request);
   // A response for errors the transport detects itself (body too large, bad HTTP).
   static HttpResponse error_response(Errc code, std::string_view message);

@@ -96,7 +96,7 @@ Awaitable<Answer> reply(TaskService& service, std::string_view body, const Grant
 }
 
 Awaitable<Answer> call(TaskService& service, std::string_view body, ClientWatch* client,
-                       const Grants* scope) {
+                       const Grants* scope, CallDataShape shape) {
   auto args = parse_call(body);
   if (!args) co_return from_error(std::move(args).error());
   if (auto denied = refused(scope, Endpoint::call, args->queue)) co_return *denied;
@@ -104,7 +104,7 @@ Awaitable<Answer> call(TaskService& service, std::string_view body, ClientWatch*
   std::string id = args->task.id;  // the answer names it; the task itself moves on
   auto result = co_await service.call(std::move(*args), client);
   if (!result) co_return from_error(std::move(result).error());
-  co_return Answer{Errc::ok, responses::call_result(id, *result)};
+  co_return Answer{Errc::ok, responses::call_result(id, *result, shape)};
 }
 
 Awaitable<Answer> touch(TaskService& service, std::string_view body, const Grants* scope) {
@@ -171,7 +171,8 @@ Answer error_answer(Errc code, std::string_view message) {
 // Not a coroutine itself (plain `return`): it hands back the handler's own awaitable, so a
 // request holds one handler frame, not two, for as long as it waits (long-polls).
 Awaitable<Answer> handle_task(Endpoint endpoint, TaskService& service, std::string_view body,
-                         ClientWatch* client, const Grants* scope) {
+                         ClientWatch* client, const Grants* scope,
+                              CallDataShape call_data) {
   switch (endpoint) {
     case Endpoint::put: return put(service, body, scope);
     case Endpoint::put_batch: return put_batch(service, body, scope);
@@ -179,7 +180,7 @@ Awaitable<Answer> handle_task(Endpoint endpoint, TaskService& service, std::stri
     case Endpoint::acquire: return acquire(service, body, scope);
     case Endpoint::take: return take(service, body, client, scope);
     case Endpoint::reply: return reply(service, body, scope);
-    case Endpoint::call: return call(service, body, client, scope);
+    case Endpoint::call: return call(service, body, client, scope, call_data);
     case Endpoint::touch: return touch(service, body, scope);
     case Endpoint::remove: return remove(service, body, scope);
     case Endpoint::clear_queue: return clear_queue(service, body, scope);

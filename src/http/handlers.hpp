@@ -9,6 +9,7 @@
 
 #include "auth/scope.hpp"
 #include "core/errors.hpp"
+#include "http/call_data_shape.hpp"
 #include "http/metrics.hpp"
 #include "service/task_service.hpp"
 #include "store/store.hpp"
@@ -27,8 +28,9 @@ Answer error_answer(Errc code, std::string_view message);
 // valid until the returned awaitable completes. `client` (optional) ends the waits of
 // peek, take and call when the client has gone. `scope` (null: auth is off) is what the
 // request's token may do; outside it the answer is 0009, and list_queue lists only the
-// queues it may read.
+// queues it may read. `call_data` shapes a successful call's data.
 Awaitable<Answer> handle_task(Endpoint endpoint, TaskService& service, std::string_view body,
-                         ClientWatch* client = nullptr, const Grants* scope = nullptr);
+                              ClientWatch* client = nullptr, const Grants* scope = nullptr,
+                              CallDataShape call_data = CallDataShape::list);
 
 }  // namespace tc

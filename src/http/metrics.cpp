@@ -74,7 +74,9 @@ void ApiMetrics::render(std::string& out, std::uint64_t waiting) const {
   out.append(
       "\n# HELP taskcenter_build_info Version and build time of this binary.\n"
       "# TYPE taskcenter_build_info gauge\n"
-      "taskcenter_build_info{version=\"" TC_VERSION "\",build_time=\"" TC_BUILD_TIME "\"} 1\n");
+      "taskcenter_build_info{version=\"" TC_VERSION "\",build_time=\"");
+  out.append(build_time());
+  out.append("\"} 1\n");
 }
 
 }  // namespace tc

@@ -112,19 +112,21 @@ std::string acquired(const std::vector<AcquiredTask>& tasks) {
   return out;
 }
 
-std::string call_result(std::string_view id, const std::optional<TaskResult>& result) {
+std::string call_result(std::string_view id, const std::optional<TaskResult>& result,
+                        CallDataShape shape) {
   if (!result) return std::string(R"({"err_code":"0000","data":null})");
   std::string out;
   out.reserve(kOkHead.size() + id.size() + result->info.size() +
               base64_encoded_size(result->content.size()) + 64);
+  const bool list = shape == CallDataShape::list;
   out.append(kOkHead);
-  out.append(R"([{"id":)");
+  out.append(list ? R"([{"id":)" : R"({"id":)");
   json::append_string(out, id);
   out.append(R"(,"result_info":)");
   json::append_raw(out, result->info);
   out.append(R"(,"result_content":")");
   base64_encode_append(out, result->content);
-  out.append(R"("}]})");
+  out.append(list ? R"("}]})" : R"("}})");
   return out;
 }
 

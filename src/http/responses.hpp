@@ -1,4 +1,4 @@
-// Pure response encoders: service results -> the JSON envelope of API.md
+// Pure response encoders: service results -> the JSON envelope of docs/protocol.md
 // ({"err_code":"0000","data":...} plus "cursor" for peek and list_queue, or
 // {"err_code":"0002","data":null,"message":"..."} for errors). Each reserves its
 // output once; `info` is written as its raw text.
@@ -11,6 +11,7 @@
 
 #include "core/errors.hpp"
 #include "core/task.hpp"
+#include "http/call_data_shape.hpp"
 #include "service/task_service.hpp"
 
 namespace tc::responses {
@@ -21,8 +22,10 @@ std::string booleans(const std::vector<bool>& values);  // put_batch
 std::string text(std::string_view value);        // healthz, version, buildtime
 std::string peeked(const PeekOutcome& outcome);
 std::string acquired(const std::vector<AcquiredTask>& tasks);  // acquire, take
-// call: a result -> [{"id","result_info","result_content"}]; nullopt -> data null.
-std::string call_result(std::string_view id, const std::optional<TaskResult>& result);
+// call: a result -> [{"id","result_info","result_content"}] (list, the default) or the
+// object alone (CallDataShape::object); nullopt -> data null in either shape.
+std::string call_result(std::string_view id, const std::optional<TaskResult>& result,
+                        CallDataShape shape = CallDataShape::list);
 std::string queue_page(const QueuePage& page);
 std::string queue_stats(const std::optional<QueueStats>& stats);
 

@@ -40,8 +40,8 @@ logging::RateLimit g_reap_failure_log{std::chrono::seconds(10)};
 
 }  // namespace
 
-TaskService::TaskService(Store& store, const Clock& clock, ServiceOptions options)
-    : store_(store), clock_(clock), options_(options), waiters_(std::make_unique<WaiterRegistry>()) {
+TaskService::TaskService(Store& store, ServiceOptions options)
+    : store_(store), options_(options), waiters_(std::make_unique<WaiterRegistry>()) {
   store_.set_events(waiters_.get());
 }
 

@@ -1,6 +1,6 @@
-// TaskService: the rules of API.md that are not a single atomic store step —
-// long-poll waiting, batch windows, call waiting and coalescing, wake-ups across
-// threads, the reaper, graceful shutdown. Handlers call it; it calls the Store.
+// TaskService: the rules of the HTTP contract (docs/protocol.md) that are not a single
+// atomic store step — long-poll waiting, batch windows, call waiting and coalescing,
+// wake-ups across threads, the reaper, graceful shutdown. Handlers call it; it calls the Store.
 // Arguments arrive validated (the HTTP layer's parsers check types and ranges).
 #pragma once
 
@@ -14,7 +14,6 @@
 #include <string>
 #include <vector>
 
-#include "core/clock.hpp"
 #include "core/client_watch.hpp"
 #include "core/errors.hpp"
 #include "core/task.hpp"
@@ -58,7 +57,7 @@ struct CallArgs {
 
 class TaskService {
  public:
-  TaskService(Store& store, const Clock& clock, ServiceOptions options);
+  TaskService(Store& store, ServiceOptions options);
   ~TaskService();
   TaskService(const TaskService&) = delete;
   TaskService& operator=(const TaskService&) = delete;
@@ -99,7 +98,6 @@ class TaskService {
   Awaitable<void> reaper_loop();
 
   Store& store_;
-  const Clock& clock_;
   ServiceOptions options_;
   std::unique_ptr<WaiterRegistry> waiters_;
   std::atomic<bool> stopping_{false};

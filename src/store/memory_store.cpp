@@ -62,47 +62,47 @@ void MemoryStore::set_events(StoreEvents* events) {
   state_.set_events(events);
 }
 
-// Every mutation below has the same shape: under the lock, log the record (fail with
-// nothing changed if that fails), apply it; then, lock released, wait for durability.
+template <class Changes, class Encode, class Apply>
+auto MemoryStore::mutate(Changes&& changes, Encode&& encode, Apply&& apply)
+    -> Result<Logged<decltype(apply(std::int64_t{}))>> {
+  std::lock_guard lock(mutex_);
+  auto now = now_locked();
+  auto logged = log_locked(now, changes, [&](std::string& b) { encode(b, now); });
+  if (!logged) return std::move(logged).error();
+  Logged<decltype(apply(std::int64_t{}))> done{apply(now), *logged};
+  after_mutation_locked();
+  return done;
+}
+
+template <class T>
+Awaitable<Result<T>> MemoryStore::finish(Result<Logged<T>> logged) {
+  if (!logged) co_return std::move(logged).error();
+  if (logged->ticket && persist_->waits_for_sync()) {
+    if (auto d = co_await persist_->durable(logged->ticket); !d) co_return std::move(d).error();
+  }
+  co_return std::move(logged->value);
+}
+
+// Every mutation has the shape of mutate() + finish(): under the lock, log the record (fail
+// with nothing changed if that fails) and apply it; then, lock released, wait for durability.
 
 Awaitable<Result<bool>> MemoryStore::put(std::string queue, NewTask task) {
-  std::uint64_t ticket;
-  bool created;
-  {
-    std::lock_guard lock(mutex_);
-    auto now = now_locked();
-    auto fresh = [&] { return !state_.has_queue(queue) || !state_.task_state(queue, task.id); };
-    auto logged =
-        log_locked(now, fresh, [&](std::string& b) { log::encode_put(b, now, queue, &task, 1); });
-    if (!logged) co_return std::move(logged).error();
-    ticket = *logged;
-    created = state_.put(now, queue, std::move(task));
-    after_mutation_locked();
-  }
-  if (ticket && persist_->waits_for_sync()) {
-    if (auto d = co_await persist_->durable(ticket); !d) co_return std::move(d).error();
-  }
-  co_return created;
+  auto logged = mutate(
+      [&] { return !state_.has_queue(queue) || !state_.task_state(queue, task.id); },
+      [&](std::string& b, std::int64_t now) { log::encode_put(b, now, queue, &task, 1); },
+      [&](std::int64_t now) { return state_.put(now, queue, std::move(task)); });
+  co_return co_await finish(std::move(logged));
 }
 
 Awaitable<Result<std::vector<bool>>> MemoryStore::put_batch(std::string queue,
                                                        std::vector<NewTask> tasks) {
-  std::uint64_t ticket;
-  std::vector<bool> created;
-  {
-    std::lock_guard lock(mutex_);
-    auto now = now_locked();
-    auto logged = log_locked(
-        now, always, [&](std::string& b) { log::encode_put(b, now, queue, tasks.data(), tasks.size()); });
-    if (!logged) co_return std::move(logged).error();
-    ticket = *logged;
-    created = state_.put_batch(now, queue, std::move(tasks));
-    after_mutation_locked();
-  }
-  if (ticket && persist_->waits_for_sync()) {
-    if (auto d = co_await persist_->durable(ticket); !d) co_return std::move(d).error();
-  }
-  co_return created;
+  auto logged = mutate(
+      always,
+      [&](std::string& b, std::int64_t now) {
+        log::encode_put(b, now, queue, tasks.data(), tasks.size());
+      },
+      [&](std::int64_t now) { return state_.put_batch(now, queue, std::move(tasks)); });
+  co_return co_await finish(std::move(logged));
 }
 
 Awaitable<Result<std::vector<PeekedTask>>> MemoryStore::peek(std::string queue,
@@ -116,161 +116,81 @@ Awaitable<Result<std::vector<PeekedTask>>> MemoryStore::peek(std::string queue,
 Awaitable<Result<std::vector<AcquiredTask>>> MemoryStore::acquire(std::string queue,
                                                              std::vector<std::string> ids,
                                                              std::int64_t lease_ms) {
-  std::uint64_t ticket;
-  std::vector<AcquiredTask> acquired;
-  {
-    std::lock_guard lock(mutex_);
-    auto now = now_locked();
-    auto any_pending = [&] {
-      return std::any_of(ids.begin(), ids.end(), [&](const std::string& id) {
-        return state_.task_state(queue, id) == memory::TaskState::pending;
-      });
-    };
-    auto logged = log_locked(now, any_pending, [&](std::string& b) {
-      log::encode_acquire(b, now, queue, ids, lease_ms);
-    });
-    if (!logged) co_return std::move(logged).error();
-    ticket = *logged;
-    acquired = state_.acquire(now, queue, ids, lease_ms);
-    after_mutation_locked();
-  }
-  if (ticket && persist_->waits_for_sync()) {
-    if (auto d = co_await persist_->durable(ticket); !d) co_return std::move(d).error();
-  }
-  co_return acquired;
+  auto logged = mutate(
+      [&] {
+        return std::any_of(ids.begin(), ids.end(), [&](const std::string& id) {
+          return state_.task_state(queue, id) == memory::TaskState::pending;
+        });
+      },
+      [&](std::string& b, std::int64_t now) { log::encode_acquire(b, now, queue, ids, lease_ms); },
+      [&](std::int64_t now) { return state_.acquire(now, queue, ids, lease_ms); });
+  co_return co_await finish(std::move(logged));
 }
 
 Awaitable<Result<std::vector<AcquiredTask>>> MemoryStore::take(std::string queue, std::uint32_t size,
                                                           std::int64_t lease_ms) {
-  std::uint64_t ticket;
-  std::vector<AcquiredTask> acquired;
-  {
-    std::lock_guard lock(mutex_);
-    auto now = now_locked();
-    auto visible = [&] { return size > 0 && state_.has_visible(queue); };
-    auto logged = log_locked(now, visible, [&](std::string& b) {
-      log::encode_take(b, now, queue, size, lease_ms);
-    });
-    if (!logged) co_return std::move(logged).error();
-    ticket = *logged;
-    acquired = state_.take(now, queue, size, lease_ms);
-    after_mutation_locked();
-  }
-  if (ticket && persist_->waits_for_sync()) {
-    if (auto d = co_await persist_->durable(ticket); !d) co_return std::move(d).error();
-  }
-  co_return acquired;
+  auto logged = mutate(
+      [&] { return size > 0 && state_.has_visible(queue); },
+      [&](std::string& b, std::int64_t now) { log::encode_take(b, now, queue, size, lease_ms); },
+      [&](std::int64_t now) { return state_.take(now, queue, size, lease_ms); });
+  co_return co_await finish(std::move(logged));
 }
 
 Awaitable<Result<bool>> MemoryStore::reply(std::string queue, std::string id, TaskResult result) {
-  std::uint64_t ticket;
-  bool completed;
-  {
-    std::lock_guard lock(mutex_);
-    auto now = now_locked();
-    auto open_task = [&] {
-      auto state = state_.task_state(queue, id);
-      return state && *state != memory::TaskState::done;
-    };
-    auto logged = log_locked(now, open_task, [&](std::string& b) {
-      log::encode_reply(b, now, queue, id, result);
-    });
-    if (!logged) co_return std::move(logged).error();
-    ticket = *logged;
-    completed = state_.reply(now, queue, id, std::move(result));
-    after_mutation_locked();
-  }
-  if (ticket && persist_->waits_for_sync()) {
-    if (auto d = co_await persist_->durable(ticket); !d) co_return std::move(d).error();
-  }
-  co_return completed;
+  auto logged = mutate(
+      [&] {
+        auto state = state_.task_state(queue, id);
+        return state && *state != memory::TaskState::done;
+      },
+      [&](std::string& b, std::int64_t now) { log::encode_reply(b, now, queue, id, result); },
+      [&](std::int64_t now) { return state_.reply(now, queue, id, std::move(result)); });
+  co_return co_await finish(std::move(logged));
 }
 
 Awaitable<Result<CallBegin>> MemoryStore::call_begin(std::string queue, NewTask task,
                                                 bool put_if_absent) {
-  std::uint64_t ticket = 0;
-  CallBegin begin;
-  {
+  if (!put_if_absent) {
+    // A check changes nothing but what has come due.
     std::lock_guard lock(mutex_);
     auto now = now_locked();
-    if (!put_if_absent) {
-      // A check changes nothing but what has come due.
-      apply_due_locked(now);
-      co_return state_.call_begin(now, queue, std::move(task), false);
-    }
-    // Logged as the put it may be: replaying a put of an existing id changes nothing.
-    auto fresh = [&] { return !state_.has_queue(queue) || !state_.task_state(queue, task.id); };
-    auto logged =
-        log_locked(now, fresh, [&](std::string& b) { log::encode_put(b, now, queue, &task, 1); });
-    if (!logged) co_return std::move(logged).error();
-    ticket = *logged;
-    begin = state_.call_begin(now, queue, std::move(task), true);
-    after_mutation_locked();
+    apply_due_locked(now);
+    co_return state_.call_begin(now, queue, std::move(task), false);
   }
-  if (ticket && persist_->waits_for_sync()) {
-    if (auto d = co_await persist_->durable(ticket); !d) co_return std::move(d).error();
-  }
-  co_return begin;
+  // Logged as the put it may be: replaying a put of an existing id changes nothing.
+  auto logged = mutate(
+      [&] { return !state_.has_queue(queue) || !state_.task_state(queue, task.id); },
+      [&](std::string& b, std::int64_t now) { log::encode_put(b, now, queue, &task, 1); },
+      [&](std::int64_t now) { return state_.call_begin(now, queue, std::move(task), true); });
+  co_return co_await finish(std::move(logged));
 }
 
 Awaitable<Result<bool>> MemoryStore::touch(std::string queue, std::string id, std::int64_t lease_ms) {
-  std::uint64_t ticket;
-  bool touched;
-  {
-    std::lock_guard lock(mutex_);
-    auto now = now_locked();
-    auto logged = log_locked(
-        now, [&] { return state_.task_state(queue, id) == memory::TaskState::leased; },
-        [&](std::string& b) { log::encode_touch(b, now, queue, id, lease_ms); });
-    if (!logged) co_return std::move(logged).error();
-    ticket = *logged;
-    touched = state_.touch(now, queue, id, lease_ms);
-    after_mutation_locked();
-  }
-  if (ticket && persist_->waits_for_sync()) {
-    if (auto d = co_await persist_->durable(ticket); !d) co_return std::move(d).error();
-  }
-  co_return touched;
+  auto logged = mutate(
+      [&] { return state_.task_state(queue, id) == memory::TaskState::leased; },
+      [&](std::string& b, std::int64_t now) { log::encode_touch(b, now, queue, id, lease_ms); },
+      [&](std::int64_t now) { return state_.touch(now, queue, id, lease_ms); });
+  co_return co_await finish(std::move(logged));
 }
 
 Awaitable<Result<bool>> MemoryStore::remove(std::string queue, std::string id) {
-  std::uint64_t ticket;
-  bool removed;
-  {
-    std::lock_guard lock(mutex_);
-    auto now = now_locked();
-    auto logged =
-        log_locked(now, [&] { return state_.task_state(queue, id).has_value(); },
-                   [&](std::string& b) { log::encode_remove(b, now, queue, id); });
-    if (!logged) co_return std::move(logged).error();
-    ticket = *logged;
-    removed = state_.remove(now, queue, id);
-    after_mutation_locked();
-  }
-  if (ticket && persist_->waits_for_sync()) {
-    if (auto d = co_await persist_->durable(ticket); !d) co_return std::move(d).error();
-  }
-  co_return removed;
+  auto logged = mutate(
+      [&] { return state_.task_state(queue, id).has_value(); },
+      [&](std::string& b, std::int64_t now) { log::encode_remove(b, now, queue, id); },
+      [&](std::int64_t now) { return state_.remove(now, queue, id); });
+  co_return co_await finish(std::move(logged));
 }
 
 // One step in memory however large the queue: max_steps bounds round trips in Redis,
 // and here the whole queue goes at once.
 Awaitable<Result<bool>> MemoryStore::clear_queue(std::string queue, std::uint32_t /*max_steps*/) {
-  std::uint64_t ticket;
-  {
-    std::lock_guard lock(mutex_);
-    auto now = now_locked();
-    auto logged = log_locked(now, [&] { return state_.has_queue(queue); },
-                             [&](std::string& b) { log::encode_clear(b, now, queue); });
-    if (!logged) co_return std::move(logged).error();
-    ticket = *logged;
-    state_.clear_queue(now, queue);
-    after_mutation_locked();
-  }
-  if (ticket && persist_->waits_for_sync()) {
-    if (auto d = co_await persist_->durable(ticket); !d) co_return std::move(d).error();
-  }
-  co_return true;
+  auto logged = mutate(
+      [&] { return state_.has_queue(queue); },
+      [&](std::string& b, std::int64_t now) { log::encode_clear(b, now, queue); },
+      [&](std::int64_t now) {
+        state_.clear_queue(now, queue);
+        return true;
+      });
+  co_return co_await finish(std::move(logged));
 }
 
 Awaitable<Result<QueuePage>> MemoryStore::list_queues(std::optional<std::string> cursor,

@@ -76,6 +76,22 @@ class MemoryStore final : public Store {
   // mutex_. Returns the durability ticket (0 when nothing was logged).
   template <class Changes, class Encode>
   Result<std::uint64_t> log_locked(std::int64_t now, Changes&& changes, Encode&& encode);
+  // A mutation's answer and the durability ticket of its log record (0: nothing logged).
+  template <class T>
+  struct Logged {
+    T value;
+    std::uint64_t ticket;
+  };
+  // The locked half of every mutation: log the record `encode(buffer, now)` writes (see
+  // log_locked; an error changes nothing), then `apply(now)` it and maybe start a
+  // compaction. The lambdas run under mutex_ only.
+  template <class Changes, class Encode, class Apply>
+  auto mutate(Changes&& changes, Encode&& encode, Apply&& apply)
+      -> Result<Logged<decltype(apply(std::int64_t{}))>>;
+  // The other half, lock released: waits for the fsync covering the record when the
+  // policy is `always`, then answers the mutation's value.
+  template <class T>
+  Awaitable<Result<T>> finish(Result<Logged<T>> logged);
   // For reads: applies what has come due, logged as a tick. If the log cannot be
   // written, the read sees the state as it was (nothing is applied unlogged).
   void apply_due_locked(std::int64_t now);

@@ -131,6 +131,10 @@ class Store {
     }
     co_return out;
   }
+  // Releases what the store holds open (RedisStore: its connections; outstanding
+  // operations then fail with `unavailable`). Call it after serving stopped, while the
+  // executors of its callers still exist. Nothing to release by default (MemoryStore).
+  virtual void close() {}
 };
 
 }  // namespace tc

@@ -1,11 +1,14 @@
 """call: the seed's synchronous flow, cached results, timeout (0001), removal (0006),
-timeout 0, and coalescing of 50 concurrent calls on one id."""
+timeout 0, coalescing of 50 concurrent calls on one id, and the object shape of
+--call-data object."""
 
 import threading
 import time
 import unittest
 
+import harness
 from base import Background, ConformanceTest, unb64
+from client import Client
 
 
 def consume_one(test, queue, reply_info, reply_content, lease=30):
@@ -167,3 +170,48 @@ class CallTest(ConformanceTest):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+@unittest.skipUnless(harness.can_start_servers(), "needs the server binary (TC_BINARY)")
+class CallDataObjectTest(unittest.TestCase):
+    """--call-data object: a successful call answers its result as one object (the shape
+    the running original service answered), everything else as by default."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = harness.ServerProcess(extra_args=["--call-data", "object"]).start()
+        cls.c = Client(cls.server.url)
+
+    @classmethod
+    def tearDownClass(cls):
+        code = cls.server.terminate()
+        log = cls.server.log()
+        cls.server.close()
+        assert code == 0, f"--call-data object server exited with {code}; log tail:\n{log}"
+
+    def ok(self, resp):
+        self.assertEqual((resp.status, resp.err_code), (200, "0000"), resp)
+        return resp.data
+
+    def test_cached_and_waited_results_are_one_object(self):
+        q = harness.unique()
+        self.assertIsNone(self.ok(self.c.call(q, "a", 0)), "not done yet: data null")
+        self.ok(self.c.put(q, "a"))
+        self.ok(self.c.take(q, 30))
+        self.ok(self.c.reply(q, "a", info={"ok": True}, content=b"\x01"))
+        self.assertEqual(self.ok(self.c.call(q, "a", 5)),
+                         {"id": "a", "result_info": {"ok": True}, "result_content": "AQ=="})
+
+        caller = Background(self.c.call, q, "b", 30, info={"n": 2})
+        taken = []
+        deadline = time.monotonic() + 20
+        while not taken and time.monotonic() < deadline:
+            taken = self.ok(self.c.take(q, 30, size=1, timeout=5))
+        self.assertEqual([t["id"] for t in taken], ["b"])
+        self.ok(self.c.reply(q, "b", info="done"))
+        self.assertEqual(self.ok(caller.join()),
+                         {"id": "b", "result_info": "done", "result_content": ""})
+
+    def test_a_timeout_is_still_0001(self):
+        resp = self.c.call(harness.unique(), "slow", 0.2)
+        self.assertEqual((resp.status, resp.err_code, resp.data), (200, "0001", None), resp)

@@ -1,4 +1,4 @@
-"""Across instances (API.md, "Across instances"): each step pinned to a chosen instance.
+"""Across instances (every step of a task may go to a different instance): each step pinned to a chosen instance.
 Runs only when the suite talks to two or more instances (TC_INSTANCES / TC_BASE_URLS);
 with one instance every other test already covers the same rules."""
 

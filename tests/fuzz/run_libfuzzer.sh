@@ -28,7 +28,7 @@ sanitize="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 
 mkdir -p "$out/obj" "$out/generated/core" "$out/artifacts"
 rm -f "$out/artifacts/"*  # only this run's findings
-printf '#pragma once\n#define TC_VERSION "fuzz"\n#define TC_BUILD_TIME "fuzz"\n' > "$out/generated/core/build_info.hpp"
+printf '#pragma once\n#include <string_view>\n#define TC_VERSION "fuzz"\nnamespace tc { std::string_view build_time() noexcept; }\n' > "$out/generated/core/build_info.hpp"
 
 # The pure parts the targets use, in one archive: each target links only what it needs.
 sources="core/base64.cpp core/cursor.cpp core/errors.cpp core/boost_assert.cpp

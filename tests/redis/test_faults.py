@@ -1,4 +1,4 @@
-"""Faults and races of the Redis backend, with real processes (issue 3, "Tests").
+"""Faults and races of the Redis backend, with real processes.
 
 Each test starts its own redis-server (free loopback port, temp dir) and taskcenter
 instances (TC_BINARY) pointed at it, and stops them at the end:

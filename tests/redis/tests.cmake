@@ -1,4 +1,4 @@
-# Redis backend suites (issue 3): the HTTP conformance suite against (a) one instance on
+# Redis backend suites: the HTTP conformance suite against (a) one instance on
 # one Redis, (b) three instances on one Redis, (c) three instances on a 3-master Redis
 # Cluster (tests/conformance/redis_deploy.py starts the Redis servers), and the fault
 # tests of tests/redis/test_faults.py (Redis restart, instance kill -9, lease handover).

@@ -1,6 +1,6 @@
 // tc::Api end to end in-process: HttpRequest -> routing, auth, parsing -> TaskService over a
 // real MemoryStore -> HttpResponse, on an io_context (no sockets). Asserts the envelope of
-// API.md byte for byte where it is fixed, and by parsing where it is not.
+// docs/protocol.md byte for byte where it is fixed, and by parsing where it is not.
 #include "http/api.hpp"
 
 #include <gtest/gtest.h>
@@ -25,7 +25,7 @@ class ApiTest : public ::testing::Test {
  protected:
   ManualClock clock;
   MemoryStore store{clock};
-  TaskService service{store, clock, ServiceOptions{300'000, 5}};
+  TaskService service{store, ServiceOptions{300'000, 5}};
   Api api{service, ApiOptions{}};
   asio::io_context io;
 
@@ -249,7 +249,7 @@ TEST_F(ApiTest, OperationalEndpoints) {
   EXPECT_EQ(get("/healthz").body, R"({"err_code":"0000","data":"ok"})");
   EXPECT_EQ(get("/readyz").body, R"({"err_code":"0000","data":"ready"})");
   EXPECT_EQ(get("/version").body, R"({"err_code":"0000","data":")" TC_VERSION R"("})");
-  EXPECT_EQ(get("/buildtime").body, R"({"err_code":"0000","data":")" TC_BUILD_TIME R"("})");
+  EXPECT_EQ(get("/buildtime").body, R"({"err_code":"0000","data":")" + std::string(build_time()) + R"("})");
   for (const char* page : {"/", "/docs"}) {
     auto r = get(page);
     EXPECT_EQ(r.status, 200);
@@ -328,7 +328,7 @@ class DownStore final : public Store {
 
 TEST_F(ApiTest, StoreDownIs503With0005AndReadyzSaysSo) {
   DownStore down;
-  TaskService down_service{down, clock, ServiceOptions{}};
+  TaskService down_service{down, ServiceOptions{}};
   Api down_api{down_service, ApiOptions{}};
   expect_error(request(down_api, "GET", "/readyz"), 503, "0005");
   EXPECT_EQ(request(down_api, "GET", "/healthz").status, 200);  // alive, though not ready

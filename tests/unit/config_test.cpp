@@ -31,7 +31,7 @@ TEST(Config, DefaultsMatchTheDocumentation) {
   EXPECT_EQ(c.token, "");
   EXPECT_EQ(c.data_dir, "./data");
   EXPECT_TRUE(c.persist);
-  EXPECT_EQ(c.fsync, FsyncPolicy::everysec);
+  EXPECT_EQ(c.fsync, log::FsyncPolicy::everysec);
   EXPECT_EQ(c.redis_url, "");
   EXPECT_FALSE(c.show_help);
   EXPECT_FALSE(c.show_version);
@@ -75,17 +75,17 @@ TEST(Config, DurationsAreSecondsUnlessAUnitIsGiven) {
   EXPECT_EQ(parse_ok({"--reap-interval-ms", "20"}).reap_interval_ms, 20);
 }
 
-TEST(Config, PlaceholdersForLaterIssuesAreParsed) {
+TEST(Config, StoreFlagsAreParsed) {
   Config c = parse_ok({"--data-dir", "", "--no-persist", "--fsync", "always", "--redis",
                        "redis://localhost:6380/2", "--redis-prefix", "tc:"});
   EXPECT_EQ(c.data_dir, "");
   EXPECT_FALSE(c.persist);
-  EXPECT_EQ(c.fsync, FsyncPolicy::always);
+  EXPECT_EQ(c.fsync, log::FsyncPolicy::always);
   EXPECT_EQ(c.redis_url, "redis://localhost:6380/2");
   EXPECT_EQ(c.redis_prefix, "tc:");
   EXPECT_FALSE(parse_ok({}, {{"TASKCENTER_NO_PERSIST", "1"}}).persist);
   EXPECT_TRUE(parse_ok({}, {{"TASKCENTER_NO_PERSIST", "0"}}).persist);
-  EXPECT_EQ(parse_ok({}, {{"TASKCENTER_FSYNC", "no"}}).fsync, FsyncPolicy::no);
+  EXPECT_EQ(parse_ok({}, {{"TASKCENTER_FSYNC", "no"}}).fsync, log::FsyncPolicy::no);
 }
 
 TEST(Config, OriginalServiceRedisVariablesAreHonoured) {
@@ -135,6 +135,18 @@ TEST(Config, EnvironmentErrorsNameTheVariable) {
   EXPECT_NE(parse_error({}, {{"TASKCENTER_PORT", "x"}}).find("TASKCENTER_PORT"),
             std::string::npos);
   EXPECT_NE(parse_error({}, {{"REDIS_HOST", "h"}, {"REDIS_PORT", "p"}}).find("REDIS_PORT"),
+            std::string::npos);
+}
+
+TEST(Config, CallDataShapeIsAListUnlessObjectIsAsked) {
+  EXPECT_EQ(parse_ok({}).call_data, CallDataShape::list);
+  EXPECT_EQ(parse_ok({"--call-data", "object"}).call_data, CallDataShape::object);
+  EXPECT_EQ(parse_ok({"--call-data=list"}).call_data, CallDataShape::list);
+  EXPECT_EQ(parse_ok({}, {{"TASKCENTER_CALL_DATA", "object"}}).call_data, CallDataShape::object);
+  EXPECT_EQ(parse_ok({"--call-data", "list"}, {{"TASKCENTER_CALL_DATA", "object"}}).call_data,
+            CallDataShape::list);
+  EXPECT_NE(parse_error({"--call-data", "dict"}).find("list, object"), std::string::npos);
+  EXPECT_NE(parse_error({}, {{"TASKCENTER_CALL_DATA", "x"}}).find("TASKCENTER_CALL_DATA"),
             std::string::npos);
 }
 

@@ -39,13 +39,13 @@ TEST(LogCrash, DISABLED_Child) {
   SystemClock clock;
   log::PersistOptions options;
   options.dir = dir;
-  options.fsync = FsyncPolicy::always;
+  options.fsync = log::FsyncPolicy::always;
   auto opened = MemoryStore::open(clock, options);
   ASSERT_TRUE(opened) << opened.error().message;
   auto& store = **opened;
   say("ready");
   for (int i = 0;; ++i) {
-    std::string id = "t" + std::to_string(i);
+    std::string id = numbered("t", i);
     NewTask task{id, "\"" + id + "\"", "content-" + id, {}};
     auto put = run_sync(store.put("q", std::move(task)));
     if (put && *put) say("put " + id);

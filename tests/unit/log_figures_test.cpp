@@ -34,7 +34,7 @@ std::uint64_t rss_kib() {
 
 // Puts per second straight into the store (no HTTP) from `writers` concurrent
 // coroutines on 2 threads, memory-only and under each fsync policy.
-double puts_per_second(std::optional<FsyncPolicy> policy, int puts, int writers = 64) {
+double puts_per_second(std::optional<log::FsyncPolicy> policy, int puts, int writers = 64) {
   TempDir dir;
   SystemClock clock;
   std::unique_ptr<MemoryStore> store;
@@ -72,12 +72,12 @@ TEST(LogFigures, DISABLED_PutsPerSecondByFsyncPolicy) {
   constexpr int kPuts = 200'000;
   std::printf("[ figure ] store-level puts/s, 64 writers, 100-byte content, %d puts each:\n", kPuts);
   std::printf("[ figure ]   memory-only     %9.0f\n", puts_per_second(std::nullopt, kPuts));
-  std::printf("[ figure ]   fsync=no        %9.0f\n", puts_per_second(FsyncPolicy::no, kPuts));
-  std::printf("[ figure ]   fsync=everysec  %9.0f\n", puts_per_second(FsyncPolicy::everysec, kPuts));
-  std::printf("[ figure ]   fsync=always    %9.0f\n", puts_per_second(FsyncPolicy::always, kPuts));
+  std::printf("[ figure ]   fsync=no        %9.0f\n", puts_per_second(log::FsyncPolicy::no, kPuts));
+  std::printf("[ figure ]   fsync=everysec  %9.0f\n", puts_per_second(log::FsyncPolicy::everysec, kPuts));
+  std::printf("[ figure ]   fsync=always    %9.0f\n", puts_per_second(log::FsyncPolicy::always, kPuts));
   // Group commit: the more writers wait together, the more each fsync carries.
   std::printf("[ figure ]   fsync=always, 256 writers %9.0f\n",
-              puts_per_second(FsyncPolicy::always, kPuts, 256));
+              puts_per_second(log::FsyncPolicy::always, kPuts, 256));
 }
 
 TEST(LogFigures, DISABLED_ReplayOfOneMillionTasks) {
@@ -87,7 +87,7 @@ TEST(LogFigures, DISABLED_ReplayOfOneMillionTasks) {
   {
     log::PersistOptions options;
     options.dir = dir.path();
-    options.fsync = FsyncPolicy::no;
+    options.fsync = log::FsyncPolicy::no;
     auto store = MemoryStore::open(clock, options).value();
     for (int base = 0; base < kTasks; base += 1000) {
       std::vector<NewTask> batch;

@@ -82,7 +82,7 @@ class FaultyFileSystem final : public log::FileSystem {
 
 class LoggedFactory final : public StoreFactory {
  public:
-  explicit LoggedFactory(FsyncPolicy policy) : policy_(policy) {}
+  explicit LoggedFactory(log::FsyncPolicy policy) : policy_(policy) {}
   std::unique_ptr<Store> make(const Clock& clock, boost::asio::io_context&) override {
     log::PersistOptions options;
     options.dir = dir_.path();
@@ -94,17 +94,17 @@ class LoggedFactory final : public StoreFactory {
 
  private:
   TempDir dir_;
-  FsyncPolicy policy_;
+  log::FsyncPolicy policy_;
 };
 
 INSTANTIATE_TEST_SUITE_P(
     MemoryLogged, StoreConformance,
     ::testing::Values(
         StoreBackend{"FsyncNo",
-                     [] { return std::unique_ptr<StoreFactory>(new LoggedFactory(FsyncPolicy::no)); }},
+                     [] { return std::unique_ptr<StoreFactory>(new LoggedFactory(log::FsyncPolicy::no)); }},
         StoreBackend{"FsyncAlways",
                      [] {
-                       return std::unique_ptr<StoreFactory>(new LoggedFactory(FsyncPolicy::always));
+                       return std::unique_ptr<StoreFactory>(new LoggedFactory(log::FsyncPolicy::always));
                      }}),
     StoreBackendName{});
 
@@ -121,7 +121,7 @@ struct Opened {
 };
 
 Opened open_store(const Clock& clock, const std::string& dir,
-                  FsyncPolicy policy = FsyncPolicy::no,
+                  log::FsyncPolicy policy = log::FsyncPolicy::no,
                   std::shared_ptr<log::FileSystem> file_system = nullptr,
                   std::uint64_t compact_min_bytes = 64ull << 20) {
   log::PersistOptions options;
@@ -162,7 +162,7 @@ std::string observe(Store& store, const std::vector<std::string>& ids) {
 
 std::vector<std::string> ids_0_to(int n) {
   std::vector<std::string> ids;
-  for (int i = 0; i < n; ++i) ids.push_back("t" + std::to_string(i));
+  for (int i = 0; i < n; ++i) ids.push_back(numbered("t", i));
   return ids;
 }
 
@@ -176,8 +176,8 @@ void workload(MemoryStore& store, ManualClock& clock) {
   TaskConfig forward;
   forward.forward_result_to = "results";
   for (int i = 0; i < 30; ++i)
-    EXPECT_TRUE(*run_sync(store.put("q", task("t" + std::to_string(i), std::to_string(i),
-                                            "content" + std::to_string(i), retry))));
+    EXPECT_TRUE(*run_sync(store.put("q", task(numbered("t", i), std::to_string(i),
+                                            numbered("content", i), retry))));
   std::vector<NewTask> batch;
   batch.push_back(task("t30", "30", "", delayed));
   batch.push_back(task("t31", "31", "", forward));
@@ -389,7 +389,7 @@ TEST(LogPersistence, ACorruptRecordInTheMiddleRefusesToStart) {
   {
     auto opened = open_store(clock, dir.path());
     for (int i = 0; i < 10; ++i)
-      EXPECT_TRUE(*run_sync(opened.store->put("q", task("t" + std::to_string(i)))));
+      EXPECT_TRUE(*run_sync(opened.store->put("q", task(numbered("t", i)))));
   }
   auto path = newest_written_segment(dir.path());
   auto size = fs::file_size(path);
@@ -432,7 +432,7 @@ TEST(LogPersistence, ADiskFullFailsTheRequestAndChangesNothing) {
   ManualClock clock;
   auto faults = std::make_shared<Faults>();
   {
-    auto opened = open_store(clock, dir.path(), FsyncPolicy::always,
+    auto opened = open_store(clock, dir.path(), log::FsyncPolicy::always,
                              std::make_shared<FaultyFileSystem>(faults));
     auto& store = *opened.store;
     EXPECT_TRUE(*run_sync(store.put("q", task("a"))));
@@ -465,7 +465,7 @@ TEST(LogPersistence, AFailedFsyncFailsTheRequestUnderFsyncAlways) {
   TempDir dir;
   ManualClock clock;
   auto faults = std::make_shared<Faults>();
-  auto opened = open_store(clock, dir.path(), FsyncPolicy::always,
+  auto opened = open_store(clock, dir.path(), log::FsyncPolicy::always,
                            std::make_shared<FaultyFileSystem>(faults));
   faults->fail_sync = true;
   auto put = run_sync(opened.store->put("q", task("a")));
@@ -481,7 +481,7 @@ TEST(LogPersistence, ConcurrentWritersShareFsyncsUnderFsyncAlways) {
   TempDir dir;
   ManualClock clock;
   auto faults = std::make_shared<Faults>();
-  auto opened = open_store(clock, dir.path(), FsyncPolicy::always,
+  auto opened = open_store(clock, dir.path(), log::FsyncPolicy::always,
                            std::make_shared<FaultyFileSystem>(faults));
   auto& store = *opened.store;
   int syncs_before = faults->syncs.load();
@@ -550,7 +550,7 @@ TEST(LogPersistence, CompactionReplacesOldSegmentsWithASnapshot) {
 TEST(LogPersistence, CompactionStartsByItselfWhenTheLogOutgrowsTheData) {
   TempDir dir;
   ManualClock clock;
-  auto opened = open_store(clock, dir.path(), FsyncPolicy::no, nullptr, 64 << 10);
+  auto opened = open_store(clock, dir.path(), log::FsyncPolicy::no, nullptr, 64 << 10);
   auto* persistence = opened.store->persistence();
   // Churn (the log grows, the live data does not) until a compaction has run and caught
   // up with the writes; it runs in the background, so give it time after a while.
@@ -616,9 +616,9 @@ TEST(LogPersistence, ACompactionThatCannotWriteLeavesTheLogUsable) {
   ManualClock clock;
   auto faults = std::make_shared<Faults>();
   auto opened =
-      open_store(clock, dir.path(), FsyncPolicy::no, std::make_shared<FaultyFileSystem>(faults));
+      open_store(clock, dir.path(), log::FsyncPolicy::no, std::make_shared<FaultyFileSystem>(faults));
   for (int i = 0; i < 20; ++i)
-    EXPECT_TRUE(*run_sync(opened.store->put("q", task("t" + std::to_string(i)))));
+    EXPECT_TRUE(*run_sync(opened.store->put("q", task(numbered("t", i)))));
   // Room for the new segment's header but not for the snapshot.
   faults->write_budget = static_cast<std::int64_t>(log::kFileHeaderSize);
   EXPECT_FALSE(opened.store->compact());

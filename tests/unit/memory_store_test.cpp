@@ -134,8 +134,8 @@ TEST(MemoryStore, CountsTasksAcrossQueues) {
 
 // Reports heap bytes per pending task (a figure, not an assertion: allocators differ).
 // Counts mmap-ed blocks too: large arrays (the id index's buckets) are mmap-ed by glibc.
-// "Beyond the payload" subtracts the bytes of id, info and content (the issue 6 target
-// is <= 150 B beyond them).
+// "Beyond the payload" subtracts the bytes of id, info and content (the target
+// is <= 150 B beyond them, docs/performance.md).
 TEST(MemoryStore, ReportsBytesPerPendingTask) {
   constexpr int kTasks = 200'000;
   ManualClock clock;

@@ -271,7 +271,13 @@ TEST(ParsePutBatch, ReadsEveryTaskWithItsRawInfo) {
 
 TEST(ParsePutBatch, AcceptsAThousandTasks) {
   std::string body = R"({"queue":"q","tasks":[)";
-  for (int i = 0; i < 1000; ++i) body += (i ? "," : "") + std::string("{\"id\":\"") + std::to_string(i) + "\",\"info\":" + std::to_string(i) + "}";
+  for (int i = 0; i < 1000; ++i) {
+    body += i ? R"(,{"id":")" : R"({"id":")";
+    body += std::to_string(i);
+    body += R"(","info":)";
+    body += std::to_string(i);
+    body += "}";
+  }
   body += "]}";
   auto r = parse_put_batch(body);
   ASSERT_TRUE(r.ok()) << r.error().message;
@@ -284,7 +290,7 @@ TEST(ParsePutBatch, RefusesBadInput) {
   expect_all_bad(parse_put_batch, malformed_bodies());
   expect_all_bad(parse_put_batch, bad_queue_fields(",\"tasks\":[{\"id\":\"t\"}]"));
   std::string thousand_and_one = R"({"queue":"q","tasks":[)";
-  for (int i = 0; i < 1001; ++i) thousand_and_one += (i ? "," : "") + std::string("{\"id\":\"x\"}");
+  for (int i = 0; i < 1001; ++i) thousand_and_one += i ? R"(,{"id":"x"})" : R"({"id":"x"})";
   thousand_and_one += "]}";
   expect_all_bad(parse_put_batch, {
       {R"({"queue":"q"})", "tasks"},

@@ -1,4 +1,4 @@
-// The rules of API.md that are one atomic store step, checked against every backend
+// The rules of docs/protocol.md that are one atomic store step, checked against every backend
 // (see store_conformance.hpp for how a backend joins). Time moves by a ManualClock.
 #include "store_conformance.hpp"
 
@@ -633,7 +633,7 @@ TEST_P(StoreConformance, RacingConsumersAcquireEachTaskExactlyOnce) {
   constexpr int kConsumers = 8;
   for (int base = 0; base < kTasks; base += 500) {
     std::vector<NewTask> batch;
-    for (int i = base; i < base + 500; ++i) batch.push_back(task("t" + std::to_string(i)));
+    for (int i = base; i < base + 500; ++i) batch.push_back(task(numbered("t", i)));
     ok(run(store_->put_batch("race", std::move(batch))));
   }
   std::vector<std::vector<std::string>> got(kConsumers);

@@ -35,7 +35,7 @@ class TaskServiceTest : public ::testing::Test {
  protected:
   ManualClock clock;
   MemoryStore store{clock};
-  TaskService service{store, clock, ServiceOptions{300'000, 5}};
+  TaskService service{store, ServiceOptions{300'000, 5}};
   asio::io_context io;
 
   template <class T>
@@ -414,7 +414,7 @@ TEST(TaskServiceLostEvents, ACallWhoseReplyEventWasLostGetsTheResultOnceEventsAr
   ManualClock clock;
   MemoryStore memory{clock};
   LossyStore store{memory};
-  TaskService service{store, clock, ServiceOptions{300'000, 5}};
+  TaskService service{store, ServiceOptions{300'000, 5}};
   asio::io_context io;
   std::optional<Result<std::optional<TaskResult>>> got;
   asio::co_spawn(

@@ -149,25 +149,36 @@ std::vector<Task> decode_tasks(std::string_view raw, std::string_view queue) {
   });
 }
 
+namespace {
+// {"id","result_info","result_content"}: one call result.
+CallResult read_call_result(od::object item) {
+  CallResult result;
+  for (od::field field : item) {
+    std::string_view key = field.unescaped_key();
+    od::value v = field.value();
+    if (key == "id") {
+      result.id = std::string(std::string_view(v.get_string()));
+    } else if (key == "result_info") {
+      result.info = std::string(raw_of(v));
+    } else if (key == "result_content") {
+      if (v.type() == od::json_type::string) result.content = decode_content(v.get_string());
+    }
+  }
+  return result;
+}
+}  // namespace
+
 std::optional<CallResult> decode_call_result(std::string_view raw) {
   return guarded("call result", [&]() -> std::optional<CallResult> {
     if (trim(raw) == "null") return std::nullopt;
     od::document doc = parse_slice(raw);
+    // The object itself, as the running original service (and a server started with
+    // --call-data object) answers it; else the list of one of the seed's README.
+    if (doc.type() == od::json_type::object) return read_call_result(doc.get_object());
     std::optional<CallResult> out;
     for (od::object item : doc.get_array()) {
-      CallResult result;
-      for (od::field field : item) {
-        std::string_view key = field.unescaped_key();
-        od::value v = field.value();
-        if (key == "id") {
-          result.id = std::string(std::string_view(v.get_string()));
-        } else if (key == "result_info") {
-          result.info = std::string(raw_of(v));
-        } else if (key == "result_content") {
-          if (v.type() == od::json_type::string) result.content = decode_content(v.get_string());
-        }
-      }
-      if (!out) out = std::move(result);  // a list of one, as in the seed
+      CallResult result = read_call_result(item);
+      if (!out) out = std::move(result);
     }
     if (!out) protocol_error("call answered an empty list");
     return out;

@@ -14,6 +14,7 @@ namespace {
 using namespace std::chrono_literals;
 using taskcenter::Client;
 using taskcenter::Seconds;
+using tctest::numbered;
 
 class ClientTest : public ::testing::Test {
  protected:
@@ -79,7 +80,7 @@ TEST_F(ClientTest, PutBatchReportsEachTask) {
 }
 
 TEST_F(ClientTest, PeekPagesWithCursorsWithoutContent) {
-  for (int i = 0; i < 5; ++i) ASSERT_TRUE(tc.put(queue(), "p" + std::to_string(i), std::to_string(i), "c"));
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(tc.put(queue(), numbered("p", i), std::to_string(i), "c"));
   taskcenter::PeekOptions options;
   options.size = 3;
   auto first = tc.peek(queue(), options);
@@ -143,10 +144,10 @@ TEST_F(ClientTest, ReplyCompletesOnceAndCallReadsTheCachedResult) {
 TEST_F(ClientTest, ReplyManyPipelinesInOrder) {
   constexpr int kTasks = 300;  // more than one pipeline's worth
   std::vector<taskcenter::NewTask> tasks(kTasks);
-  for (int i = 0; i < kTasks; ++i) tasks[i].id = "m" + std::to_string(i);
+  for (int i = 0; i < kTasks; ++i) tasks[i].id = numbered("m", i);
   ASSERT_EQ(tc.put_batch(queue(), tasks), std::vector<bool>(kTasks, true));
   std::vector<taskcenter::TaskReply> replies;
-  for (int i = 0; i < kTasks; ++i) replies.push_back({"m" + std::to_string(i), std::to_string(i), std::string(i, 'r')});
+  for (int i = 0; i < kTasks; ++i) replies.push_back({numbered("m", i), std::to_string(i), std::string(i, 'r')});
   replies.push_back({"unknown", "null", ""});
   auto accepted = tc.reply_many(queue(), replies);
   std::vector<bool> expected(kTasks, true);
@@ -173,6 +174,26 @@ TEST_F(ClientTest, CallWaitsForAConsumersReply) {
   consumer.join();
   EXPECT_EQ(result.info, "[7]");
   EXPECT_EQ(result.content, "re:ping");
+}
+
+// A server started with --call-data object answers the result object itself (the running
+// original service's shape); call() and result() read it as they read the default list.
+TEST(ClientCallData, ReadsTheObjectShape) {
+  tctest::ServerProcess server({"--call-data", "object"});
+  Client tc{server.url()};
+  EXPECT_FALSE(tc.result("q", "a"));
+  ASSERT_TRUE(tc.put("q", "a"));
+  ASSERT_EQ(tc.take("q", take_options(1, 0s, 30s)).size(), 1u);
+  ASSERT_TRUE(tc.reply("q", "a", R"({"ok":1})", "out"));
+  auto cached = tc.result("q", "a");
+  ASSERT_TRUE(cached);
+  EXPECT_EQ(cached->info, R"({"ok":1})");
+  EXPECT_EQ(cached->content, "out");
+  taskcenter::CallOptions options;
+  options.timeout = 5s;
+  auto called = tc.call("q", "a", "null", "", options);
+  EXPECT_EQ(called.id, "a");
+  EXPECT_EQ(called.content, "out");
 }
 
 TEST_F(ClientTest, CallTimesOutAndKeepsTheTask) {

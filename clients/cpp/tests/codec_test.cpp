@@ -200,6 +200,13 @@ TEST(Envelope, StatCallAndLists) {
   ASSERT_TRUE(r);
   EXPECT_EQ(r->info, "[1]");
   EXPECT_EQ(r->content, "x");
+  // The object shape (a server started with --call-data object, the original service).
+  Envelope object(HttpResult{200, R"({"err_code":"0000","data":{"id":"i","result_info":{"a":1},"result_content":"eQ=="}})"});
+  auto o = decode_call_result(object.data());
+  ASSERT_TRUE(o);
+  EXPECT_EQ(o->id, "i");
+  EXPECT_EQ(o->info, R"({"a":1})");
+  EXPECT_EQ(o->content, "y");
 
   EXPECT_EQ(decode_bool_list(Envelope(HttpResult{200, R"({"err_code":"0000","data":[true,false]})"}).data()),
             (std::vector<bool>{true, false}));

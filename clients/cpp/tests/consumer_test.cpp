@@ -79,7 +79,7 @@ TEST_F(ConsumerTest, ProcessesTasksAndAnswersCalls) {
   taskcenter::CallOptions call;
   call.timeout = 10s;
   for (int i = 0; i < 20; ++i) {
-    auto result = tc.call(queue(), "c" + std::to_string(i), std::to_string(i), "x", call);
+    auto result = tc.call(queue(), tctest::numbered("c", i), std::to_string(i), "x", call);
     EXPECT_EQ(result.info, std::to_string(i));
     EXPECT_EQ(result.content, "echo:x");
   }
@@ -93,7 +93,7 @@ TEST_F(ConsumerTest, ProcessesTasksAndAnswersCalls) {
 
 TEST_F(ConsumerTest, AcceptFilterLeavesOtherTasksPending) {
   for (int i = 0; i < 10; ++i) {
-    tc.put(queue(), "t" + std::to_string(i), i % 2 == 0 ? R"({"kind":"mine"})" : R"({"kind":"other"})");
+    tc.put(queue(), tctest::numbered("t", i), i % 2 == 0 ? R"({"kind":"mine"})" : R"({"kind":"other"})");
   }
   LambdaConsumer consumer(tc, [&] {
     auto o = options();
@@ -124,7 +124,7 @@ TEST_F(ConsumerTest, AcceptFilterLeavesOtherTasksPending) {
 
 TEST_F(ConsumerTest, BatchesReachProcessBatchTogether) {
   std::vector<taskcenter::NewTask> tasks(32);
-  for (int i = 0; i < 32; ++i) tasks[i].id = "b" + std::to_string(i);
+  for (int i = 0; i < 32; ++i) tasks[i].id = tctest::numbered("b", i);
   ASSERT_EQ(tc.put_batch(queue(), tasks), std::vector<bool>(32, true));
 
   LambdaConsumer consumer(tc, [&] {
@@ -242,7 +242,7 @@ TEST_F(ConsumerTest, HeartbeatKeepsTheLeaseOfALongTask) {
 }
 
 TEST_F(ConsumerTest, StopFinishesWhatItHoldsAndTakesNothingNew) {
-  for (int i = 0; i < 3; ++i) tc.put(queue(), "s" + std::to_string(i));
+  for (int i = 0; i < 3; ++i) tc.put(queue(), tctest::numbered("s", i));
   LambdaConsumer consumer(tc, options());
   consumer.on_process = [&](const Task&) {
     consumer.stop();  // asked to stop while holding a task

@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace tctest {
@@ -29,6 +30,14 @@ class ServerProcess {
   int status_ = 0;
   std::string dir_;
 };
+
+// "<prefix><n>", built by appending. `"t" + std::to_string(n)` inlines into
+// basic_string::insert, where g++ 12 at -O3 reports a false -Wrestrict positive (GCC bug 105651).
+inline std::string numbered(std::string_view prefix, long long n) {
+  std::string out(prefix);
+  out += std::to_string(n);
+  return out;
+}
 
 // Path of the server binary under test.
 std::string server_binary();

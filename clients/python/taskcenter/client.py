@@ -1,4 +1,4 @@
-"""`TaskCenter`: one method per endpoint of the taskcenter HTTP API (API.md).
+"""`TaskCenter`: one method per endpoint of the taskcenter HTTP API (docs/protocol.md).
 
 Thread-safe: share one instance between threads; each request borrows a pooled
 keep-alive connection for its duration.
@@ -191,7 +191,9 @@ class TaskCenter:
         data = self._post("call", payload, long_poll=timeout)["data"]
         if not data:
             return None
-        return Result.from_wire(data[0])
+        # A list of one (the default), or the result object itself (a server started
+        # with --call-data object, and the running original service).
+        return Result.from_wire(data if isinstance(data, dict) else data[0])
 
     # -- consuming ------------------------------------------------------------
 

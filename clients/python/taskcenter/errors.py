@@ -1,7 +1,7 @@
 """Typed errors of the taskcenter client.
 
 Every error the server reports arrives as a subclass of :class:`TaskCenterError`
-chosen by the envelope's ``err_code`` (see API.md), so callers can catch exactly
+chosen by the envelope's ``err_code`` (see docs/protocol.md), so callers can catch exactly
 what they can handle::
 
     try:

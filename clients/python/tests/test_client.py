@@ -397,5 +397,31 @@ class AuthAndLimitsTest(unittest.TestCase):
             _transport._peer_closed = original  # type: ignore[assignment]
 
 
+class CallDataObjectTest(unittest.TestCase):
+    """A server started with --call-data object answers a call's result as one object,
+    as the running original service did; the client reads it as it reads the list."""
+
+    @classmethod
+    def setUpClass(cls) -> None:
+        cls.server = Server(["--call-data", "object"]).start()
+
+    @classmethod
+    def tearDownClass(cls) -> None:
+        cls.server.stop()
+
+    def test_call_result_in_the_object_shape(self) -> None:
+        q = unique()
+        with TaskCenter(self.server.url, timeout=10) as tc:
+            self.assertIsNone(tc.call(q, "a", timeout=0))
+            tc.put(q, "a")
+            tc.take(q, timeout=0)
+            tc.reply(q, "a", info={"ok": 1}, content=b"\x00z")
+            raw = tc._post("call", {"queue": q, "id": "a", "timeout": 0})
+            self.assertEqual(raw["data"], {"id": "a", "result_info": {"ok": 1},
+                                           "result_content": "AHo="})
+            self.assertEqual(tc.call(q, "a", timeout=0),
+                             Result(id="a", info={"ok": 1}, content=b"\x00z"))
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -29,8 +29,8 @@
 #include <thread>
 #include <vector>
 
-#include "config/config.hpp"
 #include "core/errors.hpp"
+#include "store/log/fsync_policy.hpp"
 #include "store/log/log_file.hpp"
 #include "store/store.hpp"
 

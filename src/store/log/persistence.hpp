@@ -19,10 +19,10 @@
 #include <string>
 #include <thread>
 
-#include "config/config.hpp"
 #include "core/adaptive_mutex.hpp"
 #include "core/errors.hpp"
 #include "core/logger.hpp"
+#include "store/log/fsync_policy.hpp"
 #include "store/log/log_file.hpp"
 #include "store/log/log_writer.hpp"
 #include "store/log/replay.hpp"

@@ -36,7 +36,7 @@ enum class RecordType : std::uint8_t {
   remove = 6,   // queue, id
   clear = 7,    // queue
   tick = 8,     // nothing: applies what was due at now (lease expiry, delays, TTLs)
-  // Snapshot records (written by compaction, see snapshot.hpp).
+  // Snapshot records (written by compaction: Persistence::encode_snapshot, persistence.cpp).
   snap_queue = 32,
   snap_task = 33,
   snap_end = 34,

@@ -110,7 +110,7 @@ class TaskNode {
   std::uint32_t id_hash_ = 0;
   std::uint32_t info_size_ = 0;
   std::uint32_t content_size_ = 0;
-  // Ids are at most 256 bytes (API.md); 16 bits keep the node at 96 bytes.
+  // Ids are at most 256 bytes (docs/protocol.md); 16 bits keep the node at 96 bytes.
   std::uint16_t id_size_ = 0;
 
  public:

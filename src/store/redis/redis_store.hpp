@@ -59,6 +59,7 @@ class RedisStore final : public Store {
   // launch(): returns once those completions have been handed to their executors; the
   // callers' executors must no longer run, as their connections are closed from here).
   void stop();
+  void close() override { stop(); }
 
   void set_events(StoreEvents* events) override { events_.store(events); }
   Awaitable<Result<bool>> put(std::string queue, NewTask task) override;

@@ -1,4 +1,4 @@
-// Typed errors of the taskcenter C++ client. Every server err_code of API.md has its
+// Typed errors of the taskcenter C++ client. Every server err_code of docs/protocol.md has its
 // own exception class so callers catch what they can handle (CallTimeout, TaskRemoved,
 // Unavailable...) and let the rest propagate.
 #pragma once

@@ -16,7 +16,7 @@ namespace taskcenter {
 // converts to this implicitly: `client.take("q", {.timeout = 500ms})`.
 using Seconds = std::chrono::duration<double>;
 
-// A put's `config` (API.md). Unset fields take the server's defaults.
+// A put's `config` (docs/protocol.md). Unset fields take the server's defaults.
 struct TaskConfig {
   std::optional<Seconds> cache_result_time;      // server default 60 s; 0 forgets at reply
   std::optional<std::string> forward_result_to;  // queue that receives the reply as a task
