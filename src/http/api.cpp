@@ -92,6 +92,7 @@ Api::Api(TaskService& service, ApiOptions options)
     : service_(service),
       access_(options.access ? std::move(options.access)
                              : AccessControl::open(std::move(options.token), "").value()),
+      call_data_(options.call_data),
       metrics_(std::make_shared<ApiMetrics>()) {}
 
 HttpResponse Api::error_response(Errc code, std::string_view message) {
@@ -147,7 +148,7 @@ Awaitable<HttpResponse> Api::handle(HttpRequest request) {
       }
     }
     Answer answer = co_await handle_task(endpoint, service_, request.body, request.client,
-                                         scope.get(), options_.call_data);
+                                         scope.get(), call_data_);
     metrics_->count(endpoint, answer.code);
     co_return json_response(std::move(answer));
   }

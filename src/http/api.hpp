@@ -63,6 +63,7 @@ class Api {
  private:
   TaskService& service_;
   std::shared_ptr<AccessControl> access_;
+  CallDataShape call_data_;
   std::shared_ptr<ApiMetrics> metrics_;  // request counters for GET /metrics
   std::function<void(std::string&)> extra_metrics_;
 };

@@ -49,7 +49,7 @@ class ApiScopeTest : public ::testing::Test {
   test::TempDir dir;
   ManualClock clock;
   MemoryStore store{clock};
-  TaskService service{store, clock, ServiceOptions{300'000, 5}};
+  TaskService service{store, ServiceOptions{300'000, 5}};
   std::optional<Api> api;
   asio::io_context io;
 };

@@ -186,7 +186,7 @@ std::string render(MemoryStore& store, ManualClock& clock) {
 std::unique_ptr<MemoryStore> open_store(const Clock& clock, const std::string& dir) {
   log::PersistOptions options;
   options.dir = dir;
-  options.fsync = FsyncPolicy::no;
+  options.fsync = log::FsyncPolicy::no;
   auto store = MemoryStore::open(clock, std::move(options));
   if (!store) throw std::runtime_error(store.error().message);
   return std::move(*store);

@@ -639,7 +639,7 @@ TEST(LogPersistence, ADiskFullMakesTheStoreNotReadyUntilAWriteSucceeds) {
   TempDir dir;
   ManualClock clock;
   auto faults = std::make_shared<Faults>();
-  auto opened = open_store(clock, dir.path(), FsyncPolicy::no,
+  auto opened = open_store(clock, dir.path(), log::FsyncPolicy::no,
                            std::make_shared<FaultyFileSystem>(faults));
   auto& store = *opened.store;
   EXPECT_TRUE(run_sync(store.ready()));
@@ -660,7 +660,7 @@ TEST(LogPersistence, AFailedFsyncIsCounted) {
   TempDir dir;
   ManualClock clock;
   auto faults = std::make_shared<Faults>();
-  auto opened = open_store(clock, dir.path(), FsyncPolicy::always,
+  auto opened = open_store(clock, dir.path(), log::FsyncPolicy::always,
                            std::make_shared<FaultyFileSystem>(faults));
   const auto fsync_errors = store_errors(StoreErrorKind::fsync);
   const auto fsyncs = ops_metrics().fsync_seconds.count();
