@@ -35,13 +35,39 @@ ALL = "abcde"
 class Deployment:
     """The taskcenter instances of one deployment; requests alternate over them."""
 
-    def __init__(self, name, servers, redis=()):
+    def __init__(self, name, servers, args, redis=()):
         self.name = name
         self.servers = servers
+        self.args = args  # the taskcenter arguments, to start an instance again
         self.redis = list(redis)
-        self.urls = [s.url for s in servers]
-        self.clients = [Client([u]) for u in self.urls]
         self.next_instance = 0
+        self._connect()
+
+    def _connect(self):
+        self.urls = [s.url for s in self.servers]
+        self.clients = [Client([u]) for u in self.urls]
+
+    @property
+    def durable(self):
+        """True when the state outlives the taskcenter processes (a log or Redis)."""
+        return self.name != "a"
+
+    def restart(self, crash):
+        """Stops every instance (SIGKILL when crash, else SIGTERM) and starts it again on
+        the same data directory or Redis; the exit codes (None for a crash)."""
+        codes = []
+        for client in self.clients:
+            client.close()
+        for index, server in enumerate(self.servers):
+            if crash:
+                server.kill()
+                codes.append(None)
+            else:
+                codes.append(server.terminate())
+            server.close()
+            self.servers[index] = ServerProcess(extra_args=self.args, memory_only=False).start()
+        self._connect()
+        return codes
 
     def pick(self):
         """The instance for the next compared request (round robin)."""
@@ -91,10 +117,12 @@ def start(names, root):
     try:
         for name in names:
             if name == "a":
-                deployments.append(Deployment(name, _taskcenters(1, ["--data-dir", ""])))
+                args = ["--data-dir", ""]
+                deployments.append(Deployment(name, _taskcenters(1, args), args))
             elif name == "b":
                 data = tempfile.mkdtemp(prefix="log-", dir=root)
-                deployments.append(Deployment(name, _taskcenters(1, ["--data-dir", data])))
+                args = ["--data-dir", data]
+                deployments.append(Deployment(name, _taskcenters(1, args), args))
             else:
                 if name == "e":
                     redis = start_cluster(root)
@@ -108,7 +136,7 @@ def start(names, root):
                     for r in redis:
                         r.stop()
                     raise
-                deployments.append(Deployment(name, servers, redis))
+                deployments.append(Deployment(name, servers, args, redis))
     except BaseException:
         for d in deployments:
             d.close()

@@ -19,6 +19,15 @@ FINDINGS = {
     "cluster-brace-name": (
         "on Redis Cluster a queue name starting with '}' gets an empty hash tag: every request "
         "on it answers 0005, and a result forwarded to such a queue is lost"),
+    "stale-task-event": (
+        "with several instances (and always on Redis Cluster, where pub/sub crosses the "
+        "cluster bus) the event of a task's removal or reply can reach an instance after a "
+        "new call on the same id began there: the call answers 0006, or the old result, "
+        "though its own task was put afterwards and is still pending"),
+    "bounded-clear": (
+        "clear_queue with iter_num/step_size: Redis clears that many tasks and answers false "
+        "(call again), the memory store clears the whole queue at once and answers true "
+        "(API.md describes the bound for the Redis backend; the answers differ all the same)"),
     "same-instant-order": (
         "tasks that become due at the same instant (redeliveries of one take or acquire, "
         "dead letters due together, delayed tasks of one put_batch) come back in lease "

@@ -5,6 +5,7 @@ An operation is a plain dict (JSON-serialisable, so a sequence can be printed an
   {"kind": "request", "path": "/task/put", "payload": {...}, "wait_after": 0}
   {"kind": "list_queue", "size": 2}                       every page, in order
   {"kind": "wait", "wait_after": 1.0}                     a pause on every deployment
+  {"kind": "restart", "crash": bool}     every durable deployment's taskcenters restart
   {"kind": "call_reply" | "call_remove" | "call_acquire0", "queue", "id", "config", "info",
    "content", "reply_info"}
   {"kind": "take_put" | "peek_put", "queue", "wait_payload", "put_payload"}
@@ -106,9 +107,9 @@ class Generator:
 
     def op(self):
         kinds = [("put", 18), ("put_batch", 6), ("peek", 10), ("acquire", 8), ("take", 8),
-                 ("reply", 10), ("touch", 4), ("remove", 4), ("clear_queue", 1),
+                 ("reply", 10), ("touch", 4), ("remove", 4), ("clear_queue", 2),
                  ("stat_queue", 8), ("list_queue", 3), ("call0", 4), ("wait", 1),
-                 ("concurrent", 3)]
+                 ("concurrent", 3), ("restart", 1)]
         total = sum(w for _, w in kinds)
         pick = self.rng.uniform(0, total)
         for kind, weight in kinds:
@@ -151,9 +152,15 @@ class Generator:
             return ""
         return {"$pick": round(self.rng.random(), 4)}
 
+    def poll_timeout(self):
+        """0, or a short long-poll: with nothing arriving (lockstep) it answers [] after it,
+        and a queue with tasks answers at once, so no result depends on timing."""
+        return self.rng.choice([0, 0, 0, 0.1])
+
     def op_peek(self):
         return self.request("/task/peek", {"queue": self.queue(), "cursor": self.cursor(),
-                                           "size": self.rng.randint(1, 5), "timeout": 0})
+                                           "size": self.rng.randint(1, 5),
+                                           "timeout": self.poll_timeout()})
 
     def op_acquire(self):
         count = self.rng.randint(1, 4)
@@ -167,7 +174,8 @@ class Generator:
     def op_take(self):
         lease, short_timer = self.lease()
         size = 1 if short_timer and "same-instant-order" in self.skips else self.rng.randint(1, 3)
-        return self.request("/task/take", {"queue": self.queue(), "size": size, "timeout": 0,
+        return self.request("/task/take", {"queue": self.queue(), "size": size,
+                                           "timeout": self.poll_timeout(),
                                            "promise_reply_time": lease}, short_timer)
 
     def op_reply(self):
@@ -186,7 +194,16 @@ class Generator:
         return self.request("/task/remove", {"queue": self.queue(), "id": self.id()})
 
     def op_clear_queue(self):
-        return self.request("/task/clear_queue", {"queue": self.queue()})
+        payload = {"queue": self.queue()}
+        if self.rng.random() < 0.5:
+            # A bounded clear: "false" means "call again".
+            payload.update(iter_num=1, step_size=self.rng.choice([1, 2]))
+            if "bounded-clear" in self.skips:
+                # Compare only the end: call again until it answers true.
+                op = self.request("/task/clear_queue", payload)
+                op["until_true"] = True
+                return op
+        return self.request("/task/clear_queue", payload)
 
     def op_stat_queue(self):
         return self.request("/task/stat_queue", {"queue": self.queue()})
@@ -201,6 +218,9 @@ class Generator:
     def op_wait(self):
         return {"kind": "wait", "wait_after": self.wait_seconds}
 
+    def op_restart(self):
+        return {"kind": "restart", "crash": self.rng.random() < 0.5, "wait_after": 0}
+
     def op_concurrent(self):
         kinds = ["call_reply", "call_remove", "take_put", "peek_put"]
         if "prt0-call" not in self.skips:
@@ -214,6 +234,9 @@ class Generator:
             op = {"kind": kind, "queue": queue, "id": task_id, "config": config,
                   "info": self.info(), "content": self.content(),
                   "reply_info": self.info(), "wait_after": 0}
+            if "stale-task-event" in self.skips:
+                # Let the events of the id's earlier life arrive before the call begins.
+                op["settle"] = self.wait_seconds
             if kind == "call_reply" and task_id in self.short_cache_ids:
                 op["wait_after"] = self.wait_seconds
             return op

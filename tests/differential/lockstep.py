@@ -29,6 +29,8 @@ class Session:
         self.order = []       # symbols in the order they appeared
         self.origins = {}     # symbol -> (request number, python expression on the answer)
         self.requests = []    # {"op", "instance", "path", "payload", "subst", "background"}
+                              # or {"op", "sleep"}: a pause inside an operation
+                              # or {"op", "restart"}: the servers were restarted
 
     # -- cursors -----------------------------------------------------------------
 
@@ -70,6 +72,23 @@ class Session:
         _, response = self.dep.post(path, payload, instance=index, http_timeout=http_timeout)
         return number, index, response
 
+    def restart(self, op_no, crash):
+        """Restarts the deployment's taskcenters on the same log or Redis: from here on its
+        answers must still be those of deployment a, which keeps running (memory only, it
+        would lose everything). A graceful stop must exit 0."""
+        self.requests.append({"op": op_no, "restart": crash})
+        if not self.dep.durable:
+            return {"restarted": True}
+        codes = self.dep.restart(crash)
+        if not crash and any(code != 0 for code in codes):
+            return {"restarted": True, "exit codes": codes}
+        return {"restarted": True}
+
+    def pause(self, op_no, seconds):
+        """A pause inside an operation (recorded so the reproduction shows it)."""
+        self.requests.append({"op": op_no, "sleep": seconds})
+        time.sleep(seconds)
+
     def observe(self, op_no, path, number, response, tag=""):
         """The observable content of one answer, cursors made symbolic."""
         body = response.json
@@ -110,10 +129,19 @@ class Session:
 
     def execute(self, op_no, op):
         kind = op["kind"]
+        if kind == "request" and op.get("until_true"):
+            for _ in range(CLEAR_ATTEMPTS):
+                obs = self.request(op_no, op["path"], op["payload"])
+                if obs.get("data") is not True and obs.get("status") == 200:
+                    continue
+                return obs
+            return obs
         if kind == "request":
             return self.request(op_no, op["path"], op["payload"])
         if kind == "wait":
             return None
+        if kind == "restart":
+            return self.restart(op_no, op["crash"])
         if kind == "list_queue":
             return self.list_queue(op_no, op["size"])
         if kind in ("call_reply", "call_remove", "call_acquire0"):
@@ -174,6 +202,8 @@ class Session:
         queue, task_id = op["queue"], op["id"]
         obs = {"remove": self.request(op_no, "/task/remove", {"queue": queue, "id": task_id},
                                       ".rm")}
+        if op.get("settle"):
+            self.pause(op_no, op["settle"])
         call = {"queue": queue, "id": task_id, "info": op["info"], "content": op["content"],
                 "timeout": LONG_POLL}
         if op.get("config") is not None:

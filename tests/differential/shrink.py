@@ -56,6 +56,33 @@ def _shell_quote(text):
     return "'" + text.replace("'", "'\\''") + "'"
 
 
+def _request_lines(number, req, captures, capture_of):
+    if "sleep" in req:
+        return [f"sleep {req['sleep']}"], []
+    if "restart" in req:
+        how = "kill -9" if req["restart"] else "kill -TERM (it must exit 0)"
+        return [f"# restart every taskcenter: {how}, then start it again on the same "
+                "--data-dir or Redis (deployment a, memory only, is not restarted)"], []
+    payload = dict(req["payload"])
+    for field in req["subst"]:
+        payload[field] = "__SUBST__"
+    body = _shell_quote(json.dumps(payload, ensure_ascii=False, separators=(",", ":")))
+    for value in req["subst"].values():
+        body = body.replace('"__SUBST__"', "\"'\"$" + capture_of(value) + "\"'\"", 1)
+    url = f"http://127.0.0.1:{8000 + req['instance']}{req['path']}"
+    wanted = [(expr, var) for (n, expr), var in captures.items() if n == number]
+    capture = [f"{var}=$(printf '%s' \"$R{number}\" | python3 -c "
+               f"'import json,sys; print(json.load(sys.stdin){expr})')" for expr, var in wanted]
+    if req["background"]:
+        # The waiting side: its answer is read after `wait`.
+        out = f"/tmp/tc-diff-R{number}.json"
+        return ([f"curl -s {url} -d {body} > {out} &", "sleep 0.5  # let it start waiting"],
+                ["wait", f"R{number}=$(cat {out}); echo \"$R{number}\""] + capture)
+    if not wanted:
+        return [f"curl -s {url} -d {body}; echo"], []
+    return [f"R{number}=$(curl -s {url} -d {body}); echo \"$R{number}\""] + capture, []
+
+
 def render(seed, ops, diff, deployments_used, skips):
     """The reproduction: curl commands, pauses, and each deployment's answer to the op."""
     names = [n for n, _ in diff.groups()]
@@ -65,7 +92,6 @@ def render(seed, ops, diff, deployments_used, skips):
     session = diff.sessions[minority]
     two = len(session.dep.urls) > 1
     requests = session.requests
-    all_ops = list(ops) + [None] * 1000
 
     captures = {}  # (request number, expr) -> shell variable
 
@@ -81,7 +107,7 @@ def render(seed, ops, diff, deployments_used, skips):
 
     # First pass: which answers must be captured.
     for req in requests:
-        for value in req["subst"].values():
+        for value in req.get("subst", {}).values():
             capture_of(value)
 
     lines = [
@@ -92,43 +118,21 @@ def render(seed, ops, diff, deployments_used, skips):
         + (" (and a second instance on :8001 sharing its Redis)" if two else "") + ".",
         "# Cursors are captured from earlier answers (python3 reads the JSON).",
     ]
-    current_op = None
-    background = False
+    by_op = {}
     for number, req in enumerate(requests):
-        if req["op"] >= len(ops) and req["op"] != diff.op_no:
-            continue  # an audit read that agreed: read-only, and no cursor comes from it
-        if req["op"] != current_op:
-            if background:
-                lines.append("wait")
-                background = False
-            if current_op is not None and current_op < len(ops) and ops[current_op].get(
-                    "wait_after"):
-                lines.append(f"sleep {ops[current_op]['wait_after']}")
-            current_op = req["op"]
-            op = all_ops[current_op]
-            label = op["kind"] if op else "audit"
-            lines.append(f"# op {current_op}: {label}")
-        payload = dict(req["payload"])
-        for field in req["subst"]:
-            payload[field] = "__SUBST__"
-        body = _shell_quote(json.dumps(payload, ensure_ascii=False, separators=(",", ":")))
-        for field, value in req["subst"].items():
-            body = body.replace('"__SUBST__"', "\"'\"$" + capture_of(value) + "\"'\"", 1)
-        url = f"http://127.0.0.1:{8000 + req['instance']}{req['path']}"
-        wanted = [(expr, var) for (n, expr), var in captures.items() if n == number]
-        if req["background"]:
-            lines.append(f"( curl -s {url} -d {body}; echo ) &")
-            lines.append("sleep 0.5  # let it start waiting")
-            background = True
-        elif wanted:
-            lines.append(f"R{number}=$(curl -s {url} -d {body}); echo \"$R{number}\"")
-            for expr, var in wanted:
-                lines.append(f"{var}=$(printf '%s' \"$R{number}\" | python3 -c "
-                             f"'import json,sys; print(json.load(sys.stdin){expr})')")
-        else:
-            lines.append(f"curl -s {url} -d {body}; echo")
-    if background:
-        lines.append("wait")
+        by_op.setdefault(req["op"], []).append((number, req))
+    # Audit reads that agreed are left out: read-only, and no cursor is taken from them.
+    for op_no in list(range(len(ops))) + ([diff.op_no] if diff.op_no >= len(ops) else []):
+        op = ops[op_no] if op_no < len(ops) else None
+        lines.append(f"# op {op_no}: {op['kind'] if op else 'audit'}")
+        after = []
+        for number, req in by_op.get(op_no, []):
+            now, later = _request_lines(number, req, captures, capture_of)
+            lines.extend(now)
+            after.extend(later)
+        lines.extend(line for i, line in enumerate(after) if line != "wait" or i == 0)
+        if op and op.get("wait_after"):
+            lines.append(f"sleep {op['wait_after']}")
     lines.append("")
     lines.append(f"# operation {diff.op_no} differs "
                  f"({'audit' if diff.op_no >= len(ops) else diff.op['kind']}); answers, with "
