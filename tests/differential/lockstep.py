@@ -24,9 +24,10 @@ class Session:
 
     def __init__(self, deployment):
         self.dep = deployment
-        self.by_string = {}   # cursor string -> symbol
+        # A cursor is a position in one queue: two queues may hand out the same string.
+        self.by_string = {}   # (queue, cursor string) -> symbol
         self.strings = {}     # symbol -> cursor string
-        self.order = []       # symbols in the order they appeared
+        self.order = {}       # queue -> its symbols in the order they appeared
         self.origins = {}     # symbol -> (request number, python expression on the answer)
         self.requests = []    # {"op", "instance", "path", "payload", "subst", "background"}
                               # or {"op", "sleep"}: a pause inside an operation
@@ -34,29 +35,31 @@ class Session:
 
     # -- cursors -----------------------------------------------------------------
 
-    def symbol(self, text, name, request_no, expr):
+    def symbol(self, queue, text, name, request_no, expr):
         if text is None:
             return None
         if not isinstance(text, str):
             return {"not a string": text}
-        sym = self.by_string.get(text)
+        sym = self.by_string.get((queue, text))
         if sym is None:
-            sym = self.by_string[text] = name
+            sym = self.by_string[(queue, text)] = name
             self.strings[sym] = text
-            self.order.append(sym)
+            self.order.setdefault(queue, []).append(sym)
             self.origins[sym] = (request_no, expr)
         return sym
 
     def resolve(self, payload):
-        """A copy of payload with a {"$pick": r} cursor replaced; (payload, subst)."""
+        """A copy of payload with a {"$pick": r} cursor replaced by one of the cursors of
+        the same queue seen so far (null if none); (payload, subst)."""
         cursor = payload.get("cursor")
         if not isinstance(cursor, dict):
             return payload, {}
         payload = dict(payload)
-        if not self.order:
+        known = self.order.get(payload.get("queue"), [])
+        if not known:
             payload["cursor"] = None
             return payload, {}
-        sym = self.order[min(int(cursor["$pick"] * len(self.order)), len(self.order) - 1)]
+        sym = known[min(int(cursor["$pick"] * len(known)), len(known) - 1)]
         payload["cursor"] = self.strings[sym]
         return payload, {"cursor": sym}
 
@@ -99,21 +102,23 @@ class Session:
             obs["message"] = body["message"]
         data = body.get("data")
         prefix = f"op{op_no}{tag}"
+        queue = self.requests[number]["payload"].get("queue")
         if path == "/task/peek" and isinstance(data, list):
-            data = [dict(item, cursor=self.symbol(item.get("cursor"), f"{prefix}.item{k}",
-                                                  number, f'["data"][{k}]["cursor"]'))
+            data = [dict(item, cursor=self.symbol(queue, item.get("cursor"),
+                                                  f"{prefix}.item{k}", number,
+                                                  f'["data"][{k}]["cursor"]'))
                     if isinstance(item, dict) else item for k, item in enumerate(data)]
         if path == "/task/stat_queue" and isinstance(data, dict):
             data = dict(data)
             for field in ("oldest_cursor", "newest_cursor"):
-                data[field] = self.symbol(data.get(field), f"{prefix}.{field}", number,
+                data[field] = self.symbol(queue, data.get(field), f"{prefix}.{field}", number,
                                           f'["data"]["{field}"]')
         obs["data"] = data
         if "cursor" in body:
             if path == "/task/list_queue":
                 obs["more"] = body["cursor"] is not None
             else:
-                obs["cursor"] = self.symbol(body["cursor"], f"{prefix}.cursor", number,
+                obs["cursor"] = self.symbol(queue, body["cursor"], f"{prefix}.cursor", number,
                                             '["cursor"]')
         for key in body:
             if key not in ("err_code", "message", "data", "cursor"):
@@ -315,7 +320,7 @@ class Runner:
         for op_no, op in enumerate(list(ops) + audit_ops(queues)):
             results = self.pool.map(lambda s: s.execute(op_no, op), sessions.values())
             observations = dict(zip(sessions, results))
-            self.ops_run += 1
+            self.ops_run += 0 if op.get("audit") else 1  # generated operations only
             first = next(iter(observations.values()))
             if any(obs != first for obs in observations.values()):
                 raise Difference(op_no, op, observations, sessions)

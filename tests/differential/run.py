@@ -60,13 +60,16 @@ def main():
                              "each, skipping the open findings")
     parser.add_argument("--wait", type=float, default=1.0,
                         help="seconds of the pause after a short timer (>= 1)")
-    parser.add_argument("--shrink-seconds", type=float, default=300,
-                        help="time budget for shrinking one difference")
+    parser.add_argument("--shrink-seconds", type=float,
+                        help="time budget for shrinking one difference (default 300 s; "
+                             "60 s with --ci, to stay inside the ctest timeout)")
     parser.add_argument("--no-shrink", action="store_true", help="print the unshrunk sequence")
     parser.add_argument("--print-ops", action="store_true", help="print each seed's sequence")
     args = parser.parse_args()
 
     skips = set(findings.check([k for s in args.skip for k in s.split(",") if k]))
+    if args.shrink_seconds is None:
+        args.shrink_seconds = 60 if args.ci else 300
     if args.ci:
         seeds, count = CI_SEEDS, CI_OPS
         skips |= set(findings.CI_SKIPS)
@@ -123,7 +126,8 @@ def main():
         shutil.rmtree(root, ignore_errors=True)
 
     ops_run = runner.ops_run if runner else 0
-    print(f"[differential] {len(seeds)} seed(s), {ops_run} operations run on each of "
+    print(f"[differential] {len(seeds)} seed(s), {ops_run} generated operations (and the "
+          f"audits) run on each of "
           f"{len(names)} deployments in {time.monotonic() - started:.1f} s; "
           f"{len(differences)} seed(s) differ{': ' + str(differences) if differences else ''}")
     if ops_run == 0:
