@@ -24,10 +24,6 @@ FINDINGS = {
         "cluster bus) the event of a task's removal or reply can reach an instance after a "
         "new call on the same id began there: the call answers 0006, or the old result, "
         "though its own task was put afterwards and is still pending"),
-    "bounded-clear": (
-        "clear_queue with iter_num/step_size: Redis clears that many tasks and answers false "
-        "(call again), the memory store clears the whole queue at once and answers true "
-        "(API.md describes the bound for the Redis backend; the answers differ all the same)"),
     "same-instant-order": (
         "tasks that become due at the same instant (redeliveries of one take or acquire, "
         "dead letters due together, delayed tasks of one put_batch) come back in lease "
@@ -35,7 +31,7 @@ FINDINGS = {
 }
 
 # The kinds the CI seeds skip for now. Every one names an open finding above.
-CI_SKIPS = sorted(["stale-task-event", "bounded-clear"])
+CI_SKIPS = sorted(["stale-task-event"])
 
 
 def check(kinds):
