@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-  g++ cmake ninja-build pkg-config
+  g++ cmake ninja-build pkg-config ccache
   libboost-dev libsimdjson-dev libhiredis-dev rapidjson-dev
   libgtest-dev libgmock-dev
   python3 redis-server redis-tools

@@ -12,8 +12,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh
 jobs=$(nproc)
+# ccache (installed by deps.sh) lets the three builds below share what they have in common
+# and a second run reuse the first's objects; paths are taken relative to the checkout, so
+# another clone of the same tree hits too. Without a cache it only costs a lookup.
+export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
+export CMAKE_CXX_COMPILER_LAUNCHER=ccache
 
-cmake -S . -B build-test -G Ninja -DCMAKE_BUILD_TYPE=Release \
+cmake -S . -B build-test -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER_LAUNCHER=ccache \
   -DTC_TESTS=ON -DTC_WERROR=ON -DTC_SANITIZE=OFF >/dev/null
 cmake --build build-test -j "$jobs"
 (cd build-test && ctest --output-on-failure --no-tests=error -j "$jobs" --timeout 600)
