@@ -35,7 +35,7 @@ FINDINGS = {
 }
 
 # The kinds the CI seeds skip for now. Every one names an open finding above.
-CI_SKIPS = sorted(["stale-task-event", "bounded-clear"])
+CI_SKIPS = sorted(["bounded-clear"])
 
 
 def check(kinds):
