@@ -173,7 +173,9 @@ Awaitable<Result<std::optional<TaskResult>>> TaskService::call(CallArgs args, Cl
   }
 
   CallWaitTimer wait_timer;
-  // Register before the put: a reply that lands between the two still reaches us.
+  // Register before the put: a reply that lands between the two still reaches us. So
+  // may a late event of the task the id named before (removed or replied on another
+  // instance): outcomes count only once call_begin said which incarnation we wait on.
   std::string id = args.task.id;
   auto registration = waiters_->watch_task(args.queue, id, co_await asio::this_coro::executor);
   Waiter& waiter = registration.waiter();
@@ -183,6 +185,7 @@ Awaitable<Result<std::optional<TaskResult>>> TaskService::call(CallArgs args, Cl
   auto begun = co_await store_.call_begin(args.queue, std::move(args.task), true);
   if (!begun) co_return std::move(begun).error();
   if (begun->cached) co_return std::move(begun->cached);
+  waiters_->expect(waiter, std::move(begun->incarnation));
 
   bool woken = false;
   for (;;) {

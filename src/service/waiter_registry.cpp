@@ -81,9 +81,24 @@ Awaitable<bool> WaiterRegistry::wait(Waiter& waiter, std::chrono::steady_clock::
   co_return signalled;
 }
 
+bool WaiterRegistry::fits(const Waiter& waiter, std::string_view incarnation) {
+  return !waiter.expected || waiter.expected->empty() || incarnation.empty() ||
+         incarnation == *waiter.expected;
+}
+
+void WaiterRegistry::expect(Waiter& waiter, std::string incarnation) {
+  std::lock_guard lock(mutex_);
+  waiter.expected = std::move(incarnation);
+  std::erase_if(waiter.reported,
+                [&waiter](const Waiter::Reported& r) { return !fits(waiter, r.incarnation); });
+}
+
 WaiterRegistry::TaskOutcome WaiterRegistry::outcome(Waiter& waiter) {
   std::lock_guard lock(mutex_);
-  return TaskOutcome{waiter.result, waiter.removed};
+  for (const auto& r : waiter.reported) {
+    if (fits(waiter, r.incarnation)) return TaskOutcome{r.result, r.result == nullptr};
+  }
+  return TaskOutcome{};
 }
 
 void WaiterRegistry::signal_all_locked() {
@@ -117,7 +132,7 @@ void WaiterRegistry::on_pending(std::string_view queue) {
 }
 
 void WaiterRegistry::on_finished(std::string_view queue, std::string_view id,
-                                 const TaskResult* result) {
+                                 std::string_view incarnation, const TaskResult* result) {
   std::string key = task_key(queue, id);
   std::lock_guard lock(mutex_);
   auto it = by_task_.find(key);
@@ -126,9 +141,11 @@ void WaiterRegistry::on_finished(std::string_view queue, std::string_view id,
   std::shared_ptr<const TaskResult> shared =
       result ? std::make_shared<const TaskResult>(*result) : nullptr;
   for (auto& waiter : it->second) {
-    if (waiter->result || waiter->removed) continue;  // the first outcome wins
-    waiter->result = shared;
-    waiter->removed = !result;
+    // Another incarnation's outcome (a late event of the task the id named before): not
+    // this call's. Once one that fits is kept, it wins; later ones change nothing.
+    if (!fits(*waiter, incarnation)) continue;
+    if (waiter->expected && !waiter->reported.empty()) continue;
+    waiter->reported.push_back(Waiter::Reported{std::string(incarnation), shared});
     signal_locked(waiter);
   }
 }

@@ -16,9 +16,11 @@
 #include <list>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "core/task.hpp"
 #include "store/store.hpp"
@@ -30,8 +32,15 @@ struct Waiter {
   boost::asio::steady_timer timer;
   // Guarded by the registry's mutex.
   bool signalled = false;
-  std::shared_ptr<const TaskResult> result;  // call waiters: the reply
-  bool removed = false;                      // call waiters: the task is gone
+  // Call waiters: the outcomes (reply, or nullptr result = removed) reported for the
+  // task's id, each with the incarnation it was of. Until the call knows which
+  // incarnation it waits on (expect()), every one is kept; after, only one that fits.
+  struct Reported {
+    std::string incarnation;
+    std::shared_ptr<const TaskResult> result;
+  };
+  std::vector<Reported> reported;
+  std::optional<std::string> expected;  // set by expect()
 };
 
 class WaiterRegistry final : public StoreEvents {
@@ -64,7 +73,13 @@ class WaiterRegistry final : public StoreEvents {
   // Consumes the signal. Returns at once once the registry is closed.
   Awaitable<bool> wait(Waiter& waiter, std::chrono::steady_clock::time_point deadline);
 
-  // Call-waiter outcome, read under the lock.
+  // A call waiter waits on this incarnation of its task (CallBegin::incarnation): from
+  // now on only outcomes of it count (and those of unknown incarnation, ""); those of
+  // others, reported before or after, are ignored. "" accepts every outcome.
+  void expect(Waiter& waiter, std::string incarnation);
+
+  // Call-waiter outcome, read under the lock: the first reported one that fits what
+  // expect() said.
   struct TaskOutcome {
     std::shared_ptr<const TaskResult> result;
     bool removed = false;
@@ -80,7 +95,8 @@ class WaiterRegistry final : public StoreEvents {
 
   // StoreEvents
   void on_pending(std::string_view queue) override;
-  void on_finished(std::string_view queue, std::string_view id, const TaskResult* result) override;
+  void on_finished(std::string_view queue, std::string_view id, std::string_view incarnation,
+                   const TaskResult* result) override;
   // Wakes every waiter, queue and call alike; each then looks at the store.
   void on_events_lost() override;
 
@@ -95,6 +111,7 @@ class WaiterRegistry final : public StoreEvents {
 
   static std::string task_key(std::string_view queue, std::string_view id);
   static void signal_locked(const std::shared_ptr<Waiter>& waiter);
+  static bool fits(const Waiter& waiter, std::string_view incarnation);
   // Signals every registered waiter, queue and call alike. Caller holds mutex_.
   void signal_all_locked();
 

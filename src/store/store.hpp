@@ -34,9 +34,11 @@ class StoreEvents {
   // Tasks may have become visible in `queue` (put, redelivery, a delay ran out).
   virtual void on_pending(std::string_view queue) = 0;
   // Task (queue, id) finished: `result` is its reply, or nullptr if it was removed
-  // (remove, clear_queue, dead-lettered, dropped).
+  // (remove, clear_queue, dead-lettered, dropped). `incarnation` tells which task of
+  // that id it was (as CallBegin::incarnation); "" when the store cannot tell (a Redis
+  // task record written before incarnations existed): then it may be any.
   virtual void on_finished(std::string_view queue, std::string_view id,
-                           const TaskResult* result) = 0;
+                           std::string_view incarnation, const TaskResult* result) = 0;
   // Events may have been lost (a Redis subscriber was disconnected and is back): every
   // waiter should look at the store again. Called on any thread.
   virtual void on_events_lost() = 0;
@@ -46,6 +48,10 @@ struct CallBegin {
   std::optional<TaskResult> cached;  // the task is done: here is its result
   bool created = false;              // this call put the task
   bool exists = false;               // the task exists (pending/leased/done) after the call
+  // Which incarnation of (queue, id) exists (or was created): a tag unique per (queue,
+  // id) over time, carried by the task's on_finished event. "" when absent, or when the
+  // store cannot tell (an old Redis record).
+  std::string incarnation;
 };
 
 class Store {

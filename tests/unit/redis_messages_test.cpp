@@ -11,7 +11,8 @@ std::string ns(std::string_view s) { return std::to_string(s.size()) + ":" + std
 TEST(RedisMessages, ParsesEveryEventKind) {
   std::string binary("a\0:b", 4);
   std::string msg = ns("inst1") + ns("p") + ns("q") + ns("f") + ns("q") + ns("id:1") +
-                    ns(R"({"x":1})") + ns(binary) + ns("r") + ns("q2") + ns("gone");
+                    ns(R"({"x":1})") + ns(binary) + ns("1764585600000000.1") + ns("r") +
+                    ns("q2") + ns("gone") + ns("");
   auto parsed = parse_event_message(msg);
   ASSERT_TRUE(parsed);
   EXPECT_EQ(parsed->origin, "inst1");
@@ -22,9 +23,11 @@ TEST(RedisMessages, ParsesEveryEventKind) {
   EXPECT_EQ(parsed->events[1].id, "id:1");
   EXPECT_EQ(parsed->events[1].info, R"({"x":1})");
   EXPECT_EQ(parsed->events[1].content, binary);
+  EXPECT_EQ(parsed->events[1].incarnation, "1764585600000000.1");
   EXPECT_EQ(parsed->events[2].kind, StoreEvent::Kind::removed);
   EXPECT_EQ(parsed->events[2].queue, "q2");
   EXPECT_EQ(parsed->events[2].id, "gone");
+  EXPECT_EQ(parsed->events[2].incarnation, "");
 }
 
 TEST(RedisMessages, RejectsMalformedMessages) {
@@ -32,6 +35,8 @@ TEST(RedisMessages, RejectsMalformedMessages) {
   EXPECT_FALSE(parse_event_message("5:ab"));                       // short
   EXPECT_FALSE(parse_event_message(ns("o") + ns("x") + ns("q")));  // unknown kind
   EXPECT_FALSE(parse_event_message(ns("o") + ns("f") + ns("q") + ns("id")));  // truncated
+  // An event without its incarnation (the format before incarnations) is malformed.
+  EXPECT_FALSE(parse_event_message(ns("o") + ns("r") + ns("q") + ns("id")));
   EXPECT_FALSE(parse_event_message("x:abc"));
   EXPECT_TRUE(parse_event_message(ns("o")));  // no events: fine
 }

@@ -66,6 +66,7 @@ class RecordingEvents final : public StoreEvents {
     std::string queue;
     std::string id;
     std::optional<TaskResult> result;  // nullopt: removed / dead / dropped
+    std::string incarnation;
   };
 
   void on_pending(std::string_view queue) override {
@@ -73,11 +74,12 @@ class RecordingEvents final : public StoreEvents {
     pending_.emplace_back(queue);
   }
   void on_events_lost() override {}
-  void on_finished(std::string_view queue, std::string_view id,
+  void on_finished(std::string_view queue, std::string_view id, std::string_view incarnation,
                    const TaskResult* result) override {
     std::lock_guard lock(mutex_);
     finished_.push_back(Finished{std::string(queue), std::string(id),
-                                 result ? std::optional<TaskResult>(*result) : std::nullopt});
+                                 result ? std::optional<TaskResult>(*result) : std::nullopt,
+                                 std::string(incarnation)});
   }
 
   std::vector<std::string> pending() const {

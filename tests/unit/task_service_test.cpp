@@ -343,19 +343,44 @@ TEST_F(TaskServiceTest, StatQueueCountsWaitingLongPolls) {
 
 // A store whose events can be lost, as a Redis subscriber loses what is published while
 // it reconnects: forwards every operation to a MemoryStore, and drops its events while
-// `dropping` is set.
+// `dropping` is set. It can also hold its outcome events back (`holding`) and deliver
+// them late (release()), as pub/sub delivers another instance's events after a call
+// began here; `before_call_begin` runs as call_begin is asked, after the call registered.
 class LossyStore final : public Store, public StoreEvents {
  public:
   explicit LossyStore(Store& inner) : inner_(inner) {}
   bool dropping = false;
+  bool holding = false;
+  std::function<void()> before_call_begin;
+  // Runs once call_begin has its answer, before the caller gets it.
+  std::function<void(const CallBegin&)> after_call_begin;
   // What RedisStore does once its subscriber is back.
   void lose_events() { if (events_) events_->on_events_lost(); }
+  // An outcome event as the store would publish it.
+  void report(std::string_view queue, std::string_view id, std::string_view incarnation,
+              const TaskResult* result) {
+    if (events_) events_->on_finished(queue, id, incarnation, result);
+  }
+  void release() {
+    auto held = std::move(held_);
+    held_.clear();
+    for (auto& e : held) {
+      const TaskResult* result = e.result ? &*e.result : nullptr;
+      if (events_) events_->on_finished(e.queue, e.id, e.incarnation, result);
+    }
+  }
 
   void on_pending(std::string_view queue) override {
     if (!dropping && events_) events_->on_pending(queue);
   }
-  void on_finished(std::string_view queue, std::string_view id, const TaskResult* result) override {
-    if (!dropping && events_) events_->on_finished(queue, id, result);
+  void on_finished(std::string_view queue, std::string_view id, std::string_view incarnation,
+                   const TaskResult* result) override {
+    if (holding) {
+      held_.push_back(Held{std::string(queue), std::string(id), std::string(incarnation),
+                           result ? std::optional<TaskResult>(*result) : std::nullopt});
+      return;
+    }
+    if (!dropping && events_) events_->on_finished(queue, id, incarnation, result);
   }
   void on_events_lost() override {
     if (events_) events_->on_events_lost();
@@ -385,7 +410,10 @@ class LossyStore final : public Store, public StoreEvents {
     return inner_.reply(std::move(q), std::move(id), std::move(r));
   }
   Awaitable<Result<CallBegin>> call_begin(std::string q, NewTask t, bool put_if_absent) override {
-    return inner_.call_begin(std::move(q), std::move(t), put_if_absent);
+    if (before_call_begin) before_call_begin();
+    auto begun = co_await inner_.call_begin(std::move(q), std::move(t), put_if_absent);
+    if (begun && after_call_begin) after_call_begin(*begun);
+    co_return begun;
   }
   Awaitable<Result<bool>> touch(std::string q, std::string id, std::int64_t lease_ms) override {
     return inner_.touch(std::move(q), std::move(id), lease_ms);
@@ -406,8 +434,13 @@ class LossyStore final : public Store, public StoreEvents {
   Awaitable<bool> ready() override { return inner_.ready(); }
 
  private:
+  struct Held {
+    std::string queue, id, incarnation;
+    std::optional<TaskResult> result;
+  };
   Store& inner_;
   StoreEvents* events_ = nullptr;
+  std::vector<Held> held_;
 };
 
 TEST(TaskServiceLostEvents, ACallWhoseReplyEventWasLostGetsTheResultOnceEventsAreResent) {
@@ -444,6 +477,81 @@ TEST(TaskServiceLostEvents, ACallWhoseReplyEventWasLostGetsTheResultOnceEventsAr
   ASSERT_TRUE(got && *got && **got);
   EXPECT_EQ((***got).info, "\"late\"");
 }
+
+// The removal (or reply) of a task's previous incarnation reaches the call late: after
+// the call registered, before or after its call_begin put the new task. Only the new
+// task's outcome ends the call.
+class TaskServiceStaleEvents : public ::testing::TestWithParam<bool> {
+ protected:
+  ManualClock clock;
+  MemoryStore memory{clock};
+  LossyStore store{memory};
+  TaskService service{store, ServiceOptions{300'000, 5}};
+  asio::io_context io;
+};
+
+TEST_P(TaskServiceStaleEvents, ACallIgnoresTheLateOutcomeOfThePreviousTaskOfItsId) {
+  const bool before_call_begin = GetParam();
+  const bool was_replied = before_call_begin;  // covers both kinds of outcome
+  std::optional<Result<std::optional<TaskResult>>> got;
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        TaskConfig uncached;
+        uncached.cache_result_ms = 0;  // so the id is free once the old task is replied
+        EXPECT_TRUE(*co_await store.put("q", make_task("a", "null", uncached)));
+        store.holding = true;  // another instance ends it; the event is on its way
+        if (was_replied) {
+          TaskResult old{"\"old\"", ""};
+          EXPECT_TRUE(*co_await store.reply("q", "a", std::move(old)));
+        } else {
+          EXPECT_TRUE(*co_await store.remove("q", "a"));
+        }
+        store.holding = false;
+        if (before_call_begin) store.before_call_begin = [&] { store.release(); };
+        CallArgs args{"q", make_task("a"), 60'000};
+        got.emplace(co_await service.call(std::move(args)));
+      },
+      asio::detached);
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        asio::steady_timer timer(co_await asio::this_coro::executor);
+        timer.expires_after(std::chrono::milliseconds(20));
+        co_await timer.async_wait(asio::use_awaitable);
+        store.release();  // no-op when it was released before call_begin
+        timer.expires_after(std::chrono::milliseconds(20));
+        co_await timer.async_wait(asio::use_awaitable);
+        EXPECT_FALSE(got.has_value());  // still waiting for its own task
+        TaskResult fresh{"\"new\"", ""};
+        EXPECT_TRUE(*co_await store.reply("q", "a", std::move(fresh)));
+      },
+      asio::detached);
+  io.run();
+  ASSERT_TRUE(got && *got && **got) << (got && !*got ? got->error().message : "");
+  EXPECT_EQ((***got).info, "\"new\"");
+}
+
+TEST_F(TaskServiceTest, AReplyEventThatBeatsCallBeginsAnswerStillReachesTheCall) {
+  LossyStore lossy{store};
+  TaskService over{lossy, ServiceOptions{300'000, 5}};
+  // Another instance replies to the task the call finds (or puts), and its event gets
+  // here before call_begin's answer does: kept, and judged once the answer names the task.
+  lossy.after_call_begin = [&](const CallBegin& begun) {
+    EXPECT_TRUE(begun.created);
+    EXPECT_FALSE(begun.incarnation.empty());
+    TaskResult stale{"\"stale\"", ""};
+    lossy.report("q", "a", "not-this-one", &stale);
+    TaskResult result{"\"r\"", ""};
+    lossy.report("q", "a", begun.incarnation, &result);
+  };
+  CallArgs args{"q", make_task("a"), 60'000};
+  auto got = run(over.call(std::move(args)));
+  ASSERT_TRUE(got && *got);
+  EXPECT_EQ((**got).info, "\"r\"");
+}
+
+INSTANTIATE_TEST_SUITE_P(BeforeOrAfterCallBegin, TaskServiceStaleEvents, ::testing::Bool());
 
 }  // namespace
 }  // namespace tc

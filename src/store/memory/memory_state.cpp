@@ -53,6 +53,7 @@ TaskNode* MemoryState::create(std::int64_t now, Queue& queue, std::string_view i
   TaskNode* node = TaskNode::make(id, hash, info, content).release();
   node->cache_result_ms = config.cache_result_ms;
   node->max_attempts = config.max_attempts;
+  node->incarnation = ++last_incarnation_;
   node->routes = std::move(routes);
   node->queue = &queue;
   queue.tasks.insert_commit(*node, slot);
@@ -152,7 +153,8 @@ TaskNode& MemoryState::keep_result(TaskNode& node, const TaskResult& result,
 }
 
 void MemoryState::finished(const TaskNode& node, const TaskResult* result) {
-  if (events_) events_->on_finished(node.queue->name, node.id(), result);
+  if (events_)
+    events_->on_finished(node.queue->name, node.id(), std::to_string(node.incarnation), result);
 }
 
 void MemoryState::wake(Queue& queue) {
@@ -321,12 +323,15 @@ CallBegin MemoryState::call_begin(std::int64_t now, std::string_view queue, NewT
   Queue* q = find_queue(queue);
   if (TaskNode* node = q ? find_task(*q, task.id) : nullptr) {
     out.exists = true;
+    out.incarnation = std::to_string(node->incarnation);
     if (node->state == TaskState::done)
       out.cached = TaskResult{std::string(node->info()), std::string(node->content())};
     return out;
   }
   if (put_if_absent) {
-    out.created = out.exists = create(now, queue_for(queue), std::move(task)) != nullptr;
+    TaskNode* node = create(now, queue_for(queue), std::move(task));
+    out.created = out.exists = node != nullptr;
+    if (node) out.incarnation = std::to_string(node->incarnation);
     flush_wakeups();
   }
   return out;

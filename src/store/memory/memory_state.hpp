@@ -132,6 +132,8 @@ class MemoryState {
   std::size_t task_count_ = 0;
   std::uint64_t live_bytes_ = 0;
   StoreEvents* events_ = nullptr;
+  // The last incarnation number given to a task (create, restore_task).
+  std::uint64_t last_incarnation_ = 0;
   // Queues that got visible tasks during the current mutation: told once at its end.
   std::vector<Queue*> woken_;
 };

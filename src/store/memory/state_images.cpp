@@ -87,6 +87,7 @@ bool MemoryState::restore_task(TaskImage&& image) {
   node->cache_result_ms = image.cache_result_ms;
   node->attempts = image.attempts;
   node->max_attempts = image.max_attempts;
+  node->incarnation = ++last_incarnation_;
   node->routes = std::move(routes);
   node->queue = queue;
   queue->tasks.insert_commit(*node, slot);

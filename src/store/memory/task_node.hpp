@@ -95,6 +95,10 @@ class TaskNode {
   std::unique_ptr<TaskRoutes> routes;
   std::uint32_t attempts = 0;  // deliveries so far
   std::uint32_t max_attempts = 0;
+  // Which incarnation of (queue, id) this is (MemoryState::create): a call accepts only
+  // the outcome of the incarnation its call_begin saw. Never persisted: waiters do not
+  // outlive the process, so numbering afresh on replay or restore is enough.
+  std::uint64_t incarnation = 0;
 
  private:
   TaskNode() = default;
@@ -110,7 +114,7 @@ class TaskNode {
   std::uint32_t id_hash_ = 0;
   std::uint32_t info_size_ = 0;
   std::uint32_t content_size_ = 0;
-  // Ids are at most 256 bytes (docs/protocol.md); 16 bits keep the node at 96 bytes.
+  // Ids are at most 256 bytes (docs/protocol.md); 16 bits keep the node at 104 bytes.
   std::uint16_t id_size_ = 0;
 
  public:

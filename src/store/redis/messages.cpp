@@ -29,20 +29,23 @@ std::optional<EventMessage> parse_event_message(std::string_view message) {
     if (kind == "p") {
       ev.kind = StoreEvent::Kind::pending;
     } else if (kind == "f") {
-      std::string_view id, info, content;
+      std::string_view id, info, content, incarnation;
       if (!read_netstring(message, id) || !read_netstring(message, info) ||
-          !read_netstring(message, content)) {
+          !read_netstring(message, content) || !read_netstring(message, incarnation)) {
         return std::nullopt;
       }
       ev.kind = StoreEvent::Kind::finished;
       ev.id = std::string(id);
       ev.info = std::string(info);
       ev.content = std::string(content);
+      ev.incarnation = std::string(incarnation);
     } else if (kind == "r") {
-      std::string_view id;
-      if (!read_netstring(message, id)) return std::nullopt;
+      std::string_view id, incarnation;
+      if (!read_netstring(message, id) || !read_netstring(message, incarnation))
+        return std::nullopt;
       ev.kind = StoreEvent::Kind::removed;
       ev.id = std::string(id);
+      ev.incarnation = std::string(incarnation);
     } else {
       return std::nullopt;
     }

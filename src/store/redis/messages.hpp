@@ -18,6 +18,7 @@ struct StoreEvent {
   std::string id;       // finished / removed
   std::string info;     // finished
   std::string content;  // finished
+  std::string incarnation;  // finished / removed: of the task that ended ("" = unknown)
 };
 
 struct EventMessage {

@@ -54,11 +54,11 @@ void RedisStore::dispatch(const redis::EventMessage& message) {
         break;
       case redis::StoreEvent::Kind::finished: {
         TaskResult result{ev.info, ev.content};
-        events->on_finished(ev.queue, ev.id, &result);
+        events->on_finished(ev.queue, ev.id, ev.incarnation, &result);
         break;
       }
       case redis::StoreEvent::Kind::removed:
-        events->on_finished(ev.queue, ev.id, nullptr);
+        events->on_finished(ev.queue, ev.id, ev.incarnation, nullptr);
         break;
     }
   }
@@ -198,9 +198,10 @@ Awaitable<Result<CallBegin>> RedisStore::call_begin(std::string queue, NewTask t
   append_task(args, task);
   auto r = co_await run(scripts_->call_begin, "call", queue, std::move(args));
   if (!r.ok()) co_return std::move(r).error();
-  if (!r->is_array() || r->elements.size() != 4)
+  if (!r->is_array() || r->elements.size() != 5)
     co_return redis::internal_error("call: unexpected reply");
   CallBegin out;
+  out.incarnation = std::move(r->elements[4].str);
   const std::string& kind = r->elements[0].str;
   if (kind == "cached") {
     out.cached = TaskResult{std::move(r->elements[1].str), std::move(r->elements[2].str)};

@@ -19,7 +19,10 @@ local function drain(key, key_len)
     local raws = hmget_many(K_TASKS, ids)
     for i, id in ipairs(ids) do
       local raw = raws[i]
-      if raw and cmsgpack.unpack(raw)[M_STATE] ~= 'F' then ev_removed(id) end
+      if raw then
+        local m = cmsgpack.unpack(raw)
+        if m[M_STATE] ~= 'F' then ev_removed(id, m[M_INCARNATION]) end
+      end
     end
     call_many('HDEL', K_TASKS, ids)
     if budget > 0 then budget = budget - #members end

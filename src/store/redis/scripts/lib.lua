@@ -24,11 +24,14 @@
 --
 -- Keys of a queue (base B = KEYS[1]):
 --   B.."tasks"   hash   id -> cmsgpack {state, key, attempts, cache_ms, fwd, max_attempts, dlq,
---                        info, content, result_info}; state: P pending, D delayed, L leased,
---                        F finished (result cached); key: the ckey while P, the skey while
---                        D or L; content: the task's (P, D, L) or the result's (F);
---                        result_info only when F. One record per task, so a put, a take
---                        and a reply each write one hash field, not two.
+--                        info, content, result_info, incarnation}; state: P pending,
+--                        D delayed, L leased, F finished (result cached); key: the ckey
+--                        while P, the skey while D or L; content: the task's (P, D, L)
+--                        or the result's (F);
+--                        result_info means something only when F; incarnation: see
+--                        create_tasks (nil in records written before it existed). One
+--                        record per task, so a put, a take and a reply each write one
+--                        hash field, not two.
 --   B.."pending" zset   all scores 0, member = ckey .. id; ckey = "%015d-%010d" of the
 --                        cursor, fixed width so lexical order is cursor order
 --   B.."delayed" zset   member = skey .. id scored by the ms it becomes visible
@@ -66,7 +69,7 @@ local CHUNK = 2000              -- values per multi-field command (Lua's unpack 
 
 -- meta fields
 local M_STATE, M_CKEY, M_ATTEMPTS, M_CACHE, M_FWD, M_MAXATT, M_DLQ, M_INFO = 1, 2, 3, 4, 5, 6, 7, 8
-local M_CONTENT, M_RINFO = 9, 10
+local M_CONTENT, M_RINFO, M_INCARNATION = 9, 10, 11
 
 -- stats fields, read by one HMGET here and written back by one HSET in finish()
 local S_NAMES = {'due', 'last_ms', 'last_seq', 'put', 'acquired', 'replied', 'redelivered',
@@ -126,8 +129,9 @@ local function ns(s) return #s .. ':' .. s end
 
 -- events: netstrings; message = ns(origin) then per event:
 --   ns("p") ns(queue)                                  tasks became visible
---   ns("f") ns(queue) ns(id) ns(info) ns(content)      finished with a result
---   ns("r") ns(queue) ns(id)                           removed without a result
+--   ns("f") ns(queue) ns(id) ns(info) ns(content) ns(incarnation)  finished with a result
+--   ns("r") ns(queue) ns(id) ns(incarnation)                       removed without a result
+-- incarnation: the finished task's (create_tasks), "" for a record without one.
 local EV = {}
 local ev_pending_sent = false
 local function ev_pending()
@@ -136,11 +140,11 @@ local function ev_pending()
     EV[#EV + 1] = ns('p') .. ns(QUEUE)
   end
 end
-local function ev_finished(id, info, content)
-  EV[#EV + 1] = ns('f') .. ns(QUEUE) .. ns(id) .. ns(info) .. ns(content)
+local function ev_finished(id, info, content, incarnation)
+  EV[#EV + 1] = ns('f') .. ns(QUEUE) .. ns(id) .. ns(info) .. ns(content) .. ns(incarnation or '')
 end
-local function ev_removed(id)
-  EV[#EV + 1] = ns('r') .. ns(QUEUE) .. ns(id)
+local function ev_removed(id, incarnation)
+  EV[#EV + 1] = ns('r') .. ns(QUEUE) .. ns(id) .. ns(incarnation or '')
 end
 
 local OUTBOX = {}
@@ -213,12 +217,25 @@ local function forget(id) redis.call('HDEL', K_TASKS, id) end
 -- Creates tasks unless one with the id exists in any state; `tasks` is a list of
 -- {id, info, content, cache_ms, fwd, max_att, dlq, delay_ms}. One HSETNX per task, then
 -- one command per key for the whole list. Returns a list of 1 (created) / 0.
+-- Each task gets its incarnation "<µs>.<n>": the Redis server's TIME in microseconds
+-- (read once per script) and n, the queue's put count with it. Unique per (queue, id)
+-- over time: n grows while the queue lives, and a cleared queue (n starts again) comes
+-- back only in a later script, at a later TIME of the node that holds the queue's slot.
+-- Not NOW: instances' clocks differ, and two may share a ms. Events of the task carry
+-- it, so a call can ignore the late event of the task the id named before.
+local CREATED_INCARNATION = ''  -- of the last task create_tasks created
+local incarnation_time = nil
 local function create_tasks(tasks)
   local created = {}
   local pending, delayed = {}, {}
   for i, t in ipairs(tasks) do
     local id, delay_ms = t[1], t[8]
-    local m = {'P', '', 0, t[4], t[5], t[6], t[7], t[2], t[3]}
+    if not incarnation_time then
+      local time = redis.call('TIME')
+      incarnation_time = time[1] .. string.format('%06d', tonumber(time[2]))
+    end
+    local m = {'P', '', 0, t[4], t[5], t[6], t[7], t[2], t[3], '',
+               incarnation_time .. '.' .. string.format('%d', ST[S_PUT] + 1)}
     local cms, cseq
     if delay_ms > 0 then
       m[M_STATE] = 'D'
@@ -229,6 +246,7 @@ local function create_tasks(tasks)
     end
     if redis.call('HSETNX', K_TASKS, id, cmsgpack.pack(m)) == 1 then
       created[i] = 1
+      CREATED_INCARNATION = m[M_INCARNATION]
       if delay_ms > 0 then
         ST[S_SCHED] = ST[S_SCHED] + 1
         ST_DIRTY[S_SCHED] = true
@@ -282,7 +300,7 @@ local function apply_due(limit)
   local function dead(id, m, due_ms, skey)
     forget(id)
     stat_incr(S_DEAD)
-    ev_removed(id)
+    ev_removed(id, m[M_INCARNATION])
     local dlq = m[M_DLQ]
     if dlq == QUEUE then
       create_tasks({{id, m[M_INFO], m[M_CONTENT], m[M_CACHE], '', 0, '', 0}})
@@ -397,7 +415,7 @@ local function acquire_many(ids, lease_ms, popped)
       records[#records + 1] = id
       records[#records + 1] = cmsgpack.pack(m)
     else
-      ev_removed(id)
+      ev_removed(id, m[M_INCARNATION])
     end
   end
   if lease_ms > 0 then

@@ -9,5 +9,5 @@ if not m then return finish(0) end
 unindex(id, m)
 forget(id)
 stat_incr(S_REMOVED)
-if m[M_STATE] ~= 'F' then ev_removed(id) end
+if m[M_STATE] ~= 'F' then ev_removed(id, m[M_INCARNATION]) end
 return finish(1)

@@ -24,5 +24,5 @@ else
   forget(id)
 end
 stat_incr(S_REPLIED)
-ev_finished(id, info, content)
+ev_finished(id, info, content, m[M_INCARNATION])
 return finish(1)
