@@ -613,7 +613,7 @@ asio::awaitable<void> Server::Impl::serve(Worker& w, Stream& stream, ConnectionR
         response = co_await handler(request);
       } catch (const std::exception& e) {
         log_line(std::string("handler failed: ") + e.what());
-        response = error_responder(Errc::unavailable, "internal error; the request may be retried");
+        response = error_responder(Errc::internal, "internal error: the handler failed (the server log says how)");
         keep_alive = false;
       }
     }
