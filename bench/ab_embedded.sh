@@ -12,7 +12,7 @@ TMP=$(mktemp -d); trap 'rm -rf "$TMP"' EXIT
 start() {  # start BINARY DIR ARGS... -> sets PORT, PID
   local bin=$1 dir=$2; shift 2
   mkdir -p "$dir"; rm -f "$dir/port"
-  "$bin" --host 127.0.0.1 --port 0 --port-file "$dir/port" --max-connections-per-client 0 "$@" \
+  "$bin" --host 127.0.0.1 --port 0 --port-file "$dir/port" "$@" \
     >"$dir/log" 2>&1 &
   PID=$!
   for _ in $(seq 200); do [[ -s $dir/port ]] && break; sleep 0.05; done
