@@ -137,6 +137,13 @@ class ServerProcess:
             self.kill()
             return None
 
+    def stop_checked(self, what):
+        """SIGTERM, close, and fail unless it exited 0 (for private servers' tearDownClass)."""
+        code = self.terminate()
+        log = self.log()
+        self.close()
+        assert code == 0, f"{what} exited with {code}; log tail:\n{log}"
+
     def kill(self):
         if self.proc is not None and self.proc.poll() is None:
             self.proc.kill()

@@ -304,10 +304,7 @@ class LimitsTest(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        code = cls.server.terminate()
-        log = cls.server.log()
-        cls.server.close()
-        assert code == 0, f"limits server exited with {code}; log tail:\n{log}"
+        cls.server.stop_checked("limits server")
 
     def test_oversize_body_is_413(self):
         q = harness.unique()

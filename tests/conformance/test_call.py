@@ -184,10 +184,7 @@ class CallDataObjectTest(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        code = cls.server.terminate()
-        log = cls.server.log()
-        cls.server.close()
-        assert code == 0, f"--call-data object server exited with {code}; log tail:\n{log}"
+        cls.server.stop_checked("--call-data object server")
 
     def ok(self, resp):
         self.assertEqual((resp.status, resp.err_code), (200, "0000"), resp)

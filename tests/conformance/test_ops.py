@@ -154,10 +154,7 @@ class AuthTest(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        code = cls.server.terminate()
-        log = cls.server.log()
-        cls.server.close()
-        assert code == 0, f"auth server exited with {code}; log tail:\n{log}"
+        cls.server.stop_checked("auth server")
 
     def check_error(self, resp, code, status):
         self.assertEqual(resp.status, status, resp)

@@ -36,10 +36,7 @@ class BrowserTest(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        code = cls.server.terminate()
-        log = cls.server.log()
-        cls.server.close()
-        assert code == 0, f"browser-test server exited with {code}; log tail:\n{log}"
+        cls.server.stop_checked("browser-test server")
 
     def put(self, queue, headers):
         return post(self.url, "/task/put", {"queue": queue, "id": "a"}, headers)
@@ -265,11 +262,10 @@ class TlsTest(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        code = cls.server.terminate()
-        log = cls.server.log()
-        cls.server.close()
-        cls.tmp.cleanup()
-        assert code == 0, f"TLS server exited with {code}; log tail:\n{log}"
+        try:
+            cls.server.stop_checked("TLS server")
+        finally:
+            cls.tmp.cleanup()
 
     def https(self, context=None):
         return http.client.HTTPSConnection("127.0.0.1", self.server.port, timeout=10,

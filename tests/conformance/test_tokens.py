@@ -40,11 +40,10 @@ class ScopedTokensTest(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        code = cls.server.terminate()
-        log = cls.server.log()
-        cls.server.close()
-        cls.dir.cleanup()
-        assert code == 0, f"token server exited with {code}; log tail:\n{log}"
+        try:
+            cls.server.stop_checked("token server")
+        finally:
+            cls.dir.cleanup()
 
     def client(self, token):
         return Client(self.server.url, token=token)

@@ -206,10 +206,7 @@ class SlowClientTest(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        code = cls.server.terminate()
-        log = cls.server.log()
-        cls.server.close()
-        assert code == 0, f"slow-client server exited with {code}; log tail:\n{log}"
+        cls.server.stop_checked("slow-client server")
 
     def assert_closed_by_server(self, sent):
         with connect(self.server.url, timeout=15) as s:
