@@ -74,24 +74,19 @@ auto MemoryStore::mutate(Changes&& changes, Encode&& encode, Apply&& apply)
   return done;
 }
 
-template <class T>
-Awaitable<Result<T>> MemoryStore::finish(Result<Logged<T>> logged) {
-  if (!logged) co_return std::move(logged).error();
-  if (logged->ticket && persist_->waits_for_sync()) {
-    if (auto d = co_await persist_->durable(logged->ticket); !d) co_return std::move(d).error();
-  }
-  co_return std::move(logged->value);
-}
-
-// Every mutation has the shape of mutate() + finish(): under the lock, log the record (fail
-// with nothing changed if that fails) and apply it; then, lock released, wait for durability.
+// Every mutation has the shape of mutate(), then needs_sync() / value_of(): under the lock,
+// log the record (fail with nothing changed if that fails) and apply it; then, lock
+// released, wait for durability when the fsync policy asks for it.
 
 Awaitable<Result<bool>> MemoryStore::put(std::string queue, NewTask task) {
   auto logged = mutate(
       [&] { return !state_.has_queue(queue) || !state_.task_state(queue, task.id); },
       [&](std::string& b, std::int64_t now) { log::encode_put(b, now, queue, &task, 1); },
       [&](std::int64_t now) { return state_.put(now, queue, std::move(task)); });
-  co_return co_await finish(std::move(logged));
+  if (needs_sync(logged))
+    if (auto synced = co_await persist_->durable(logged->ticket); !synced)
+      co_return std::move(synced).error();
+  co_return value_of(std::move(logged));
 }
 
 Awaitable<Result<std::vector<bool>>> MemoryStore::put_batch(std::string queue,
@@ -102,7 +97,10 @@ Awaitable<Result<std::vector<bool>>> MemoryStore::put_batch(std::string queue,
         log::encode_put(b, now, queue, tasks.data(), tasks.size());
       },
       [&](std::int64_t now) { return state_.put_batch(now, queue, std::move(tasks)); });
-  co_return co_await finish(std::move(logged));
+  if (needs_sync(logged))
+    if (auto synced = co_await persist_->durable(logged->ticket); !synced)
+      co_return std::move(synced).error();
+  co_return value_of(std::move(logged));
 }
 
 Awaitable<Result<std::vector<PeekedTask>>> MemoryStore::peek(std::string queue,
@@ -124,7 +122,10 @@ Awaitable<Result<std::vector<AcquiredTask>>> MemoryStore::acquire(std::string qu
       },
       [&](std::string& b, std::int64_t now) { log::encode_acquire(b, now, queue, ids, lease_ms); },
       [&](std::int64_t now) { return state_.acquire(now, queue, ids, lease_ms); });
-  co_return co_await finish(std::move(logged));
+  if (needs_sync(logged))
+    if (auto synced = co_await persist_->durable(logged->ticket); !synced)
+      co_return std::move(synced).error();
+  co_return value_of(std::move(logged));
 }
 
 Awaitable<Result<std::vector<AcquiredTask>>> MemoryStore::take(std::string queue, std::uint32_t size,
@@ -133,7 +134,10 @@ Awaitable<Result<std::vector<AcquiredTask>>> MemoryStore::take(std::string queue
       [&] { return size > 0 && state_.has_visible(queue); },
       [&](std::string& b, std::int64_t now) { log::encode_take(b, now, queue, size, lease_ms); },
       [&](std::int64_t now) { return state_.take(now, queue, size, lease_ms); });
-  co_return co_await finish(std::move(logged));
+  if (needs_sync(logged))
+    if (auto synced = co_await persist_->durable(logged->ticket); !synced)
+      co_return std::move(synced).error();
+  co_return value_of(std::move(logged));
 }
 
 Awaitable<Result<bool>> MemoryStore::reply(std::string queue, std::string id, TaskResult result) {
@@ -144,7 +148,10 @@ Awaitable<Result<bool>> MemoryStore::reply(std::string queue, std::string id, Ta
       },
       [&](std::string& b, std::int64_t now) { log::encode_reply(b, now, queue, id, result); },
       [&](std::int64_t now) { return state_.reply(now, queue, id, std::move(result)); });
-  co_return co_await finish(std::move(logged));
+  if (needs_sync(logged))
+    if (auto synced = co_await persist_->durable(logged->ticket); !synced)
+      co_return std::move(synced).error();
+  co_return value_of(std::move(logged));
 }
 
 Awaitable<Result<CallBegin>> MemoryStore::call_begin(std::string queue, NewTask task,
@@ -161,7 +168,10 @@ Awaitable<Result<CallBegin>> MemoryStore::call_begin(std::string queue, NewTask 
       [&] { return !state_.has_queue(queue) || !state_.task_state(queue, task.id); },
       [&](std::string& b, std::int64_t now) { log::encode_put(b, now, queue, &task, 1); },
       [&](std::int64_t now) { return state_.call_begin(now, queue, std::move(task), true); });
-  co_return co_await finish(std::move(logged));
+  if (needs_sync(logged))
+    if (auto synced = co_await persist_->durable(logged->ticket); !synced)
+      co_return std::move(synced).error();
+  co_return value_of(std::move(logged));
 }
 
 Awaitable<Result<bool>> MemoryStore::touch(std::string queue, std::string id, std::int64_t lease_ms) {
@@ -169,7 +179,10 @@ Awaitable<Result<bool>> MemoryStore::touch(std::string queue, std::string id, st
       [&] { return state_.task_state(queue, id) == memory::TaskState::leased; },
       [&](std::string& b, std::int64_t now) { log::encode_touch(b, now, queue, id, lease_ms); },
       [&](std::int64_t now) { return state_.touch(now, queue, id, lease_ms); });
-  co_return co_await finish(std::move(logged));
+  if (needs_sync(logged))
+    if (auto synced = co_await persist_->durable(logged->ticket); !synced)
+      co_return std::move(synced).error();
+  co_return value_of(std::move(logged));
 }
 
 Awaitable<Result<bool>> MemoryStore::remove(std::string queue, std::string id) {
@@ -177,7 +190,10 @@ Awaitable<Result<bool>> MemoryStore::remove(std::string queue, std::string id) {
       [&] { return state_.task_state(queue, id).has_value(); },
       [&](std::string& b, std::int64_t now) { log::encode_remove(b, now, queue, id); },
       [&](std::int64_t now) { return state_.remove(now, queue, id); });
-  co_return co_await finish(std::move(logged));
+  if (needs_sync(logged))
+    if (auto synced = co_await persist_->durable(logged->ticket); !synced)
+      co_return std::move(synced).error();
+  co_return value_of(std::move(logged));
 }
 
 // One step in memory however large the queue: max_steps bounds round trips in Redis,
@@ -190,7 +206,10 @@ Awaitable<Result<bool>> MemoryStore::clear_queue(std::string queue, std::uint32_
         state_.clear_queue(now, queue);
         return true;
       });
-  co_return co_await finish(std::move(logged));
+  if (needs_sync(logged))
+    if (auto synced = co_await persist_->durable(logged->ticket); !synced)
+      co_return std::move(synced).error();
+  co_return value_of(std::move(logged));
 }
 
 Awaitable<Result<QueuePage>> MemoryStore::list_queues(std::optional<std::string> cursor,

@@ -88,10 +88,18 @@ class MemoryStore final : public Store {
   template <class Changes, class Encode, class Apply>
   auto mutate(Changes&& changes, Encode&& encode, Apply&& apply)
       -> Result<Logged<decltype(apply(std::int64_t{}))>>;
-  // The other half, lock released: waits for the fsync covering the record when the
-  // policy is `always`, then answers the mutation's value.
+  // The other half, lock released, written out in each mutation rather than as a
+  // coroutine of its own (a second frame and resumption on every put): when the policy is
+  // `always`, wait for the fsync covering the record (needs_sync), then answer the value.
   template <class T>
-  Awaitable<Result<T>> finish(Result<Logged<T>> logged);
+  bool needs_sync(const Result<Logged<T>>& logged) const noexcept {
+    return logged && logged->ticket && persist_->waits_for_sync();
+  }
+  template <class T>
+  static Result<T> value_of(Result<Logged<T>>&& logged) {
+    if (!logged) return std::move(logged).error();
+    return std::move(logged->value);
+  }
   // For reads: applies what has come due, logged as a tick. If the log cannot be
   // written, the read sees the state as it was (nothing is applied unlogged).
   void apply_due_locked(std::int64_t now);
