@@ -11,6 +11,7 @@
 
 #include "core/errors.hpp"
 #include "core/task.hpp"
+#include "core/task_view.hpp"
 #include "http/call_data_shape.hpp"
 #include "service/task_service.hpp"
 
@@ -28,5 +29,9 @@ std::string call_result(std::string_view id, const std::optional<TaskResult>& re
                         CallDataShape shape = CallDataShape::list);
 std::string queue_page(const QueuePage& page);
 std::string queue_stats(const std::optional<QueueStats>& stats);
+// get: data null, or the task's view (docs/protocol.md, "Seeing tasks").
+std::string task_view(const std::optional<TaskView>& view);
+// list_tasks: {"data": [views], "cursor": next page or null}.
+std::string task_page(const TaskPage& page);
 
 }  // namespace tc::responses

@@ -27,6 +27,7 @@ struct TaskImage {
   std::int64_t cache_result_ms = 0;
   std::uint32_t attempts = 0, max_attempts = 0;
   std::optional<std::string> forward_result_to, dead_letter_to;
+  std::int64_t created_ms = 0;  // when its put ran (get's age)
 };
 
 }  // namespace tc::memory

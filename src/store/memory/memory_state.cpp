@@ -11,6 +11,7 @@ MemoryState::~MemoryState() {
   deadlines_.clear();
   for (auto& [name, queue] : queues_) {
     queue->pending.clear();
+    queue->by_state.clear();
     queue->tasks.clear_and_dispose([](TaskNode* node) { TaskNode::destroy(node); });
   }
 }
@@ -54,6 +55,7 @@ TaskNode* MemoryState::create(std::int64_t now, Queue& queue, std::string_view i
   node->cache_result_ms = config.cache_result_ms;
   node->max_attempts = config.max_attempts;
   node->incarnation = ++last_incarnation_;
+  node->created_ms = now;
   node->routes = std::move(routes);
   node->queue = &queue;
   queue.tasks.insert_commit(*node, slot);
@@ -84,6 +86,7 @@ void MemoryState::detach(TaskNode& node) noexcept {
       --queue.done;
       break;
   }
+  queue.by_state.erase(queue.by_state.iterator_to(node));
   deadlines_.erase(deadlines_.iterator_to(node));
 }
 
@@ -115,6 +118,7 @@ void MemoryState::schedule(TaskNode& node, TaskState state, std::int64_t deadlin
       assert(false && "pending tasks are ordered by cursor, not deadline");
       break;
   }
+  queue.by_state.insert(node);
   deadlines_.insert(node);
 }
 
@@ -366,6 +370,7 @@ void MemoryState::clear_queue(std::int64_t now, std::string_view queue) {
   if (it == queues_.end()) return;
   Queue& q = *it->second;
   q.pending.clear();
+  q.by_state.clear();
   task_count_ -= q.tasks.size();
   q.tasks.clear_and_dispose([&](TaskNode* node) {
     if (node->state != TaskState::pending) deadlines_.erase(deadlines_.iterator_to(*node));

@@ -16,6 +16,7 @@ struct Queue {
   IdIndex tasks;          // every task of the queue in any state; owns the nodes
                           // (destroyed by MemoryState)
   PendingSet pending;
+  StateIndex by_state;    // the delayed, leased and done tasks, for list_tasks
   Cursor last_cursor;     // the last cursor handed out in this queue
   std::uint64_t delayed = 0;
   std::uint64_t leased = 0;

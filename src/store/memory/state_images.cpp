@@ -17,6 +17,7 @@ void fill(TaskImage& image, const TaskNode& node) {
   image.cache_result_ms = node.cache_result_ms;
   image.attempts = node.attempts;
   image.max_attempts = node.max_attempts;
+  image.created_ms = node.created_ms;
   image.forward_result_to.reset();
   image.dead_letter_to.reset();
   if (node.routes) {
@@ -88,6 +89,7 @@ bool MemoryState::restore_task(TaskImage&& image) {
   node->attempts = image.attempts;
   node->max_attempts = image.max_attempts;
   node->incarnation = ++last_incarnation_;
+  node->created_ms = image.created_ms;
   node->routes = std::move(routes);
   node->queue = queue;
   queue->tasks.insert_commit(*node, slot);

@@ -82,6 +82,11 @@ class RedisStore final : public Store {
   Awaitable<Result<std::optional<QueueStats>>> stat_queue(std::string queue) override;
   Awaitable<Result<std::uint64_t>> reap() override;
   Awaitable<bool> ready() override;
+  Awaitable<Result<std::optional<TaskView>>> get(std::string queue, std::string id,
+                                                 bool with_content) override;
+  Awaitable<Result<TaskPage>> list_tasks(std::string queue, std::optional<TaskViewState> state,
+                                         std::optional<TaskListCursor> after,
+                                         std::uint32_t size) override;
 
   bool cluster_mode() const noexcept { return client_.cluster_mode(); }
 

@@ -19,6 +19,8 @@ struct StoreScripts {
   Script clear_queue;
   Script stat_queue;
   Script reap;
+  Script get_task;
+  Script list_tasks;
 };
 
 }  // namespace tc::redis

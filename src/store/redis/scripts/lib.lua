@@ -42,6 +42,11 @@
 --   B.."stats"   hash   totals, last_ms/last_seq (the last cursor), due, sched; exists =
 --                        queue exists
 --   B.."outbox"  list   forwards / dead letters not yet delivered to their target queue
+--   B.."byid"    zset   all scores 0, member = state letter (D, L or F) .. id: the delayed,
+--                        leased and done tasks by state and id, the order list_tasks pages
+--                        them in (it does not change while a task keeps its state, as a
+--                        deadline does on touch). Every change of one of those states
+--                        changes this set in the same script.
 --
 -- stats.due is a lower bound of every score in delayed, leased and done (NEVER when they
 -- are empty): while NOW < due nothing is due and apply_due costs no command. Every ZADD
@@ -60,6 +65,7 @@ local K_LEASED = B .. 'leased'
 local K_DONE = B .. 'done'
 local K_STATS = B .. 'stats'
 local K_OUTBOX = B .. 'outbox'
+local K_BYID = B .. 'byid'
 
 local CKEY_LEN = 26  -- #"%015d-%010d"
 local SKEY_LEN = 15  -- #"%015d"
@@ -70,6 +76,9 @@ local CHUNK = 2000              -- values per multi-field command (Lua's unpack 
 -- meta fields
 local M_STATE, M_CKEY, M_ATTEMPTS, M_CACHE, M_FWD, M_MAXATT, M_DLQ, M_INFO = 1, 2, 3, 4, 5, 6, 7, 8
 local M_CONTENT, M_RINFO, M_INCARNATION = 9, 10, 11
+-- NOW of the put that created the task (get's age); a field number of the visibility
+-- rules (docs/redis.md). A record that has it is a msgpack map (fields 12..19 absent).
+local M_CREATED = 20
 
 -- stats fields, read by one HMGET here and written back by one HSET in finish()
 local S_NAMES = {'due', 'last_ms', 'last_seq', 'put', 'acquired', 'replied', 'redelivered',
@@ -210,6 +219,7 @@ local function unindex(id, m)
   elseif s == 'D' then redis.call('ZREM', K_DELAYED, m[M_CKEY] .. id)
   elseif s == 'L' then redis.call('ZREM', K_LEASED, m[M_CKEY] .. id)
   elseif s == 'F' then redis.call('ZREM', K_DONE, id) end
+  if s ~= 'P' then redis.call('ZREM', K_BYID, s .. id) end
 end
 
 local function forget(id) redis.call('HDEL', K_TASKS, id) end
@@ -227,7 +237,7 @@ local CREATED_INCARNATION = ''  -- of the last task create_tasks created
 local incarnation_time = nil
 local function create_tasks(tasks)
   local created = {}
-  local pending, delayed = {}, {}
+  local pending, delayed, byid = {}, {}, {}
   for i, t in ipairs(tasks) do
     local id, delay_ms = t[1], t[8]
     if not incarnation_time then
@@ -236,6 +246,7 @@ local function create_tasks(tasks)
     end
     local m = {'P', '', 0, t[4], t[5], t[6], t[7], t[2], t[3], '',
                incarnation_time .. '.' .. string.format('%d', ST[S_PUT] + 1)}
+    m[M_CREATED] = NOW
     local cms, cseq
     if delay_ms > 0 then
       m[M_STATE] = 'D'
@@ -252,6 +263,8 @@ local function create_tasks(tasks)
         ST_DIRTY[S_SCHED] = true
         delayed[#delayed + 1] = NOW + delay_ms
         delayed[#delayed + 1] = m[M_CKEY] .. id
+        byid[#byid + 1] = 0
+        byid[#byid + 1] = 'D' .. id
         note_deadline(NOW + delay_ms)
       else
         commit_ckey(cms, cseq)
@@ -267,6 +280,7 @@ local function create_tasks(tasks)
   if not QUEUE_EXISTS and ST_DIRTY[S_PUT] then ST_DIRTY[S_DUE] = true end
   call_many('ZADD', K_PENDING, pending)
   call_many('ZADD', K_DELAYED, delayed)
+  call_many('ZADD', K_BYID, byid)
   if #pending > 0 then ev_pending() end
   return created
 end
@@ -337,6 +351,7 @@ local function apply_due(limit)
       li = li + 2
       redis.call('ZREM', K_LEASED, member)
       local id = string.sub(member, SKEY_LEN + 1)
+      redis.call('ZREM', K_BYID, 'L' .. id)
       local m = get_meta(id)
       if m then
         if m[M_MAXATT] > 0 and m[M_ATTEMPTS] >= m[M_MAXATT] then
@@ -351,6 +366,7 @@ local function apply_due(limit)
       di = di + 2
       redis.call('ZREM', K_DELAYED, member)
       local id = string.sub(member, SKEY_LEN + 1)
+      redis.call('ZREM', K_BYID, 'D' .. id)
       local m = get_meta(id)
       if m then make_pending(id, m) end
     end
@@ -359,6 +375,7 @@ local function apply_due(limit)
   local ids = redis.call('ZRANGEBYSCORE', K_DONE, '-inf', NOW, 'LIMIT', 0, limit)
   for _, id in ipairs(ids) do
     redis.call('ZREM', K_DONE, id)
+    redis.call('ZREM', K_BYID, 'F' .. id)
     forget(id)
     n = n + 1
   end
@@ -396,7 +413,7 @@ local function acquire_many(ids, lease_ms, popped)
     for i, id in ipairs(got) do members[i] = metas[i][M_CKEY] .. id end
     call_many('ZREM', K_PENDING, members)
   end
-  local leased, records = {}, {}
+  local leased, records, byid = {}, {}, {}
   local sched = ST[S_SCHED]
   for i, id in ipairs(got) do
     local m = metas[i]
@@ -412,6 +429,8 @@ local function acquire_many(ids, lease_ms, popped)
       m[M_CKEY] = string.format(SKEY_FMT, sched)
       leased[#leased + 1] = NOW + lease_ms
       leased[#leased + 1] = m[M_CKEY] .. id
+      byid[#byid + 1] = 0
+      byid[#byid + 1] = 'L' .. id
       records[#records + 1] = id
       records[#records + 1] = cmsgpack.pack(m)
     else
@@ -422,6 +441,7 @@ local function acquire_many(ids, lease_ms, popped)
     ST[S_SCHED] = sched
     ST_DIRTY[S_SCHED] = true
     call_many('ZADD', K_LEASED, leased)
+    call_many('ZADD', K_BYID, byid)
     call_many('HSET', K_TASKS, records)
     note_deadline(NOW + lease_ms)
   else

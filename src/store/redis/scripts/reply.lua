@@ -14,6 +14,7 @@ unindex(id, m)
 if m[M_FWD] ~= '' and m[M_FWD] ~= QUEUE then outbox_push(m[M_FWD], id, info, content, '', NOW, '') end
 if m[M_CACHE] > 0 then
   redis.call('ZADD', K_DONE, NOW + m[M_CACHE], id)
+  redis.call('ZADD', K_BYID, 0, 'F' .. id)
   note_deadline(NOW + m[M_CACHE])
   m[M_STATE] = 'F'
   m[M_CKEY] = ''
