@@ -7,6 +7,7 @@
 #include <string>
 
 #include "http/requests.hpp"
+#include "http/responses.hpp"
 
 namespace tc {
 namespace {
@@ -55,6 +56,26 @@ TEST(ParseSummary, BadInputNamesTheField) {
     EXPECT_EQ(r.error().code, Errc::bad_request) << body;
     EXPECT_NE(r.error().message.find(field), std::string::npos) << r.error().message;
   }
+}
+
+TEST(SummaryPage, StatsAreStatQueuesObjectAndAgeHasMilliseconds) {
+  QueueStats busy;
+  busy.length = 2;
+  busy.oldest_cursor = Cursor{10'000, 0};
+  busy.newest_cursor = Cursor{10'500, 3};
+  busy.total_put = 7;
+  QueueStats idle;  // nothing pending: age 0 whatever the clock
+  SummaryPage page{{{"busy", busy}, {"idle", idle}}, std::string("idle")};
+  const std::string out = responses::summary_page(page, 12'345);
+  const std::string busy_stats = responses::queue_stats(busy);
+  const std::string head = R"({"err_code":"0000","data":)";
+  EXPECT_EQ(out, head + R"([{"queue":"busy","oldest_pending_age":2.345,"stats":)" +
+                     busy_stats.substr(head.size(), busy_stats.size() - head.size() - 1) +
+                     R"(},{"queue":"idle","oldest_pending_age":0.000,"stats":)" +
+                     responses::queue_stats(idle).substr(head.size(),
+                                                         responses::queue_stats(idle).size() - head.size() - 1) +
+                     R"(}],"cursor":"idle"})");
+  EXPECT_EQ(responses::summary_page(SummaryPage{}, 0), head + R"([],"cursor":null})");
 }
 
 }  // namespace
