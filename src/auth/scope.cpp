@@ -38,7 +38,8 @@ enum class Need { nothing, read, produce, consume, admin };
 Need need_of(Endpoint endpoint) noexcept {
   switch (endpoint) {
     case Endpoint::stat_queue:
-    case Endpoint::list_queue: return Need::read;
+    case Endpoint::list_queue:
+    case Endpoint::summary: return Need::read;
     case Endpoint::put:
     case Endpoint::put_batch:
     case Endpoint::call:

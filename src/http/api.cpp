@@ -23,7 +23,7 @@ struct Route {
 
 // Every route in one place. Paths are exact and case-sensitive; the query string is
 // ignored for routing.
-constexpr std::array<Route, 20> kRoutes = {{
+constexpr std::array<Route, 21> kRoutes = {{
     {"/task/put", "POST", Endpoint::put},
     {"/task/peek", "POST", Endpoint::peek},
     {"/task/acquire", "POST", Endpoint::acquire},
@@ -36,6 +36,7 @@ constexpr std::array<Route, 20> kRoutes = {{
     {"/task/clear_queue", "POST", Endpoint::clear_queue},
     {"/task/list_queue", "POST", Endpoint::list_queue},
     {"/task/stat_queue", "POST", Endpoint::stat_queue},
+    {"/task/summary", "POST", Endpoint::summary},
     {"/healthz", "GET", Endpoint::healthz},
     {"/readyz", "GET", Endpoint::readyz},
     {"/version", "GET", Endpoint::version},
@@ -47,7 +48,7 @@ constexpr std::array<Route, 20> kRoutes = {{
 }};
 
 bool is_task_endpoint(Endpoint endpoint) {
-  return static_cast<int>(endpoint) <= static_cast<int>(Endpoint::stat_queue);
+  return static_cast<int>(endpoint) <= static_cast<int>(Endpoint::summary);
 }
 
 std::string_view path_of(std::string_view target) {

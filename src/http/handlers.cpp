@@ -1,11 +1,14 @@
 #include "http/handlers.hpp"
 
 #include <algorithm>
+#include <chrono>
+#include <functional>
 #include <optional>
 
 #include "auth/scope.hpp"
 #include "http/requests.hpp"
 #include "http/responses.hpp"
+#include "service/queue_summary.hpp"
 
 namespace tc {
 namespace {
@@ -158,6 +161,26 @@ Awaitable<Answer> stat_queue(TaskService& service, std::string_view body, const 
   co_return Answer{Errc::ok, responses::queue_stats(*stats)};
 }
 
+// The overview: the queues the token may read, as list_queue lists them.
+Awaitable<Answer> summary(TaskService& service, std::string_view body, const Grants* scope) {
+  auto request = parse_summary(body);
+  if (!request) co_return from_error(std::move(request).error());
+  std::function<bool(std::string_view)> visible;
+  if (scope != nullptr)
+    visible = [scope](std::string_view queue) {
+      return scope_allows(*scope, Endpoint::summary, queue);
+    };
+  // A named argument, not a braced temporary: g++ 12 destroys a temporary aggregate
+  // passed by value to a coroutine twice.
+  SummaryArgs args{std::move(request->cursor), request->size, std::move(request->search)};
+  auto page = co_await summarize_queues(service, std::move(args), std::move(visible));
+  if (!page) co_return from_error(std::move(page).error());
+  const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  co_return Answer{Errc::ok, responses::summary_page(*page, static_cast<std::uint64_t>(now_ms))};
+}
+
 Awaitable<Answer> not_a_task_endpoint() {
   co_return error_answer(Errc::not_found, "this path is not a /task/* endpoint.");
 }
@@ -186,6 +209,7 @@ Awaitable<Answer> handle_task(Endpoint endpoint, TaskService& service, std::stri
     case Endpoint::clear_queue: return clear_queue(service, body, scope);
     case Endpoint::list_queue: return list_queue(service, body, scope);
     case Endpoint::stat_queue: return stat_queue(service, body, scope);
+    case Endpoint::summary: return summary(service, body, scope);
     default: break;
   }
   return not_a_task_endpoint();

@@ -271,4 +271,35 @@ Result<StatQueueRequest> parse_stat_queue(std::string_view body) {
   return request;
 }
 
+// cursor as list_queue's; search: a string of at most 256 bytes (a queue name's bound),
+// matched as a substring of the names ignoring ASCII case; null or "" match every queue.
+Result<SummaryRequest> parse_summary(std::string_view body) {
+  ParsedBody parsed;
+  auto root = parsed.parse(body);
+  if (!root) return std::move(root).error();
+  static constexpr std::array<std::string_view, 3> kNames = {"cursor", "size", "search"};
+  const auto fields = lookup(*root, kNames);
+  SummaryRequest request;
+  if (fields[0].given()) {
+    std::string_view text;
+    if (fields[0].value.get_string().get(text))
+      return detail::bad_request("field \"cursor\" must be a string or null, not " +
+                                 std::string(detail::type_name(fields[0].value)) + ".");
+    if (text.size() > kMaxListCursorBytes)
+      return detail::bad_request("field \"cursor\" is longer than 1024 bytes.");
+    if (!text.empty()) request.cursor.emplace(text);  // "" = first page, like null
+  }
+  TC_TRY(read_size(fields[1], request.size));
+  if (fields[2].given()) {
+    std::string_view text;
+    if (fields[2].value.get_string().get(text))
+      return detail::bad_request("field \"search\" must be a string or null, not " +
+                                 std::string(detail::type_name(fields[2].value)) + ".");
+    if (text.size() > 256)
+      return detail::bad_request("field \"search\" is longer than 256 bytes.");
+    request.search.assign(text);
+  }
+  return request;
+}
+
 }  // namespace tc

@@ -78,6 +78,12 @@ struct StatQueueRequest {
   std::string queue;
 };
 
+struct SummaryRequest {
+  std::optional<std::string> cursor;
+  std::uint32_t size = 100;
+  std::string search;  // "" matches every queue
+};
+
 Result<PutRequest> parse_put(std::string_view body);
 Result<PutBatchRequest> parse_put_batch(std::string_view body);
 Result<PeekArgs> parse_peek(std::string_view body);
@@ -90,6 +96,7 @@ Result<TouchRequest> parse_touch(std::string_view body);
 Result<ClearQueueRequest> parse_clear_queue(std::string_view body);
 Result<ListQueueRequest> parse_list_queue(std::string_view body);
 Result<StatQueueRequest> parse_stat_queue(std::string_view body);
+Result<SummaryRequest> parse_summary(std::string_view body);
 
 // Seconds on the wire -> milliseconds inside, rounding fractions of a millisecond up so
 // that a positive time never becomes 0. Exposed for tests.

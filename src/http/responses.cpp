@@ -179,4 +179,38 @@ std::string queue_stats(const std::optional<QueueStats>& stats) {
   return out;
 }
 
+std::string summary_page(const SummaryPage& page, std::uint64_t now_ms) {
+  std::string out;
+  out.reserve(kOkHead.size() + 32 + page.queues.size() * 400);
+  out.append(kOkHead);
+  out.push_back('[');
+  for (std::size_t i = 0; i < page.queues.size(); ++i) {
+    const auto& [name, stats] = page.queues[i];
+    if (i) out.push_back(',');
+    out.append(R"({"queue":)");
+    json::append_string(out, name);
+    std::uint64_t age_ms = 0;
+    if (stats.length > 0 && stats.oldest_cursor && now_ms > stats.oldest_cursor->ms)
+      age_ms = now_ms - stats.oldest_cursor->ms;
+    out.append(R"(,"oldest_pending_age":)");
+    json::append_uint(out, age_ms / 1000);
+    out.push_back('.');
+    const std::uint64_t millis = age_ms % 1000;
+    out.push_back(static_cast<char>('0' + millis / 100));
+    out.push_back(static_cast<char>('0' + millis / 10 % 10));
+    out.push_back(static_cast<char>('0' + millis % 10));
+    // The stats object is stat_queue's own encoding, cut out of its envelope, so the
+    // two endpoints can never describe a queue differently.
+    const std::string one = queue_stats(stats);
+    out.append(R"(,"stats":)");
+    out.append(std::string_view(one).substr(kOkHead.size(), one.size() - kOkHead.size() - 1));
+    out.push_back('}');
+  }
+  out.append(R"(],"cursor":)");
+  if (page.next_cursor) json::append_string(out, *page.next_cursor);
+  else json::append_null(out);
+  out.push_back('}');
+  return out;
+}
+
 }  // namespace tc::responses

@@ -12,6 +12,7 @@
 #include "core/errors.hpp"
 #include "core/task.hpp"
 #include "http/call_data_shape.hpp"
+#include "service/queue_summary.hpp"
 #include "service/task_service.hpp"
 
 namespace tc::responses {
@@ -28,5 +29,9 @@ std::string call_result(std::string_view id, const std::optional<TaskResult>& re
                         CallDataShape shape = CallDataShape::list);
 std::string queue_page(const QueuePage& page);
 std::string queue_stats(const std::optional<QueueStats>& stats);
+// summary: {"data":[{"queue","oldest_pending_age","stats"}...],"cursor"}, where "stats" is
+// exactly the object stat_queue answers and the age (seconds, 0 when nothing is pending)
+// is counted from the oldest pending cursor to `now_ms` (wall-clock ms).
+std::string summary_page(const SummaryPage& page, std::uint64_t now_ms);
 
 }  // namespace tc::responses
