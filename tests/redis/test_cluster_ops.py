@@ -12,6 +12,8 @@
   - resharding: `redis-cli --cluster reshard` moves the slots of busy queues between
     masters while the load runs; no request fails (beyond what the client's own retry
     of a 0005 absorbs; the count of such retries is printed) and nothing is lost.
+  - not replicated: with fewer replicas than --redis-wait-replicas asks for, a write
+    answers 0005 "not replicated" and is applied on the master.
 
 Each test prints one "[cluster_ops]" line of figures.
 """
@@ -443,6 +445,39 @@ class ReshardTest(ClusterOpsTest):
         self.assertEqual(load.failed, [])
         self.assertEqual(lost_puts, [])
         self.assertEqual(lost_replies, [])
+
+
+class NotReplicatedTest(unittest.TestCase):
+    """--redis-wait-replicas with fewer replicas than asked: each write answers 0005 "not
+    replicated" after the wait timeout, and is applied on the master all the same."""
+
+    def setUp(self):
+        warnings.simplefilter("ignore", ResourceWarning)
+        if not shutil.which("redis-server") or not os.environ.get("TC_BINARY"):
+            self.skipTest("needs redis-server and TC_BINARY")
+        from test_faults import RedisServer
+        self.redis = RedisServer()
+        self.server = ServerProcess(extra_args=[
+            "--redis", self.redis.url, "--redis-prefix", "tcnr" + uuid.uuid4().hex[:8],
+            "--redis-wait-replicas", "1", "--redis-wait-timeout", "200ms"],
+            memory_only=False).start()
+
+    def tearDown(self):
+        self.server.close()
+        self.redis.close()
+
+    def test_a_write_no_replica_acknowledged_is_0005_and_applied_on_the_master(self):
+        c = Client(self.server.url)
+        r = c.put("nr", "a", info={"x": 1})
+        self.assertEqual((r.status, r.err_code), (503, "0005"), r)
+        self.assertIn("not replicated: 0 of 1 replicas", r.text)
+        # Applied all the same: peek sees it, a retry finds it (put-if-absent).
+        page = c.peek("nr", size=10)
+        self.assertEqual([t["id"] for t in page.data], ["a"])
+        again = c.put("nr", "a")
+        self.assertEqual(again.err_code, "0005", again)
+        self.assertEqual(c.stat_queue("nr").data["total_put"], 1)
+        # Reads do not wait: stat_queue and peek answered 0000 above.
 
 
 if __name__ == "__main__":
