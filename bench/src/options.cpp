@@ -106,6 +106,10 @@ Scenarios (each prints one table row per run; list values give one row each):
            idle and put-to-wake latency (--wakes N)
   depth    put+take cost with --depths 1k,100k,1m tasks already queued
   ceiling  closed-loop requests against --url itself (e.g. nginx or the trivial responder)
+  soak     mixed paced load for --minutes N (30), one line per minute: rates, errors,
+           latency percentiles, server RSS and open fds  [--rate 400] [--call-rate 50]
+           [--churn-rate 20] [--producers 4 --consumers 4 --callers 4 --pollers 16]
+           [--poll-timeout 5] [--minute-seconds 60]
 
 Common options:
   --duration S (5)   --warmup S (1)   --threads T client threads (1)

@@ -92,5 +92,6 @@ void run_call(Context& context);
 void run_idle(Context& context);
 void run_depth(Context& context);
 void run_ceiling(Context& context);
+void run_soak(Context& context);
 
 }  // namespace bench

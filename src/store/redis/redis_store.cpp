@@ -81,7 +81,17 @@ Awaitable<Result<Reply>> RedisStore::run(redis::Script& script, std::string_view
   const std::size_t argc = 4 + args.size();
   args = {};  // the task's bytes are in `argv` now; free them before waiting
   redis::Client& client = client_for(co_await boost::asio::this_coro::executor);
-  Reply r = co_await client.eval(script, base_key(queue), argc, std::move(argv));
+  // Writes a client is told about wait for replicas; peek, stat_queue and the reaper
+  // (whose work any later script redoes) do not.
+  redis::WaitReplicas wait;
+  if (options_.wait_replicas > 0 && &script != &scripts_->peek &&
+      &script != &scripts_->stat_queue && &script != &scripts_->reap) {
+    wait.replicas = static_cast<int>(options_.wait_replicas);
+    wait.timeout_ms = options_.wait_timeout_ms;
+  }
+  std::string not_replicated;
+  Reply r = co_await client.eval(script, base_key(queue), argc, std::move(argv), wait,
+                                 &not_replicated);
   if (r.is_io_error() || r.is_error()) co_return redis::error_of(r, op);
   if (!r.is_array() || r.elements.size() < 2) {
     co_return redis::internal_error(std::string(op) + ": unexpected script reply");
@@ -96,6 +106,9 @@ Awaitable<Result<Reply>> RedisStore::run(redis::Script& script, std::string_view
       co_await deliver_outbox(queue, r.elements[i].str);
     }
   }
+  // The script ran (its events are dispatched, its outbox delivered) but is not known to
+  // survive a failover: the caller hears `unavailable` and may retry (idempotent).
+  if (!not_replicated.empty()) co_return redis::unavailable(not_replicated);
   co_return std::move(r.elements[0]);
 }
 

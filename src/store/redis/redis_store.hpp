@@ -37,6 +37,11 @@ struct RedisStoreOptions {
   // A connection with replies outstanding and no progress for this long is dropped and
   // its commands answer `unavailable` (a hung or SIGSTOPped Redis must not hang requests).
   std::int64_t command_timeout_ms = 5000;
+  // Each acknowledged write waits for this many replicas (WAIT after its script, on the
+  // same connection); 0 = not waited for. Past wait_timeout_ms: `unavailable`, "not
+  // replicated" (the write is on the master and may be lost in a failover).
+  std::uint32_t wait_replicas = 0;
+  std::int64_t wait_timeout_ms = 1000;
 };
 
 class RedisStore final : public Store {
