@@ -5,6 +5,7 @@
 
 #include "core/build_info.hpp"
 #include "core/ops_metrics.hpp"
+#include "http/batch_metrics.hpp"
 #include "http/handlers.hpp"
 #include "http/metrics.hpp"
 #include "http/pages.hpp"
@@ -23,7 +24,7 @@ struct Route {
 
 // Every route in one place. Paths are exact and case-sensitive; the query string is
 // ignored for routing.
-constexpr std::array<Route, 20> kRoutes = {{
+constexpr std::array<Route, 21> kRoutes = {{
     {"/task/put", "POST", Endpoint::put},
     {"/task/peek", "POST", Endpoint::peek},
     {"/task/acquire", "POST", Endpoint::acquire},
@@ -44,10 +45,11 @@ constexpr std::array<Route, 20> kRoutes = {{
     {"/openapi.json", "GET", Endpoint::openapi},
     {"/docs", "GET", Endpoint::docs},
     {"/", "GET", Endpoint::dashboard},
+    {"/task/reply_batch", "POST", Endpoint::reply_batch},
 }};
 
 bool is_task_endpoint(Endpoint endpoint) {
-  return static_cast<int>(endpoint) <= static_cast<int>(Endpoint::stat_queue);
+  return static_cast<int>(endpoint) < static_cast<int>(Endpoint::healthz);
 }
 
 std::string_view path_of(std::string_view target) {
@@ -190,6 +192,7 @@ Awaitable<HttpResponse> Api::handle(HttpRequest request) {
                                 .count();
         append_queue_metrics(response.body, *queues, static_cast<std::uint64_t>(now_ms));
       }
+      batch_metrics().render(response.body);
       co_return response;
     }
     case Endpoint::openapi:

@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "auth/scope.hpp"
+#include "http/batch_metrics.hpp"
 #include "http/requests.hpp"
 #include "http/responses.hpp"
 
@@ -80,8 +81,10 @@ Awaitable<Answer> take(TaskService& service, std::string_view body, ClientWatch*
   auto args = parse_take(body);
   if (!args) co_return from_error(std::move(args).error());
   if (auto denied = refused(scope, Endpoint::take, args->queue)) co_return *denied;
+  std::string queue = args->queue;  // the batch-size histogram's label
   auto tasks = co_await service.take(std::move(*args), client);
   if (!tasks) co_return from_error(std::move(tasks).error());
+  if (!tasks->empty()) batch_metrics().observe_take(queue, tasks->size());
   co_return Answer{Errc::ok, responses::acquired(*tasks)};
 }
 
@@ -130,8 +133,10 @@ Awaitable<Answer> clear_queue(TaskService& service, std::string_view body, const
   auto request = parse_clear_queue(body);
   if (!request) co_return from_error(std::move(request).error());
   if (auto denied = refused(scope, Endpoint::clear_queue, request->queue)) co_return *denied;
+  std::string queue = request->queue;
   auto cleared = co_await service.clear_queue(std::move(request->queue), request->max_steps);
   if (!cleared) co_return from_error(std::move(cleared).error());
+  if (*cleared) batch_metrics().forget(queue);
   co_return Answer{Errc::ok, responses::boolean(*cleared)};
 }
 
@@ -156,6 +161,16 @@ Awaitable<Answer> stat_queue(TaskService& service, std::string_view body, const 
   auto stats = co_await service.stat_queue(std::move(request->queue));
   if (!stats) co_return from_error(std::move(stats).error());
   co_return Answer{Errc::ok, responses::queue_stats(*stats)};
+}
+
+Awaitable<Answer> reply_batch(TaskService& service, std::string_view body, const Grants* scope) {
+  auto request = parse_reply_batch(body);
+  if (!request) co_return from_error(std::move(request).error());
+  if (auto denied = refused(scope, Endpoint::reply_batch, request->queue)) co_return *denied;
+  auto completed =
+      co_await service.reply_batch(std::move(request->queue), std::move(request->replies));
+  if (!completed) co_return from_error(std::move(completed).error());
+  co_return Answer{Errc::ok, responses::booleans(*completed)};
 }
 
 Awaitable<Answer> not_a_task_endpoint() {
@@ -186,6 +201,7 @@ Awaitable<Answer> handle_task(Endpoint endpoint, TaskService& service, std::stri
     case Endpoint::clear_queue: return clear_queue(service, body, scope);
     case Endpoint::list_queue: return list_queue(service, body, scope);
     case Endpoint::stat_queue: return stat_queue(service, body, scope);
+    case Endpoint::reply_batch: return reply_batch(service, body, scope);
     default: break;
   }
   return not_a_task_endpoint();

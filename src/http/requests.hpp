@@ -50,6 +50,11 @@ struct ReplyRequest {
   TaskResult result;
 };
 
+struct ReplyBatchRequest {
+  std::string queue;
+  std::vector<TaskReply> replies;
+};
+
 struct TaskRef {  // remove
   std::string queue;
   std::string id;
@@ -87,6 +92,7 @@ Result<TouchRequest> parse_touch(std::string_view body);
 Result<ClearQueueRequest> parse_clear_queue(std::string_view body);
 Result<ListQueueRequest> parse_list_queue(std::string_view body);
 Result<StatQueueRequest> parse_stat_queue(std::string_view body);
+Result<ReplyBatchRequest> parse_reply_batch(std::string_view body);
 
 // Seconds on the wire -> milliseconds inside, rounding fractions of a millisecond up so
 // that a positive time never becomes 0. Exposed for tests.
