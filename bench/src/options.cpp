@@ -102,6 +102,8 @@ Scenarios (each prints one table row per run; list values give one row each):
            --producers P --consumers C --batch 1,16,64 [--backlog N] [--put-batch N]
   call     synchronous calls, the tool runs the consumers (take long-poll + reply)
            --callers 1,16,64 --consumers K [--rate R]
+  cycle, call: [--reply one|batch|both] (reply per task, or one reply_batch per batch)
+           [--batch-window S] (take's batch_window)
   idle     --waiters 10000 long-polling peeks and calls held open; server RSS/CPU while
            idle and put-to-wake latency (--wakes N)
   depth    put+take cost with --depths 1k,100k,1m tasks already queued

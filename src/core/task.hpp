@@ -60,6 +60,12 @@ struct TaskResult {
   std::string content;
 };
 
+// One element of a reply_batch: the reply of task `id`.
+struct TaskReply {
+  std::string id;
+  TaskResult result;
+};
+
 struct QueueStats {
   std::uint64_t length = 0;   // pending and visible
   std::uint64_t delayed = 0;  // pending, not yet visible

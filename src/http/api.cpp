@@ -5,6 +5,7 @@
 
 #include "core/build_info.hpp"
 #include "core/ops_metrics.hpp"
+#include "http/batch_metrics.hpp"
 #include "http/handlers.hpp"
 #include "http/metrics.hpp"
 #include "http/pages.hpp"
@@ -23,7 +24,7 @@ struct Route {
 
 // Every route in one place. Paths are exact and case-sensitive; the query string is
 // ignored for routing.
-constexpr std::array<Route, 21> kRoutes = {{
+constexpr std::array<Route, 22> kRoutes = {{
     {"/task/put", "POST", Endpoint::put},
     {"/task/peek", "POST", Endpoint::peek},
     {"/task/acquire", "POST", Endpoint::acquire},
@@ -37,6 +38,7 @@ constexpr std::array<Route, 21> kRoutes = {{
     {"/task/list_queue", "POST", Endpoint::list_queue},
     {"/task/stat_queue", "POST", Endpoint::stat_queue},
     {"/task/summary", "POST", Endpoint::summary},
+    {"/task/reply_batch", "POST", Endpoint::reply_batch},
     {"/healthz", "GET", Endpoint::healthz},
     {"/readyz", "GET", Endpoint::readyz},
     {"/version", "GET", Endpoint::version},
@@ -48,7 +50,7 @@ constexpr std::array<Route, 21> kRoutes = {{
 }};
 
 bool is_task_endpoint(Endpoint endpoint) {
-  return static_cast<int>(endpoint) <= static_cast<int>(Endpoint::summary);
+  return static_cast<int>(endpoint) < static_cast<int>(Endpoint::healthz);
 }
 
 std::string_view path_of(std::string_view target) {
@@ -191,6 +193,7 @@ Awaitable<HttpResponse> Api::handle(HttpRequest request) {
                                 .count();
         append_queue_metrics(response.body, *queues, static_cast<std::uint64_t>(now_ms));
       }
+      batch_metrics().render(response.body);
       co_return response;
     }
     case Endpoint::openapi:

@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "auth/scope.hpp"
+#include "http/batch_metrics.hpp"
 #include "http/requests.hpp"
 #include "http/responses.hpp"
 #include "service/queue_summary.hpp"
@@ -83,8 +84,10 @@ Awaitable<Answer> take(TaskService& service, std::string_view body, ClientWatch*
   auto args = parse_take(body);
   if (!args) co_return from_error(std::move(args).error());
   if (auto denied = refused(scope, Endpoint::take, args->queue)) co_return *denied;
+  std::string queue = args->queue;  // the batch-size histogram's label
   auto tasks = co_await service.take(std::move(*args), client);
   if (!tasks) co_return from_error(std::move(tasks).error());
+  if (!tasks->empty()) batch_metrics().observe_take(queue, tasks->size());
   co_return Answer{Errc::ok, responses::acquired(*tasks)};
 }
 
@@ -133,8 +136,10 @@ Awaitable<Answer> clear_queue(TaskService& service, std::string_view body, const
   auto request = parse_clear_queue(body);
   if (!request) co_return from_error(std::move(request).error());
   if (auto denied = refused(scope, Endpoint::clear_queue, request->queue)) co_return *denied;
+  std::string queue = request->queue;
   auto cleared = co_await service.clear_queue(std::move(request->queue), request->max_steps);
   if (!cleared) co_return from_error(std::move(cleared).error());
+  if (*cleared) batch_metrics().forget(queue);
   co_return Answer{Errc::ok, responses::boolean(*cleared)};
 }
 
@@ -179,6 +184,14 @@ Awaitable<Answer> summary(TaskService& service, std::string_view body, const Gra
                           std::chrono::system_clock::now().time_since_epoch())
                           .count();
   co_return Answer{Errc::ok, responses::summary_page(*page, static_cast<std::uint64_t>(now_ms))};
+Awaitable<Answer> reply_batch(TaskService& service, std::string_view body, const Grants* scope) {
+  auto request = parse_reply_batch(body);
+  if (!request) co_return from_error(std::move(request).error());
+  if (auto denied = refused(scope, Endpoint::reply_batch, request->queue)) co_return *denied;
+  auto completed =
+      co_await service.reply_batch(std::move(request->queue), std::move(request->replies));
+  if (!completed) co_return from_error(std::move(completed).error());
+  co_return Answer{Errc::ok, responses::booleans(*completed)};
 }
 
 Awaitable<Answer> not_a_task_endpoint() {
@@ -210,6 +223,7 @@ Awaitable<Answer> handle_task(Endpoint endpoint, TaskService& service, std::stri
     case Endpoint::list_queue: return list_queue(service, body, scope);
     case Endpoint::stat_queue: return stat_queue(service, body, scope);
     case Endpoint::summary: return summary(service, body, scope);
+    case Endpoint::reply_batch: return reply_batch(service, body, scope);
     default: break;
   }
   return not_a_task_endpoint();

@@ -20,6 +20,7 @@ std::string_view endpoint_name(Endpoint endpoint) noexcept {
     case Endpoint::list_queue: return "list_queue";
     case Endpoint::stat_queue: return "stat_queue";
     case Endpoint::summary: return "summary";
+    case Endpoint::reply_batch: return "reply_batch";
     case Endpoint::healthz: return "healthz";
     case Endpoint::readyz: return "readyz";
     case Endpoint::version: return "version";

@@ -298,6 +298,48 @@ Result<SummaryRequest> parse_summary(std::string_view body) {
     if (text.size() > 256)
       return detail::bad_request("field \"search\" is longer than 256 bytes.");
     request.search.assign(text);
+Result<ReplyBatchRequest> parse_reply_batch(std::string_view body) {
+  ParsedBody parsed;
+  auto root = parsed.parse(body);
+  if (!root) return std::move(root).error();
+  static constexpr std::array<std::string_view, 2> kNames = {"queue", "replies"};
+  const auto fields = lookup(*root, kNames);
+  ReplyBatchRequest request;
+  TC_TRY(detail::read_name(fields[0], top("queue"), request.queue));
+  const auto& replies = fields[1];
+  if (!replies.given()) return detail::missing(top("replies"), "a list of 1 to 1000 replies");
+  simdjson::dom::array array;
+  if (replies.value.get_array().get(array))
+    return detail::bad_request("field \"replies\" must be a list of reply objects, not " +
+                               std::string(detail::type_name(replies.value)) + ".");
+  const std::size_t count = array.size();
+  if (count == 0 || count > kMaxListEntries)
+    return detail::bad_request("field \"replies\" must hold 1 to 1000 replies.");
+  // Raw text of each element, for the replies' `info`.
+  std::vector<std::string_view> raw_elements;
+  raw_elements.reserve(count);
+  const auto raw_replies = json::member_value(parsed.text(), replies.member_index);
+  if (!raw_replies || !json::array_elements(*raw_replies, raw_elements) ||
+      raw_elements.size() != count)
+    return detail::bad_request("field \"replies\" could not be read back as JSON text.");
+  request.replies.resize(count);
+  static constexpr std::array<std::string_view, 3> kReplyNames = {"id", "info", "content"};
+  std::size_t i = 0;
+  for (auto element : array) {
+    const auto index = static_cast<std::ptrdiff_t>(i);
+    Object reply_object;
+    if (element.get_object().get(reply_object))
+      return detail::bad_request("field \"replies[" + std::to_string(i) +
+                                 "]\" must be an object, not " +
+                                 std::string(detail::type_name(element)) + ".");
+    const auto reply_fields = lookup(reply_object, kReplyNames);
+    auto& reply = request.replies[i];
+    TC_TRY(detail::read_name(reply_fields[0], FieldPath{"replies", index, "id"}, reply.id));
+    TC_TRY(detail::read_info(reply_fields[1], raw_elements[i], FieldPath{"replies", index, "info"},
+                             reply.result.info));
+    TC_TRY(detail::read_content(reply_fields[2], FieldPath{"replies", index, "content"},
+                                reply.result.content));
+    ++i;
   }
   return request;
 }

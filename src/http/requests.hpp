@@ -53,6 +53,11 @@ struct ReplyRequest {
   TaskResult result;
 };
 
+struct ReplyBatchRequest {
+  std::string queue;
+  std::vector<TaskReply> replies;
+};
+
 struct TaskRef {  // remove
   std::string queue;
   std::string id;
@@ -97,6 +102,7 @@ Result<ClearQueueRequest> parse_clear_queue(std::string_view body);
 Result<ListQueueRequest> parse_list_queue(std::string_view body);
 Result<StatQueueRequest> parse_stat_queue(std::string_view body);
 Result<SummaryRequest> parse_summary(std::string_view body);
+Result<ReplyBatchRequest> parse_reply_batch(std::string_view body);
 
 // Seconds on the wire -> milliseconds inside, rounding fractions of a millisecond up so
 // that a positive time never becomes 0. Exposed for tests.

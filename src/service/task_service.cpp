@@ -163,6 +163,11 @@ Awaitable<Result<bool>> TaskService::reply(std::string queue, std::string id, Ta
   return store_.reply(std::move(queue), std::move(id), std::move(result));
 }
 
+Awaitable<Result<std::vector<bool>>> TaskService::reply_batch(std::string queue,
+                                                              std::vector<TaskReply> replies) {
+  return store_.reply_batch(std::move(queue), std::move(replies));
+}
+
 Awaitable<Result<std::optional<TaskResult>>> TaskService::call(CallArgs args, ClientWatch* client) {
   const std::int64_t timeout_ms = std::min(args.timeout_ms, options_.max_wait_ms);
   if (timeout_ms <= 0) {

@@ -258,6 +258,23 @@ Awaitable<Result<std::vector<NamedQueueStats>>> MemoryStore::stat_queues(
   co_return out;
 }
 
+Awaitable<Result<std::vector<bool>>> MemoryStore::reply_batch(std::string queue,
+                                                         std::vector<TaskReply> replies) {
+  auto logged = mutate(
+      [&] {
+        return std::any_of(replies.begin(), replies.end(), [&](const TaskReply& r) {
+          auto state = state_.task_state(queue, r.id);
+          return state && *state != memory::TaskState::done;
+        });
+      },
+      [&](std::string& b, std::int64_t now) { log::encode_reply_batch(b, now, queue, replies); },
+      [&](std::int64_t now) { return state_.reply_batch(now, queue, std::move(replies)); });
+  if (needs_sync(logged))
+    if (auto synced = co_await persist_->durable(logged->ticket); !synced)
+      co_return std::move(synced).error();
+  co_return value_of(std::move(logged));
+}
+
 std::size_t MemoryStore::task_count() const {
   std::lock_guard lock(mutex_);
   return state_.task_count();

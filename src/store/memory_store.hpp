@@ -58,6 +58,8 @@ class MemoryStore final : public Store {
   // One lock hold per 1000 queues, so a scrape of many queues never stalls requests long.
   Awaitable<Result<std::vector<NamedQueueStats>>> stat_queues(std::optional<std::string> after,
                                                               std::uint32_t size) override;
+  Awaitable<Result<std::vector<bool>>> reply_batch(std::string queue,
+                                              std::vector<TaskReply> replies) override;
 
   // Tasks held in any state, across queues (for tests and metrics).
   std::size_t task_count() const;

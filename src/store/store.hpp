@@ -141,6 +141,11 @@ class Store {
   // operations then fail with `unavailable`). Call it after serving stopped, while the
   // executors of its callers still exist. Nothing to release by default (MemoryStore).
   virtual void close() {}
+
+  // Each element as reply() (the first reply of an id wins: a repeated id answers
+  // false), in the order given; one atomic step for the whole batch.
+  virtual Awaitable<Result<std::vector<bool>>> reply_batch(std::string queue,
+                                                      std::vector<TaskReply> replies) = 0;
 };
 
 }  // namespace tc

@@ -211,6 +211,12 @@ class Client:
     def stat_queue(self, queue, **kw):
         return self.post("/task/stat_queue", {"queue": queue}, **kw)
 
+    def reply_batch(self, queue, replies, **kw):
+        """replies: (id, info, content) tuples or ready reply objects."""
+        items = [r if isinstance(r, dict) else {"id": r[0], "info": r[1], "content": b64(r[2])}
+                 for r in replies]
+        return self.post("/task/reply_batch", {"queue": queue, "replies": items}, **kw)
+
 
 def _http_timeout(kw, timeout, window):
     """A long-poll must not hit the socket timeout before the server answers."""

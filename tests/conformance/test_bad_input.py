@@ -291,6 +291,21 @@ class BadInputTest(ConformanceTest):
                 self.err(self.c.request(method, path, body), "0007", 404)
         self.assertStateUnchanged("unknown paths and methods")
 
+    def test_reply_batch(self):
+        valid = {"queue": self.q, "replies": [{"id": "p1", "info": {"r": 1}, "content": "YQ=="},
+                                              {"id": "l1"}]}
+        cases = name_cases(["queue"])
+        cases += [(["replies"], v) for v in (MISSING, None, "x", {}, 5, [], [5], [None], [[]],
+                                             [{}], [{"info": 1}])]
+        cases += [(["replies"], [{"id": "p1"}] * 1001)]
+        cases += name_cases(["replies", 1, "id"])
+        cases += [(["replies", 0, "content"], v) for v in BAD_BASE64]
+        self.run_cases("/task/reply_batch", valid, cases)
+        # One bad reply refuses the whole batch: the good one before it changed nothing.
+        self.err(self.c.post("/task/reply_batch", {"queue": self.q, "replies": [
+            {"id": "p1"}, {"id": "p2", "content": "!!"}]}), "0002", 400)
+        self.assertStateUnchanged("a batch with one bad reply")
+
 
 @unittest.skipUnless(harness.can_start_servers(), "needs the server binary (TC_BINARY)")
 class LimitsTest(unittest.TestCase):

@@ -109,7 +109,7 @@ class Generator:
         kinds = [("put", 18), ("put_batch", 6), ("peek", 10), ("acquire", 8), ("take", 8),
                  ("reply", 10), ("touch", 4), ("remove", 4), ("clear_queue", 2),
                  ("stat_queue", 8), ("list_queue", 3), ("call0", 4), ("wait", 1),
-                 ("concurrent", 3), ("restart", 1)]
+                 ("concurrent", 3), ("restart", 1), ("reply_batch", 6)]
         total = sum(w for _, w in kinds)
         pick = self.rng.uniform(0, total)
         for kind, weight in kinds:
@@ -183,6 +183,14 @@ class Generator:
         payload = {"queue": self.queue(), "id": task_id, "info": self.info(),
                    "content": self.content()}
         return self.request("/task/reply", payload, task_id in self.short_cache_ids)
+
+    def op_reply_batch(self):
+        # Ids drawn with repeats on purpose: a repeated id must answer false everywhere.
+        ids = [self.id() for _ in range(self.rng.randint(1, 4))]
+        replies = [{"id": task_id, "info": self.info(), "content": self.content()}
+                   for task_id in ids]
+        return self.request("/task/reply_batch", {"queue": self.queue(), "replies": replies},
+                            any(task_id in self.short_cache_ids for task_id in ids))
 
     def op_touch(self):
         lease, short_timer = self.lease(allow_zero=self.rng.random() < 0.2)

@@ -154,6 +154,17 @@ TEST(LogRecord, EveryOtherTypeRoundTrips) {
   EXPECT_EQ(r.result.content, "out");
 
   b.clear();
+  encode_reply_batch(b, 8, "q", {TaskReply{"a", TaskResult{"[1]", "out"}}, TaskReply{"b", {}}});
+  r = decode_one(b);
+  EXPECT_EQ(r.type, RecordType::reply_batch);
+  ASSERT_EQ(r.replies.size(), 2u);
+  EXPECT_EQ(r.replies[0].id, "a");
+  EXPECT_EQ(r.replies[0].result.info, "[1]");
+  EXPECT_EQ(r.replies[0].result.content, "out");
+  EXPECT_EQ(r.replies[1].id, "b");
+  EXPECT_EQ(r.replies[1].result.info, "null");
+
+  b.clear();
   encode_touch(b, 4, "q", "id", 900);
   r = decode_one(b);
   EXPECT_EQ(r.type, RecordType::touch);

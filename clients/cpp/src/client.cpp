@@ -147,6 +147,9 @@ std::vector<Task> Client::take(std::string_view queue, const TakeOptions& option
   if (options.timeout.count() > 0) w.key("timeout").number(options.timeout.count());
   w.key("promise_reply_time").number(options.promise_reply_time.count());
   if (options.batch_window.count() > 0) w.key("batch_window").number(options.batch_window.count());
+  if (options.max_cost) w.key("max_cost").number(*options.max_cost);
+  if (options.batch_key) w.key("batch_key").string(*options.batch_key);
+  if (options.group_by_key) w.key("group_by_key").boolean(true);
   w.end_object();
   return detail::decode_tasks(impl_->post("/task/take", w, options.timeout + options.batch_window).data(), queue);
 }
@@ -187,6 +190,25 @@ std::vector<bool> Client::reply_many(std::string_view queue, const std::vector<T
     }
   }
   if (first_error) throw_error(first_error->code(), first_error->http_status(), first_error->message());
+  return out;
+}
+
+std::vector<bool> Client::reply_batch(std::string_view queue, const std::vector<TaskReply>& replies) {
+  constexpr std::size_t kMaxRepliesPerRequest = 1000;  // the server's limit
+  std::vector<bool> out;
+  out.reserve(replies.size());
+  for (std::size_t first = 0; first < replies.size(); first += kMaxRepliesPerRequest) {
+    JsonWriter w;
+    w.begin_object().key("queue").string(queue).key("replies").begin_array();
+    for (std::size_t i = first; i < std::min(replies.size(), first + kMaxRepliesPerRequest); ++i) {
+      w.begin_object().key("id").string(replies[i].id);
+      write_payload(w, replies[i].info, replies[i].content);
+      w.end_object();
+    }
+    w.end_array().end_object();
+    for (bool done : detail::decode_bool_list(impl_->post("/task/reply_batch", w).data()))
+      out.push_back(done);
+  }
   return out;
 }
 

@@ -167,6 +167,9 @@ std::vector<Task> Consumer::fetch() {
   take.timeout = options_.poll_timeout;
   take.promise_reply_time = options_.promise_reply_time;
   take.batch_window = options_.batch_window;
+  take.max_cost = options_.max_cost;
+  take.batch_key = options_.batch_key;
+  take.group_by_key = options_.group_by_key;
   return client_->take(options_.queue, take);
 }
 
@@ -270,10 +273,10 @@ void Consumer::handle(std::vector<Task>& tasks) {
   processed = batch.size();
   bool sent = false;
   if (batch.size() > 1) {
-    // One pipelined round trip for the whole batch; on any trouble, fall back to
-    // one-by-one replies with retries (replies are idempotent).
+    // One reply_batch request (one store step) for the whole batch; on any trouble, fall
+    // back to one-by-one replies with retries (replies are idempotent).
     try {
-      for (bool accepted : client_->reply_many(options_.queue, batch)) ++(accepted ? replied : stale);
+      for (bool accepted : client_->reply_batch(options_.queue, batch)) ++(accepted ? replied : stale);
       sent = true;
     } catch (const Error&) {
       replied = stale = 0;

@@ -161,6 +161,27 @@ TEST_F(ClientTest, ReplyManyPipelinesInOrder) {
   EXPECT_THROW(tc.reply_many("", {{"x", "null", ""}}), taskcenter::BadRequest);
 }
 
+TEST_F(ClientTest, ReplyBatchSendsOneRequestPerThousandRepliesInOrder) {
+  constexpr int kTasks = 1200;  // two requests
+  std::vector<taskcenter::NewTask> tasks(600);
+  for (int part = 0; part < 2; ++part) {
+    for (int i = 0; i < 600; ++i) tasks[i].id = numbered("b", part * 600 + i);
+    ASSERT_EQ(tc.put_batch(queue(), tasks), std::vector<bool>(600, true));
+  }
+  std::vector<taskcenter::TaskReply> replies;
+  for (int i = 0; i < kTasks; ++i) replies.push_back({numbered("b", i), std::to_string(i), "r"});
+  replies.push_back({numbered("b", 0), "\"again\"", ""});  // repeated: the first wins
+  auto accepted = tc.reply_batch(queue(), replies);
+  std::vector<bool> expected(kTasks, true);
+  expected.push_back(false);
+  EXPECT_EQ(accepted, expected);
+  auto result = tc.result(queue(), numbered("b", 1199));
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->info, "1199");
+  EXPECT_EQ(tc.result(queue(), numbered("b", 0))->info, "0");
+  EXPECT_THROW(tc.reply_batch("", {{"x", "null", ""}}), taskcenter::BadRequest);
+}
+
 TEST_F(ClientTest, CallWaitsForAConsumersReply) {
   std::thread consumer([&] {
     Client worker(server_->url());

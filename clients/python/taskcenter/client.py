@@ -226,15 +226,26 @@ class TaskCenter:
         return [Task.from_wire(item, queue) for item in data]
 
     def take(self, queue: str, size: int = 16, timeout: float = 5,
-             promise_reply_time: float = 30, batch_window: float = 0) -> List[Task]:
+             promise_reply_time: float = 30, batch_window: float = 0,
+             max_cost: Optional[float] = None, batch_key: Optional[str] = None,
+             group_by_key: bool = False) -> List[Task]:
         """peek + acquire in one round trip, for consumers that accept any task:
-        up to ``size`` leased tasks with content, waiting up to ``timeout`` for one."""
+        up to ``size`` leased tasks with content, waiting up to ``timeout`` for one.
+        ``max_cost`` bounds the batch's total task ``cost`` (at least one task comes);
+        ``batch_key`` takes only tasks of that key; ``group_by_key`` makes every task
+        of the batch share the key of the first."""
         payload: Dict[str, Any] = {"queue": queue, "size": size,
                                    "promise_reply_time": promise_reply_time}
         if timeout:
             payload["timeout"] = timeout
         if batch_window:
             payload["batch_window"] = batch_window
+        if max_cost is not None:
+            payload["max_cost"] = max_cost
+        if batch_key is not None:
+            payload["batch_key"] = batch_key
+        if group_by_key:
+            payload["group_by_key"] = True
         data = self._post("take", payload, long_poll=timeout + batch_window,
                           retry=False)["data"] or []
         return [Task.from_wire(item, queue) for item in data]
@@ -374,3 +385,15 @@ class TaskCenter:
                     # Handled but not acknowledged: it comes back after its lease
                     # (at-least-once); a passing outage must not end the iteration.
                     log.warning("acknowledging result %r on %r failed: %s", task.id, queue, exc)
+
+    def reply_batch(self, queue: str, replies: Iterable[Tuple[Any, ...]]) -> List[bool]:
+        """Complete many tasks in one request: ``replies`` holds ``(id, info)`` or
+        ``(id, info, content)`` tuples (1 to 1000). One bool per reply, each as
+        ``reply`` answers it (the first reply of an id wins)."""
+        items = []
+        for reply in replies:
+            task_id, info = reply[0], reply[1] if len(reply) > 1 else None
+            content = reply[2] if len(reply) > 2 else None
+            items.append(_task_body(task_id, info, content, {}))
+        return [bool(done) for done in
+                self._post("reply_batch", {"queue": queue, "replies": items})["data"]]

@@ -30,6 +30,11 @@ not replied to, so its lease expires and it is redelivered (bounded by the
 task's ``max_attempts``); with ``reply_on_error = True`` it is replied to with
 ``{"error": "<ExceptionType>: <message>"}`` instead.
 
+Replies: a batch of ``process_batch`` is answered with one ``reply_batch``
+request (one by one when that is not possible, e.g. a result too large); tasks of
+``process`` are answered with ``reply``. ``max_cost``, ``batch_key`` and
+``group_by_key`` shape the batches ``take`` forms (see the server's protocol).
+
 Stopping: ``stop()`` (or SIGTERM/SIGINT during ``run()``) makes each worker finish
 and reply the tasks it holds, then exit; nothing new is taken. A second signal
 restores the previous handlers' behaviour (a second Ctrl-C interrupts at once).
@@ -91,6 +96,12 @@ class TaskConsumer:
     reply_on_error: bool = False
     #: seconds to wait after a failed request (server down) before trying again
     retry_delay: float = 1.0
+    #: take: bound on the total task ``cost`` of one batch (None: no bound)
+    max_cost: Optional[float] = None
+    #: take: only tasks with this ``batch_key`` (a consumer serving one model)
+    batch_key: Optional[str] = None
+    #: take: every task of a batch shares the ``batch_key`` of the first one
+    group_by_key: bool = False
 
     def __init__(self, url: str = DEFAULT_URL, workers: Optional[int] = None,
                  token: Optional[str] = None, client: Optional[TaskCenter] = None,
@@ -102,11 +113,13 @@ class TaskConsumer:
             token: bearer token.
             client: an existing TaskCenter to share.
             options: overrides of the class attributes: queue, promise_reply_time,
-                batch_size, batch_window, poll_timeout, reply_on_error, retry_delay.
+                batch_size, batch_window, poll_timeout, reply_on_error, retry_delay,
+                max_cost, batch_key, group_by_key.
         """
         for name, value in options.items():
             if name not in ("queue", "promise_reply_time", "batch_size", "batch_window",
-                            "poll_timeout", "reply_on_error", "retry_delay"):
+                            "poll_timeout", "reply_on_error", "retry_delay", "max_cost",
+                            "batch_key", "group_by_key"):
                 raise TypeError("unknown option %r" % name)
             setattr(self, name, value)
         if workers is not None:
@@ -257,7 +270,8 @@ class TaskConsumer:
     def _fetch_take(self) -> List[Task]:
         return self.client.take(self.queue, size=self.batch_size, timeout=self.poll_timeout,
                                 promise_reply_time=self.promise_reply_time,
-                                batch_window=self.batch_window)
+                                batch_window=self.batch_window, max_cost=self.max_cost,
+                                batch_key=self.batch_key, group_by_key=self.group_by_key)
 
     def _fetch_filtered(self) -> List[Task]:
         # One worker at a time peeks from the shared cursor; the others wait here.
@@ -328,8 +342,39 @@ class TaskConsumer:
         except Exception as exc:
             self._failed(tasks, exc)
             return
-        for task, outcome in zip(tasks, outcomes):
-            self._reply(task, _as_outcome(outcome))
+        self._reply_all(tasks, [_as_outcome(outcome) for outcome in outcomes])
+
+    def _reply_all(self, tasks: List[Task], outcomes: List[Outcome]) -> None:
+        """A batch's replies in one reply_batch request; one by one (each with its own
+        error handling) when the batch cannot go as one."""
+        if len(tasks) == 1:
+            self._reply(tasks[0], outcomes[0])
+            return
+        replies = [(task.id, info, content) for task, (info, content) in zip(tasks, outcomes)]
+        for attempt in range(3):
+            try:
+                answers = self.client.reply_batch(self.queue, replies)
+                break
+            except Unavailable as exc:
+                log.warning("%s: reply_batch of %d tasks failed (%s)", type(self).__name__,
+                            len(tasks), exc)
+                time.sleep(self.retry_delay * (attempt + 1))
+            except (TaskCenterError, TypeError, ValueError) as exc:
+                # Some result is unacceptable (not JSON, too large) or the server has no
+                # reply_batch: reply one by one, so only the bad ones fail.
+                log.info("%s: reply_batch not possible (%s); replying one by one",
+                         type(self).__name__, exc)
+                for task, outcome in zip(tasks, outcomes):
+                    self._reply(task, outcome)
+                return
+        else:
+            return
+        late = [task.id for task, done in zip(tasks, answers) if not done]
+        if late:
+            log.warning("%s: replies to %s came too late: already done, removed or "
+                        "redelivered", type(self).__name__, late)
+        with self._counts_lock:
+            self.processed += len(tasks)
 
     def _failed(self, tasks: List[Task], exc: Exception) -> None:
         with self._counts_lock:

@@ -95,6 +95,16 @@ class ClientTest(unittest.TestCase):
         self.assertEqual([(t.id, t.info, t.content) for t in got],
                          [("x", None, b""), ("y", [1, 2], b"yy"), ("z", {"k": "v"}, b"zz")])
 
+    def test_reply_batch(self) -> None:
+        self.tc.put_batch(self.q, [("a",), ("b",)])
+        got = self.tc.take(self.q, size=2, timeout=0)
+        self.assertEqual(len(got), 2)
+        self.assertEqual(self.tc.reply_batch(self.q, [("a", {"r": 1}, b"x"), ("b", 2), ("a", 3)]),
+                         [True, True, False])
+        self.assertEqual((self.tc.call(self.q, "a", timeout=0).info,
+                          self.tc.call(self.q, "a", timeout=0).content), ({"r": 1}, b"x"))
+        self.assertEqual(self.tc.call(self.q, "b", timeout=0).info, 2)
+
     def test_call_waits_for_the_reply(self) -> None:
         def consumer() -> None:
             tasks = self.tc.take(self.q, size=1, timeout=10)

@@ -118,6 +118,27 @@ class ConsumerTest(unittest.TestCase):
         self.assertTrue(all(1 <= s <= 8 for s in sizes))
         self.assertGreater(max(sizes), 1, "concurrent calls were batched")
 
+    def test_a_batch_is_answered_with_one_reply_batch(self) -> None:
+        def requests(endpoint: str) -> int:
+            needle = 'taskcenter_requests_total{endpoint="%s",err_code="0000"' % endpoint
+            return sum(int(line.rsplit(" ", 1)[1]) for line in self.tc.metrics().splitlines()
+                       if line.startswith(needle))
+
+        class Gpu(TaskConsumer):
+            batch_size = 8
+
+            def process_batch(self, tasks: List[Task]) -> List[Any]:
+                return [t.info["n"] for t in tasks]
+
+        self.tc.put_batch(self.q, [("t%d" % i, {"n": i}) for i in range(8)])
+        replies, batches = requests("reply"), requests("reply_batch")
+        gpu = self.start(Gpu(SERVER.url, queue=self.q, poll_timeout=0.5))
+        self.assertTrue(wait_until(lambda: gpu.processed == 8))
+        self.assertEqual(requests("reply"), replies, "no reply one by one")
+        self.assertEqual(requests("reply_batch"), batches + 1)
+        self.assertEqual([self.tc.call(self.q, "t%d" % i, timeout=0).info for i in range(8)],
+                         list(range(8)))
+
     def test_process_batch_with_accept(self) -> None:
         class Picky(TaskConsumer):
             batch_size = 4

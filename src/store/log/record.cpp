@@ -347,6 +347,19 @@ void encode_snap_end(std::string& out, std::int64_t now) {
   end(out, begin(out, RecordType::snap_end, now));
 }
 
+void encode_reply_batch(std::string& out, std::int64_t now, std::string_view queue,
+                        const std::vector<TaskReply>& replies) {
+  auto start = begin(out, RecordType::reply_batch, now);
+  put_str(out, queue);
+  put_u32(out, static_cast<std::uint32_t>(replies.size()));
+  for (const auto& reply : replies) {
+    put_str(out, reply.id);
+    put_str(out, reply.result.info);
+    put_str(out, reply.result.content);
+  }
+  end(out, start);
+}
+
 namespace {
 
 // A time the server can never write (a duration below zero, or any time beyond 1e15 ms,
@@ -486,6 +499,18 @@ Decoded decode_frame(std::string_view bytes, Record& record) {
             default: return false;
           }
         });
+      }
+      break;
+    }
+    case RecordType::reply_batch: {
+      record.queue = r.str();
+      std::uint32_t n = r.u32();
+      for (std::uint32_t i = 0; i < n && r.ok(); ++i) {
+        TaskReply reply;
+        reply.id = r.str();
+        reply.result.info = r.str();
+        reply.result.content = r.str();
+        record.replies.push_back(std::move(reply));
       }
       break;
     }

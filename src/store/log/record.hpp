@@ -38,6 +38,7 @@ enum class RecordType : std::uint8_t {
   remove = 6,   // queue, id
   clear = 7,    // queue
   tick = 8,     // nothing: applies what was due at now (lease expiry, delays, TTLs)
+  reply_batch = 14,  // queue, u32 count, then id, result info, result content per reply
   // Snapshot records (written by compaction: Persistence::encode_snapshot, persistence.cpp).
   snap_queue = 32,
   snap_task = 33,
@@ -60,6 +61,7 @@ struct Record {
   std::uint32_t size = 0;        // take
   QueueImage queue_image;        // snap_queue
   TaskImage task_image;          // snap_task
+  std::vector<TaskReply> replies;  // reply_batch
 };
 
 // Encoders append one complete frame to `out`.
@@ -80,6 +82,8 @@ void encode_tick(std::string& out, std::int64_t now);
 void encode_snap_queue(std::string& out, std::int64_t now, const QueueImage& image);
 void encode_snap_task(std::string& out, std::int64_t now, const TaskImage& image);
 void encode_snap_end(std::string& out, std::int64_t now);
+void encode_reply_batch(std::string& out, std::int64_t now, std::string_view queue,
+                        const std::vector<TaskReply>& replies);
 
 enum class DecodeStatus {
   ok,

@@ -72,6 +72,9 @@ bool apply_record(memory::MemoryState& state, Record&& r) {
       return state.restore_task(std::move(r.task_image));
     case RecordType::snap_end:
       return true;
+    case RecordType::reply_batch:
+      state.reply_batch(r.now, r.queue, std::move(r.replies));
+      return true;
   }
   return false;
 }

@@ -98,6 +98,13 @@ class MemoryState {
   // duplicate id, or a pending cursor not above the queue's previous ones.
   bool restore_task(TaskImage&& image);
 
+  // --- batches (state_batches.cpp) ---
+
+  // Each reply as reply() in the order given, due items applied once; a repeated id
+  // finds its task done (or gone) and answers false.
+  std::vector<bool> reply_batch(std::int64_t now, std::string_view queue,
+                                std::vector<TaskReply>&& replies);
+
  private:
   Queue* find_queue(std::string_view name) const;
   Queue& queue_for(std::string_view name);

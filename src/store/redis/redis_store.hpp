@@ -87,6 +87,9 @@ class RedisStore final : public Store {
   Awaitable<Result<std::optional<QueueStats>>> stat_queue(std::string queue) override;
   Awaitable<Result<std::uint64_t>> reap() override;
   Awaitable<bool> ready() override;
+  // redis_store_batches.cpp
+  Awaitable<Result<std::vector<bool>>> reply_batch(std::string queue,
+                                              std::vector<TaskReply> replies) override;
 
   bool cluster_mode() const noexcept { return client_.cluster_mode(); }
 

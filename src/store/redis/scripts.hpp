@@ -19,6 +19,7 @@ struct StoreScripts {
   Script clear_queue;
   Script stat_queue;
   Script reap;
+  Script reply_batch;
 };
 
 }  // namespace tc::redis

@@ -41,6 +41,9 @@ struct TakeOptions {
   Seconds timeout{0};
   Seconds promise_reply_time{30};  // 0: no reply expected, tasks are deleted on take
   Seconds batch_window{0};
+  std::optional<double> max_cost;         // bound on the batch's total task cost (>= 1 task)
+  std::optional<std::string> batch_key;   // only tasks with this batch_key
+  bool group_by_key = false;              // every task shares the first one's batch_key
 };
 
 struct CallOptions {
@@ -112,6 +115,10 @@ class Client {
   // Escape hatch for endpoints this class does not wrap: POSTs `json_body` to `path` and
   // returns the raw `data` JSON of a successful envelope (errors are thrown as usual).
   std::string post_raw(std::string_view path, std::string_view json_body, Seconds extra_wait = Seconds{0});
+
+  // Many replies of one queue with /task/reply_batch: one request per 1000 replies, one
+  // store step each; one bool per reply, in order, each as reply() answers it.
+  std::vector<bool> reply_batch(std::string_view queue, const std::vector<TaskReply>& replies);
 
  private:
   struct Impl;

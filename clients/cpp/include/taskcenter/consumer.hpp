@@ -57,6 +57,10 @@ struct ConsumerOptions {
   bool handle_signals = true;       // run() stops on SIGTERM / SIGINT
   FetchMode fetch = FetchMode::automatic;
   Seconds error_backoff{0.5};       // pause after the server could not be reached
+  // How take forms batches (TakeOptions): cost bound, one key, or one key per batch.
+  std::optional<double> max_cost;
+  std::optional<std::string> batch_key;
+  bool group_by_key = false;
 };
 
 struct ConsumerStats {

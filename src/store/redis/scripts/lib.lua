@@ -451,3 +451,30 @@ local function acquire_many(ids, lease_ms, popped)
   stat_incr(S_ACQUIRED, #got)
   return out
 end
+
+-- Completes a pending (or delayed) or leased task with a reply; the first reply wins.
+-- Caches the result for the task's cache_ms (0: forgets the task now), queues a
+-- forward in the outbox when the task has forward_result_to, notes "finished".
+-- A forward is a put made while this task still holds its id: one into the task's own
+-- queue finds the id taken and creates nothing (docs/protocol.md), so none is queued.
+-- Returns 1 if this reply completed the task, else 0. (reply.lua, reply_batch.lua)
+local function complete_task(id, info, content)
+  local m = get_meta(id)
+  if not m or m[M_STATE] == 'F' then return 0 end
+  unindex(id, m)
+  if m[M_FWD] ~= '' and m[M_FWD] ~= QUEUE then outbox_push(m[M_FWD], id, info, content, '', NOW, '') end
+  if m[M_CACHE] > 0 then
+    redis.call('ZADD', K_DONE, NOW + m[M_CACHE], id)
+    note_deadline(NOW + m[M_CACHE])
+    m[M_STATE] = 'F'
+    m[M_CKEY] = ''
+    m[M_CONTENT] = content
+    m[M_RINFO] = info
+    set_meta(id, m)
+  else
+    forget(id)
+  end
+  stat_incr(S_REPLIED)
+  ev_finished(id, info, content, m[M_INCARNATION])
+  return 1
+end
