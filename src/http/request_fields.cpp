@@ -440,7 +440,11 @@ Err read_config(const Field& field, const FieldPath& path, TaskConfig& out) {
 Err read_task(Object object, std::string_view object_text, std::string_view parent,
               std::ptrdiff_t index, NewTask& out) {
   static constexpr std::array<std::string_view, 4> kNames = {"id", "info", "content", "config"};
-  const auto fields = lookup(object, kNames);
+  return read_task_fields(lookup(object, kNames), object_text, parent, index, out);
+}
+
+Err read_task_fields(const std::array<Field, 4>& fields, std::string_view object_text,
+                     std::string_view parent, std::ptrdiff_t index, NewTask& out) {
   TC_TRY(read_name(fields[0], FieldPath{parent, index, "id"}, out.id));
   TC_TRY(read_info(fields[1], object_text, FieldPath{parent, index, "info"}, out.info));
   TC_TRY(read_content(fields[2], FieldPath{parent, index, "content"}, out.content));

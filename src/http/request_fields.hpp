@@ -114,6 +114,10 @@ Err read_config(const Field& field, const FieldPath& path, TaskConfig& out);
 // `object_text` is the raw text of `object`.
 Err read_task(Object object, std::string_view object_text, std::string_view parent,
               std::ptrdiff_t index, NewTask& out);
+// The same from fields already looked up (id, info, content, config, in this order), for
+// a request whose task fields sit beside its own (put: one pass over the body's members).
+Err read_task_fields(const std::array<Field, 4>& fields, std::string_view object_text,
+                     std::string_view parent, std::ptrdiff_t index, NewTask& out);
 // Error for a required field that is absent or null.
 ApiError missing(const FieldPath& path, std::string_view what);
 

@@ -81,9 +81,15 @@ Result<PutRequest> parse_put(std::string_view body) {
   ParsedBody parsed;
   auto root = parsed.parse(body);
   if (!root) return std::move(root).error();
+  // One pass over the members for the queue and the task's fields; the checks run in the
+  // same order as read_queue then read_task, so the same error wins.
+  static constexpr std::array<std::string_view, 5> kNames = {"queue", "id", "info", "content",
+                                                             "config"};
+  const auto fields = lookup(*root, kNames);
   PutRequest request;
-  TC_TRY(read_queue(*root, request.queue));
-  TC_TRY(detail::read_task(*root, parsed.text(), "", -1, request.task));
+  TC_TRY(detail::read_name(fields[0], top("queue"), request.queue));
+  TC_TRY(detail::read_task_fields({fields[1], fields[2], fields[3], fields[4]}, parsed.text(), "",
+                                  -1, request.task));
   return request;
 }
 
