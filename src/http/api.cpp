@@ -23,7 +23,7 @@ struct Route {
 
 // Every route in one place. Paths are exact and case-sensitive; the query string is
 // ignored for routing.
-constexpr std::array<Route, 20> kRoutes = {{
+constexpr std::array<Route, 21> kRoutes = {{
     {"/task/put", "POST", Endpoint::put},
     {"/task/peek", "POST", Endpoint::peek},
     {"/task/acquire", "POST", Endpoint::acquire},
@@ -44,10 +44,11 @@ constexpr std::array<Route, 20> kRoutes = {{
     {"/openapi.json", "GET", Endpoint::openapi},
     {"/docs", "GET", Endpoint::docs},
     {"/", "GET", Endpoint::dashboard},
+    {"/task/config_queue", "POST", Endpoint::config_queue},
 }};
 
 bool is_task_endpoint(Endpoint endpoint) {
-  return static_cast<int>(endpoint) <= static_cast<int>(Endpoint::stat_queue);
+  return static_cast<int>(endpoint) <= static_cast<int>(Endpoint::config_queue);
 }
 
 std::string_view path_of(std::string_view target) {

@@ -158,6 +158,16 @@ Awaitable<Answer> stat_queue(TaskService& service, std::string_view body, const 
   co_return Answer{Errc::ok, responses::queue_stats(*stats)};
 }
 
+Awaitable<Answer> config_queue(TaskService& service, std::string_view body, const Grants* scope) {
+  auto request = parse_config_queue(body);
+  if (!request) co_return from_error(std::move(request).error());
+  if (auto denied = refused(scope, Endpoint::config_queue, request->queue)) co_return *denied;
+  auto settings =
+      co_await service.config_queue(std::move(request->queue), std::move(request->change));
+  if (!settings) co_return from_error(std::move(settings).error());
+  co_return Answer{Errc::ok, responses::queue_settings(*settings)};
+}
+
 Awaitable<Answer> not_a_task_endpoint() {
   co_return error_answer(Errc::not_found, "this path is not a /task/* endpoint.");
 }
@@ -186,6 +196,7 @@ Awaitable<Answer> handle_task(Endpoint endpoint, TaskService& service, std::stri
     case Endpoint::clear_queue: return clear_queue(service, body, scope);
     case Endpoint::list_queue: return list_queue(service, body, scope);
     case Endpoint::stat_queue: return stat_queue(service, body, scope);
+    case Endpoint::config_queue: return config_queue(service, body, scope);
     default: break;
   }
   return not_a_task_endpoint();

@@ -19,6 +19,7 @@ std::string_view endpoint_name(Endpoint endpoint) noexcept {
     case Endpoint::clear_queue: return "clear_queue";
     case Endpoint::list_queue: return "list_queue";
     case Endpoint::stat_queue: return "stat_queue";
+    case Endpoint::config_queue: return "config_queue";
     case Endpoint::healthz: return "healthz";
     case Endpoint::readyz: return "readyz";
     case Endpoint::version: return "version";

@@ -15,7 +15,7 @@ namespace tc {
 
 enum class Endpoint : std::uint8_t {
   put, put_batch, peek, acquire, take, reply, call, touch, remove, clear_queue, list_queue,
-  stat_queue, healthz, readyz, version, buildtime, metrics, openapi, docs, dashboard,
+  stat_queue, config_queue, healthz, readyz, version, buildtime, metrics, openapi, docs, dashboard,
   unknown,  // 404 / 405
   count_
 };

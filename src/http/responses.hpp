@@ -28,5 +28,7 @@ std::string call_result(std::string_view id, const std::optional<TaskResult>& re
                         CallDataShape shape = CallDataShape::list);
 std::string queue_page(const QueuePage& page);
 std::string queue_stats(const std::optional<QueueStats>& stats);
+// config_queue: {"paused","max_leased","rate","burst"}.
+std::string queue_settings(const QueueSettings& settings);
 
 }  // namespace tc::responses

@@ -44,6 +44,7 @@ TEST(Scope, RoleTable) {
       {Endpoint::reply, false, false, true, true},
       {Endpoint::touch, false, false, true, true},
       {Endpoint::clear_queue, false, false, false, true},
+      {Endpoint::config_queue, false, false, false, true},
   };
   for (const auto& row : rows) {
     const auto name = endpoint_name(row.endpoint);
@@ -53,7 +54,7 @@ TEST(Scope, RoleTable) {
     EXPECT_EQ(role_allows(Role::admin, row.endpoint), row.admin) << name;
   }
   // Every /task/* endpoint has a row above (they come first in the enum).
-  EXPECT_EQ(std::size(rows), static_cast<std::size_t>(Endpoint::stat_queue) + 1);
+  EXPECT_EQ(std::size(rows), static_cast<std::size_t>(Endpoint::config_queue) + 1);
 }
 
 TEST(Scope, UnionOfGrantsOverEndpointAndQueue) {

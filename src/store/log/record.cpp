@@ -21,6 +21,11 @@ void put_u64(std::string& out, std::uint64_t v) {
   out.append(b, 8);
 }
 void put_i64(std::string& out, std::int64_t v) { put_u64(out, static_cast<std::uint64_t>(v)); }
+void put_f64(std::string& out, double v) {
+  std::uint64_t bits = 0;
+  std::memcpy(&bits, &v, sizeof bits);
+  put_u64(out, bits);
+}
 void put_str(std::string& out, std::string_view s) {
   put_u32(out, static_cast<std::uint32_t>(s.size()));
   out.append(s);
@@ -84,6 +89,12 @@ class Reader {
     return v;
   }
   std::int64_t i64() { return static_cast<std::int64_t>(u64()); }
+  double f64() {
+    const std::uint64_t bits = u64();
+    double v = 0;
+    std::memcpy(&v, &bits, sizeof v);
+    return v;
+  }
   std::string str() {
     std::uint32_t n = u32();
     if (!need(n)) return {};
@@ -96,6 +107,9 @@ class Reader {
     if (present > 1) ok_ = false;
     if (!present) return std::nullopt;
     return str();
+  }
+  void skip(std::uint32_t n) {
+    if (need(n)) pos_ += n;
   }
   Cursor cursor() {
     Cursor c;
@@ -204,6 +218,22 @@ void encode_clear(std::string& out, std::int64_t now, std::string_view queue) {
   end(out, start);
 }
 
+// config_queue: u8 mask (1 paused, 2 max_leased, 4 bucket), then u8 paused, u32
+// max_leased, f64 rate, f64 burst (all written; the mask says which apply).
+void encode_config_queue(std::string& out, std::int64_t now, std::string_view queue,
+                         const QueueSettingsChange& change) {
+  auto start = begin(out, RecordType::config_queue, now);
+  put_str(out, queue);
+  put_u8(out, static_cast<std::uint8_t>((change.paused ? 1 : 0) | (change.max_leased ? 2 : 0) |
+                                        (change.bucket ? 4 : 0)));
+  put_u8(out, change.paused.value_or(false) ? 1 : 0);
+  put_u32(out, change.max_leased.value_or(0));
+  const auto bucket = change.bucket.value_or(QueueSettingsChange::Bucket{});
+  put_f64(out, bucket.rate);
+  put_f64(out, bucket.burst);
+  end(out, start);
+}
+
 void encode_tick(std::string& out, std::int64_t now) { end(out, begin(out, RecordType::tick, now)); }
 
 void encode_snap_queue(std::string& out, std::int64_t now, const QueueImage& q) {
@@ -213,6 +243,36 @@ void encode_snap_queue(std::string& out, std::int64_t now, const QueueImage& q) 
   for (auto v : {q.total_put, q.total_acquired, q.total_replied, q.total_redelivered, q.total_dead,
                  q.total_removed})
     put_u64(out, v);
+  // The queue's settings, as tagged fields (u8 tag, u32 length, bytes; tag 0 ends the
+  // list), written only for a queue that has some, so other snapshots stay as they were:
+  // 1 paused (u8), 2 max_leased (u32), 3 rate (f64), 4 burst (f64, 0 = the default),
+  // 8 the bucket's tat (f64).
+  const QueueSettings& s = q.settings;
+  if (s.paused || s.max_leased > 0 || s.rate > 0 || q.bucket_tat != 0) {
+    auto tagged = [&](std::uint8_t tag, std::uint32_t length) {
+      put_u8(out, tag);
+      put_u32(out, length);
+    };
+    if (s.paused) {
+      tagged(1, 1);
+      put_u8(out, 1);
+    }
+    if (s.max_leased > 0) {
+      tagged(2, 4);
+      put_u32(out, s.max_leased);
+    }
+    if (s.rate > 0) {
+      tagged(3, 8);
+      put_f64(out, s.rate);
+      tagged(4, 8);
+      put_f64(out, s.burst);
+    }
+    if (q.bucket_tat != 0) {
+      tagged(8, 8);
+      put_f64(out, q.bucket_tat);
+    }
+    put_u8(out, 0);
+  }
   end(out, start);
 }
 
@@ -329,6 +389,24 @@ Decoded decode_frame(std::string_view bytes, Record& record) {
     case RecordType::clear:
       record.queue = r.str();
       break;
+    case RecordType::config_queue: {
+      record.queue = r.str();
+      const std::uint8_t mask = r.u8();
+      const bool paused = r.u8() != 0;
+      const std::uint32_t max_leased = r.u32();
+      QueueSettingsChange::Bucket bucket;
+      bucket.rate = r.f64();
+      bucket.burst = r.f64();
+      if (mask & 1) record.settings.paused = paused;
+      if (mask & 2) record.settings.max_leased = max_leased;
+      if (mask & 4) record.settings.bucket = bucket;
+      if (mask > 7 || !(bucket.rate >= 0) || !(bucket.burst >= 0)) {
+        d.status = DecodeStatus::bad_record;
+        d.message = "config_queue record with unknown settings";
+        return d;
+      }
+      break;
+    }
     case RecordType::tick:
     case RecordType::snap_end:
       break;
@@ -339,6 +417,23 @@ Decoded decode_frame(std::string_view bytes, Record& record) {
       for (auto* v : {&q.total_put, &q.total_acquired, &q.total_replied, &q.total_redelivered,
                       &q.total_dead, &q.total_removed})
         *v = r.u64();
+      // Tagged fields (the settings), when present; unknown tags are skipped.
+      while (r.ok() && !r.at_end()) {
+        const std::uint8_t tag = r.u8();
+        if (tag == 0) break;
+        const std::uint32_t length = r.u32();
+        if (tag == 1 && length == 1) q.settings.paused = r.u8() != 0;
+        else if (tag == 2 && length == 4) q.settings.max_leased = r.u32();
+        else if (tag == 3 && length == 8) q.settings.rate = r.f64();
+        else if (tag == 4 && length == 8) q.settings.burst = r.f64();
+        else if (tag == 8 && length == 8) q.bucket_tat = r.f64();
+        else r.skip(length);
+      }
+      if (!(q.settings.rate >= 0) || !(q.settings.burst >= 0)) {
+        d.status = DecodeStatus::bad_record;
+        d.message = "snap_queue record with a negative rate or burst";
+        return d;
+      }
       break;
     }
     case RecordType::snap_task: {

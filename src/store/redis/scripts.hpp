@@ -19,6 +19,8 @@ struct StoreScripts {
   Script clear_queue;
   Script stat_queue;
   Script reap;
+  Script config_queue;
+  Script lease_gate;
 };
 
 }  // namespace tc::redis
