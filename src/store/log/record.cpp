@@ -1,5 +1,6 @@
 #include "store/log/record.hpp"
 
+#include <cmath>
 #include <cstring>
 
 #include "store/log/crc32c.hpp"
@@ -21,11 +22,6 @@ void put_u64(std::string& out, std::uint64_t v) {
   out.append(b, 8);
 }
 void put_i64(std::string& out, std::int64_t v) { put_u64(out, static_cast<std::uint64_t>(v)); }
-void put_f64(std::string& out, double v) {
-  std::uint64_t bits = 0;
-  std::memcpy(&bits, &v, sizeof bits);
-  put_u64(out, bits);
-}
 void put_str(std::string& out, std::string_view s) {
   put_u32(out, static_cast<std::uint32_t>(s.size()));
   out.append(s);
@@ -60,6 +56,40 @@ void end(std::string& out, std::size_t start) {
   }
 }
 
+void put_f64(std::string& out, double v) {
+  std::uint64_t bits;
+  std::memcpy(&bits, &v, sizeof bits);
+  put_u64(out, bits);
+}
+
+// Tagged optional fields (format version 2): a list of (u8 tag, u32 length, bytes) that
+// ends with tag 0. A field is written only when it differs from its default, so most
+// records carry one byte of it, and a new field gets a new tag rather than a new layout.
+class TagWriter {
+ public:
+  explicit TagWriter(std::string& out) : out_(out) {}
+  void i64(std::uint8_t tag, std::int64_t v) {
+    head(tag, 8);
+    put_i64(out_, v);
+  }
+  void f64(std::uint8_t tag, double v) {
+    head(tag, 8);
+    put_f64(out_, v);
+  }
+  void str(std::uint8_t tag, std::string_view v) {
+    head(tag, v.size());
+    out_.append(v);
+  }
+  void end() { put_u8(out_, 0); }
+
+ private:
+  void head(std::uint8_t tag, std::size_t size) {
+    put_u8(out_, tag);
+    put_u32(out_, static_cast<std::uint32_t>(size));
+  }
+  std::string& out_;
+};
+
 // --- reading ---
 
 class Reader {
@@ -89,12 +119,6 @@ class Reader {
     return v;
   }
   std::int64_t i64() { return static_cast<std::int64_t>(u64()); }
-  double f64() {
-    const std::uint64_t bits = u64();
-    double v = 0;
-    std::memcpy(&v, &bits, sizeof v);
-    return v;
-  }
   std::string str() {
     std::uint32_t n = u32();
     if (!need(n)) return {};
@@ -108,15 +132,27 @@ class Reader {
     if (!present) return std::nullopt;
     return str();
   }
-  void skip(std::uint32_t n) {
-    if (need(n)) pos_ += n;
-  }
   Cursor cursor() {
     Cursor c;
     c.ms = u64();
     c.seq = u64();
     return c;
   }
+  double f64() {
+    std::uint64_t bits = u64();
+    double v;
+    std::memcpy(&v, &bits, sizeof v);
+    return v;
+  }
+  // The next n bytes as they are (a tagged field's value).
+  std::string_view bytes(std::size_t n) {
+    if (!need(n)) return {};
+    std::string_view v = bytes_.substr(pos_, n);
+    pos_ += n;
+    return v;
+  }
+  std::string rest() { return std::string(bytes(bytes_.size() - pos_)); }
+  void fail() { ok_ = false; }
 
  private:
   bool need(std::size_t n) {
@@ -131,6 +167,66 @@ class Reader {
   bool ok_ = true;
 };
 
+// Reads a TagWriter list, calling on_field(tag, field_reader) for each field; on_field
+// answers false for a tag it does not know, which makes the record bad (a field this
+// build cannot honour must not be dropped silently).
+template <class OnField>
+void read_tags(Reader& r, OnField&& on_field) {
+  for (;;) {
+    std::uint8_t tag = r.u8();
+    if (!r.ok() || tag == 0) return;
+    std::uint32_t size = r.u32();
+    std::string_view bytes = r.bytes(size);
+    if (!r.ok()) return;
+    Reader field(bytes);
+    if (!on_field(tag, field) || !field.ok() || !field.at_end()) {
+      r.fail();
+      return;
+    }
+  }
+}
+
+// Task config tags (put records, format 2).
+enum : std::uint8_t {
+  kTagPriority = 1,
+  kTagCost = 2,
+  kTagBatchKey = 3,
+  kTagRetryDelay = 4,
+  kTagDeadline = 5,  // put: config.deadline_ms (relative); snap_task: expires_at (absolute)
+};
+
+// Queue tags (snap_queue, format 2): the queue's settings (config_queue).
+enum : std::uint8_t {
+  kTagPaused = 1,
+  kTagMaxLeased = 2,
+  kTagRate = 3,
+  kTagBurst = 4,
+  kTagBucket = 8,  // the token bucket's tat (ms)
+};
+
+void put_config_tags(std::string& out, const TaskConfig& c) {
+  TagWriter tags(out);
+  if (c.priority != 0) tags.i64(kTagPriority, c.priority);
+  if (c.cost != 1) tags.f64(kTagCost, c.cost);
+  if (c.batch_key) tags.str(kTagBatchKey, *c.batch_key);
+  if (c.retry_delay_ms != 0) tags.i64(kTagRetryDelay, c.retry_delay_ms);
+  if (c.deadline_ms != 0) tags.i64(kTagDeadline, c.deadline_ms);
+  tags.end();
+}
+
+void read_config_tags(Reader& r, TaskConfig& c) {
+  read_tags(r, [&](std::uint8_t tag, Reader& field) {
+    switch (tag) {
+      case kTagPriority: c.priority = static_cast<std::int32_t>(field.i64()); return true;
+      case kTagCost: c.cost = field.f64(); return true;
+      case kTagBatchKey: c.batch_key = field.rest(); return true;
+      case kTagRetryDelay: c.retry_delay_ms = field.i64(); return true;
+      case kTagDeadline: c.deadline_ms = field.i64(); return true;
+      default: return false;
+    }
+  });
+}
+
 void put_task(std::string& out, const NewTask& t) {
   put_str(out, t.id);
   put_str(out, t.info);
@@ -140,9 +236,10 @@ void put_task(std::string& out, const NewTask& t) {
   put_i64(out, t.config.delay_ms);
   put_opt(out, t.config.forward_result_to);
   put_opt(out, t.config.dead_letter_to);
+  put_config_tags(out, t.config);
 }
 
-NewTask read_task(Reader& r) {
+NewTask read_task(Reader& r, std::uint8_t version) {
   NewTask t;
   t.id = r.str();
   t.info = r.str();
@@ -152,6 +249,7 @@ NewTask read_task(Reader& r) {
   t.config.delay_ms = r.i64();
   t.config.forward_result_to = r.opt();
   t.config.dead_letter_to = r.opt();
+  if (version >= 2) read_config_tags(r, t.config);
   return t;
 }
 
@@ -243,36 +341,16 @@ void encode_snap_queue(std::string& out, std::int64_t now, const QueueImage& q) 
   for (auto v : {q.total_put, q.total_acquired, q.total_replied, q.total_redelivered, q.total_dead,
                  q.total_removed})
     put_u64(out, v);
-  // The queue's settings, as tagged fields (u8 tag, u32 length, bytes; tag 0 ends the
-  // list), written only for a queue that has some, so other snapshots stay as they were:
-  // 1 paused (u8), 2 max_leased (u32), 3 rate (f64), 4 burst (f64, 0 = the default),
-  // 8 the bucket's tat (f64).
-  const QueueSettings& s = q.settings;
-  if (s.paused || s.max_leased > 0 || s.rate > 0 || q.bucket_tat != 0) {
-    auto tagged = [&](std::uint8_t tag, std::uint32_t length) {
-      put_u8(out, tag);
-      put_u32(out, length);
-    };
-    if (s.paused) {
-      tagged(1, 1);
-      put_u8(out, 1);
-    }
-    if (s.max_leased > 0) {
-      tagged(2, 4);
-      put_u32(out, s.max_leased);
-    }
-    if (s.rate > 0) {
-      tagged(3, 8);
-      put_f64(out, s.rate);
-      tagged(4, 8);
-      put_f64(out, s.burst);
-    }
-    if (q.bucket_tat != 0) {
-      tagged(8, 8);
-      put_f64(out, q.bucket_tat);
-    }
-    put_u8(out, 0);
-  }
+  // The queue's settings (queue tags): 1 paused, 2 max_leased, 3 rate, 4 burst (0 = the
+  // default), 8 the token bucket's tat; each only when not its default.
+  const QueueSettings& settings = q.settings;
+  TagWriter tags(out);
+  if (settings.paused) tags.i64(kTagPaused, 1);
+  if (settings.max_leased > 0) tags.i64(kTagMaxLeased, settings.max_leased);
+  if (settings.rate > 0) tags.f64(kTagRate, settings.rate);
+  if (settings.burst > 0) tags.f64(kTagBurst, settings.burst);
+  if (q.bucket_tat != 0) tags.f64(kTagBucket, q.bucket_tat);
+  tags.end();
   end(out, start);
 }
 
@@ -290,6 +368,13 @@ void encode_snap_task(std::string& out, std::int64_t now, const TaskImage& t) {
   put_u32(out, t.max_attempts);
   put_opt(out, t.forward_result_to);
   put_opt(out, t.dead_letter_to);
+  TagWriter tags(out);
+  if (t.priority != 0) tags.i64(kTagPriority, t.priority);
+  if (t.cost != 1) tags.f64(kTagCost, t.cost);
+  if (t.batch_key) tags.str(kTagBatchKey, *t.batch_key);
+  if (t.retry_delay_ms != 0) tags.i64(kTagRetryDelay, t.retry_delay_ms);
+  if (t.expires_at != 0) tags.i64(kTagDeadline, t.expires_at);
+  tags.end();
   end(out, start);
 }
 
@@ -309,9 +394,17 @@ bool times_in_range(const Record& record) {
   auto instant = [](std::int64_t ms) { return ms >= -kMaxRecordMs && ms <= kMaxRecordMs; };
   auto duration = [](std::int64_t ms) { return ms >= 0 && ms <= kMaxRecordMs; };
   if (!instant(record.now) || !duration(record.lease_ms)) return false;
-  for (const auto& task : record.tasks)
-    if (!duration(task.config.cache_result_ms) || !duration(task.config.delay_ms)) return false;
-  return instant(record.task_image.deadline) && duration(record.task_image.cache_result_ms);
+  auto priority = [](std::int32_t p) { return p >= -1000 && p <= 1000; };
+  auto cost = [](double c) { return c > 0 && c <= 1e9; };  // false for NaN too
+  for (const auto& task : record.tasks) {
+    const TaskConfig& c = task.config;
+    if (!duration(c.cache_result_ms) || !duration(c.delay_ms) || !duration(c.deadline_ms) ||
+        !duration(c.retry_delay_ms) || !priority(c.priority) || !cost(c.cost))
+      return false;
+  }
+  const TaskImage& t = record.task_image;
+  return instant(t.deadline) && duration(t.cache_result_ms) && instant(t.expires_at) &&
+         duration(t.retry_delay_ms) && priority(t.priority) && cost(t.cost);
 }
 
 }  // namespace
@@ -344,7 +437,7 @@ Decoded decode_frame(std::string_view bytes, Record& record) {
   }
   Reader r(payload);
   std::uint8_t version = r.u8();
-  if (version != kRecordVersion) {
+  if (version < 1 || version > kRecordVersion) {
     d.status = DecodeStatus::bad_record;
     d.message = "record format version " + std::to_string(version) + " is unknown to this build";
     return d;
@@ -356,7 +449,8 @@ Decoded decode_frame(std::string_view bytes, Record& record) {
     case RecordType::put: {
       record.queue = r.str();
       std::uint32_t n = r.u32();
-      for (std::uint32_t i = 0; i < n && r.ok(); ++i) record.tasks.push_back(read_task(r));
+      for (std::uint32_t i = 0; i < n && r.ok(); ++i)
+        record.tasks.push_back(read_task(r, version));
       break;
     }
     case RecordType::acquire: {
@@ -417,19 +511,24 @@ Decoded decode_frame(std::string_view bytes, Record& record) {
       for (auto* v : {&q.total_put, &q.total_acquired, &q.total_replied, &q.total_redelivered,
                       &q.total_dead, &q.total_removed})
         *v = r.u64();
-      // Tagged fields (the settings), when present; unknown tags are skipped.
-      while (r.ok() && !r.at_end()) {
-        const std::uint8_t tag = r.u8();
-        if (tag == 0) break;
-        const std::uint32_t length = r.u32();
-        if (tag == 1 && length == 1) q.settings.paused = r.u8() != 0;
-        else if (tag == 2 && length == 4) q.settings.max_leased = r.u32();
-        else if (tag == 3 && length == 8) q.settings.rate = r.f64();
-        else if (tag == 4 && length == 8) q.settings.burst = r.f64();
-        else if (tag == 8 && length == 8) q.bucket_tat = r.f64();
-        else r.skip(length);
+      if (version >= 2) {
+        read_tags(r, [&](std::uint8_t tag, Reader& field) {
+          switch (tag) {
+            case kTagPaused: q.settings.paused = field.i64() != 0; return true;
+            case kTagMaxLeased: {
+              const std::int64_t cap = field.i64();
+              if (cap < 0 || cap > UINT32_MAX) return false;
+              q.settings.max_leased = static_cast<std::uint32_t>(cap);
+              return true;
+            }
+            case kTagRate: q.settings.rate = field.f64(); return true;
+            case kTagBurst: q.settings.burst = field.f64(); return true;
+            case kTagBucket: q.bucket_tat = field.f64(); return true;
+            default: return false;
+          }
+        });
       }
-      if (!(q.settings.rate >= 0) || !(q.settings.burst >= 0)) {
+      if (!(q.settings.rate >= 0) || !(q.settings.burst >= 0) || !std::isfinite(q.bucket_tat)) {
         d.status = DecodeStatus::bad_record;
         d.message = "snap_queue record with a negative rate or burst";
         return d;
@@ -450,6 +549,18 @@ Decoded decode_frame(std::string_view bytes, Record& record) {
       t.max_attempts = r.u32();
       t.forward_result_to = r.opt();
       t.dead_letter_to = r.opt();
+      if (version >= 2) {
+        read_tags(r, [&](std::uint8_t tag, Reader& field) {
+          switch (tag) {
+            case kTagPriority: t.priority = static_cast<std::int32_t>(field.i64()); return true;
+            case kTagCost: t.cost = field.f64(); return true;
+            case kTagBatchKey: t.batch_key = field.rest(); return true;
+            case kTagRetryDelay: t.retry_delay_ms = field.i64(); return true;
+            case kTagDeadline: t.expires_at = field.i64(); return true;
+            default: return false;
+          }
+        });
+      }
       break;
     }
     default:
