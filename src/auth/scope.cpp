@@ -50,7 +50,8 @@ Need need_of(Endpoint endpoint) noexcept {
     case Endpoint::reply:
     case Endpoint::touch:
     case Endpoint::reply_batch: return Need::consume;
-    case Endpoint::clear_queue: return Need::admin;
+    case Endpoint::clear_queue:
+    case Endpoint::config_queue: return Need::admin;
     case Endpoint::healthz:
     case Endpoint::readyz:
     case Endpoint::version:

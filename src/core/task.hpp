@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/cursor.hpp"
+#include "core/queue_settings.hpp"
 
 namespace tc {
 
@@ -80,6 +81,7 @@ struct QueueStats {
   std::uint64_t total_dead = 0;  // attempts used up (dead-lettered or dropped)
   std::uint64_t total_removed = 0;
   std::uint64_t waiting = 0;     // filled in by the service: long-polls waiting here
+  QueueSettings settings;        // config_queue
 };
 
 struct NamedQueueStats {

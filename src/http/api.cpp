@@ -24,7 +24,7 @@ struct Route {
 
 // Every route in one place. Paths are exact and case-sensitive; the query string is
 // ignored for routing.
-constexpr std::array<Route, 22> kRoutes = {{
+constexpr std::array<Route, 23> kRoutes = {{
     {"/task/put", "POST", Endpoint::put},
     {"/task/peek", "POST", Endpoint::peek},
     {"/task/acquire", "POST", Endpoint::acquire},
@@ -47,6 +47,7 @@ constexpr std::array<Route, 22> kRoutes = {{
     {"/openapi.json", "GET", Endpoint::openapi},
     {"/docs", "GET", Endpoint::docs},
     {"/", "GET", Endpoint::dashboard},
+    {"/task/config_queue", "POST", Endpoint::config_queue},
 }};
 
 bool is_task_endpoint(Endpoint endpoint) {

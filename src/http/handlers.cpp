@@ -184,6 +184,8 @@ Awaitable<Answer> summary(TaskService& service, std::string_view body, const Gra
                           std::chrono::system_clock::now().time_since_epoch())
                           .count();
   co_return Answer{Errc::ok, responses::summary_page(*page, static_cast<std::uint64_t>(now_ms))};
+}
+
 Awaitable<Answer> reply_batch(TaskService& service, std::string_view body, const Grants* scope) {
   auto request = parse_reply_batch(body);
   if (!request) co_return from_error(std::move(request).error());
@@ -192,6 +194,16 @@ Awaitable<Answer> reply_batch(TaskService& service, std::string_view body, const
       co_await service.reply_batch(std::move(request->queue), std::move(request->replies));
   if (!completed) co_return from_error(std::move(completed).error());
   co_return Answer{Errc::ok, responses::booleans(*completed)};
+}
+
+Awaitable<Answer> config_queue(TaskService& service, std::string_view body, const Grants* scope) {
+  auto request = parse_config_queue(body);
+  if (!request) co_return from_error(std::move(request).error());
+  if (auto denied = refused(scope, Endpoint::config_queue, request->queue)) co_return *denied;
+  auto settings =
+      co_await service.config_queue(std::move(request->queue), std::move(request->change));
+  if (!settings) co_return from_error(std::move(settings).error());
+  co_return Answer{Errc::ok, responses::queue_settings(*settings)};
 }
 
 Awaitable<Answer> not_a_task_endpoint() {
@@ -224,6 +236,7 @@ Awaitable<Answer> handle_task(Endpoint endpoint, TaskService& service, std::stri
     case Endpoint::stat_queue: return stat_queue(service, body, scope);
     case Endpoint::summary: return summary(service, body, scope);
     case Endpoint::reply_batch: return reply_batch(service, body, scope);
+    case Endpoint::config_queue: return config_queue(service, body, scope);
     default: break;
   }
   return not_a_task_endpoint();

@@ -21,6 +21,7 @@ std::string_view endpoint_name(Endpoint endpoint) noexcept {
     case Endpoint::stat_queue: return "stat_queue";
     case Endpoint::summary: return "summary";
     case Endpoint::reply_batch: return "reply_batch";
+    case Endpoint::config_queue: return "config_queue";
     case Endpoint::healthz: return "healthz";
     case Endpoint::readyz: return "readyz";
     case Endpoint::version: return "version";

@@ -304,6 +304,10 @@ Result<SummaryRequest> parse_summary(std::string_view body) {
     if (text.size() > 256)
       return detail::bad_request("field \"search\" is longer than 256 bytes.");
     request.search.assign(text);
+  }
+  return request;
+}
+
 Result<ReplyBatchRequest> parse_reply_batch(std::string_view body) {
   ParsedBody parsed;
   auto root = parsed.parse(body);

@@ -104,6 +104,15 @@ Result<StatQueueRequest> parse_stat_queue(std::string_view body);
 Result<SummaryRequest> parse_summary(std::string_view body);
 Result<ReplyBatchRequest> parse_reply_batch(std::string_view body);
 
+struct ConfigQueueRequest {
+  std::string queue;
+  QueueSettingsChange change;
+};
+// config_queue (config_queue_request.cpp): paused a boolean; max_leased an integer
+// 0..1e9; rate a number 0..1e6 (0 removes the bucket); burst a number 1..1e9, only with a
+// rate > 0 in the same request (rate and burst are one setting, the bucket).
+Result<ConfigQueueRequest> parse_config_queue(std::string_view body);
+
 // Seconds on the wire -> milliseconds inside, rounding fractions of a millisecond up so
 // that a positive time never becomes 0. Exposed for tests.
 std::int64_t seconds_to_ms(double seconds) noexcept;

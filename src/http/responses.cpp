@@ -1,5 +1,7 @@
 #include "http/responses.hpp"
 
+#include <charconv>
+
 #include "core/base64.hpp"
 #include "http/json_writer.hpp"
 
@@ -149,6 +151,29 @@ std::string queue_page(const QueuePage& page) {
   return out;
 }
 
+namespace {
+
+// Shortest text that reads back as the same number: 0.5, 10, 0.1.
+void append_number(std::string& out, double value) {
+  char buf[32];
+  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value);
+  out.append(buf, ec == std::errc{} ? end : buf);
+}
+
+void append_settings(std::string& out, const QueueSettings& s) {
+  out.append(R"({"paused":)");
+  json::append_bool(out, s.paused);
+  out.append(R"(,"max_leased":)");
+  json::append_uint(out, s.max_leased);
+  out.append(R"(,"rate":)");
+  append_number(out, s.rate);
+  out.append(R"(,"burst":)");
+  append_number(out, s.burst);
+  out.push_back('}');
+}
+
+}  // namespace
+
 std::string queue_stats(const std::optional<QueueStats>& stats) {
   if (!stats) return std::string(R"({"err_code":"0000","data":null})");
   std::string out;
@@ -175,6 +200,8 @@ std::string queue_stats(const std::optional<QueueStats>& stats) {
   field("total_dead", stats->total_dead);
   field("total_removed", stats->total_removed);
   field("waiting", stats->waiting);
+  out.append(R"(,"settings":)");
+  append_settings(out, stats->settings);
   out.append("}}");
   return out;
 }
@@ -209,6 +236,15 @@ std::string summary_page(const SummaryPage& page, std::uint64_t now_ms) {
   out.append(R"(],"cursor":)");
   if (page.next_cursor) json::append_string(out, *page.next_cursor);
   else json::append_null(out);
+  out.push_back('}');
+  return out;
+}
+
+std::string queue_settings(const QueueSettings& settings) {
+  std::string out;
+  out.reserve(128);
+  out.append(kOkHead);
+  append_settings(out, settings);
   out.push_back('}');
   return out;
 }

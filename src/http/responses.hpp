@@ -34,4 +34,7 @@ std::string queue_stats(const std::optional<QueueStats>& stats);
 // is counted from the oldest pending cursor to `now_ms` (wall-clock ms).
 std::string summary_page(const SummaryPage& page, std::uint64_t now_ms);
 
+// config_queue: {"paused","max_leased","rate","burst"}.
+std::string queue_settings(const QueueSettings& settings);
+
 }  // namespace tc::responses

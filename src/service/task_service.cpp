@@ -148,14 +148,17 @@ Awaitable<Result<std::vector<AcquiredTask>>> TaskService::take(TakeArgs args, Cl
         if (gone(client)) co_return std::vector<AcquiredTask>{};
         auto taken = co_await store_.take(args.queue, args.size, args.lease_ms);
         if (!taken || !taken->empty() || passed(deadline) || stopping()) co_return taken;
-        continue;  // others took them meanwhile: wait for more
+        // Others took them meanwhile: look for more at once, unless the queue's settings
+        // are what stopped this take (then wait below for them to allow it).
+        auto gate = co_await store_.lease_gate(args.queue);
+        if (!gate || !gate->blocked) continue;
       }
     } else {
       auto taken = co_await store_.take(args.queue, args.size, args.lease_ms);
       if (!taken || !taken->empty()) co_return taken;
     }
     if (passed(deadline) || stopping() || gone(client)) co_return std::vector<AcquiredTask>{};
-    co_await waiters_->wait(waiter, deadline);
+    co_await waiters_->wait(waiter, co_await next_look(args.queue, deadline));
   }
 }
 
@@ -245,6 +248,19 @@ Awaitable<Result<std::vector<NamedQueueStats>>> TaskService::stat_queues(
   if (page)
     for (auto& named : *page) named.stats.waiting = waiters_->waiting_on_queue(named.queue);
   co_return page;
+}
+
+Awaitable<SteadyClock::time_point> TaskService::next_look(const std::string& queue,
+                                                          SteadyClock::time_point deadline) {
+  auto gate = co_await store_.lease_gate(queue);
+  // A store that cannot answer: wait for an event as before; the next take reports it.
+  if (!gate || !gate->blocked || gate->retry_in_ms <= 0) co_return deadline;
+  co_return std::min(deadline, deadline_after(gate->retry_in_ms));
+}
+
+Awaitable<Result<QueueSettings>> TaskService::config_queue(std::string queue,
+                                                           QueueSettingsChange change) {
+  return store_.config_queue(std::move(queue), std::move(change));
 }
 
 Awaitable<bool> TaskService::ready() { co_return !stopping() && co_await store_.ready(); }

@@ -8,6 +8,7 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -87,6 +88,9 @@ class TaskService {
   Awaitable<Result<std::vector<NamedQueueStats>>> stat_queues(std::optional<std::string> after,
                                                               std::uint32_t size);
 
+  // Changes a queue's settings (pause, max_leased, rate/burst); the settings in force.
+  Awaitable<Result<QueueSettings>> config_queue(std::string queue, QueueSettingsChange change);
+
   // Runs the reaper on `executor` until shutdown().
   void start(const boost::asio::any_io_executor& executor);
   // Wakes every waiter (they answer with what they have), refuses new waits, stops
@@ -99,6 +103,12 @@ class TaskService {
 
  private:
   Awaitable<void> reaper_loop();
+  // A take got nothing and will wait until `deadline`: until when, at the latest, before
+  // it looks again. The queue's bucket announces no token: blocked by it, the take looks
+  // again when the next token comes. Anything else that unblocks a take (a put, resume,
+  // room freed) is an event that ends the wait earlier.
+  Awaitable<std::chrono::steady_clock::time_point> next_look(
+      const std::string& queue, std::chrono::steady_clock::time_point deadline);
 
   Store& store_;
   ServiceOptions options_;

@@ -275,6 +275,27 @@ Awaitable<Result<std::vector<bool>>> MemoryStore::reply_batch(std::string queue,
   co_return value_of(std::move(logged));
 }
 
+// Always logged: it creates the queue or changes settings (an unchanged setting costs a
+// record, which replays to the same state).
+Awaitable<Result<QueueSettings>> MemoryStore::config_queue(std::string queue,
+                                                           QueueSettingsChange change) {
+  auto logged = mutate(
+      always,
+      [&](std::string& b, std::int64_t now) { log::encode_config_queue(b, now, queue, change); },
+      [&](std::int64_t now) { return state_.config_queue(now, queue, change); });
+  if (needs_sync(logged))
+    if (auto synced = co_await persist_->durable(logged->ticket); !synced)
+      co_return std::move(synced).error();
+  co_return value_of(std::move(logged));
+}
+
+Awaitable<Result<LeaseGate>> MemoryStore::lease_gate(std::string queue) {
+  std::lock_guard lock(mutex_);
+  const auto now = now_locked();
+  apply_due_locked(now);
+  co_return state_.lease_gate(queue, now);
+}
+
 std::size_t MemoryStore::task_count() const {
   std::lock_guard lock(mutex_);
   return state_.task_count();

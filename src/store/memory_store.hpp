@@ -61,6 +61,10 @@ class MemoryStore final : public Store {
   Awaitable<Result<std::vector<bool>>> reply_batch(std::string queue,
                                               std::vector<TaskReply> replies) override;
 
+  Awaitable<Result<QueueSettings>> config_queue(std::string queue,
+                                                QueueSettingsChange change) override;
+  Awaitable<Result<LeaseGate>> lease_gate(std::string queue) override;
+
   // Tasks held in any state, across queues (for tests and metrics).
   std::size_t task_count() const;
   // The log, or null when memory only (for metrics and tests).

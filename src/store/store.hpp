@@ -146,6 +146,26 @@ class Store {
   // false), in the order given; one atomic step for the whole batch.
   virtual Awaitable<Result<std::vector<bool>>> reply_batch(std::string queue,
                                                       std::vector<TaskReply> replies) = 0;
+  // --- queue settings (config_queue) ---
+
+  // Changes the queue's settings (creating the queue when it does not exist: it is then
+  // listed and has zero counts) and answers the settings in force. One atomic step.
+  // A store without settings refuses.
+  virtual Awaitable<Result<QueueSettings>> config_queue(std::string queue,
+                                                        QueueSettingsChange change) {
+    (void)queue;
+    (void)change;
+    co_return make_error(Errc::internal, "this store has no queue settings");
+  }
+  // For a take that got nothing and will wait: whether the queue's settings stop it
+  // from leasing now, and when the bucket's next token comes (then no event announces
+  // it: the waiter sets a timer). Unblocking by other means (resume, room freed by a
+  // reply, fail, remove or lease expiry) is announced by on_pending. Default: nothing
+  // blocks.
+  virtual Awaitable<Result<LeaseGate>> lease_gate(std::string queue) {
+    (void)queue;
+    co_return LeaseGate{};
+  }
 };
 
 }  // namespace tc

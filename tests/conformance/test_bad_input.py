@@ -306,6 +306,21 @@ class BadInputTest(ConformanceTest):
             {"id": "p1"}, {"id": "p2", "content": "!!"}]}), "0002", 400)
         self.assertStateUnchanged("a batch with one bad reply")
 
+    def test_config_queue(self):
+        valid = {"queue": self.q, "paused": True, "max_leased": 3, "rate": 2.5, "burst": 4}
+        cases = name_cases(["queue"])
+        cases += [(["paused"], v) for v in (1, 0, "true", [], {}, 1.5)]
+        cases += [(["max_leased"], v) for v in BAD_INTEGERS + [1_000_000_001, "x"]]
+        cases += [(["rate"], v) for v in (-1, -0.5, "1", True, [], {}, 1_000_001, Raw("1e400"))]
+        cases += [(["burst"], v) for v in (0, 0.5, -1, "2", True, [], {}, 1e10, Raw("1e400"))]
+        # burst needs a rate above 0 in the same request
+        cases += [(["rate"], MISSING), (["rate"], None), (["rate"], 0)]
+        self.run_cases("/task/config_queue", valid, cases)
+        # the unbroken body is valid (on another queue: this one's state must not change)
+        other = self.queue()
+        data = self.ok(self.c.post("/task/config_queue", dict(valid, queue=other)))
+        self.assertEqual(data, {"paused": True, "max_leased": 3, "rate": 2.5, "burst": 4})
+
 
 @unittest.skipUnless(harness.can_start_servers(), "needs the server binary (TC_BINARY)")
 class LimitsTest(unittest.TestCase):

@@ -109,7 +109,7 @@ class Generator:
         kinds = [("put", 18), ("put_batch", 6), ("peek", 10), ("acquire", 8), ("take", 8),
                  ("reply", 10), ("touch", 4), ("remove", 4), ("clear_queue", 2),
                  ("stat_queue", 8), ("list_queue", 3), ("call0", 4), ("wait", 1),
-                 ("concurrent", 3), ("restart", 1), ("reply_batch", 6)]
+                 ("concurrent", 3), ("restart", 1), ("reply_batch", 6), ("config_queue", 2)]
         total = sum(w for _, w in kinds)
         pick = self.rng.uniform(0, total)
         for kind, weight in kinds:
@@ -263,6 +263,21 @@ class Generator:
                        "timeout": LONG_POLL}
         return {"kind": kind, "queue": queue, "wait_payload": waiting, "put_payload": put,
                 "wait_after": 0}
+
+    def op_config_queue(self):
+        # Settings that every deployment applies alike whatever the timing: pause,
+        # max_leased, and a bucket so slow (one token per 1000 s) that no token comes back
+        # during a run, so only its burst counts.
+        payload = {"queue": self.queue()}
+        if self.rng.random() < 0.5:
+            payload["paused"] = self.rng.random() < 0.3
+        if self.rng.random() < 0.5:
+            payload["max_leased"] = self.rng.randint(0, 3)
+        if self.rng.random() < 0.3:
+            payload["rate"] = self.rng.choice([0, 0.001])
+            if payload["rate"] and self.rng.random() < 0.5:
+                payload["burst"] = self.rng.randint(1, 3)
+        return self.request("/task/config_queue", payload)
 
     def sequence(self, count):
         return [self.op() for _ in range(count)]

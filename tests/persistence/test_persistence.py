@@ -115,6 +115,41 @@ class RestartTest(unittest.TestCase):
             server.stop()
 
 
+class SettingsTest(unittest.TestCase):
+    """config_queue settings, and the token bucket's state, survive kill -9."""
+
+    def test_settings_and_bucket_survive_kill_9(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            data = os.path.join(tmp, "data")
+            server = Server(data, fsync="always").start()
+            c = Client(server.port)
+            c.post("/task/config_queue", {"queue": "gpu", "max_leased": 2, "paused": True})
+            c.post("/task/config_queue", {"queue": "gpu", "paused": False})
+            c.post("/task/config_queue", {"queue": "api", "rate": 0.001, "burst": 2})
+            c.post("/task/config_queue", {"queue": "empty", "paused": True})  # no task ever
+            c.post("/task/put_batch", {"queue": "api", "tasks": [{"id": f"t{i}"} for i in range(5)]})
+            c.post("/task/put_batch", {"queue": "gpu", "tasks": [{"id": f"g{i}"} for i in range(5)]})
+            self.assertEqual(len(c.post("/task/take", {"queue": "api", "size": 5,
+                                                       "promise_reply_time": 300})["data"]), 2)
+            self.assertEqual(len(c.post("/task/take", {"queue": "gpu", "size": 5,
+                                                       "promise_reply_time": 300})["data"]), 2)
+            before = {q: c.post("/task/stat_queue", {"queue": q})["data"]["settings"]
+                      for q in ("gpu", "api", "empty")}
+            server.kill9()
+
+            server = Server(data, fsync="always").start()
+            c = Client(server.port)
+            for q, settings in before.items():
+                self.assertEqual(c.post("/task/stat_queue", {"queue": q})["data"]["settings"],
+                                 settings, q)
+            self.assertIn("empty", c.post("/task/list_queue", {})["data"])
+            # The bucket spent its burst before the crash, and max_leased is still reached.
+            for q in ("api", "gpu"):
+                self.assertEqual(c.post("/task/take", {"queue": q, "size": 5,
+                                                       "promise_reply_time": 300})["data"], [], q)
+            server.stop()
+
+
 class CrashTest(unittest.TestCase):
     """kill -9 with --fsync always at random moments: nothing acknowledged is lost."""
 

@@ -46,6 +46,7 @@ TEST(Scope, RoleTable) {
       {Endpoint::clear_queue, false, false, false, true},
       {Endpoint::summary, true, true, true, true},
       {Endpoint::reply_batch, false, false, true, true},
+      {Endpoint::config_queue, false, false, false, true},
   };
   for (const auto& row : rows) {
     const auto name = endpoint_name(row.endpoint);

@@ -311,6 +311,17 @@ std::string Client::version() {
       .value_or("");
 }
 
+QueueSettings Client::config_queue(std::string_view queue, const QueueSettingsUpdate& update) {
+  JsonWriter w;
+  w.begin_object().key("queue").string(queue);
+  if (update.paused) w.key("paused").boolean(*update.paused);
+  if (update.max_leased) w.key("max_leased").number(std::uint64_t{*update.max_leased});
+  if (update.rate) w.key("rate").number(*update.rate);
+  if (update.burst) w.key("burst").number(*update.burst);
+  w.end_object();
+  return detail::decode_settings(impl_->post("/task/config_queue", w).data());
+}
+
 std::string Client::post_raw(std::string_view path, std::string_view json_body, Seconds extra_wait) {
   return std::string(detail::Envelope(impl_->send("POST", path, json_body, extra_wait)).data());
 }

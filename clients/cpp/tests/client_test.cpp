@@ -323,6 +323,29 @@ TEST_F(ClientTest, RemoveStatListAndClear) {
   EXPECT_FALSE(tc.stat_queue("cpp-never-existed"));
 }
 
+TEST_F(ClientTest, ConfigQueueSetsAndReportsSettings) {
+  taskcenter::QueueSettingsUpdate update;
+  update.max_leased = 1;
+  update.rate = 0.5;
+  auto settings = tc.config_queue(queue(), update);
+  EXPECT_FALSE(settings.paused);
+  EXPECT_EQ(settings.max_leased, 1u);
+  EXPECT_EQ(settings.rate, 0.5);
+  EXPECT_EQ(settings.burst, 1.0);  // max(1, rate)
+  taskcenter::QueueSettingsUpdate pause;
+  pause.paused = true;
+  EXPECT_TRUE(tc.config_queue(queue(), pause).paused);
+  tc.put(queue(), "a");
+  EXPECT_TRUE(tc.take(queue()).empty());  // paused
+  auto stat = tc.stat_queue(queue());
+  ASSERT_TRUE(stat && stat->settings);
+  EXPECT_TRUE(stat->settings->paused);
+  EXPECT_EQ(stat->settings->max_leased, 1u);
+  taskcenter::QueueSettingsUpdate burst_alone;
+  burst_alone.burst = 3;
+  EXPECT_THROW(tc.config_queue(queue(), burst_alone), taskcenter::BadRequest);
+}
+
 TEST_F(ClientTest, BadRequestsCarryTheServersMessage) {
   try {
     tc.put("", "id");

@@ -203,6 +203,29 @@ def _cmd_health(tc: TaskCenter, args: argparse.Namespace, out: _Output) -> int:
     return 0 if healthy and ready else EXIT_UNHEALTHY
 
 
+def _settings_text(settings: Dict[str, Any]) -> str:
+    return _table(("setting", "value"), [(k, _compact(v)) for k, v in settings.items()])
+
+
+def _cmd_pause(tc: TaskCenter, args: argparse.Namespace, out: _Output) -> int:
+    settings = tc.config_queue(args.queue, paused=True)
+    out.emit(settings, "paused: take and acquire lease nothing\n" + _settings_text(settings))
+    return 0
+
+
+def _cmd_resume(tc: TaskCenter, args: argparse.Namespace, out: _Output) -> int:
+    settings = tc.config_queue(args.queue, paused=False)
+    out.emit(settings, "resumed\n" + _settings_text(settings))
+    return 0
+
+
+def _cmd_limit(tc: TaskCenter, args: argparse.Namespace, out: _Output) -> int:
+    settings = tc.config_queue(args.queue, max_leased=args.max_leased, rate=args.rate,
+                               burst=args.burst)
+    out.emit(settings, _settings_text(settings))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for tests and documentation)."""
     def common_options(suppress: bool) -> argparse.ArgumentParser:
@@ -300,6 +323,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--page", action="store_true", help="show one page and the next cursor")
 
     command("health", "check /healthz, /readyz and /version", _cmd_health, queue=False)
+
+    command("pause", "stop take and acquire from leasing (put, peek, call go on)", _cmd_pause)
+    command("resume", "let take and acquire lease again", _cmd_resume)
+    p = command("limit", "set a queue's limits (0 removes one; no option: show them)", _cmd_limit)
+    p.add_argument("--max-leased", type=int, metavar="N",
+                   help="at most N tasks leased at once over all consumers")
+    p.add_argument("--rate", type=float, metavar="R", help="at most R leases per second")
+    p.add_argument("--burst", type=float, metavar="B",
+                   help="leases the bucket saves up (default max(1, rate); needs --rate)")
     return parser
 
 

@@ -397,3 +397,22 @@ class TaskCenter:
             items.append(_task_body(task_id, info, content, {}))
         return [bool(done) for done in
                 self._post("reply_batch", {"queue": queue, "replies": items})["data"]]
+
+    # -- queue settings ------------------------------------------------------
+
+    def config_queue(self, queue: str, paused: Optional[bool] = None,
+                     max_leased: Optional[int] = None, rate: Optional[float] = None,
+                     burst: Optional[float] = None) -> Dict[str, Any]:
+        """Change a queue's settings and return those in force
+        (``{"paused", "max_leased", "rate", "burst"}``). A setting left as None keeps
+        its value; 0 removes a limit. ``paused``: take and acquire lease nothing.
+        ``max_leased``: at most this many tasks leased at once over all consumers.
+        ``rate`` (leases per second) with ``burst`` (default max(1, rate)): a token
+        bucket shared by all instances; ``burst`` needs a ``rate`` in the same call.
+        Creates the queue if it does not exist."""
+        body: Dict[str, Any] = {"queue": queue}
+        for name, value in (("paused", paused), ("max_leased", max_leased),
+                            ("rate", rate), ("burst", burst)):
+            if value is not None:
+                body[name] = value
+        return self._post("config_queue", body)["data"]

@@ -95,6 +95,18 @@ class CliTest(unittest.TestCase):
         self.assertTrue(self.cli("clear", self.q)["cleared"])
         self.assertIsNone(self.cli("stat", self.q))
 
+    def test_pause_resume_limit(self) -> None:
+        self.cli("put", self.q, "a")
+        self.assertTrue(self.cli("pause", self.q)["paused"])
+        self.assertEqual(self.cli("take", self.q), [])
+        self.assertFalse(self.cli("resume", self.q)["paused"])
+        limits = self.cli("limit", self.q, "--max-leased", "2", "--rate", "5", "--burst", "3")
+        self.assertEqual(limits, {"paused": False, "max_leased": 2, "rate": 5, "burst": 3})
+        self.assertEqual(self.cli("limit", self.q)["max_leased"], 2, "no option: shows them")
+        self.assertEqual(self.cli("limit", self.q, "--max-leased", "0")["max_leased"], 0)
+        self.assertIn("max_leased", self.cli("limit", self.q, "--table"))
+        self.cli("limit", self.q, "--burst", "3", expect=1)  # burst needs a rate (0002)
+
     def test_tables(self) -> None:
         self.cli("put", self.q, "row1", "--info", '{"a":1}', "--content", "hello")
         table = self.cli("take", self.q, "--table")

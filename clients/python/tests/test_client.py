@@ -200,6 +200,18 @@ class ClientTest(unittest.TestCase):
         self.assertFalse(self.tc.reply(self.q, "gone"), "deleted on acquire: nothing to reply to")
         self.assertTrue(self.tc.put(self.q, "gone"), "the id is free again")
 
+    def test_config_queue(self) -> None:
+        self.assertEqual(self.tc.config_queue(self.q, max_leased=1),
+                         {"paused": False, "max_leased": 1, "rate": 0, "burst": 0})
+        self.tc.put(self.q, "a")
+        self.tc.put(self.q, "b")
+        self.assertEqual(len(self.tc.take(self.q, size=2)), 1, "max_leased")
+        settings = self.tc.config_queue(self.q, paused=True, rate=0.5)
+        self.assertEqual(settings, {"paused": True, "max_leased": 1, "rate": 0.5, "burst": 1})
+        self.assertEqual(self.tc.stat_queue(self.q)["settings"], settings)
+        with self.assertRaises(BadRequest):
+            self.tc.config_queue(self.q, burst=2)
+
     def test_stat_clear_and_list(self) -> None:
         self.assertIsNone(self.tc.stat_queue(self.q))
         names = [self.q + "-%d" % i for i in range(5)]

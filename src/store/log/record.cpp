@@ -1,5 +1,6 @@
 #include "store/log/record.hpp"
 
+#include <cmath>
 #include <cstring>
 
 #include "store/log/crc32c.hpp"
@@ -194,6 +195,15 @@ enum : std::uint8_t {
   kTagDeadline = 5,  // put: config.deadline_ms (relative); snap_task: expires_at (absolute)
 };
 
+// Queue tags (snap_queue, format 2): the queue's settings (config_queue).
+enum : std::uint8_t {
+  kTagPaused = 1,
+  kTagMaxLeased = 2,
+  kTagRate = 3,
+  kTagBurst = 4,
+  kTagBucket = 8,  // the token bucket's tat (ms)
+};
+
 void put_config_tags(std::string& out, const TaskConfig& c) {
   TagWriter tags(out);
   if (c.priority != 0) tags.i64(kTagPriority, c.priority);
@@ -306,6 +316,22 @@ void encode_clear(std::string& out, std::int64_t now, std::string_view queue) {
   end(out, start);
 }
 
+// config_queue: u8 mask (1 paused, 2 max_leased, 4 bucket), then u8 paused, u32
+// max_leased, f64 rate, f64 burst (all written; the mask says which apply).
+void encode_config_queue(std::string& out, std::int64_t now, std::string_view queue,
+                         const QueueSettingsChange& change) {
+  auto start = begin(out, RecordType::config_queue, now);
+  put_str(out, queue);
+  put_u8(out, static_cast<std::uint8_t>((change.paused ? 1 : 0) | (change.max_leased ? 2 : 0) |
+                                        (change.bucket ? 4 : 0)));
+  put_u8(out, change.paused.value_or(false) ? 1 : 0);
+  put_u32(out, change.max_leased.value_or(0));
+  const auto bucket = change.bucket.value_or(QueueSettingsChange::Bucket{});
+  put_f64(out, bucket.rate);
+  put_f64(out, bucket.burst);
+  end(out, start);
+}
+
 void encode_tick(std::string& out, std::int64_t now) { end(out, begin(out, RecordType::tick, now)); }
 
 void encode_snap_queue(std::string& out, std::int64_t now, const QueueImage& q) {
@@ -315,7 +341,16 @@ void encode_snap_queue(std::string& out, std::int64_t now, const QueueImage& q) 
   for (auto v : {q.total_put, q.total_acquired, q.total_replied, q.total_redelivered, q.total_dead,
                  q.total_removed})
     put_u64(out, v);
-  TagWriter(out).end();  // no queue tags yet
+  // The queue's settings (queue tags): 1 paused, 2 max_leased, 3 rate, 4 burst (0 = the
+  // default), 8 the token bucket's tat; each only when not its default.
+  const QueueSettings& settings = q.settings;
+  TagWriter tags(out);
+  if (settings.paused) tags.i64(kTagPaused, 1);
+  if (settings.max_leased > 0) tags.i64(kTagMaxLeased, settings.max_leased);
+  if (settings.rate > 0) tags.f64(kTagRate, settings.rate);
+  if (settings.burst > 0) tags.f64(kTagBurst, settings.burst);
+  if (q.bucket_tat != 0) tags.f64(kTagBucket, q.bucket_tat);
+  tags.end();
   end(out, start);
 }
 
@@ -461,6 +496,24 @@ Decoded decode_frame(std::string_view bytes, Record& record) {
     case RecordType::clear:
       record.queue = r.str();
       break;
+    case RecordType::config_queue: {
+      record.queue = r.str();
+      const std::uint8_t mask = r.u8();
+      const bool paused = r.u8() != 0;
+      const std::uint32_t max_leased = r.u32();
+      QueueSettingsChange::Bucket bucket;
+      bucket.rate = r.f64();
+      bucket.burst = r.f64();
+      if (mask & 1) record.settings.paused = paused;
+      if (mask & 2) record.settings.max_leased = max_leased;
+      if (mask & 4) record.settings.bucket = bucket;
+      if (mask > 7 || !(bucket.rate >= 0) || !(bucket.burst >= 0)) {
+        d.status = DecodeStatus::bad_record;
+        d.message = "config_queue record with unknown settings";
+        return d;
+      }
+      break;
+    }
     case RecordType::tick:
     case RecordType::snap_end:
       break;
@@ -471,7 +524,28 @@ Decoded decode_frame(std::string_view bytes, Record& record) {
       for (auto* v : {&q.total_put, &q.total_acquired, &q.total_replied, &q.total_redelivered,
                       &q.total_dead, &q.total_removed})
         *v = r.u64();
-      if (version >= 2) read_tags(r, [](std::uint8_t, Reader&) { return false; });
+      if (version >= 2) {
+        read_tags(r, [&](std::uint8_t tag, Reader& field) {
+          switch (tag) {
+            case kTagPaused: q.settings.paused = field.i64() != 0; return true;
+            case kTagMaxLeased: {
+              const std::int64_t cap = field.i64();
+              if (cap < 0 || cap > UINT32_MAX) return false;
+              q.settings.max_leased = static_cast<std::uint32_t>(cap);
+              return true;
+            }
+            case kTagRate: q.settings.rate = field.f64(); return true;
+            case kTagBurst: q.settings.burst = field.f64(); return true;
+            case kTagBucket: q.bucket_tat = field.f64(); return true;
+            default: return false;
+          }
+        });
+      }
+      if (!(q.settings.rate >= 0) || !(q.settings.burst >= 0) || !std::isfinite(q.bucket_tat)) {
+        d.status = DecodeStatus::bad_record;
+        d.message = "snap_queue record with a negative rate or burst";
+        return d;
+      }
       break;
     }
     case RecordType::snap_task: {

@@ -17,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/queue_settings.hpp"
 #include "core/task.hpp"
 #include "store/memory/images.hpp"
 
@@ -38,6 +39,7 @@ enum class RecordType : std::uint8_t {
   remove = 6,   // queue, id
   clear = 7,    // queue
   tick = 8,     // nothing: applies what was due at now (lease expiry, delays, TTLs)
+  config_queue = 12,  // queue, settings change (u8 mask, paused, max_leased, rate, burst)
   reply_batch = 14,  // queue, u32 count, then id, result info, result content per reply
   // Snapshot records (written by compaction: Persistence::encode_snapshot, persistence.cpp).
   snap_queue = 32,
@@ -62,6 +64,7 @@ struct Record {
   QueueImage queue_image;        // snap_queue
   TaskImage task_image;          // snap_task
   std::vector<TaskReply> replies;  // reply_batch
+  QueueSettingsChange settings;  // config_queue
 };
 
 // Encoders append one complete frame to `out`.
@@ -79,6 +82,8 @@ void encode_remove(std::string& out, std::int64_t now, std::string_view queue,
                    std::string_view id);
 void encode_clear(std::string& out, std::int64_t now, std::string_view queue);
 void encode_tick(std::string& out, std::int64_t now);
+void encode_config_queue(std::string& out, std::int64_t now, std::string_view queue,
+                         const QueueSettingsChange& change);
 void encode_snap_queue(std::string& out, std::int64_t now, const QueueImage& image);
 void encode_snap_task(std::string& out, std::int64_t now, const TaskImage& image);
 void encode_snap_end(std::string& out, std::int64_t now);

@@ -65,6 +65,9 @@ bool apply_record(memory::MemoryState& state, Record&& r) {
     case RecordType::tick:
       state.apply_due(r.now);
       return true;
+    case RecordType::config_queue:
+      state.config_queue(r.now, r.queue, r.settings);
+      return true;
     case RecordType::snap_queue:
       state.restore_queue(std::move(r.queue_image));
       return true;

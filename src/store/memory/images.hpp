@@ -7,6 +7,7 @@
 #include <string>
 
 #include "core/cursor.hpp"
+#include "core/queue_settings.hpp"
 
 namespace tc::memory {
 
@@ -16,6 +17,8 @@ struct QueueImage {
   Cursor last_cursor;
   std::uint64_t total_put = 0, total_acquired = 0, total_replied = 0, total_redelivered = 0,
                 total_dead = 0, total_removed = 0;
+  QueueSettings settings;  // config_queue (burst as given: 0 = the default)
+  double bucket_tat = 0;   // the token bucket's state (Queue::bucket_tat)
 };
 
 struct TaskImage {

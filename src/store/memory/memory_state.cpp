@@ -81,6 +81,7 @@ void MemoryState::detach(TaskNode& node) noexcept {
       break;
     case TaskState::leased:
       --queue.leased;
+      if (queue.settings.max_leased > 0) wake(queue);  // room freed for a waiting take
       break;
     case TaskState::done:
       --queue.done;
@@ -252,6 +253,7 @@ AcquiredTask MemoryState::deliver(std::int64_t now, TaskNode& node, std::int64_t
   detach(node);
   ++queue.total_acquired;
   ++node.attempts;
+  spend_lease_token(queue, now);
   AcquiredTask out{std::string(node.id()), std::string(node.info()),
                    std::string(node.content()), node.attempts};
   if (lease_ms > 0) {
@@ -272,7 +274,9 @@ std::vector<AcquiredTask> MemoryState::acquire(std::int64_t now, std::string_vie
   std::vector<AcquiredTask> out;
   Queue* q = find_queue(queue);
   if (!q) return out;
+  const std::uint32_t allowance = lease_allowance(*q, now);
   for (const std::string& id : ids) {
+    if (out.size() >= allowance) break;
     TaskNode* node = find_task(*q, id);
     if (node && node->state == TaskState::pending) out.push_back(deliver(now, *node, lease_ms));
   }
@@ -285,6 +289,7 @@ std::vector<AcquiredTask> MemoryState::take(std::int64_t now, std::string_view q
   std::vector<AcquiredTask> out;
   Queue* q = find_queue(queue);
   if (!q) return out;
+  size = std::min(size, lease_allowance(*q, now));
   while (out.size() < size && !q->pending.empty())
     out.push_back(deliver(now, *q->pending.begin(), lease_ms));
   return out;
@@ -364,6 +369,7 @@ bool MemoryState::remove(std::int64_t now, std::string_view queue, std::string_v
   ++q->total_removed;
   finished(*node, nullptr);
   destroy(*node);
+  flush_wakeups();
   return true;
 }
 
@@ -436,6 +442,8 @@ std::optional<QueueStats> MemoryState::stat_queue(std::string_view queue) const 
   stats.total_redelivered = q->total_redelivered;
   stats.total_dead = q->total_dead;
   stats.total_removed = q->total_removed;
+  stats.settings = q->settings;
+  stats.settings.burst = q->settings.effective_burst();
   return stats;
 }
 

@@ -65,6 +65,10 @@ class MemoryState {
   bool remove(std::int64_t now, std::string_view queue, std::string_view id);
   // Forgets every task of the queue and the queue itself (its counters too).
   void clear_queue(std::int64_t now, std::string_view queue);
+  // Changes the queue's settings (creating the queue if it does not exist) and returns
+  // the settings in force. A new bucket starts full. (state_settings.cpp)
+  QueueSettings config_queue(std::int64_t now, std::string_view queue,
+                             const QueueSettingsChange& change);
 
   // --- reads (no side effects: apply_due(now) first to see the present) ---
 
@@ -79,6 +83,9 @@ class MemoryState {
                                std::uint32_t size) const;
   QueuePage list_queues(const std::optional<std::string>& after, std::uint32_t size) const;
   std::optional<QueueStats> stat_queue(std::string_view queue) const;
+  // Whether a take/acquire on `queue` could lease anything at `now` by the queue's
+  // settings, and when the bucket's next token comes (state_settings.cpp).
+  LeaseGate lease_gate(std::string_view queue, std::int64_t now) const;
 
   std::size_t queue_count() const noexcept { return queues_.size(); }
   std::size_t task_count() const noexcept { return task_count_; }
@@ -128,6 +135,12 @@ class MemoryState {
   TaskNode& keep_result(TaskNode& node, const TaskResult& result, NodePtr moved) noexcept;
   void expire_lease(std::int64_t now, TaskNode& node);
   AcquiredTask deliver(std::int64_t now, TaskNode& node, std::int64_t lease_ms);
+
+  // How many tasks a take/acquire may lease from `queue` now: pause, max_leased and the
+  // bucket (UINT32_MAX when none applies). O(1). (state_settings.cpp)
+  static std::uint32_t lease_allowance(const Queue& queue, std::int64_t now) noexcept;
+  // One lease was handed out: spends a token of the bucket, if there is one.
+  static void spend_lease_token(Queue& queue, std::int64_t now) noexcept;
 
   static std::uint64_t bytes_of(const TaskNode& node) noexcept;
   void finished(const TaskNode& node, const TaskResult* result);

@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "core/cursor.hpp"
+#include "core/queue_settings.hpp"
 #include "store/memory/id_index.hpp"
 #include "store/memory/task_node.hpp"
 
@@ -26,6 +27,10 @@ struct Queue {
   std::uint64_t total_redelivered = 0;
   std::uint64_t total_dead = 0;
   std::uint64_t total_removed = 0;
+  // config_queue (state_settings.cpp): the settings, and the token bucket's state (the
+  // GCRA's theoretical arrival time, ms; <= now means full).
+  QueueSettings settings;
+  double bucket_tat = 0;
 };
 
 inline bool DeadlineOrder::operator()(const TaskNode& a, const TaskNode& b) const noexcept {

@@ -42,6 +42,8 @@ void MemoryState::export_images(const std::function<void(const QueueImage&)>& on
     image.total_redelivered = queue->total_redelivered;
     image.total_dead = queue->total_dead;
     image.total_removed = queue->total_removed;
+    image.settings = queue->settings;
+    image.bucket_tat = queue->bucket_tat;
     on_queue(image);
   }
   TaskImage image;
@@ -67,6 +69,8 @@ void MemoryState::restore_queue(QueueImage&& image) {
   queue.total_redelivered = image.total_redelivered;
   queue.total_dead = image.total_dead;
   queue.total_removed = image.total_removed;
+  queue.settings = image.settings;
+  queue.bucket_tat = image.bucket_tat;
 }
 
 bool MemoryState::restore_task(TaskImage&& image) {

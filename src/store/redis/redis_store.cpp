@@ -263,7 +263,7 @@ Awaitable<Result<std::optional<QueueStats>>> RedisStore::stat_queue(std::string 
   auto r = co_await run(scripts_->stat_queue, "stat_queue", queue, args_of());
   if (!r.ok()) co_return std::move(r).error();
   if (r->is_nil()) co_return std::optional<QueueStats>{};
-  if (!r->is_array() || r->elements.size() != 12) {
+  if (!r->is_array() || r->elements.size() != 16) {
     co_return redis::internal_error("stat_queue: unexpected reply");
   }
   auto& e = r->elements;
@@ -286,6 +286,9 @@ Awaitable<Result<std::optional<QueueStats>>> RedisStore::stat_queue(std::string 
   s.total_redelivered = n[9];
   s.total_dead = n[10];
   s.total_removed = n[11];
+  auto settings = redis::settings_of(*r, 12, "stat_queue");
+  if (!settings) co_return std::move(settings).error();
+  s.settings = *settings;
   co_return std::optional<QueueStats>(s);
 }
 

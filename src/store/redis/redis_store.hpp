@@ -91,6 +91,11 @@ class RedisStore final : public Store {
   Awaitable<Result<std::vector<bool>>> reply_batch(std::string queue,
                                               std::vector<TaskReply> replies) override;
 
+  // Queue settings (redis_store_settings.cpp).
+  Awaitable<Result<QueueSettings>> config_queue(std::string queue,
+                                                QueueSettingsChange change) override;
+  Awaitable<Result<LeaseGate>> lease_gate(std::string queue) override;
+
   bool cluster_mode() const noexcept { return client_.cluster_mode(); }
 
   // The per-io_context clients of launch() (redis_store.cpp); named here only so the

@@ -16,6 +16,8 @@ extern const std::string_view tc_embedded_clear_queue_lua;
 extern const std::string_view tc_embedded_stat_queue_lua;
 extern const std::string_view tc_embedded_reap_lua;
 extern const std::string_view tc_embedded_reply_batch_lua;
+extern const std::string_view tc_embedded_config_queue_lua;
+extern const std::string_view tc_embedded_lease_gate_lua;
 
 namespace tc::redis {
 namespace {
@@ -41,6 +43,8 @@ StoreScripts::StoreScripts()
       clear_queue(with_lib(tc_embedded_clear_queue_lua)),
       stat_queue(with_lib(tc_embedded_stat_queue_lua)),
       reap(with_lib(tc_embedded_reap_lua)),
-      reply_batch(with_lib(tc_embedded_reply_batch_lua)) {}
+      reply_batch(with_lib(tc_embedded_reply_batch_lua)),
+      config_queue(with_lib(tc_embedded_config_queue_lua)),
+      lease_gate(with_lib(tc_embedded_lease_gate_lua)) {}
 
 }  // namespace tc::redis

@@ -20,6 +20,8 @@ struct StoreScripts {
   Script stat_queue;
   Script reap;
   Script reply_batch;
+  Script config_queue;
+  Script lease_gate;
 };
 
 }  // namespace tc::redis

@@ -112,6 +112,10 @@ class Client {
   // GET /version: the server's version string. Throws like any request.
   std::string version();
 
+  // POST /task/config_queue: changes the queue's settings (pause, max_leased, rate and
+  // burst; creates the queue if needed) and returns those in force.
+  QueueSettings config_queue(std::string_view queue, const QueueSettingsUpdate& update);
+
   // Escape hatch for endpoints this class does not wrap: POSTs `json_body` to `path` and
   // returns the raw `data` JSON of a successful envelope (errors are thrown as usual).
   std::string post_raw(std::string_view path, std::string_view json_body, Seconds extra_wait = Seconds{0});

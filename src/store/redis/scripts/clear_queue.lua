@@ -34,6 +34,6 @@ local done = drain(K_PENDING, CKEY_LEN) and drain(K_DELAYED, SKEY_LEN) and
              drain(K_LEASED, SKEY_LEN) and drain(K_DONE, 0)
 if not done then return finish(0) end
 redis.call('DEL', K_TASKS, K_PENDING, K_DELAYED, K_LEASED, K_DONE, K_STATS,
-           K_OUTBOX)
+           K_OUTBOX, K_LIMITS)
 ST_DIRTY = {}  -- the stats are gone with the queue: finish() must not write them back
 return finish(1)

@@ -42,6 +42,9 @@
 --   B.."stats"   hash   totals, last_ms/last_seq (the last cursor), due, sched; exists =
 --                        queue exists
 --   B.."outbox"  list   forwards / dead letters not yet delivered to their target queue
+--   B.."limits"  hash   queue settings (config_queue): paused, max_leased, rate, burst,
+--                        tat (the token bucket, see lease_allowance); exists only while
+--                        a setting is in force, and then stats.limited = 1
 --
 -- stats.due is a lower bound of every score in delayed, leased and done (NEVER when they
 -- are empty): while NOW < due nothing is due and apply_due costs no command. Every ZADD
@@ -77,9 +80,9 @@ local M_PRIORITY, M_COST, M_BKEY, M_RETRY, M_EXPIRES = 12, 13, 14, 15, 16
 
 -- stats fields, read by one HMGET here and written back by one HSET in finish()
 local S_NAMES = {'due', 'last_ms', 'last_seq', 'put', 'acquired', 'replied', 'redelivered',
-                 'dead', 'removed', 'sched'}
+                 'dead', 'removed', 'sched', 'limited'}
 local S_DUE, S_LAST_MS, S_LAST_SEQ, S_PUT, S_ACQUIRED, S_REPLIED, S_REDELIVERED, S_DEAD,
-      S_REMOVED, S_SCHED = 1, 2, 3, 4, 5, 6, 7, 8, 9, 10
+      S_REMOVED, S_SCHED, S_LIMITED = 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11
 local ST = redis.call('HMGET', K_STATS, unpack(S_NAMES))
 local QUEUE_EXISTS = false
 for i = 1, #S_NAMES do
@@ -212,7 +215,9 @@ local function unindex(id, m)
   local s = m[M_STATE]
   if s == 'P' then redis.call('ZREM', K_PENDING, m[M_CKEY] .. id)
   elseif s == 'D' then redis.call('ZREM', K_DELAYED, m[M_CKEY] .. id)
-  elseif s == 'L' then redis.call('ZREM', K_LEASED, m[M_CKEY] .. id)
+  elseif s == 'L' then
+    redis.call('ZREM', K_LEASED, m[M_CKEY] .. id)
+    if ST[S_LIMITED] == 1 then ev_pending() end  -- room freed under max_leased
   elseif s == 'F' then redis.call('ZREM', K_DONE, id) end
 end
 
@@ -357,6 +362,7 @@ local function apply_due(limit)
       local member, due_ms = leased[li], tonumber(leased[li + 1])
       li = li + 2
       redis.call('ZREM', K_LEASED, member)
+      if ST[S_LIMITED] == 1 then ev_pending() end  -- room freed under max_leased
       local id = string.sub(member, SKEY_LEN + 1)
       local m = get_meta(id)
       if m then
@@ -396,11 +402,13 @@ end
 -- until NOW + lease_ms, or deleted when lease_ms == 0 (waiters are told "removed").
 -- `popped`: true when the caller already removed them from the pending set (take).
 -- Returns the flat list {id, info, content, attempt, ...} of the acquired ones.
-local function acquire_many(ids, lease_ms, popped)
+-- `cap` (optional): acquire at most this many.
+local function acquire_many(ids, lease_ms, popped, cap)
   local raws = hmget_many(K_TASKS, ids)
   local got, metas, seen = {}, {}, {}
   for i, id in ipairs(ids) do
     local raw = raws[i]
+    if cap and #got >= cap then break end
     if raw and not seen[id] then
       local m = cmsgpack.unpack(raw)
       if m[M_STATE] == 'P' then
@@ -477,4 +485,75 @@ local function complete_task(id, info, content)
   stat_incr(S_REPLIED)
   ev_finished(id, info, content, m[M_INCARNATION])
   return 1
+end
+
+-- Queue settings (config_queue): pause, max_leased and a token bucket over leases.
+-- Queues without settings pay nothing here: stats.limited (read with the other stats)
+-- says whether B.."limits" exists. The bucket is a GCRA, as in src/core/queue_settings.hpp
+-- (same formulas): one number, tat, the ms at which the bucket is full again, on the
+-- Redis server's clock (TIME), never an instance's, so all instances share one bucket.
+-- TIME in a script that writes is fine: scripts are replicated by their effects
+-- (the default since Redis 5; Debian's Redis is 7).
+local K_LIMITS = B .. 'limits'
+local LIMITS = nil      -- {paused, max_leased, rate, burst, tat, rate_text, burst_text}
+local LIMITS_NOW = nil  -- the Redis clock in ms, read once per script when a bucket is used
+local U32_MAX = 4294967295
+
+local function load_limits()
+  if ST[S_LIMITED] ~= 1 then return nil end
+  if LIMITS then return LIMITS end
+  local v = redis.call('HMGET', K_LIMITS, 'paused', 'max_leased', 'rate', 'burst', 'tat')
+  LIMITS = {tonumber(v[1]) or 0, tonumber(v[2]) or 0, tonumber(v[3]) or 0, tonumber(v[4]) or 0,
+            tonumber(v[5]) or 0, v[3] or '0', v[4] or '0'}
+  return LIMITS
+end
+local function limits_now()
+  if not LIMITS_NOW then
+    local t = redis.call('TIME')
+    LIMITS_NOW = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
+  end
+  return LIMITS_NOW
+end
+local function effective_burst(rate, burst)
+  if rate <= 0 then return 0 end
+  if burst > 0 then return burst end
+  return math.max(1, rate)
+end
+local function bucket_available(rate, burst, tat, now)
+  local t = 1000 / rate
+  local tokens = (now - math.max(tat, now)) / t + burst
+  if tokens < 1 then return 0 end
+  return math.min(math.floor(tokens + 1e-9), U32_MAX)
+end
+
+-- How many tasks this take / acquire may lease now (U32_MAX: no limit). O(1).
+local function lease_allowance()
+  local l = load_limits()
+  if not l then return U32_MAX end
+  if l[1] == 1 then return 0 end
+  local allowance = U32_MAX
+  if l[2] > 0 then allowance = math.max(0, l[2] - redis.call('ZCARD', K_LEASED)) end
+  if l[3] > 0 and allowance > 0 then
+    allowance = math.min(allowance,
+                         bucket_available(l[3], effective_burst(l[3], l[4]), l[5], limits_now()))
+  end
+  return allowance
+end
+-- `n` leases were handed out: spends n tokens of the bucket, if there is one.
+local function spend_lease_tokens(n)
+  local l = LIMITS
+  if not l or l[3] <= 0 or n <= 0 then return end
+  l[5] = math.max(l[5], limits_now()) + n * 1000 / l[3]
+  redis.call('HSET', K_LIMITS, 'tat', string.format('%.17g', l[5]))
+end
+-- Ms until the bucket has a token (0: it has one, or there is no bucket).
+local function bucket_wait_ms()
+  local l = load_limits()
+  if not l or l[1] == 1 or l[3] <= 0 then return 0 end
+  local rate, burst, now = l[3], effective_burst(l[3], l[4]), limits_now()
+  if bucket_available(rate, burst, l[5], now) > 0 then return 0 end
+  local t = 1000 / rate
+  local wait = math.max(l[5], now) + t - burst * t - now
+  if wait < 1 then return 1 end
+  return math.floor(wait + 0.999999)
 end

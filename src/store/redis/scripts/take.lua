@@ -6,8 +6,12 @@
 apply_due(DUE_LIMIT)
 local lease_ms = tonumber(ARGV[5])
 -- Every score is 0, so the lowest members are the lexically first: the oldest cursors.
-local popped = redis.call('ZPOPMIN', K_PENDING, tonumber(ARGV[6]))
+local size = math.min(tonumber(ARGV[6]), lease_allowance())  -- queue settings
+if size <= 0 then return finish({}) end
+local popped = redis.call('ZPOPMIN', K_PENDING, size)
 local ids = {}
 for i = 1, #popped, 2 do ids[#ids + 1] = string.sub(popped[i], CKEY_LEN + 1) end
 if #ids == 0 then return finish({}) end
-return finish(acquire_many(ids, lease_ms, true))
+local got = acquire_many(ids, lease_ms, true)
+spend_lease_tokens(#got / 4)
+return finish(got)
