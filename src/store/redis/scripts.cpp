@@ -15,6 +15,7 @@ extern const std::string_view tc_embedded_remove_lua;
 extern const std::string_view tc_embedded_clear_queue_lua;
 extern const std::string_view tc_embedded_stat_queue_lua;
 extern const std::string_view tc_embedded_reap_lua;
+extern const std::string_view tc_embedded_due_index_lua;
 
 namespace tc::redis {
 namespace {
@@ -39,6 +40,7 @@ StoreScripts::StoreScripts()
       remove(with_lib(tc_embedded_remove_lua)),
       clear_queue(with_lib(tc_embedded_clear_queue_lua)),
       stat_queue(with_lib(tc_embedded_stat_queue_lua)),
-      reap(with_lib(tc_embedded_reap_lua)) {}
+      reap(with_lib(tc_embedded_reap_lua)),
+      due_index(std::string(tc_embedded_due_index_lua)) {}
 
 }  // namespace tc::redis

@@ -19,6 +19,7 @@ struct StoreScripts {
   Script clear_queue;
   Script stat_queue;
   Script reap;
+  Script due_index;  // scripts/due_index.lua, without lib.lua (the index's own slot)
 };
 
 }  // namespace tc::redis
