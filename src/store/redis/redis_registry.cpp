@@ -53,8 +53,12 @@ Awaitable<void> RedisStore::note_due(redis::Client& client,
                                      std::vector<std::string> queue_due_pairs) {
   if (queue_due_pairs.empty()) co_return;
   queue_due_pairs.insert(queue_due_pairs.begin(), "hint");
-  (void)co_await client.eval(scripts_->due_index, due_key_, queue_due_pairs.size(),
-                             index_args(queue_due_pairs));
+  redis::Reply r = co_await client.eval(scripts_->due_index, due_key_, queue_due_pairs.size(),
+                                        index_args(queue_due_pairs));
+  if ((r.is_io_error() || r.is_error()) &&
+      redis::error_of(r, "due hint").code == Errc::unavailable) {
+    index_unreachable_.store(true);
+  }
 }
 
 // Reaps one queue, looping while a full batch came due so a burst of expiries is drained
@@ -90,6 +94,13 @@ Awaitable<Result<std::uint64_t>> RedisStore::reap() {
                               std::to_string(options_.sweep_interval_ms)));
     if (won.type == redis::Reply::Type::status && won.str == "OK") co_return co_await reap_all();
   }
+  // While the index is unreachable every other pass reaps every queue (the claims fail in
+  // between); once it is back, one such pass catches the hints lost meanwhile.
+  if (index_unreachable_.exchange(false)) {
+    auto all = co_await reap_all();
+    if (!all.ok()) index_unreachable_.store(true);
+    co_return all;
+  }
   co_return co_await reap_due();
 }
 
@@ -107,6 +118,7 @@ Awaitable<Result<std::uint64_t>> RedisStore::reap_due() {
         co_await client_.eval(scripts_->due_index, due_key_, 4, std::move(claim_args));
     if (claimed.is_io_error() || claimed.is_error()) {
       failed = redis::error_of(claimed, "reap (due index)");
+      if (failed->code == Errc::unavailable) index_unreachable_.store(true);
       break;
     }
     if (!claimed.is_array()) {

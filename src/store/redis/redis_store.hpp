@@ -145,6 +145,9 @@ class RedisStore final : public Store {
   std::string registry_key_;
   std::string due_key_;  // routing key of the due index's slot; the index is due_key_ + "index"
   std::atomic<std::int64_t> next_sweep_try_ms_{0};
+  // Set when the due index could not be reached (a hint or a claim answered `unavailable`:
+  // its node down, a failover): the next pass reaps every queue, as hints may be lost.
+  std::atomic<bool> index_unreachable_{false};
   redis::Client client_;
   std::shared_ptr<redis::Connection> subscriber_;
   std::unique_ptr<redis::StoreScripts> scripts_;
