@@ -244,6 +244,8 @@ const std::vector<Option>& options() {
        set_uint(&Config::redis_wait_replicas, 0, 1000, "a number of replicas")},
       {"redis-wait-timeout", "TASKCENTER_REDIS_WAIT_TIMEOUT", true,
        set_duration(&Config::redis_wait_timeout_ms, 1)},
+      {"redis-sweep-interval", "TASKCENTER_REDIS_SWEEP_INTERVAL", true,
+       set_duration(&Config::redis_sweep_interval_ms, 100)},
   };
   return table;
 }
@@ -452,6 +454,10 @@ Redis replication (docs/redis.md, "Failover"):
                            how long a write waits for them; then 0005/503 "not
                            replicated" (the write is on the master, maybe lost)
                                                            [TASKCENTER_REDIS_WAIT_TIMEOUT, default 1]
+  --redis-sweep-interval DURATION
+                           how often one instance reaps every queue, catching a
+                           lost due hint (docs/redis.md, "The reaper")
+                                                           [TASKCENTER_REDIS_SWEEP_INTERVAL, default 5m]
 
 Other:
   -h, --help               this text

@@ -67,7 +67,8 @@ void RedisStore::dispatch(const redis::EventMessage& message) {
 
 Awaitable<Result<Reply>> RedisStore::run(redis::Script& script, std::string_view op,
                                          const std::string& queue, std::vector<std::string> args,
-                                         std::vector<std::string>* outbox) {
+                                         std::vector<std::string>* outbox,
+                                         std::string* due_hint) {
   // ARGV in RESP: the common four (lib.lua), then the operation's own.
   std::size_t bytes = 96 + queue.size() + origin_.size() + channel_.size();
   for (const auto& a : args) bytes += redis::RespWriter::arg_size(a.size());
@@ -93,13 +94,23 @@ Awaitable<Result<Reply>> RedisStore::run(redis::Script& script, std::string_view
   Reply r = co_await client.eval(script, base_key(queue), argc, std::move(argv), wait,
                                  &not_replicated);
   if (r.is_io_error() || r.is_error()) co_return redis::error_of(r, op);
-  if (!r.is_array() || r.elements.size() < 2) {
+  if (!r.is_array() || r.elements.size() < 3) {
     co_return redis::internal_error(std::string(op) + ": unexpected script reply");
   }
   if (!r.elements[1].str.empty()) {
     if (auto message = redis::parse_event_message(r.elements[1].str)) dispatch(*message);
   }
-  for (std::size_t i = 2; i < r.elements.size(); ++i) {
+  // The queue's due hint: the reaper takes it itself; a script that lowered the queue's
+  // next deadline records it in the due index before its caller is answered.
+  if (due_hint) {
+    *due_hint = std::move(r.elements[2].str);
+  } else if (!r.elements[2].str.empty()) {
+    std::vector<std::string> hint;  // (not a braced list: GCC's coroutines reject one here)
+    hint.push_back(queue);
+    hint.push_back(std::move(r.elements[2].str));
+    co_await note_due(client, std::move(hint));
+  }
+  for (std::size_t i = 3; i < r.elements.size(); ++i) {
     if (outbox) {
       outbox->push_back(std::move(r.elements[i].str));
     } else {

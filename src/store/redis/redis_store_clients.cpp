@@ -153,6 +153,7 @@ RedisStore::RedisStore(const boost::asio::any_io_executor& executor, const Clock
       origin_(random_id()),
       channel_(options_.prefix + ":events"),
       registry_key_(options_.prefix + ":queues"),
+      due_key_(options_.prefix + ":{%due}:"),
       client_(executor, parse_url_or_throw(options_.url), options_.connections_per_node,
               std::chrono::milliseconds(options_.command_timeout_ms)),
       scripts_(std::make_unique<redis::StoreScripts>()),

@@ -18,6 +18,7 @@ extern const std::string_view tc_embedded_reap_lua;
 extern const std::string_view tc_embedded_reply_batch_lua;
 extern const std::string_view tc_embedded_config_queue_lua;
 extern const std::string_view tc_embedded_lease_gate_lua;
+extern const std::string_view tc_embedded_due_index_lua;
 
 namespace tc::redis {
 namespace {
@@ -45,6 +46,7 @@ StoreScripts::StoreScripts()
       reap(with_lib(tc_embedded_reap_lua)),
       reply_batch(with_lib(tc_embedded_reply_batch_lua)),
       config_queue(with_lib(tc_embedded_config_queue_lua)),
-      lease_gate(with_lib(tc_embedded_lease_gate_lua)) {}
+      lease_gate(with_lib(tc_embedded_lease_gate_lua)),
+      due_index(std::string(tc_embedded_due_index_lua)) {}
 
 }  // namespace tc::redis

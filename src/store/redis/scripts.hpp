@@ -22,6 +22,7 @@ struct StoreScripts {
   Script reply_batch;
   Script config_queue;
   Script lease_gate;
+  Script due_index;  // scripts/due_index.lua, without lib.lua (the index's own slot)
 };
 
 }  // namespace tc::redis

@@ -93,6 +93,11 @@ local ST_DIRTY = {}  -- field index -> true when finish() must write it
 if not QUEUE_EXISTS then
   ST[S_DUE] = NEVER   -- no keys: nothing can be due
 end
+-- The due index (docs/redis.md, "The reaper"): finish() reports stats.due when this
+-- script lowered it (or always, when REPORT_DUE is set: reap.lua), so the instance can
+-- record it as the queue's hint in P:due.
+local DUE_AT_START = ST[S_DUE]
+local REPORT_DUE = false
 
 local function stat_incr(field, by)
   ST[field] = ST[field] + (by or 1)
@@ -166,7 +171,8 @@ local function outbox_push(target, id, info, content, cache_ms, due_ms, skey)
   OUTBOX[#OUTBOX + 1] = item
 end
 
--- Writes the stats that changed (one HSET), publishes the events, builds the reply.
+-- Writes the stats that changed (one HSET), publishes the events, builds the reply:
+-- {reply, event message, due hint ('' = none), outbox items...}.
 local function finish(reply)
   local kv = {}
   for i = 1, #S_NAMES do
@@ -181,7 +187,9 @@ local function finish(reply)
     msg = ns(ORIGIN) .. table.concat(EV)
     redis.call('PUBLISH', CHANNEL, msg)
   end
-  local out = {reply, msg}
+  local due = ''
+  if REPORT_DUE or ST[S_DUE] < DUE_AT_START then due = string.format('%d', ST[S_DUE]) end
+  local out = {reply, msg, due}
   for i = 1, #OUTBOX do out[#out + 1] = OUTBOX[i] end
   return out
 end
