@@ -47,8 +47,11 @@ Need need_of(Endpoint endpoint) noexcept {
     case Endpoint::take:
     case Endpoint::acquire:
     case Endpoint::reply:
-    case Endpoint::touch: return Need::consume;
-    case Endpoint::clear_queue: return Need::admin;
+    case Endpoint::touch:
+    case Endpoint::fail:
+    case Endpoint::release: return Need::consume;
+    case Endpoint::clear_queue:
+    case Endpoint::redrive: return Need::admin;
     case Endpoint::healthz:
     case Endpoint::readyz:
     case Endpoint::version:

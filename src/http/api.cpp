@@ -23,7 +23,7 @@ struct Route {
 
 // Every route in one place. Paths are exact and case-sensitive; the query string is
 // ignored for routing.
-constexpr std::array<Route, 20> kRoutes = {{
+constexpr std::array<Route, 23> kRoutes = {{
     {"/task/put", "POST", Endpoint::put},
     {"/task/peek", "POST", Endpoint::peek},
     {"/task/acquire", "POST", Endpoint::acquire},
@@ -44,10 +44,17 @@ constexpr std::array<Route, 20> kRoutes = {{
     {"/openapi.json", "GET", Endpoint::openapi},
     {"/docs", "GET", Endpoint::docs},
     {"/", "GET", Endpoint::dashboard},
+    {"/task/fail", "POST", Endpoint::fail},
+    {"/task/release", "POST", Endpoint::release},
+    {"/task/redrive", "POST", Endpoint::redrive},
 }};
 
+// The /task/* endpoints: those of version 1 come before healthz, those added since after
+// dashboard (the GET pages sit between them).
 bool is_task_endpoint(Endpoint endpoint) {
-  return static_cast<int>(endpoint) <= static_cast<int>(Endpoint::stat_queue);
+  const int e = static_cast<int>(endpoint);
+  return e <= static_cast<int>(Endpoint::stat_queue) ||
+         (e > static_cast<int>(Endpoint::dashboard) && e < static_cast<int>(Endpoint::unknown));
 }
 
 std::string_view path_of(std::string_view target) {

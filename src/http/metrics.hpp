@@ -16,6 +16,8 @@ namespace tc {
 enum class Endpoint : std::uint8_t {
   put, put_batch, peek, acquire, take, reply, call, touch, remove, clear_queue, list_queue,
   stat_queue, healthz, readyz, version, buildtime, metrics, openapi, docs, dashboard,
+  // Version 2 task endpoints (after the GET ones: the lead merges several lists)
+  fail, release, redrive,
   unknown,  // 404 / 405
   count_
 };

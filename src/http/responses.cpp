@@ -39,6 +39,13 @@ std::string boolean(bool value) {
                : std::string(R"({"err_code":"0000","data":false})");
 }
 
+std::string count(std::uint64_t value) {
+  std::string out(kOkHead);
+  json::append_uint(out, value);
+  out.push_back('}');
+  return out;
+}
+
 std::string booleans(const std::vector<bool>& values) {
   std::string out;
   out.reserve(kOkHead.size() + 3 + values.size() * 6);
@@ -175,6 +182,8 @@ std::string queue_stats(const std::optional<QueueStats>& stats) {
   field("total_dead", stats->total_dead);
   field("total_removed", stats->total_removed);
   field("waiting", stats->waiting);
+  field("total_failed", stats->total_failed);
+  field("total_released", stats->total_released);
   out.append("}}");
   return out;
 }

@@ -28,5 +28,6 @@ std::string call_result(std::string_view id, const std::optional<TaskResult>& re
                         CallDataShape shape = CallDataShape::list);
 std::string queue_page(const QueuePage& page);
 std::string queue_stats(const std::optional<QueueStats>& stats);
+std::string count(std::uint64_t value);  // redrive
 
 }  // namespace tc::responses

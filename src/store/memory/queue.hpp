@@ -26,6 +26,8 @@ struct Queue {
   std::uint64_t total_redelivered = 0;
   std::uint64_t total_dead = 0;
   std::uint64_t total_removed = 0;
+  std::uint64_t total_failed = 0;    // attempts a consumer reported failed (fail)
+  std::uint64_t total_released = 0;  // leases given back untried (release)
 };
 
 inline bool DeadlineOrder::operator()(const TaskNode& a, const TaskNode& b) const noexcept {

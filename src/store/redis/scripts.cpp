@@ -15,6 +15,11 @@ extern const std::string_view tc_embedded_remove_lua;
 extern const std::string_view tc_embedded_clear_queue_lua;
 extern const std::string_view tc_embedded_stat_queue_lua;
 extern const std::string_view tc_embedded_reap_lua;
+extern const std::string_view tc_embedded_fail_lua;
+extern const std::string_view tc_embedded_release_lua;
+extern const std::string_view tc_embedded_put_dead_letter_lua;
+extern const std::string_view tc_embedded_redrive_pick_lua;
+extern const std::string_view tc_embedded_redrive_drop_lua;
 
 namespace tc::redis {
 namespace {
@@ -39,6 +44,11 @@ StoreScripts::StoreScripts()
       remove(with_lib(tc_embedded_remove_lua)),
       clear_queue(with_lib(tc_embedded_clear_queue_lua)),
       stat_queue(with_lib(tc_embedded_stat_queue_lua)),
-      reap(with_lib(tc_embedded_reap_lua)) {}
+      reap(with_lib(tc_embedded_reap_lua)),
+      fail(with_lib(tc_embedded_fail_lua)),
+      release(with_lib(tc_embedded_release_lua)),
+      put_dead_letter(with_lib(tc_embedded_put_dead_letter_lua)),
+      redrive_pick(with_lib(tc_embedded_redrive_pick_lua)),
+      redrive_drop(with_lib(tc_embedded_redrive_drop_lua)) {}
 
 }  // namespace tc::redis

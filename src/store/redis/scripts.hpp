@@ -19,6 +19,11 @@ struct StoreScripts {
   Script clear_queue;
   Script stat_queue;
   Script reap;
+  Script fail;
+  Script release;
+  Script put_dead_letter;
+  Script redrive_pick;
+  Script redrive_drop;
 };
 
 }  // namespace tc::redis
