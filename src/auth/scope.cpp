@@ -49,9 +49,12 @@ Need need_of(Endpoint endpoint) noexcept {
     case Endpoint::acquire:
     case Endpoint::reply:
     case Endpoint::touch:
-    case Endpoint::reply_batch: return Need::consume;
+    case Endpoint::reply_batch:
+    case Endpoint::fail:
+    case Endpoint::release: return Need::consume;
     case Endpoint::clear_queue:
-    case Endpoint::config_queue: return Need::admin;
+    case Endpoint::config_queue:
+    case Endpoint::redrive: return Need::admin;
     case Endpoint::healthz:
     case Endpoint::readyz:
     case Endpoint::version:

@@ -80,6 +80,8 @@ struct QueueStats {
   std::uint64_t total_redelivered = 0;
   std::uint64_t total_dead = 0;  // attempts used up (dead-lettered or dropped)
   std::uint64_t total_removed = 0;
+  std::uint64_t total_failed = 0;    // attempts reported failed (fail)
+  std::uint64_t total_released = 0;  // leases given back untried (release)
   std::uint64_t waiting = 0;     // filled in by the service: long-polls waiting here
   QueueSettings settings;        // config_queue
 };

@@ -24,7 +24,7 @@ struct Route {
 
 // Every route in one place. Paths are exact and case-sensitive; the query string is
 // ignored for routing.
-constexpr std::array<Route, 23> kRoutes = {{
+constexpr std::array<Route, 26> kRoutes = {{
     {"/task/put", "POST", Endpoint::put},
     {"/task/peek", "POST", Endpoint::peek},
     {"/task/acquire", "POST", Endpoint::acquire},
@@ -48,8 +48,13 @@ constexpr std::array<Route, 23> kRoutes = {{
     {"/docs", "GET", Endpoint::docs},
     {"/", "GET", Endpoint::dashboard},
     {"/task/config_queue", "POST", Endpoint::config_queue},
+    {"/task/fail", "POST", Endpoint::fail},
+    {"/task/release", "POST", Endpoint::release},
+    {"/task/redrive", "POST", Endpoint::redrive},
 }};
 
+// The /task/* endpoints: those of version 1 come before healthz, those added since after
+// dashboard (the GET pages sit between them).
 bool is_task_endpoint(Endpoint endpoint) {
   return static_cast<int>(endpoint) < static_cast<int>(Endpoint::healthz);
 }

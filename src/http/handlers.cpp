@@ -206,6 +206,36 @@ Awaitable<Answer> config_queue(TaskService& service, std::string_view body, cons
   co_return Answer{Errc::ok, responses::queue_settings(*settings)};
 }
 
+Awaitable<Answer> fail(TaskService& service, std::string_view body, const Grants* scope) {
+  auto request = parse_fail(body);
+  if (!request) co_return from_error(std::move(request).error());
+  if (auto denied = refused(scope, Endpoint::fail, request->queue)) co_return *denied;
+  auto failed = co_await service.fail(std::move(request->queue), std::move(request->id),
+                                      std::move(request->error));
+  if (!failed) co_return from_error(std::move(failed).error());
+  co_return Answer{Errc::ok, responses::boolean(*failed)};
+}
+
+Awaitable<Answer> release(TaskService& service, std::string_view body, const Grants* scope) {
+  auto request = parse_release(body);
+  if (!request) co_return from_error(std::move(request).error());
+  if (auto denied = refused(scope, Endpoint::release, request->queue)) co_return *denied;
+  auto released = co_await service.release(std::move(request->queue), std::move(request->id),
+                                           request->delay_ms);
+  if (!released) co_return from_error(std::move(released).error());
+  co_return Answer{Errc::ok, responses::boolean(*released)};
+}
+
+Awaitable<Answer> redrive(TaskService& service, std::string_view body, const Grants* scope) {
+  auto request = parse_redrive(body);
+  if (!request) co_return from_error(std::move(request).error());
+  if (auto denied = refused(scope, Endpoint::redrive, request->queue)) co_return *denied;
+  auto moved = co_await service.redrive(std::move(request->queue), std::move(request->ids),
+                                        request->size);
+  if (!moved) co_return from_error(std::move(moved).error());
+  co_return Answer{Errc::ok, responses::count(*moved)};
+}
+
 Awaitable<Answer> not_a_task_endpoint() {
   co_return error_answer(Errc::not_found, "this path is not a /task/* endpoint.");
 }
@@ -237,6 +267,9 @@ Awaitable<Answer> handle_task(Endpoint endpoint, TaskService& service, std::stri
     case Endpoint::summary: return summary(service, body, scope);
     case Endpoint::reply_batch: return reply_batch(service, body, scope);
     case Endpoint::config_queue: return config_queue(service, body, scope);
+    case Endpoint::fail: return fail(service, body, scope);
+    case Endpoint::release: return release(service, body, scope);
+    case Endpoint::redrive: return redrive(service, body, scope);
     default: break;
   }
   return not_a_task_endpoint();

@@ -30,6 +30,9 @@ std::string_view endpoint_name(Endpoint endpoint) noexcept {
     case Endpoint::openapi: return "openapi";
     case Endpoint::docs: return "docs";
     case Endpoint::dashboard: return "dashboard";
+    case Endpoint::fail: return "fail";
+    case Endpoint::release: return "release";
+    case Endpoint::redrive: return "redrive";
     case Endpoint::unknown:
     case Endpoint::count_: break;
   }

@@ -113,6 +113,30 @@ struct ConfigQueueRequest {
 // rate > 0 in the same request (rate and burst are one setting, the bucket).
 Result<ConfigQueueRequest> parse_config_queue(std::string_view body);
 
+// --- failures (requests_failures.cpp) ---
+
+struct FailRequest {
+  std::string queue;
+  std::string id;
+  TaskResult error;  // the attempt's info / content, kept as last_error
+};
+
+struct ReleaseRequest {
+  std::string queue;
+  std::string id;
+  std::int64_t delay_ms = 0;
+};
+
+struct RedriveRequest {
+  std::string queue;
+  std::vector<std::string> ids;  // empty: the first `size` tasks
+  std::uint32_t size = 100;
+};
+
+Result<FailRequest> parse_fail(std::string_view body);
+Result<RedriveRequest> parse_redrive(std::string_view body);
+Result<ReleaseRequest> parse_release(std::string_view body);
+
 // Seconds on the wire -> milliseconds inside, rounding fractions of a millisecond up so
 // that a positive time never becomes 0. Exposed for tests.
 std::int64_t seconds_to_ms(double seconds) noexcept;

@@ -41,6 +41,13 @@ std::string boolean(bool value) {
                : std::string(R"({"err_code":"0000","data":false})");
 }
 
+std::string count(std::uint64_t value) {
+  std::string out(kOkHead);
+  json::append_uint(out, value);
+  out.push_back('}');
+  return out;
+}
+
 std::string booleans(const std::vector<bool>& values) {
   std::string out;
   out.reserve(kOkHead.size() + 3 + values.size() * 6);
@@ -200,6 +207,8 @@ std::string queue_stats(const std::optional<QueueStats>& stats) {
   field("total_dead", stats->total_dead);
   field("total_removed", stats->total_removed);
   field("waiting", stats->waiting);
+  field("total_failed", stats->total_failed);
+  field("total_released", stats->total_released);
   out.append(R"(,"settings":)");
   append_settings(out, stats->settings);
   out.append("}}");

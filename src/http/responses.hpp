@@ -37,4 +37,6 @@ std::string summary_page(const SummaryPage& page, std::uint64_t now_ms);
 // config_queue: {"paused","max_leased","rate","burst"}.
 std::string queue_settings(const QueueSettings& settings);
 
+std::string count(std::uint64_t value);  // redrive
+
 }  // namespace tc::responses

@@ -223,6 +223,21 @@ Awaitable<Result<bool>> TaskService::touch(std::string queue, std::string id, st
   return store_.touch(std::move(queue), std::move(id), lease_ms);
 }
 
+Awaitable<Result<bool>> TaskService::fail(std::string queue, std::string id, TaskResult error) {
+  return store_.fail(std::move(queue), std::move(id), std::move(error));
+}
+
+Awaitable<Result<bool>> TaskService::release(std::string queue, std::string id,
+                                             std::int64_t delay_ms) {
+  return store_.release(std::move(queue), std::move(id), delay_ms);
+}
+
+Awaitable<Result<std::uint32_t>> TaskService::redrive(std::string queue,
+                                                     std::vector<std::string> ids,
+                                                     std::uint32_t size) {
+  return store_.redrive(std::move(queue), std::move(ids), size);
+}
+
 Awaitable<Result<bool>> TaskService::remove(std::string queue, std::string id) {
   return store_.remove(std::move(queue), std::move(id));
 }

@@ -91,6 +91,13 @@ class TaskService {
   // Changes a queue's settings (pause, max_leased, rate/burst); the settings in force.
   Awaitable<Result<QueueSettings>> config_queue(std::string queue, QueueSettingsChange change);
 
+  // fail / release (docs/protocol.md): pass-throughs to the store; the store's events
+  // wake whoever waits on what they change.
+  Awaitable<Result<bool>> fail(std::string queue, std::string id, TaskResult error);
+  Awaitable<Result<bool>> release(std::string queue, std::string id, std::int64_t delay_ms);
+  Awaitable<Result<std::uint32_t>> redrive(std::string queue, std::vector<std::string> ids,
+                                           std::uint32_t size);
+
   // Runs the reaper on `executor` until shutdown().
   void start(const boost::asio::any_io_executor& executor);
   // Wakes every waiter (they answer with what they have), refuses new waits, stops

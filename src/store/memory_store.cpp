@@ -296,6 +296,42 @@ Awaitable<Result<LeaseGate>> MemoryStore::lease_gate(std::string queue) {
   co_return state_.lease_gate(queue, now);
 }
 
+Awaitable<Result<bool>> MemoryStore::fail(std::string queue, std::string id, TaskResult error) {
+  auto logged = mutate(
+      [&] { return state_.task_state(queue, id) == memory::TaskState::leased; },
+      [&](std::string& b, std::int64_t now) { log::encode_fail(b, now, queue, id, error); },
+      [&](std::int64_t now) { return state_.fail(now, queue, id, std::move(error)); });
+  if (needs_sync(logged))
+    if (auto synced = co_await persist_->durable(logged->ticket); !synced)
+      co_return std::move(synced).error();
+  co_return value_of(std::move(logged));
+}
+
+Awaitable<Result<bool>> MemoryStore::release(std::string queue, std::string id,
+                                             std::int64_t delay_ms) {
+  auto logged = mutate(
+      [&] { return state_.task_state(queue, id) == memory::TaskState::leased; },
+      [&](std::string& b, std::int64_t now) { log::encode_release(b, now, queue, id, delay_ms); },
+      [&](std::int64_t now) { return state_.release(now, queue, id, delay_ms); });
+  if (needs_sync(logged))
+    if (auto synced = co_await persist_->durable(logged->ticket); !synced)
+      co_return std::move(synced).error();
+  co_return value_of(std::move(logged));
+}
+
+Awaitable<Result<std::uint32_t>> MemoryStore::redrive(std::string queue,
+                                                     std::vector<std::string> ids,
+                                                     std::uint32_t size) {
+  auto logged = mutate(
+      [&] { return state_.has_queue(queue); },
+      [&](std::string& b, std::int64_t now) { log::encode_redrive(b, now, queue, ids, size); },
+      [&](std::int64_t now) { return state_.redrive(now, queue, ids, size); });
+  if (needs_sync(logged))
+    if (auto synced = co_await persist_->durable(logged->ticket); !synced)
+      co_return std::move(synced).error();
+  co_return value_of(std::move(logged));
+}
+
 std::size_t MemoryStore::task_count() const {
   std::lock_guard lock(mutex_);
   return state_.task_count();

@@ -65,6 +65,12 @@ class MemoryStore final : public Store {
                                                 QueueSettingsChange change) override;
   Awaitable<Result<LeaseGate>> lease_gate(std::string queue) override;
 
+  Awaitable<Result<bool>> fail(std::string queue, std::string id, TaskResult error) override;
+  Awaitable<Result<bool>> release(std::string queue, std::string id,
+                                  std::int64_t delay_ms) override;
+  Awaitable<Result<std::uint32_t>> redrive(std::string queue, std::vector<std::string> ids,
+                                           std::uint32_t size) override;
+
   // Tasks held in any state, across queues (for tests and metrics).
   std::size_t task_count() const;
   // The log, or null when memory only (for metrics and tests).

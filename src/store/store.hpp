@@ -166,6 +166,33 @@ class Store {
     (void)queue;
     co_return LeaseGate{};
   }
+
+  // --- failures (docs/protocol.md, "When the consumer fails or gives a task back") ---
+  // Defaults answer `internal` for stores that do not have them (test doubles).
+
+  // The leased task's attempt failed: `error` is kept as its last_error; it is redelivered
+  // after its retry delay, or dead-lettered / dropped when out of attempts (on_finished
+  // then). true if the task was leased.
+  virtual Awaitable<Result<bool>> fail(std::string queue, std::string id, TaskResult error) {
+    (void)queue, (void)id, (void)error;
+    co_return make_error(Errc::internal, "this store has no fail operation");
+  }
+  // The leased task goes back untried: pending again after `delay_ms` (0: at once), the
+  // attempt it used not counted against max_attempts. true if the task was leased.
+  virtual Awaitable<Result<bool>> release(std::string queue, std::string id,
+                                          std::int64_t delay_ms) {
+    (void)queue, (void)id, (void)delay_ms;
+    co_return make_error(Errc::internal, "this store has no release operation");
+  }
+  // Moves dead-lettered tasks of `queue` back to their source queue as new pending tasks
+  // (attempts reset): the listed `ids`, or when empty those among the first `size`
+  // pending tasks in cursor order; one whose id exists in the source is left. Returns how
+  // many moved.
+  virtual Awaitable<Result<std::uint32_t>> redrive(std::string queue, std::vector<std::string> ids,
+                                                   std::uint32_t size) {
+    (void)queue, (void)ids, (void)size;
+    co_return make_error(Errc::internal, "this store has no redrive operation");
+  }
 };
 
 }  // namespace tc

@@ -217,6 +217,16 @@ class Client:
                  for r in replies]
         return self.post("/task/reply_batch", {"queue": queue, "replies": items}, **kw)
 
+    def fail(self, queue, id, info=None, content=b"", **kw):
+        return self.post("/task/fail", {"queue": queue, "id": id, "info": info,
+                                        "content": b64(content)}, **kw)
+
+    def release(self, queue, id, delay=None, **kw):
+        payload = {"queue": queue, "id": id}
+        if delay is not None:
+            payload["delay"] = delay
+        return self.post("/task/release", payload, **kw)
+
 
 def _http_timeout(kw, timeout, window):
     """A long-poll must not hit the socket timeout before the server answers."""

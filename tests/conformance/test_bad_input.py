@@ -321,6 +321,45 @@ class BadInputTest(ConformanceTest):
         data = self.ok(self.c.post("/task/config_queue", dict(valid, queue=other)))
         self.assertEqual(data, {"paused": True, "max_leased": 3, "rate": 2.5, "burst": 4})
 
+    # --- version 2: failures ---
+
+    def test_fail(self):
+        valid = {"queue": self.q, "id": "l1", "info": {"why": "oom"}, "content": "YQ=="}
+        cases = name_cases(["queue"]) + name_cases(["id"])
+        cases += [(["content"], v) for v in BAD_BASE64]
+        self.run_cases("/task/fail", valid, cases)
+
+    def test_release(self):
+        valid = {"queue": self.q, "id": "l1", "delay": 1}
+        cases = name_cases(["queue"]) + name_cases(["id"])
+        cases += seconds_cases(["delay"], required=False)
+        self.run_cases("/task/release", valid, cases)
+
+    def test_redrive(self):
+        valid = {"queue": self.q, "ids": ["p1"], "size": 10}
+        cases = name_cases(["queue"])
+        cases += [(["ids"], v) for v in ("p1", 5, {}, [], [5], [None], ["p1", 5], [""],
+                                         ["x" * 257], ["a\nb"], ["p1"] * 1001)]
+        cases += [(["size"], v) for v in BAD_COUNTS]
+        self.run_cases("/task/redrive", valid, cases)
+
+    def test_failure_endpoints_ignore_unknown_fields_and_refuse_other_methods(self):
+        extra = {"zz_future": {"x": [1, "y"]}, "zz_flag": True}
+        q = self.queue()
+        self.ok(self.c.put_batch(q, [{"id": "a"}, {"id": "b"}]))
+        self.ok(self.c.acquire(q, ["a", "b"], 30))
+        for path, body, answer in (("fail", {"queue": q, "id": "a"}, True),
+                                   ("release", {"queue": q, "id": "b"}, True),
+                                   ("redrive", {"queue": q}, 0)):
+            with self.subTest(path=path):
+                self.assertEqual(self.ok(self.c.post(f"/task/{path}", dict(body, **extra))),
+                                 answer)
+            for method in ("GET", "PUT", "DELETE"):
+                with self.subTest(case=f"{method} {path}"):
+                    body = encode({"queue": self.q, "id": "l1"}) if method != "GET" else None
+                    self.err(self.c.request(method, f"/task/{path}", body), "0007", 405)
+        self.assertStateUnchanged("failure endpoints on another queue")
+
 
 @unittest.skipUnless(harness.can_start_servers(), "needs the server binary (TC_BINARY)")
 class LimitsTest(unittest.TestCase):

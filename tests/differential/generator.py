@@ -9,6 +9,7 @@ An operation is a plain dict (JSON-serialisable, so a sequence can be printed an
   {"kind": "call_reply" | "call_remove" | "call_acquire0", "queue", "id", "config", "info",
    "content", "reply_info"}
   {"kind": "take_put" | "peek_put", "queue", "wait_payload", "put_payload"}
+  (requests include /task/fail and /task/release, appended last)
 
 A peek's "cursor" may be {"$pick": r}: at run time it becomes one of the cursors the
 deployment has returned so far (the same symbolic one on every deployment, see lockstep.py).
@@ -83,6 +84,10 @@ class Generator:
             short_timer = True
         elif rng.random() < 0.05:
             config["delay"] = LONG
+        # A retry delay is LONG or absent: a SHORT one would make the next visibility of a
+        # failed task depend on when the next operation runs.
+        if rng.random() < 0.15:
+            config["retry_delay"] = LONG
         # Known findings the caller asked to avoid (findings.py).
         if "deadletter-cache" in self.skips and config.get("dead_letter_to") is not None:
             config["cache_result_time"] = LONG
@@ -109,7 +114,8 @@ class Generator:
         kinds = [("put", 18), ("put_batch", 6), ("peek", 10), ("acquire", 8), ("take", 8),
                  ("reply", 10), ("touch", 4), ("remove", 4), ("clear_queue", 2),
                  ("stat_queue", 8), ("list_queue", 3), ("call0", 4), ("wait", 1),
-                 ("concurrent", 3), ("restart", 1), ("reply_batch", 6), ("config_queue", 2)]
+                 ("concurrent", 3), ("restart", 1), ("reply_batch", 6), ("config_queue", 2), ("fail", 4),
+                 ("release", 3)]
         total = sum(w for _, w in kinds)
         pick = self.rng.uniform(0, total)
         for kind, weight in kinds:
@@ -278,6 +284,24 @@ class Generator:
             if payload["rate"] and self.rng.random() < 0.5:
                 payload["burst"] = self.rng.randint(1, 3)
         return self.request("/task/config_queue", payload)
+
+    def op_fail(self):
+        payload = {"queue": self.queue(), "id": self.id()}
+        if self.rng.random() < 0.7:
+            payload["info"] = self.info()
+            payload["content"] = self.content()
+        return self.request("/task/fail", payload)
+
+    def op_release(self):
+        payload = {"queue": self.queue(), "id": self.id()}
+        choice = self.rng.choice(["none", "zero", "short", "long"])
+        if choice == "zero":
+            payload["delay"] = 0
+        elif choice == "short":
+            payload["delay"] = self.short()
+        elif choice == "long":
+            payload["delay"] = LONG
+        return self.request("/task/release", payload, choice == "short")
 
     def sequence(self, count):
         return [self.op() for _ in range(count)]

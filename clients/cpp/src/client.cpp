@@ -326,4 +326,33 @@ std::string Client::post_raw(std::string_view path, std::string_view json_body, 
   return std::string(detail::Envelope(impl_->send("POST", path, json_body, extra_wait)).data());
 }
 
+bool Client::fail(std::string_view queue, std::string_view id, std::string_view info,
+                  std::string_view content) {
+  JsonWriter w;
+  w.begin_object().key("queue").string(queue).key("id").string(id);
+  write_payload(w, info, content);
+  w.end_object();
+  return detail::decode_bool(impl_->post("/task/fail", w).data());
+}
+
+bool Client::release(std::string_view queue, std::string_view id, Seconds delay) {
+  JsonWriter w;
+  w.begin_object().key("queue").string(queue).key("id").string(id);
+  w.key("delay").number(delay.count()).end_object();
+  return detail::decode_bool(impl_->post("/task/release", w).data());
+}
+
+std::uint64_t Client::redrive(std::string_view queue, const std::vector<std::string>& ids,
+                             std::size_t size) {
+  JsonWriter w;
+  w.begin_object().key("queue").string(queue);
+  if (!ids.empty()) {
+    w.key("ids").begin_array();
+    for (const auto& id : ids) w.string(id);
+    w.end_array();
+  }
+  w.key("size").number(static_cast<std::uint64_t>(size)).end_object();
+  return static_cast<std::uint64_t>(std::stoull(std::string(impl_->post("/task/redrive", w).data())));
+}
+
 }  // namespace taskcenter

@@ -423,4 +423,25 @@ TEST(ClientErrors, PooledConnectionsSurviveAServerRestart) {
   EXPECT_TRUE(tc.put("q", "after"));  // the stale connection is detected and replaced
 }
 
+TEST_F(ClientTest, FailReleaseAndRedrive) {
+  taskcenter::TaskConfig config;
+  config.max_attempts = 2;
+  config.dead_letter_to = queue() + "-dead";
+  ASSERT_TRUE(tc.put(queue(), "t", "null", "body", config));
+  EXPECT_FALSE(tc.fail(queue(), "t"));  // pending, not leased
+  ASSERT_EQ(tc.take(queue(), take_options(1, 0s, 30s)).size(), 1u);
+  EXPECT_TRUE(tc.release(queue(), "t"));
+  auto again = tc.take(queue(), take_options(1, 0s, 30s));
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(again[0].attempt, 1u);  // a release does not count
+  EXPECT_TRUE(tc.fail(queue(), "t", R"({"error":"x"})", "trace"));
+  ASSERT_EQ(tc.take(queue(), take_options(1, 0s, 30s)).size(), 1u);
+  EXPECT_TRUE(tc.fail(queue(), "t"));  // the last attempt: dead-lettered
+  ASSERT_EQ(tc.redrive(queue() + "-dead", {"t"}), 1u);
+  EXPECT_EQ(tc.redrive(queue() + "-dead"), 0u);
+  ASSERT_EQ(tc.take(queue(), take_options(1, 0s, 30s)).size(), 1u);
+  EXPECT_TRUE(tc.release(queue(), "t", 30s));
+  EXPECT_TRUE(tc.take(queue(), take_options(1, 0s, 30s)).empty());  // delayed
+}
+
 }  // namespace

@@ -5,7 +5,7 @@ table. Content is shown base64-encoded in JSON, as on the wire; ``call
 --content-out FILE`` writes the result's raw bytes instead.
 
 Exit status: 0 success, 1 error (message on stderr), 2 bad usage, 3 call timed
-out (the task stays queued), 4 health check failed.
+out (the task stays queued), 4 health check failed, 5 no such queue (stat).
 """
 
 import argparse
@@ -19,6 +19,7 @@ from .errors import CallTimeout, TaskCenterError
 from .model import Result, Task, encode_content
 
 EXIT_ERROR, EXIT_USAGE, EXIT_CALL_TIMEOUT, EXIT_UNHEALTHY = 1, 2, 3, 4
+EXIT_NO_QUEUE = 5
 
 
 def _json_arg(text: str) -> Any:
@@ -173,9 +174,17 @@ def _cmd_clear(tc: TaskCenter, args: argparse.Namespace, out: _Output) -> int:
 def _cmd_stat(tc: TaskCenter, args: argparse.Namespace, out: _Output) -> int:
     stat = tc.stat_queue(args.queue)
     if stat is None:
+        # A script must be able to tell "no such queue" from an empty one.
+        print("no such queue: %s" % args.queue, file=sys.stderr)
         out.emit(None, "no such queue")
-        return 0
+        return EXIT_NO_QUEUE
     out.emit(stat, _table(("field", "value"), [(k, _compact(v)) for k, v in stat.items()]))
+    return 0
+
+
+def _cmd_redrive(tc: TaskCenter, args: argparse.Namespace, out: _Output) -> int:
+    moved = tc.redrive(args.queue, ids=args.ids or None, size=args.size)
+    out.emit({"queue": args.queue, "moved": moved}, "moved %d" % moved)
     return 0
 
 
@@ -250,7 +259,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="taskcenter-cli", parents=[common_options(False)],
         description="Command line of the taskcenter task queue. Output is JSON unless "
                     "--table; content appears base64-encoded. Exit status: 0 ok, 1 error, "
-                    "2 usage, 3 call timed out, 4 unhealthy.")
+                    "2 usage, 3 call timed out, 4 unhealthy, 5 no such queue.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
@@ -332,6 +341,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rate", type=float, metavar="R", help="at most R leases per second")
     p.add_argument("--burst", type=float, metavar="B",
                    help="leases the bucket saves up (default max(1, rate); needs --rate)")
+
+    p = command("redrive", "move dead-lettered tasks of QUEUE back to their source queue",
+                _cmd_redrive)
+    p.add_argument("ids", nargs="*", metavar="ID", help="task ids (default: the oldest --size)")
+    p.add_argument("--size", type=int, default=100, help="tasks to look at (default 100)")
     return parser
 
 

@@ -416,3 +416,34 @@ class TaskCenter:
             if value is not None:
                 body[name] = value
         return self._post("config_queue", body)["data"]
+
+
+    # -- failures (version 2) --------------------------------------------------
+
+    def fail(self, queue: str, id: str, info: Any = None,
+             content: Optional[BytesLike] = None) -> bool:
+        """Report that the attempt on a leased task failed. ``info``/``content`` are
+        kept as the task's ``last_error``; the task is redelivered after its retry
+        delay, or dead-lettered (or dropped) when its max_attempts is used up.
+        False when the task was not leased (lease lost, removed, or done)."""
+        payload = _task_body(id, info, content, {})
+        payload["queue"] = queue
+        return bool(self._post("fail", payload)["data"])
+
+    def release(self, queue: str, id: str, delay: float = 0) -> bool:
+        """Give a leased task back untried: pending again after ``delay`` seconds, the
+        attempt not counted against max_attempts. False when it was not leased."""
+        payload: Dict[str, Any] = {"queue": queue, "id": id}
+        if delay:
+            payload["delay"] = delay
+        return bool(self._post("release", payload)["data"])
+
+    def redrive(self, queue: str, ids: Optional[Sequence[str]] = None, size: int = 100) -> int:
+        """Move dead-lettered tasks of ``queue`` (a dead-letter queue) back to their source
+        queue as new pending tasks: the given ``ids``, or those among the first ``size``
+        pending tasks. One whose id exists in its source queue stays. Returns how many
+        moved (repeat until 0 to empty a large queue). Needs the admin role."""
+        payload: Dict[str, Any] = {"queue": queue, "size": size}
+        if ids is not None:
+            payload["ids"] = [ids] if isinstance(ids, str) else list(ids)
+        return int(self._post("redrive", payload)["data"])

@@ -445,5 +445,38 @@ class CallDataObjectTest(unittest.TestCase):
                              Result(id="a", info={"ok": 1}, content=b"\x00z"))
 
 
+
+class FailuresTest(unittest.TestCase):
+    """fail, release and redrive (version 2)."""
+
+    def setUp(self) -> None:
+        self.tc = TaskCenter(SERVER.url, timeout=10)
+        self.q, self.dlq = unique(), unique()
+
+    def tearDown(self) -> None:
+        self.tc.close()
+
+    def test_fail_release_redrive(self) -> None:
+        tc, q = self.tc, self.q
+        tc.put(q, "a", max_attempts=2, dead_letter_to=self.dlq)
+        self.assertFalse(tc.fail(q, "a"), "pending, not leased")
+        self.assertEqual(tc.take(q, timeout=0)[0].attempt, 1)
+        self.assertTrue(tc.release(q, "a"))
+        self.assertEqual(tc.take(q, timeout=0)[0].attempt, 1, "a release does not count")
+        self.assertTrue(tc.fail(q, "a", info={"error": "x"}, content=b"trace"))
+        self.assertEqual(tc.take(q, timeout=0)[0].attempt, 2)
+        self.assertTrue(tc.fail(q, "a"))
+        self.assertTrue(wait_until(lambda: tc.stat_queue(self.dlq) is not None))
+        stat = tc.stat_queue(q)
+        self.assertEqual((stat["total_failed"], stat["total_released"], stat["total_dead"]),
+                         (2, 1, 1))
+        self.assertEqual(tc.redrive(self.dlq, ids="a"), 1)
+        self.assertEqual(tc.redrive(self.dlq), 0)
+        self.assertEqual([t.id for t in tc.peek(q)[0]], ["a"])
+        tc.take(q, timeout=0)
+        self.assertTrue(tc.release(q, "a", delay=30))
+        self.assertEqual(tc.stat_queue(q)["delayed"], 1)
+
+
 if __name__ == "__main__":
     unittest.main()

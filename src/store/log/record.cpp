@@ -193,6 +193,16 @@ enum : std::uint8_t {
   kTagBatchKey = 3,
   kTagRetryDelay = 4,
   kTagDeadline = 5,  // put: config.deadline_ms (relative); snap_task: expires_at (absolute)
+  // snap_task only
+  kTagLastErrorInfo = 6,
+  kTagLastErrorContent = 7,
+  kTagSourceQueue = 8,
+};
+
+// Queue tags (snap_queue).
+enum : std::uint8_t {
+  kTagTotalFailed = 5,
+  kTagTotalReleased = 6,
 };
 
 // Queue tags (snap_queue, format 2): the queue's settings (config_queue).
@@ -350,6 +360,10 @@ void encode_snap_queue(std::string& out, std::int64_t now, const QueueImage& q) 
   if (settings.rate > 0) tags.f64(kTagRate, settings.rate);
   if (settings.burst > 0) tags.f64(kTagBurst, settings.burst);
   if (q.bucket_tat != 0) tags.f64(kTagBucket, q.bucket_tat);
+  // sched's counters (tags 5, 6)
+  if (q.total_failed != 0) tags.i64(kTagTotalFailed, static_cast<std::int64_t>(q.total_failed));
+  if (q.total_released != 0)
+    tags.i64(kTagTotalReleased, static_cast<std::int64_t>(q.total_released));
   tags.end();
   end(out, start);
 }
@@ -374,6 +388,11 @@ void encode_snap_task(std::string& out, std::int64_t now, const TaskImage& t) {
   if (t.batch_key) tags.str(kTagBatchKey, *t.batch_key);
   if (t.retry_delay_ms != 0) tags.i64(kTagRetryDelay, t.retry_delay_ms);
   if (t.expires_at != 0) tags.i64(kTagDeadline, t.expires_at);
+  if (t.last_error_info) tags.str(kTagLastErrorInfo, *t.last_error_info);
+  if (!t.last_error_content.empty()) tags.str(kTagLastErrorContent, t.last_error_content);
+  // "<source_attempts>:<source_queue>"
+  if (t.source_queue)
+    tags.str(kTagSourceQueue, std::to_string(t.source_attempts) + ":" + *t.source_queue);
   tags.end();
   end(out, start);
 }
@@ -392,6 +411,35 @@ void encode_reply_batch(std::string& out, std::int64_t now, std::string_view que
     put_str(out, reply.result.info);
     put_str(out, reply.result.content);
   }
+  end(out, start);
+}
+
+void encode_fail(std::string& out, std::int64_t now, std::string_view queue, std::string_view id,
+                 const TaskResult& error) {
+  auto start = begin(out, RecordType::fail, now);
+  put_str(out, queue);
+  put_str(out, id);
+  put_str(out, error.info);
+  put_str(out, error.content);
+  end(out, start);
+}
+
+void encode_redrive(std::string& out, std::int64_t now, std::string_view queue,
+                    const std::vector<std::string>& ids, std::uint32_t size) {
+  auto start = begin(out, RecordType::redrive, now);
+  put_str(out, queue);
+  put_u32(out, static_cast<std::uint32_t>(ids.size()));
+  for (const auto& id : ids) put_str(out, id);
+  put_u32(out, size);
+  end(out, start);
+}
+
+void encode_release(std::string& out, std::int64_t now, std::string_view queue,
+                    std::string_view id, std::int64_t delay_ms) {
+  auto start = begin(out, RecordType::release, now);
+  put_str(out, queue);
+  put_str(out, id);
+  put_i64(out, delay_ms);
   end(out, start);
 }
 
@@ -493,6 +541,24 @@ Decoded decode_frame(std::string_view bytes, Record& record) {
       record.queue = r.str();
       record.id = r.str();
       break;
+    case RecordType::fail:
+      record.queue = r.str();
+      record.id = r.str();
+      record.result.info = r.str();
+      record.result.content = r.str();
+      break;
+    case RecordType::release:
+      record.queue = r.str();
+      record.id = r.str();
+      record.lease_ms = r.i64();
+      break;
+    case RecordType::redrive: {
+      record.queue = r.str();
+      std::uint32_t n = r.u32();
+      for (std::uint32_t i = 0; i < n && r.ok(); ++i) record.ids.push_back(r.str());
+      record.size = r.u32();
+      break;
+    }
     case RecordType::clear:
       record.queue = r.str();
       break;
@@ -537,6 +603,8 @@ Decoded decode_frame(std::string_view bytes, Record& record) {
             case kTagRate: q.settings.rate = field.f64(); return true;
             case kTagBurst: q.settings.burst = field.f64(); return true;
             case kTagBucket: q.bucket_tat = field.f64(); return true;
+            case kTagTotalFailed: q.total_failed = field.u64(); return true;
+            case kTagTotalReleased: q.total_released = field.u64(); return true;
             default: return false;
           }
         });
@@ -570,6 +638,22 @@ Decoded decode_frame(std::string_view bytes, Record& record) {
             case kTagBatchKey: t.batch_key = field.rest(); return true;
             case kTagRetryDelay: t.retry_delay_ms = field.i64(); return true;
             case kTagDeadline: t.expires_at = field.i64(); return true;
+            case kTagLastErrorInfo: t.last_error_info = field.rest(); return true;
+            case kTagLastErrorContent: t.last_error_content = field.rest(); return true;
+            case kTagSourceQueue: {
+              std::string text = field.rest();
+              auto colon = text.find(':');
+              if (colon == std::string::npos || colon == 0 || colon > 10) return false;
+              std::uint64_t attempts = 0;
+              for (std::size_t i = 0; i < colon; ++i) {
+                if (text[i] < '0' || text[i] > '9') return false;
+                attempts = attempts * 10 + static_cast<std::uint64_t>(text[i] - '0');
+              }
+              if (attempts > 0xffffffffu) return false;
+              t.source_attempts = static_cast<std::uint32_t>(attempts);
+              t.source_queue = text.substr(colon + 1);
+              return true;
+            }
             default: return false;
           }
         });

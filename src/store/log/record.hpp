@@ -41,6 +41,9 @@ enum class RecordType : std::uint8_t {
   tick = 8,     // nothing: applies what was due at now (lease expiry, delays, TTLs)
   config_queue = 12,  // queue, settings change (u8 mask, paused, max_leased, rate, burst)
   reply_batch = 14,  // queue, u32 count, then id, result info, result content per reply
+  fail = 9,     // queue, id, error info, error content
+  release = 10, // queue, id, delay_ms (in lease_ms)
+  redrive = 11, // queue, ids, size
   // Snapshot records (written by compaction: Persistence::encode_snapshot, persistence.cpp).
   snap_queue = 32,
   snap_task = 33,
@@ -57,9 +60,9 @@ struct Record {
   std::string queue;
   std::vector<NewTask> tasks;    // put
   std::vector<std::string> ids;  // acquire
-  std::string id;                // reply, touch, remove
-  TaskResult result;             // reply
-  std::int64_t lease_ms = 0;     // acquire, take, touch
+  std::string id;                // reply, touch, remove, fail, release
+  TaskResult result;             // reply; fail: the error
+  std::int64_t lease_ms = 0;     // acquire, take, touch; release: its delay
   std::uint32_t size = 0;        // take
   QueueImage queue_image;        // snap_queue
   TaskImage task_image;          // snap_task
@@ -89,6 +92,12 @@ void encode_snap_task(std::string& out, std::int64_t now, const TaskImage& image
 void encode_snap_end(std::string& out, std::int64_t now);
 void encode_reply_batch(std::string& out, std::int64_t now, std::string_view queue,
                         const std::vector<TaskReply>& replies);
+void encode_fail(std::string& out, std::int64_t now, std::string_view queue, std::string_view id,
+                 const TaskResult& error);
+void encode_release(std::string& out, std::int64_t now, std::string_view queue,
+                    std::string_view id, std::int64_t delay_ms);
+void encode_redrive(std::string& out, std::int64_t now, std::string_view queue,
+                    const std::vector<std::string>& ids, std::uint32_t size);
 
 enum class DecodeStatus {
   ok,

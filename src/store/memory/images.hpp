@@ -19,6 +19,7 @@ struct QueueImage {
                 total_dead = 0, total_removed = 0;
   QueueSettings settings;  // config_queue (burst as given: 0 = the default)
   double bucket_tat = 0;   // the token bucket's state (Queue::bucket_tat)
+  std::uint64_t total_failed = 0, total_released = 0;
 };
 
 struct TaskImage {
@@ -36,6 +37,10 @@ struct TaskImage {
   std::int64_t retry_delay_ms = 0;
   std::int64_t expires_at = 0;
   std::int32_t priority = 0;
+  std::optional<std::string> last_error_info;  // with last_error_content: fail's record
+  std::string last_error_content;
+  std::optional<std::string> source_queue;  // dead-lettered copies
+  std::uint32_t source_attempts = 0;        // with source_queue
 };
 
 }  // namespace tc::memory

@@ -47,10 +47,14 @@ TaskNode* MemoryState::create(std::int64_t now, Queue& queue, std::string_view i
   if (!queue.tasks.insert_check(id, hash, slot)) return nullptr;
   std::unique_ptr<TaskExtras> extras;
   if (config.forward_result_to || config.dead_letter_to || !config.v2_defaults()) {
-    extras = std::make_unique<TaskExtras>(TaskExtras{
-        std::move(config.forward_result_to), std::move(config.dead_letter_to),
-        std::move(config.batch_key), config.cost, config.retry_delay_ms,
-        config.deadline_ms > 0 ? now + config.deadline_ms : 0, config.priority});
+    extras = std::make_unique<TaskExtras>();
+    extras->forward_result_to = std::move(config.forward_result_to);
+    extras->dead_letter_to = std::move(config.dead_letter_to);
+    extras->batch_key = std::move(config.batch_key);
+    extras->cost = config.cost;
+    extras->retry_delay_ms = config.retry_delay_ms;
+    extras->expires_at = config.deadline_ms > 0 ? now + config.deadline_ms : 0;
+    extras->priority = config.priority;
   }
   TaskNode* node = TaskNode::make(id, hash, info, content).release();
   node->cache_result_ms = config.cache_result_ms;
@@ -188,7 +192,7 @@ std::uint64_t MemoryState::apply_due(std::int64_t now) {
         make_visible(now, node);
         break;
       case TaskState::leased:
-        expire_lease(now, node);
+        expire_lease(now, node, node.deadline);
         break;
       case TaskState::done:
         destroy(node);
@@ -203,11 +207,11 @@ std::uint64_t MemoryState::apply_due(std::int64_t now) {
   return applied;
 }
 
-void MemoryState::expire_lease(std::int64_t now, TaskNode& node) {
+void MemoryState::expire_lease(std::int64_t now, TaskNode& node, std::int64_t failed_at) {
   Queue& queue = *node.queue;
   if (node.max_attempts == 0 || node.attempts < node.max_attempts) {
     ++queue.total_redelivered;
-    make_visible(now, node);
+    redeliver(now, node, failed_at);
     return;
   }
   // Attempts used up: the task leaves its queue, and moves to the dead-letter queue if
@@ -223,8 +227,9 @@ void MemoryState::expire_lease(std::int64_t now, TaskNode& node) {
   if (corpse->extras && corpse->extras->dead_letter_to) {
     TaskConfig config;
     config.cache_result_ms = corpse->cache_result_ms;
-    create(now, queue_for(*corpse->extras->dead_letter_to), corpse->id(), corpse->info(),
-           corpse->content(), std::move(config));
+    TaskNode* copy = create(now, queue_for(*corpse->extras->dead_letter_to), corpse->id(),
+                            corpse->info(), corpse->content(), std::move(config));
+    if (copy) mark_dead_letter(*copy, *corpse, queue.name);
   }
 }
 
@@ -444,6 +449,8 @@ std::optional<QueueStats> MemoryState::stat_queue(std::string_view queue) const 
   stats.total_removed = q->total_removed;
   stats.settings = q->settings;
   stats.settings.burst = q->settings.effective_burst();
+  stats.total_failed = q->total_failed;
+  stats.total_released = q->total_released;
   return stats;
 }
 

@@ -70,6 +70,23 @@ class MemoryState {
   QueueSettings config_queue(std::int64_t now, std::string_view queue,
                              const QueueSettingsChange& change);
 
+  // --- failures (state_failures.cpp) ---
+
+  // The leased task's attempt failed: `error` becomes its last_error, and it is
+  // redelivered after its retry delay or, out of attempts, dead-lettered / dropped.
+  // false (nothing changed) unless the task is leased.
+  bool fail(std::int64_t now, std::string_view queue, std::string_view id, TaskResult&& error);
+  // The leased task goes back untried: pending again after `delay_ms`, its attempt not
+  // counted. false (nothing changed) unless the task is leased.
+  bool release(std::int64_t now, std::string_view queue, std::string_view id,
+               std::int64_t delay_ms);
+  // Moves dead-lettered tasks of `queue` (pending copies that have a source_queue) back
+  // to their source queue as new pending tasks: the listed `ids`, or when `ids` is empty
+  // those among the first `size` pending tasks in cursor order. One whose id exists in
+  // the source queue is left where it is. Returns how many moved.
+  std::uint32_t redrive(std::int64_t now, std::string_view queue,
+                        const std::vector<std::string>& ids, std::uint32_t size);
+
   // --- reads (no side effects: apply_due(now) first to see the present) ---
 
   // Whether apply_due(now) would change anything.
@@ -133,7 +150,16 @@ class MemoryState {
   // `moved` (TaskNode::remake of it with this result, made when it does not fit) in its
   // place. Returns the node that now holds the task.
   TaskNode& keep_result(TaskNode& node, const TaskResult& result, NodePtr moved) noexcept;
-  void expire_lease(std::int64_t now, TaskNode& node);
+  // A detached leased task whose attempt failed at `failed_at` (its lease ran out, or
+  // fail): redelivered after its retry delay, or dead-lettered / dropped when out of
+  // attempts.
+  void expire_lease(std::int64_t now, TaskNode& node, std::int64_t failed_at);
+  // The detached task is deliverable again at failed_at + its retry delay: pending at
+  // once when that is not after `now` (state_failures.cpp).
+  void redeliver(std::int64_t now, TaskNode& node, std::int64_t failed_at);
+  // Gives the dead-lettered `copy` of `corpse` (from queue `source`) what it carries:
+  // source_queue, the attempts used there and the last_error (state_failures.cpp).
+  static void mark_dead_letter(TaskNode& copy, TaskNode& corpse, std::string_view source);
   AcquiredTask deliver(std::int64_t now, TaskNode& node, std::int64_t lease_ms);
 
   // How many tasks a take/acquire may lease from `queue` now: pause, max_leased and the

@@ -31,6 +31,8 @@ struct Queue {
   // GCRA's theoretical arrival time, ms; <= now means full).
   QueueSettings settings;
   double bucket_tat = 0;
+  std::uint64_t total_failed = 0;    // attempts a consumer reported failed (fail)
+  std::uint64_t total_released = 0;  // leases given back untried (release)
 };
 
 inline bool DeadlineOrder::operator()(const TaskNode& a, const TaskNode& b) const noexcept {

@@ -26,6 +26,10 @@ void fill(TaskImage& image, const TaskNode& node) {
   image.retry_delay_ms = extras.retry_delay_ms;
   image.expires_at = extras.expires_at;
   image.priority = extras.priority;
+  image.last_error_info = extras.last_error_info;
+  image.last_error_content = extras.last_error_content;
+  image.source_queue = extras.source_queue;
+  image.source_attempts = extras.source_attempts;
 }
 
 }  // namespace
@@ -44,6 +48,8 @@ void MemoryState::export_images(const std::function<void(const QueueImage&)>& on
     image.total_removed = queue->total_removed;
     image.settings = queue->settings;
     image.bucket_tat = queue->bucket_tat;
+    image.total_failed = queue->total_failed;
+    image.total_released = queue->total_released;
     on_queue(image);
   }
   TaskImage image;
@@ -71,6 +77,8 @@ void MemoryState::restore_queue(QueueImage&& image) {
   queue.total_removed = image.total_removed;
   queue.settings = image.settings;
   queue.bucket_tat = image.bucket_tat;
+  queue.total_failed = image.total_failed;
+  queue.total_released = image.total_released;
 }
 
 bool MemoryState::restore_task(TaskImage&& image) {
@@ -86,10 +94,18 @@ bool MemoryState::restore_task(TaskImage&& image) {
   queue->tasks.reserve_one_more();
   IdIndex::Slot slot;
   if (!queue->tasks.insert_check(image.id, hash, slot)) return false;
-  TaskExtras restored{std::move(image.forward_result_to), std::move(image.dead_letter_to),
-                      std::move(image.batch_key),         image.cost,
-                      image.retry_delay_ms,               image.expires_at,
-                      image.priority};
+  TaskExtras restored;
+  restored.forward_result_to = std::move(image.forward_result_to);
+  restored.dead_letter_to = std::move(image.dead_letter_to);
+  restored.batch_key = std::move(image.batch_key);
+  restored.cost = image.cost;
+  restored.retry_delay_ms = image.retry_delay_ms;
+  restored.expires_at = image.expires_at;
+  restored.priority = image.priority;
+  restored.last_error_info = std::move(image.last_error_info);
+  restored.last_error_content = std::move(image.last_error_content);
+  restored.source_queue = std::move(image.source_queue);
+  restored.source_attempts = image.source_attempts;
   std::unique_ptr<TaskExtras> extras;
   if (!restored.all_default()) extras = std::make_unique<TaskExtras>(std::move(restored));
   TaskNode* node = TaskNode::make(image.id, hash, image.info, image.content).release();

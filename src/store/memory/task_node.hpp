@@ -38,9 +38,17 @@ struct TaskExtras {
   std::int64_t expires_at = 0;  // ms the task's deadline passes (config.deadline); 0: none
   std::int32_t priority = 0;
 
+  // The info/content of the last failed attempt (fail), kept for get and dead letters.
+  std::optional<std::string> last_error_info;
+  std::string last_error_content;
+  // A dead-lettered copy: the queue it came from (redrive sends it back there).
+  std::optional<std::string> source_queue;
+  std::uint32_t source_attempts = 0;  // with source_queue: the attempts it used there
+
   bool all_default() const noexcept {
     return !forward_result_to && !dead_letter_to && !batch_key && cost == 1 &&
-           retry_delay_ms == 0 && expires_at == 0 && priority == 0;
+           retry_delay_ms == 0 && expires_at == 0 && priority == 0 && !last_error_info &&
+           !source_queue;
   }
 };
 

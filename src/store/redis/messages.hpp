@@ -44,6 +44,14 @@ struct OutboxItem {
   // source scheduled its lease in ("" for a forward).
   std::int64_t due_ms = 0;
   std::string schedule_key;
+  // A dead letter's origin (optional tail of the item): the copy carries it.
+  struct DeadLetterOrigin {
+    std::string source_queue;
+    std::uint32_t attempts = 0;
+    std::optional<std::string> last_error_info;
+    std::string last_error_content;
+  };
+  std::optional<DeadLetterOrigin> origin;
 };
 
 std::optional<OutboxItem> parse_outbox_item(std::string_view item);

@@ -4,6 +4,7 @@
 #include "store/redis/redis_store.hpp"
 
 #include <boost/asio/this_coro.hpp>
+#include <charconv>
 
 #include "store/redis/keys.hpp"
 #include "store/redis/replies.hpp"
@@ -274,12 +275,12 @@ Awaitable<Result<std::optional<QueueStats>>> RedisStore::stat_queue(std::string 
   auto r = co_await run(scripts_->stat_queue, "stat_queue", queue, args_of());
   if (!r.ok()) co_return std::move(r).error();
   if (r->is_nil()) co_return std::optional<QueueStats>{};
-  if (!r->is_array() || r->elements.size() != 16) {
+  if (!r->is_array() || r->elements.size() != 18) {
     co_return redis::internal_error("stat_queue: unexpected reply");
   }
   auto& e = r->elements;
-  std::uint64_t n[12] = {};
-  for (std::size_t i : {0, 1, 2, 3, 6, 7, 8, 9, 10, 11}) {
+  std::uint64_t n[14] = {};
+  for (std::size_t i : {0, 1, 2, 3, 6, 7, 8, 9, 10, 11, 12, 13}) {
     auto value = redis::int_of(e[i], "stat_queue");
     if (!value) co_return std::move(value).error();
     n[i] = static_cast<std::uint64_t>(*value);
@@ -297,10 +298,73 @@ Awaitable<Result<std::optional<QueueStats>>> RedisStore::stat_queue(std::string 
   s.total_redelivered = n[9];
   s.total_dead = n[10];
   s.total_removed = n[11];
-  auto settings = redis::settings_of(*r, 12, "stat_queue");
+  s.total_failed = n[12];
+  s.total_released = n[13];
+  auto settings = redis::settings_of(*r, 14, "stat_queue");
   if (!settings) co_return std::move(settings).error();
   s.settings = *settings;
   co_return std::optional<QueueStats>(s);
+}
+
+Awaitable<Result<bool>> RedisStore::fail(std::string queue, std::string id, TaskResult error) {
+  auto r = co_await run(scripts_->fail, "fail", queue,
+                        args_of(std::move(id), std::move(error.info), std::move(error.content)));
+  if (!r.ok()) co_return std::move(r).error();
+  co_return flag_of(*r, "fail");
+}
+
+Awaitable<Result<bool>> RedisStore::release(std::string queue, std::string id,
+                                            std::int64_t delay_ms) {
+  auto r = co_await run(scripts_->release, "release", queue,
+                        args_of(std::move(id), std::to_string(delay_ms)));
+  if (!r.ok()) co_return std::move(r).error();
+  co_return flag_of(*r, "release");
+}
+
+// Three steps, as the source queue lives in another slot (docs/redis.md, "Redrive"):
+// pick the copies (dead-letter queue), put each into its source (put-if-absent), drop
+// the copy of each one created there. A crash between the last two leaves the task in
+// both queues, never in neither.
+Awaitable<Result<std::uint32_t>> RedisStore::redrive(std::string queue,
+                                                     std::vector<std::string> ids,
+                                                     std::uint32_t size) {
+  std::vector<std::string> args = args_of(std::to_string(size), std::to_string(ids.size()));
+  for (auto& id : ids) args.push_back(std::move(id));
+  auto r = co_await run(scripts_->redrive_pick, "redrive", queue, std::move(args));
+  if (!r.ok()) co_return std::move(r).error();
+  if (!r->is_array() || r->elements.size() % 6 != 0)
+    co_return redis::internal_error("redrive: unexpected reply");
+  std::uint32_t moved = 0;
+  auto& e = r->elements;
+  for (std::size_t i = 0; i + 5 < e.size(); i += 6) {
+    NewTask task;
+    task.id = e[i].str;
+    task.info = std::move(e[i + 1].str);
+    task.content = std::move(e[i + 2].str);
+    std::int64_t cache_ms = -1;
+    const std::string& cache_text = e[i + 3].str;
+    std::from_chars(cache_text.data(), cache_text.data() + cache_text.size(), cache_ms);
+    if (cache_ms < 0) co_return redis::internal_error("redrive: unexpected reply");
+    task.config.cache_result_ms = cache_ms;
+    const std::string source = std::move(e[i + 4].str);
+    std::vector<std::string> put_args = args_of("1");
+    append_task(put_args, task);
+    auto put = co_await run(scripts_->put, "redrive (put)", source, std::move(put_args));
+    if (!put.ok()) co_return std::move(put).error();
+    if (!put->is_array() || put->elements.size() != 2)
+      co_return redis::internal_error("redrive (put): unexpected reply");
+    auto new_queue = flag_of(put->elements[0], "redrive (put)");
+    auto created = flag_of(put->elements[1], "redrive (put)");
+    if (!new_queue) co_return std::move(new_queue).error();
+    if (!created) co_return std::move(created).error();
+    if (*new_queue) co_await register_queue(source);
+    if (!*created) continue;  // the id exists in the source queue: the copy stays
+    auto dropped = co_await run(scripts_->redrive_drop, "redrive (drop)", queue,
+                                args_of(e[i].str, std::move(e[i + 5].str)));
+    if (!dropped.ok()) co_return std::move(dropped).error();
+    ++moved;
+  }
+  co_return moved;
 }
 
 Awaitable<bool> RedisStore::ready() {

@@ -102,6 +102,12 @@ class RedisStore final : public Store {
                                                 QueueSettingsChange change) override;
   Awaitable<Result<LeaseGate>> lease_gate(std::string queue) override;
 
+  Awaitable<Result<bool>> fail(std::string queue, std::string id, TaskResult error) override;
+  Awaitable<Result<bool>> release(std::string queue, std::string id,
+                                  std::int64_t delay_ms) override;
+  Awaitable<Result<std::uint32_t>> redrive(std::string queue, std::vector<std::string> ids,
+                                           std::uint32_t size) override;
+
   bool cluster_mode() const noexcept { return client_.cluster_mode(); }
 
   // The per-io_context clients of launch() (redis_store.cpp); named here only so the

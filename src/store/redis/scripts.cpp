@@ -19,6 +19,11 @@ extern const std::string_view tc_embedded_reply_batch_lua;
 extern const std::string_view tc_embedded_config_queue_lua;
 extern const std::string_view tc_embedded_lease_gate_lua;
 extern const std::string_view tc_embedded_due_index_lua;
+extern const std::string_view tc_embedded_fail_lua;
+extern const std::string_view tc_embedded_release_lua;
+extern const std::string_view tc_embedded_put_dead_letter_lua;
+extern const std::string_view tc_embedded_redrive_pick_lua;
+extern const std::string_view tc_embedded_redrive_drop_lua;
 
 namespace tc::redis {
 namespace {
@@ -47,6 +52,11 @@ StoreScripts::StoreScripts()
       reply_batch(with_lib(tc_embedded_reply_batch_lua)),
       config_queue(with_lib(tc_embedded_config_queue_lua)),
       lease_gate(with_lib(tc_embedded_lease_gate_lua)),
-      due_index(std::string(tc_embedded_due_index_lua)) {}
+      due_index(std::string(tc_embedded_due_index_lua)),
+      fail(with_lib(tc_embedded_fail_lua)),
+      release(with_lib(tc_embedded_release_lua)),
+      put_dead_letter(with_lib(tc_embedded_put_dead_letter_lua)),
+      redrive_pick(with_lib(tc_embedded_redrive_pick_lua)),
+      redrive_drop(with_lib(tc_embedded_redrive_drop_lua)) {}
 
 }  // namespace tc::redis

@@ -23,6 +23,11 @@ struct StoreScripts {
   Script config_queue;
   Script lease_gate;
   Script due_index;  // scripts/due_index.lua, without lib.lua (the index's own slot)
+  Script fail;
+  Script release;
+  Script put_dead_letter;
+  Script redrive_pick;
+  Script redrive_drop;
 };
 
 }  // namespace tc::redis

@@ -124,6 +124,19 @@ class Client {
   // store step each; one bool per reply, in order, each as reply() answers it.
   std::vector<bool> reply_batch(std::string_view queue, const std::vector<TaskReply>& replies);
 
+  // The attempt on a leased task failed: `info`/`content` are kept as its last_error, and
+  // it is redelivered after its retry delay or dead-lettered when out of attempts.
+  // true: it was leased.
+  bool fail(std::string_view queue, std::string_view id, std::string_view info = "null",
+            std::string_view content = {});
+  // Gives a leased task back untried: pending again after `delay`, the attempt not
+  // counted against max_attempts. true: it was leased.
+  bool release(std::string_view queue, std::string_view id, Seconds delay = Seconds{0});
+  // Moves dead-lettered tasks of `queue` back to their source queue: the given ids, or
+  // (ids empty) those among the first `size` pending tasks. Returns how many moved.
+  std::uint64_t redrive(std::string_view queue, const std::vector<std::string>& ids = {},
+                        std::size_t size = 100);
+
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;

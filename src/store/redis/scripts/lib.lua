@@ -80,9 +80,10 @@ local M_PRIORITY, M_COST, M_BKEY, M_RETRY, M_EXPIRES = 12, 13, 14, 15, 16
 
 -- stats fields, read by one HMGET here and written back by one HSET in finish()
 local S_NAMES = {'due', 'last_ms', 'last_seq', 'put', 'acquired', 'replied', 'redelivered',
-                 'dead', 'removed', 'sched', 'limited'}
+                 'dead', 'removed', 'sched', 'limited', 'failed', 'released'}
 local S_DUE, S_LAST_MS, S_LAST_SEQ, S_PUT, S_ACQUIRED, S_REPLIED, S_REDELIVERED, S_DEAD,
       S_REMOVED, S_SCHED, S_LIMITED = 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11
+local S_FAILED, S_RELEASED = 12, 13
 local ST = redis.call('HMGET', K_STATS, unpack(S_NAMES))
 local QUEUE_EXISTS = false
 for i = 1, #S_NAMES do
@@ -314,6 +315,7 @@ end
 -- visible get cursors in that order; a dead letter into this same queue is created at
 -- its place in it. Dead letters for other queues carry their due time and skey in the
 -- outbox item, for the reaper to deliver those of one pass in the same order.
+local attempt_failed  -- (id, m, failed_at, skey): defined at the end of this file
 local function apply_due(limit)
   if NOW < ST[S_DUE] then return 0 end
   -- Helpers of this rare path are created here, not at the top: every closure a
@@ -327,20 +329,6 @@ local function apply_due(limit)
     redis.call('ZADD', K_PENDING, 0, ckey .. id)
     set_meta(id, m)
     ev_pending()
-  end
-
-  -- attempts used up: dead-letter or drop. The dead-lettered copy is a fresh task (no
-  -- retries, no forwarding) that keeps id, info, content and the result cache time.
-  local function dead(id, m, due_ms, skey)
-    forget(id)
-    stat_incr(S_DEAD)
-    ev_removed(id, m[M_INCARNATION])
-    local dlq = m[M_DLQ]
-    if dlq == QUEUE then
-      create_tasks({{id, m[M_INFO], m[M_CONTENT], m[M_CACHE], '', 0, '', 0}})
-    elseif dlq ~= '' then
-      outbox_push(dlq, id, m[M_INFO], m[M_CONTENT], string.format('%d', m[M_CACHE]), due_ms, skey)
-    end
   end
 
   -- The earliest score of a sorted set, or NEVER.
@@ -373,14 +361,7 @@ local function apply_due(limit)
       if ST[S_LIMITED] == 1 then ev_pending() end  -- room freed under max_leased
       local id = string.sub(member, SKEY_LEN + 1)
       local m = get_meta(id)
-      if m then
-        if m[M_MAXATT] > 0 and m[M_ATTEMPTS] >= m[M_MAXATT] then
-          dead(id, m, due_ms, string.sub(member, 1, SKEY_LEN))
-        else
-          make_pending(id, m)
-          stat_incr(S_REDELIVERED)
-        end
-      end
+      if m then attempt_failed(id, m, due_ms, string.sub(member, 1, SKEY_LEN)) end
     else
       local member = delayed[di]
       di = di + 2
@@ -564,4 +545,99 @@ local function bucket_wait_ms()
   local wait = math.max(l[5], now) + t - burst * t - now
   if wait < 1 then return 1 end
   return math.floor(wait + 0.999999)
+end
+
+-- Failures (docs/scheduling.md): the retry delay, and what follows a failed attempt.
+local M_LAST_ERROR_INFO, M_LAST_ERROR_CONTENT, M_SOURCE_QUEUE = 17, 18, 19
+-- Every field up to 19 is given before one of 17..19 is set, so that the record stays a
+-- msgpack array (a table with holes would be packed as a map): the defaults of 12..16
+-- (see parse_extras), no last_error (false, ''), no source queue (false).
+local RECORD_DEFAULTS = {0, 1, '', 0, 0, false, '', false}
+local function fill_record(m)
+  for i = 12, 19 do
+    if m[i] == nil then m[i] = RECORD_DEFAULTS[i - 11] end
+  end
+end
+
+-- The dead-lettered copy `id` (just created here) carries what its source knew: the
+-- queue it came from with the attempts used there ({queue, attempts} in field 19; the
+-- copy's own count starts from 0) and the last_error (when there was one).
+local function mark_dead_letter(id, source, attempts, has_error, error_info, error_content)
+  local m = get_meta(id)
+  fill_record(m)
+  m[M_SOURCE_QUEUE] = {source, attempts}
+  if has_error then
+    m[M_LAST_ERROR_INFO] = error_info
+    m[M_LAST_ERROR_CONTENT] = error_content
+  end
+  set_meta(id, m)
+end
+
+-- The delay after attempt `attempt` of task `id` failed, for a retry_delay of `base` ms:
+-- min(base x 2^(attempt-1), 3600 s) minus a jitter of up to 20% picked by a hash of
+-- (queue, id, attempt). Exactly src/core/retry_delay.cpp's arithmetic: every value stays
+-- an integer below 2^53, so Lua's doubles compute the same numbers.
+local function retry_delay_ms(base, id, attempt)
+  if not base or base <= 0 then return 0 end
+  local delay = base
+  local i = 1
+  while i < attempt and delay < 3600000 do
+    delay = delay * 2
+    i = i + 1
+  end
+  if delay > 3600000 then delay = 3600000 end
+  local h = 0
+  local text = QUEUE .. '\0' .. id .. '\0' .. string.format('%d', attempt)
+  for k = 1, #text do h = (h * 257 + string.byte(text, k) + 1) % 2147483647 end
+  return delay - math.floor(delay * (h % 2001) / 10000)
+end
+
+-- Attempt m[M_ATTEMPTS] of task `id` failed at `failed_at` (its lease ran out then, or
+-- fail was called): with attempts left, the task is redelivered at failed_at + its retry
+-- delay (pending at once when that is not in the future); else it is dead-lettered or
+-- dropped. The caller has taken it out of the leased set. The dead-lettered copy is a
+-- fresh task (no retries, no forwarding) that keeps id, info, content and the result
+-- cache time; `skey` orders outbox items of one pass (the lease's schedule key).
+attempt_failed = function(id, m, failed_at, skey)
+  if m[M_MAXATT] > 0 and m[M_ATTEMPTS] >= m[M_MAXATT] then
+    forget(id)
+    stat_incr(S_DEAD)
+    ev_removed(id, m[M_INCARNATION])
+    local dlq = m[M_DLQ]
+    local has_error = m[M_LAST_ERROR_INFO] and true or false
+    if dlq == QUEUE then
+      local created = create_tasks({{id, m[M_INFO], m[M_CONTENT], m[M_CACHE], '', 0, '', 0}})
+      if created[1] == 1 then
+        mark_dead_letter(id, QUEUE, m[M_ATTEMPTS], has_error, m[M_LAST_ERROR_INFO],
+                         m[M_LAST_ERROR_CONTENT])
+      end
+    elseif dlq ~= '' then
+      -- outbox_push's item, plus the dead letter's origin (messages.cpp, parse_outbox_item)
+      local item = ns(dlq) .. ns(id) .. ns(m[M_INFO]) .. ns(m[M_CONTENT]) ..
+                   ns(string.format('%d', m[M_CACHE])) .. ns(string.format('%d', failed_at)) ..
+                   ns(skey) .. ns('d') .. ns(QUEUE) .. ns(string.format('%d', m[M_ATTEMPTS])) ..
+                   ns(has_error and '1' or '0') .. ns(has_error and m[M_LAST_ERROR_INFO] or '') ..
+                   ns(m[M_LAST_ERROR_CONTENT] or '')
+      redis.call('RPUSH', K_OUTBOX, item)
+      OUTBOX[#OUTBOX + 1] = item
+    end
+    return
+  end
+  stat_incr(S_REDELIVERED)
+  local visible_at = failed_at + retry_delay_ms(m[M_RETRY], id, m[M_ATTEMPTS])
+  if visible_at > NOW then
+    stat_incr(S_SCHED)
+    m[M_STATE] = 'D'
+    m[M_CKEY] = string.format(SKEY_FMT, ST[S_SCHED])
+    redis.call('ZADD', K_DELAYED, visible_at, m[M_CKEY] .. id)
+    note_deadline(visible_at)
+  else
+    local ms, seq = peek_ckey()
+    commit_ckey(ms, seq)
+    m[M_STATE] = 'P'
+    m[M_CKEY] = ckey_of(ms, seq)
+    redis.call('ZADD', K_PENDING, 0, m[M_CKEY] .. id)
+    ev_pending()
+  end
+  set_meta(id, m)
 end
