@@ -157,8 +157,11 @@ Awaitable<Result<std::vector<AcquiredTask>>> TaskService::take(TakeArgs args, Cl
       auto taken = co_await store_.take(args.queue, args.size, args.lease_ms);
       if (!taken || !taken->empty()) co_return taken;
     }
+    // The look at the queue's settings comes before the last check: a client that goes
+    // while it runs cancels a timer that is not armed yet, and the wait would not see it.
+    const auto look_until = co_await next_look(args.queue, deadline);
     if (passed(deadline) || stopping() || gone(client)) co_return std::vector<AcquiredTask>{};
-    co_await waiters_->wait(waiter, co_await next_look(args.queue, deadline));
+    co_await waiters_->wait(waiter, look_until);
   }
 }
 

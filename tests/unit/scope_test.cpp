@@ -47,6 +47,9 @@ TEST(Scope, RoleTable) {
       {Endpoint::summary, true, true, true, true},
       {Endpoint::reply_batch, false, false, true, true},
       {Endpoint::config_queue, false, false, false, true},
+      {Endpoint::fail, false, false, true, true},
+      {Endpoint::release, false, false, true, true},
+      {Endpoint::redrive, false, false, false, true},
   };
   for (const auto& row : rows) {
     const auto name = endpoint_name(row.endpoint);
