@@ -103,6 +103,11 @@ Err read_seconds(const Field& field, const FieldPath& path, bool required,
 // An integer in [low, high]. Absent or null: keeps `out`. Integral doubles (10.0) count.
 Err read_integer(const Field& field, const FieldPath& path, std::uint64_t low,
                  std::uint64_t high, std::uint64_t& out);
+// An integer from low to high (negative allowed).
+Err read_signed_integer(const Field& field, const FieldPath& path, std::int64_t low,
+                        std::int64_t high, std::int64_t& out);
+// A number above 0 and at most `high` (integer or fractional).
+Err read_positive_number(const Field& field, const FieldPath& path, double high, double& out);
 // `config`: absent or null keeps the defaults.
 Err read_config(const Field& field, const FieldPath& path, TaskConfig& out);
 // A task object {id, info?, content?, config?} (put, call, tasks[i] of put_batch).

@@ -26,6 +26,9 @@ inline constexpr std::size_t kMaxListEntries = 1000;  // size, ids, tasks
 // Times above this (about 31.7 years) are rejected rather than silently clamped: they
 // are almost always a unit mistake (milliseconds or a timestamp sent as seconds).
 inline constexpr double kMaxSeconds = 1e9;
+inline constexpr std::int64_t kMinPriority = -1000;  // config.priority
+inline constexpr std::int64_t kMaxPriority = 1000;
+inline constexpr double kMaxCost = 1e9;              // config.cost (and take's max_cost)
 inline constexpr std::size_t kMaxListCursorBytes = 1024;
 
 struct PutRequest {

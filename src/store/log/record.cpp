@@ -55,6 +55,40 @@ void end(std::string& out, std::size_t start) {
   }
 }
 
+void put_f64(std::string& out, double v) {
+  std::uint64_t bits;
+  std::memcpy(&bits, &v, sizeof bits);
+  put_u64(out, bits);
+}
+
+// Tagged optional fields (format version 2): a list of (u8 tag, u32 length, bytes) that
+// ends with tag 0. A field is written only when it differs from its default, so most
+// records carry one byte of it, and a new field gets a new tag rather than a new layout.
+class TagWriter {
+ public:
+  explicit TagWriter(std::string& out) : out_(out) {}
+  void i64(std::uint8_t tag, std::int64_t v) {
+    head(tag, 8);
+    put_i64(out_, v);
+  }
+  void f64(std::uint8_t tag, double v) {
+    head(tag, 8);
+    put_f64(out_, v);
+  }
+  void str(std::uint8_t tag, std::string_view v) {
+    head(tag, v.size());
+    out_.append(v);
+  }
+  void end() { put_u8(out_, 0); }
+
+ private:
+  void head(std::uint8_t tag, std::size_t size) {
+    put_u8(out_, tag);
+    put_u32(out_, static_cast<std::uint32_t>(size));
+  }
+  std::string& out_;
+};
+
 // --- reading ---
 
 class Reader {
@@ -103,6 +137,21 @@ class Reader {
     c.seq = u64();
     return c;
   }
+  double f64() {
+    std::uint64_t bits = u64();
+    double v;
+    std::memcpy(&v, &bits, sizeof v);
+    return v;
+  }
+  // The next n bytes as they are (a tagged field's value).
+  std::string_view bytes(std::size_t n) {
+    if (!need(n)) return {};
+    std::string_view v = bytes_.substr(pos_, n);
+    pos_ += n;
+    return v;
+  }
+  std::string rest() { return std::string(bytes(bytes_.size() - pos_)); }
+  void fail() { ok_ = false; }
 
  private:
   bool need(std::size_t n) {
@@ -117,6 +166,57 @@ class Reader {
   bool ok_ = true;
 };
 
+// Reads a TagWriter list, calling on_field(tag, field_reader) for each field; on_field
+// answers false for a tag it does not know, which makes the record bad (a field this
+// build cannot honour must not be dropped silently).
+template <class OnField>
+void read_tags(Reader& r, OnField&& on_field) {
+  for (;;) {
+    std::uint8_t tag = r.u8();
+    if (!r.ok() || tag == 0) return;
+    std::uint32_t size = r.u32();
+    std::string_view bytes = r.bytes(size);
+    if (!r.ok()) return;
+    Reader field(bytes);
+    if (!on_field(tag, field) || !field.ok() || !field.at_end()) {
+      r.fail();
+      return;
+    }
+  }
+}
+
+// Task config tags (put records, format 2).
+enum : std::uint8_t {
+  kTagPriority = 1,
+  kTagCost = 2,
+  kTagBatchKey = 3,
+  kTagRetryDelay = 4,
+  kTagDeadline = 5,  // put: config.deadline_ms (relative); snap_task: expires_at (absolute)
+};
+
+void put_config_tags(std::string& out, const TaskConfig& c) {
+  TagWriter tags(out);
+  if (c.priority != 0) tags.i64(kTagPriority, c.priority);
+  if (c.cost != 1) tags.f64(kTagCost, c.cost);
+  if (c.batch_key) tags.str(kTagBatchKey, *c.batch_key);
+  if (c.retry_delay_ms != 0) tags.i64(kTagRetryDelay, c.retry_delay_ms);
+  if (c.deadline_ms != 0) tags.i64(kTagDeadline, c.deadline_ms);
+  tags.end();
+}
+
+void read_config_tags(Reader& r, TaskConfig& c) {
+  read_tags(r, [&](std::uint8_t tag, Reader& field) {
+    switch (tag) {
+      case kTagPriority: c.priority = static_cast<std::int32_t>(field.i64()); return true;
+      case kTagCost: c.cost = field.f64(); return true;
+      case kTagBatchKey: c.batch_key = field.rest(); return true;
+      case kTagRetryDelay: c.retry_delay_ms = field.i64(); return true;
+      case kTagDeadline: c.deadline_ms = field.i64(); return true;
+      default: return false;
+    }
+  });
+}
+
 void put_task(std::string& out, const NewTask& t) {
   put_str(out, t.id);
   put_str(out, t.info);
@@ -126,9 +226,10 @@ void put_task(std::string& out, const NewTask& t) {
   put_i64(out, t.config.delay_ms);
   put_opt(out, t.config.forward_result_to);
   put_opt(out, t.config.dead_letter_to);
+  put_config_tags(out, t.config);
 }
 
-NewTask read_task(Reader& r) {
+NewTask read_task(Reader& r, std::uint8_t version) {
   NewTask t;
   t.id = r.str();
   t.info = r.str();
@@ -138,6 +239,7 @@ NewTask read_task(Reader& r) {
   t.config.delay_ms = r.i64();
   t.config.forward_result_to = r.opt();
   t.config.dead_letter_to = r.opt();
+  if (version >= 2) read_config_tags(r, t.config);
   return t;
 }
 
@@ -213,6 +315,7 @@ void encode_snap_queue(std::string& out, std::int64_t now, const QueueImage& q) 
   for (auto v : {q.total_put, q.total_acquired, q.total_replied, q.total_redelivered, q.total_dead,
                  q.total_removed})
     put_u64(out, v);
+  TagWriter(out).end();  // no queue tags yet
   end(out, start);
 }
 
@@ -230,6 +333,13 @@ void encode_snap_task(std::string& out, std::int64_t now, const TaskImage& t) {
   put_u32(out, t.max_attempts);
   put_opt(out, t.forward_result_to);
   put_opt(out, t.dead_letter_to);
+  TagWriter tags(out);
+  if (t.priority != 0) tags.i64(kTagPriority, t.priority);
+  if (t.cost != 1) tags.f64(kTagCost, t.cost);
+  if (t.batch_key) tags.str(kTagBatchKey, *t.batch_key);
+  if (t.retry_delay_ms != 0) tags.i64(kTagRetryDelay, t.retry_delay_ms);
+  if (t.expires_at != 0) tags.i64(kTagDeadline, t.expires_at);
+  tags.end();
   end(out, start);
 }
 
@@ -262,9 +372,17 @@ bool times_in_range(const Record& record) {
   auto instant = [](std::int64_t ms) { return ms >= -kMaxRecordMs && ms <= kMaxRecordMs; };
   auto duration = [](std::int64_t ms) { return ms >= 0 && ms <= kMaxRecordMs; };
   if (!instant(record.now) || !duration(record.lease_ms)) return false;
-  for (const auto& task : record.tasks)
-    if (!duration(task.config.cache_result_ms) || !duration(task.config.delay_ms)) return false;
-  return instant(record.task_image.deadline) && duration(record.task_image.cache_result_ms);
+  auto priority = [](std::int32_t p) { return p >= -1000 && p <= 1000; };
+  auto cost = [](double c) { return c > 0 && c <= 1e9; };  // false for NaN too
+  for (const auto& task : record.tasks) {
+    const TaskConfig& c = task.config;
+    if (!duration(c.cache_result_ms) || !duration(c.delay_ms) || !duration(c.deadline_ms) ||
+        !duration(c.retry_delay_ms) || !priority(c.priority) || !cost(c.cost))
+      return false;
+  }
+  const TaskImage& t = record.task_image;
+  return instant(t.deadline) && duration(t.cache_result_ms) && instant(t.expires_at) &&
+         duration(t.retry_delay_ms) && priority(t.priority) && cost(t.cost);
 }
 
 }  // namespace
@@ -297,7 +415,7 @@ Decoded decode_frame(std::string_view bytes, Record& record) {
   }
   Reader r(payload);
   std::uint8_t version = r.u8();
-  if (version != kRecordVersion) {
+  if (version < 1 || version > kRecordVersion) {
     d.status = DecodeStatus::bad_record;
     d.message = "record format version " + std::to_string(version) + " is unknown to this build";
     return d;
@@ -309,7 +427,8 @@ Decoded decode_frame(std::string_view bytes, Record& record) {
     case RecordType::put: {
       record.queue = r.str();
       std::uint32_t n = r.u32();
-      for (std::uint32_t i = 0; i < n && r.ok(); ++i) record.tasks.push_back(read_task(r));
+      for (std::uint32_t i = 0; i < n && r.ok(); ++i)
+        record.tasks.push_back(read_task(r, version));
       break;
     }
     case RecordType::acquire: {
@@ -352,6 +471,7 @@ Decoded decode_frame(std::string_view bytes, Record& record) {
       for (auto* v : {&q.total_put, &q.total_acquired, &q.total_replied, &q.total_redelivered,
                       &q.total_dead, &q.total_removed})
         *v = r.u64();
+      if (version >= 2) read_tags(r, [](std::uint8_t, Reader&) { return false; });
       break;
     }
     case RecordType::snap_task: {
@@ -368,6 +488,18 @@ Decoded decode_frame(std::string_view bytes, Record& record) {
       t.max_attempts = r.u32();
       t.forward_result_to = r.opt();
       t.dead_letter_to = r.opt();
+      if (version >= 2) {
+        read_tags(r, [&](std::uint8_t tag, Reader& field) {
+          switch (tag) {
+            case kTagPriority: t.priority = static_cast<std::int32_t>(field.i64()); return true;
+            case kTagCost: t.cost = field.f64(); return true;
+            case kTagBatchKey: t.batch_key = field.rest(); return true;
+            case kTagRetryDelay: t.retry_delay_ms = field.i64(); return true;
+            case kTagDeadline: t.expires_at = field.i64(); return true;
+            default: return false;
+          }
+        });
+      }
       break;
     }
     case RecordType::reply_batch: {

@@ -22,7 +22,9 @@
 
 namespace tc::log {
 
-inline constexpr std::uint8_t kRecordVersion = 1;
+// 2: task config and snapshot images end with tagged optional fields (record.cpp,
+// TagWriter); 1: without them (still decoded: every missing field has its default).
+inline constexpr std::uint8_t kRecordVersion = 2;
 inline constexpr std::size_t kFrameHeader = 8;
 // A larger length field is corruption, not a record (bounds a bad length's allocation).
 inline constexpr std::uint32_t kMaxPayload = 1u << 30;

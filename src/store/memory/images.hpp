@@ -27,6 +27,12 @@ struct TaskImage {
   std::int64_t cache_result_ms = 0;
   std::uint32_t attempts = 0, max_attempts = 0;
   std::optional<std::string> forward_result_to, dead_letter_to;
+  // Version 2 (TaskExtras); defaults when the task has none.
+  std::optional<std::string> batch_key;
+  double cost = 1;
+  std::int64_t retry_delay_ms = 0;
+  std::int64_t expires_at = 0;
+  std::int32_t priority = 0;
 };
 
 }  // namespace tc::memory

@@ -45,16 +45,18 @@ TaskNode* MemoryState::create(std::int64_t now, Queue& queue, std::string_view i
   queue.tasks.reserve_one_more();
   IdIndex::Slot slot;
   if (!queue.tasks.insert_check(id, hash, slot)) return nullptr;
-  std::unique_ptr<TaskRoutes> routes;
-  if (config.forward_result_to || config.dead_letter_to) {
-    routes = std::make_unique<TaskRoutes>(
-        TaskRoutes{std::move(config.forward_result_to), std::move(config.dead_letter_to)});
+  std::unique_ptr<TaskExtras> extras;
+  if (config.forward_result_to || config.dead_letter_to || !config.v2_defaults()) {
+    extras = std::make_unique<TaskExtras>(TaskExtras{
+        std::move(config.forward_result_to), std::move(config.dead_letter_to),
+        std::move(config.batch_key), config.cost, config.retry_delay_ms,
+        config.deadline_ms > 0 ? now + config.deadline_ms : 0, config.priority});
   }
   TaskNode* node = TaskNode::make(id, hash, info, content).release();
   node->cache_result_ms = config.cache_result_ms;
   node->max_attempts = config.max_attempts;
   node->incarnation = ++last_incarnation_;
-  node->routes = std::move(routes);
+  node->extras = std::move(extras);
   node->queue = &queue;
   queue.tasks.insert_commit(*node, slot);
   ++task_count_;
@@ -146,6 +148,7 @@ TaskNode& MemoryState::keep_result(TaskNode& node, const TaskResult& result,
     [[maybe_unused]] bool absent = index.insert_check(holder->id(), holder->id_hash(), slot);
     assert(absent);
     index.insert_commit(*holder, slot);
+    holder->extras = std::move(node.extras);
     TaskNode::destroy(&node);
   }
   live_bytes_ += bytes_of(*holder);
@@ -216,10 +219,10 @@ void MemoryState::expire_lease(std::int64_t now, TaskNode& node) {
   --task_count_;
   live_bytes_ -= bytes_of(node);
   NodePtr corpse(&node);
-  if (corpse->routes && corpse->routes->dead_letter_to) {
+  if (corpse->extras && corpse->extras->dead_letter_to) {
     TaskConfig config;
     config.cache_result_ms = corpse->cache_result_ms;
-    create(now, queue_for(*corpse->routes->dead_letter_to), corpse->id(), corpse->info(),
+    create(now, queue_for(*corpse->extras->dead_letter_to), corpse->id(), corpse->info(),
            corpse->content(), std::move(config));
   }
 }
@@ -300,13 +303,17 @@ bool MemoryState::reply(std::int64_t now, std::string_view queue, std::string_vi
   detach(*node);
   ++q->total_replied;
   finished(*node, &result);
-  if (node->routes && node->routes->forward_result_to) {
+  if (node->extras && node->extras->forward_result_to) {
     // The task itself is still indexed: forwarding to its own queue finds the id taken.
-    create(now, queue_for(*node->routes->forward_result_to), node->id(), result.info,
+    create(now, queue_for(*node->extras->forward_result_to), node->id(), result.info,
            result.content, TaskConfig{});
   }
   if (node->cache_result_ms > 0) {
-    node->routes.reset();  // a done task forwards nothing and is never dead-lettered
+    if (node->extras) {  // a done task forwards nothing and is never dead-lettered
+      node->extras->forward_result_to.reset();
+      node->extras->dead_letter_to.reset();
+      if (node->extras->all_default()) node->extras.reset();
+    }
     TaskNode& done = keep_result(*node, result, std::move(moved));
     schedule(done, TaskState::done, now + done.cache_result_ms);
   } else {

@@ -17,12 +17,15 @@ void fill(TaskImage& image, const TaskNode& node) {
   image.cache_result_ms = node.cache_result_ms;
   image.attempts = node.attempts;
   image.max_attempts = node.max_attempts;
-  image.forward_result_to.reset();
-  image.dead_letter_to.reset();
-  if (node.routes) {
-    image.forward_result_to = node.routes->forward_result_to;
-    image.dead_letter_to = node.routes->dead_letter_to;
-  }
+  const TaskExtras none;
+  const TaskExtras& extras = node.extras ? *node.extras : none;
+  image.forward_result_to = extras.forward_result_to;
+  image.dead_letter_to = extras.dead_letter_to;
+  image.batch_key = extras.batch_key;
+  image.cost = extras.cost;
+  image.retry_delay_ms = extras.retry_delay_ms;
+  image.expires_at = extras.expires_at;
+  image.priority = extras.priority;
 }
 
 }  // namespace
@@ -79,16 +82,18 @@ bool MemoryState::restore_task(TaskImage&& image) {
   queue->tasks.reserve_one_more();
   IdIndex::Slot slot;
   if (!queue->tasks.insert_check(image.id, hash, slot)) return false;
-  std::unique_ptr<TaskRoutes> routes;
-  if (image.forward_result_to || image.dead_letter_to)
-    routes = std::make_unique<TaskRoutes>(
-        TaskRoutes{std::move(image.forward_result_to), std::move(image.dead_letter_to)});
+  TaskExtras restored{std::move(image.forward_result_to), std::move(image.dead_letter_to),
+                      std::move(image.batch_key),         image.cost,
+                      image.retry_delay_ms,               image.expires_at,
+                      image.priority};
+  std::unique_ptr<TaskExtras> extras;
+  if (!restored.all_default()) extras = std::make_unique<TaskExtras>(std::move(restored));
   TaskNode* node = TaskNode::make(image.id, hash, image.info, image.content).release();
   node->cache_result_ms = image.cache_result_ms;
   node->attempts = image.attempts;
   node->max_attempts = image.max_attempts;
   node->incarnation = ++last_incarnation_;
-  node->routes = std::move(routes);
+  node->extras = std::move(extras);
   node->queue = queue;
   queue->tasks.insert_commit(*node, slot);
   ++task_count_;

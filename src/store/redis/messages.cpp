@@ -1,6 +1,7 @@
 #include "store/redis/messages.hpp"
 
 #include <charconv>
+#include <cstdio>
 
 namespace tc::redis {
 
@@ -78,6 +79,23 @@ std::optional<OutboxItem> parse_outbox_item(std::string_view item) {
     out.cache_ms = ms;
   }
   if (!parse_int(due_ms, out.due_ms)) return std::nullopt;
+  return out;
+}
+
+std::string encode_task_extras(const TaskConfig& config) {
+  if (config.v2_defaults()) return {};
+  char cost[32];
+  // %.17g round-trips a double exactly, and Lua's tonumber reads it back.
+  std::snprintf(cost, sizeof cost, "%.17g", config.cost);
+  std::string out = std::to_string(config.priority);
+  out += '|';
+  out += cost;
+  out += '|';
+  out += std::to_string(config.retry_delay_ms);
+  out += '|';
+  out += std::to_string(config.deadline_ms);
+  out += '|';
+  if (config.batch_key) out += *config.batch_key;
   return out;
 }
 

@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/task.hpp"
+
 namespace tc::redis {
 
 struct StoreEvent {
@@ -48,5 +50,11 @@ std::optional<OutboxItem> parse_outbox_item(std::string_view item);
 
 // Reads one "<len>:<bytes>" from the front of `in`; false if malformed.
 bool read_netstring(std::string_view& in, std::string_view& out);
+
+// The Version 2 fields of a task's config as one script argument (put.lua, lib.lua's
+// parse_extras): "" when all have their defaults (most tasks: nothing extra is sent or
+// stored), else "priority|cost|retry_delay_ms|deadline_ms|batch_key" (the key last and
+// raw: it may contain '|'; empty when there is none, as a key is never empty).
+std::string encode_task_extras(const TaskConfig& config);
 
 }  // namespace tc::redis

@@ -26,6 +26,7 @@ Awaitable<void> RedisStore::deliver_outbox(const std::string& source_queue,
     args.push_back("0");  // max_attempts
     args.push_back("");   // dead_letter_to
     args.push_back("0");  // delay_ms
+    args.push_back("");   // Version 2 fields: the defaults
     auto r = co_await run(scripts_->put, "put (outbox)", parsed->target, std::move(args));
     if (!r.ok()) co_return;  // stays in the outbox for the reaper
     if (r->is_array() && !r->elements.empty()) {

@@ -23,6 +23,7 @@ void append_task(std::vector<std::string>& args, NewTask& task) {
   args.push_back(std::to_string(task.config.max_attempts));
   args.push_back(task.config.dead_letter_to.value_or(""));
   args.push_back(std::to_string(task.config.delay_ms));
+  args.push_back(redis::encode_task_extras(task.config));
 }
 
 // A 0/1 answer of a script.

@@ -70,6 +70,10 @@ local CHUNK = 2000              -- values per multi-field command (Lua's unpack 
 -- meta fields
 local M_STATE, M_CKEY, M_ATTEMPTS, M_CACHE, M_FWD, M_MAXATT, M_DLQ, M_INFO = 1, 2, 3, 4, 5, 6, 7, 8
 local M_CONTENT, M_RINFO, M_INCARNATION = 9, 10, 11
+-- Version 2 fields, present only in records of tasks that set one of them (parse_extras):
+-- priority, cost, batch_key ('' none), retry_delay_ms, expires_at (ms its deadline
+-- passes, 0 none). A record without them has the defaults 0, 1, '', 0, 0.
+local M_PRIORITY, M_COST, M_BKEY, M_RETRY, M_EXPIRES = 12, 13, 14, 15, 16
 
 -- stats fields, read by one HMGET here and written back by one HSET in finish()
 local S_NAMES = {'due', 'last_ms', 'last_seq', 'put', 'acquired', 'replied', 'redelivered',
@@ -225,6 +229,22 @@ local function forget(id) redis.call('HDEL', K_TASKS, id) end
 -- it, so a call can ignore the late event of the task the id named before.
 local CREATED_INCARNATION = ''  -- of the last task create_tasks created
 local incarnation_time = nil
+-- Writes the Version 2 fields of put.lua's `extras` argument into meta record m (all
+-- five, so the record stays a msgpack array); nothing for "" (the defaults).
+local function parse_extras(m, extras)
+  if extras == nil or extras == '' then return end
+  local p1 = string.find(extras, '|', 1, true)
+  local p2 = string.find(extras, '|', p1 + 1, true)
+  local p3 = string.find(extras, '|', p2 + 1, true)
+  local p4 = string.find(extras, '|', p3 + 1, true)
+  local deadline_ms = tonumber(string.sub(extras, p3 + 1, p4 - 1))
+  m[M_PRIORITY] = tonumber(string.sub(extras, 1, p1 - 1))
+  m[M_COST] = tonumber(string.sub(extras, p1 + 1, p2 - 1))
+  m[M_RETRY] = tonumber(string.sub(extras, p2 + 1, p3 - 1))
+  m[M_EXPIRES] = deadline_ms > 0 and NOW + deadline_ms or 0
+  m[M_BKEY] = string.sub(extras, p4 + 1)
+end
+
 local function create_tasks(tasks)
   local created = {}
   local pending, delayed = {}, {}
@@ -236,6 +256,7 @@ local function create_tasks(tasks)
     end
     local m = {'P', '', 0, t[4], t[5], t[6], t[7], t[2], t[3], '',
                incarnation_time .. '.' .. string.format('%d', ST[S_PUT] + 1)}
+    parse_extras(m, t[9])
     local cms, cseq
     if delay_ms > 0 then
       m[M_STATE] = 'D'
