@@ -10,6 +10,7 @@ MemoryState::MemoryState() = default;
 MemoryState::~MemoryState() {
   deadlines_.clear();
   for (auto& [name, queue] : queues_) {
+    clear_priorities(*queue);
     queue->pending.clear();
     queue->tasks.clear_and_dispose([](TaskNode* node) { TaskNode::destroy(node); });
   }
@@ -50,7 +51,7 @@ TaskNode* MemoryState::create(std::int64_t now, Queue& queue, std::string_view i
     extras = std::make_unique<TaskExtras>(TaskExtras{
         std::move(config.forward_result_to), std::move(config.dead_letter_to),
         std::move(config.batch_key), config.cost, config.retry_delay_ms,
-        config.deadline_ms > 0 ? now + config.deadline_ms : 0, config.priority});
+        config.deadline_ms > 0 ? now + config.deadline_ms : 0, config.priority, {}, nullptr});
   }
   TaskNode* node = TaskNode::make(id, hash, info, content).release();
   node->cache_result_ms = config.cache_result_ms;
@@ -74,6 +75,7 @@ void MemoryState::detach(TaskNode& node) noexcept {
   Queue& queue = *node.queue;
   switch (node.state) {
     case TaskState::pending:
+      unindex_priority(node);
       queue.pending.erase(queue.pending.iterator_to(node));
       return;
     case TaskState::delayed:
@@ -96,6 +98,7 @@ void MemoryState::make_visible(std::int64_t now, TaskNode& node) {
   queue.last_cursor = node.cursor;
   // The new cursor is the largest of the queue: inserting at the end is O(1).
   queue.pending.insert(queue.pending.end(), node);
+  index_priority(node);
   wake(queue);
 }
 
@@ -285,6 +288,11 @@ std::vector<AcquiredTask> MemoryState::take(std::int64_t now, std::string_view q
   std::vector<AcquiredTask> out;
   Queue* q = find_queue(queue);
   if (!q) return out;
+  if (!q->by_priority.empty()) {
+    take_by_priority(now, *q, size, lease_ms, out);
+    return out;
+  }
+  // Only priority-0 tasks are pending: cursor order is the order.
   while (out.size() < size && !q->pending.empty())
     out.push_back(deliver(now, *q->pending.begin(), lease_ms));
   return out;
@@ -372,6 +380,7 @@ void MemoryState::clear_queue(std::int64_t now, std::string_view queue) {
   auto it = queues_.find(queue);
   if (it == queues_.end()) return;
   Queue& q = *it->second;
+  clear_priorities(q);
   q.pending.clear();
   task_count_ -= q.tasks.size();
   q.tasks.clear_and_dispose([&](TaskNode* node) {

@@ -85,7 +85,8 @@ bool MemoryState::restore_task(TaskImage&& image) {
   TaskExtras restored{std::move(image.forward_result_to), std::move(image.dead_letter_to),
                       std::move(image.batch_key),         image.cost,
                       image.retry_delay_ms,               image.expires_at,
-                      image.priority};
+                      image.priority,                     {},
+                      nullptr};
   std::unique_ptr<TaskExtras> extras;
   if (!restored.all_default()) extras = std::make_unique<TaskExtras>(std::move(restored));
   TaskNode* node = TaskNode::make(image.id, hash, image.info, image.content).release();
@@ -102,6 +103,7 @@ bool MemoryState::restore_task(TaskImage&& image) {
     node->state = TaskState::pending;
     node->cursor = image.cursor;
     queue->pending.insert(queue->pending.end(), *node);
+    index_priority(*node);
   } else {
     schedule(*node, state, image.deadline);
   }
