@@ -42,6 +42,9 @@ class Generator:
         self.queues = self.rng.sample(shapes, 4)
         self.ids = list(ID_SHAPES)
         self.short_cache_ids = set()  # ids ever put with a SHORT cache_result_time
+        # Priorities come from a stream of their own, so adding them left every other
+        # draw of a seed as it was.
+        self.priority_rng = random.Random(seed * 7919 + 17)
 
     # -- small draws -------------------------------------------------------------
 
@@ -94,6 +97,9 @@ class Generator:
         if ("forward-self-cache0" in self.skips and config.get("forward_result_to") == queue
                 and config["cache_result_time"] == 0):
             config["cache_result_time"] = LONG
+        # A few levels, both signs, so take's priority order is exercised on every engine.
+        if self.priority_rng.random() < 0.4:
+            config["priority"] = self.priority_rng.choice([-1000, -2, -1, 1, 1, 2, 5, 1000])
         return config, short_timer
 
     def lease(self, allow_zero=True):

@@ -10,6 +10,7 @@ MemoryState::MemoryState() = default;
 MemoryState::~MemoryState() {
   deadlines_.clear();
   for (auto& [name, queue] : queues_) {
+    clear_priorities(*queue);
     queue->pending.clear();
     queue->tasks.clear_and_dispose([](TaskNode* node) { TaskNode::destroy(node); });
   }
@@ -78,6 +79,7 @@ void MemoryState::detach(TaskNode& node) noexcept {
   Queue& queue = *node.queue;
   switch (node.state) {
     case TaskState::pending:
+      unindex_priority(node);
       queue.pending.erase(queue.pending.iterator_to(node));
       return;
     case TaskState::delayed:
@@ -101,6 +103,7 @@ void MemoryState::make_visible(std::int64_t now, TaskNode& node) {
   queue.last_cursor = node.cursor;
   // The new cursor is the largest of the queue: inserting at the end is O(1).
   queue.pending.insert(queue.pending.end(), node);
+  index_priority(node);
   wake(queue);
 }
 
@@ -295,6 +298,11 @@ std::vector<AcquiredTask> MemoryState::take(std::int64_t now, std::string_view q
   Queue* q = find_queue(queue);
   if (!q) return out;
   size = std::min(size, lease_allowance(*q, now));
+  if (!q->by_priority.empty()) {
+    take_by_priority(now, *q, size, lease_ms, out);
+    return out;
+  }
+  // Only priority-0 tasks are pending: cursor order is the order.
   while (out.size() < size && !q->pending.empty())
     out.push_back(deliver(now, *q->pending.begin(), lease_ms));
   return out;
@@ -383,6 +391,7 @@ void MemoryState::clear_queue(std::int64_t now, std::string_view queue) {
   auto it = queues_.find(queue);
   if (it == queues_.end()) return;
   Queue& q = *it->second;
+  clear_priorities(q);
   q.pending.clear();
   task_count_ -= q.tasks.size();
   q.tasks.clear_and_dispose([&](TaskNode* node) {

@@ -51,7 +51,8 @@ class MemoryState {
   // Acquires each listed id that is visible and pending, in the order given.
   std::vector<AcquiredTask> acquire(std::int64_t now, std::string_view queue,
                                     const std::vector<std::string>& ids, std::int64_t lease_ms);
-  // Acquires up to `size` of the oldest visible pending tasks.
+  // Acquires up to `size` visible pending tasks: highest priority first, then cursor
+  // order (docs/protocol.md, "Orders").
   std::vector<AcquiredTask> take(std::int64_t now, std::string_view queue, std::uint32_t size,
                                  std::int64_t lease_ms);
   // Completes a pending, delayed or leased task; false if absent or already done.
@@ -143,6 +144,14 @@ class MemoryState {
   // Takes the node out of whichever ordered structure its state puts it in.
   void detach(TaskNode& node) noexcept;
   void make_visible(std::int64_t now, TaskNode& node);
+  // Queue::by_priority upkeep (state_priority.cpp): a pending task with priority != 0 is
+  // in its priority's set too; these do nothing for priority 0.
+  void index_priority(TaskNode& node);
+  static void unindex_priority(TaskNode& node) noexcept;
+  static void clear_priorities(Queue& queue) noexcept;
+  // take() of a queue with pending tasks of a priority other than 0.
+  void take_by_priority(std::int64_t now, Queue& queue, std::uint32_t size,
+                        std::int64_t lease_ms, std::vector<AcquiredTask>& out);
   void schedule(TaskNode& node, TaskState state, std::int64_t deadline);
   // Drops a detached node from its queue's index and frees it.
   void destroy(TaskNode& node) noexcept;

@@ -122,6 +122,7 @@ bool MemoryState::restore_task(TaskImage&& image) {
     node->state = TaskState::pending;
     node->cursor = image.cursor;
     queue->pending.insert(queue->pending.end(), *node);
+    index_priority(*node);
   } else {
     schedule(*node, state, image.deadline);
   }

@@ -27,6 +27,11 @@ enum class TaskState : std::uint8_t {
   done,     // replied; info() / content() hold the result, forgotten at `deadline`
 };
 
+class TaskNode;
+
+using OrderHook =
+    boost::intrusive::set_member_hook<boost::intrusive::optimize_size<true>>;
+
 // The options most tasks do not use: where a task's reply or its corpse goes, and the
 // Version 2 config fields. Allocated only when one of them differs from its default.
 struct TaskExtras {
@@ -37,6 +42,11 @@ struct TaskExtras {
   std::int64_t retry_delay_ms = 0;
   std::int64_t expires_at = 0;  // ms the task's deadline passes (config.deadline); 0: none
   std::int32_t priority = 0;
+  // While the task is pending with a priority other than 0: its place in its queue's set
+  // of that priority (Queue::by_priority, cursor order), and the node it belongs to (set
+  // when it is linked). Priority-0 tasks, most of them, have no extras and pay nothing.
+  OrderHook priority_hook;
+  TaskNode* node = nullptr;
 
   // The info/content of the last failed attempt (fail), kept for get and dead letters.
   std::optional<std::string> last_error_info;
@@ -53,7 +63,6 @@ struct TaskExtras {
 };
 
 struct Queue;
-class TaskNode;
 
 // Frees a node (TaskNode::destroy): for nodes not yet, or no longer, in any structure.
 struct NodeDeleter {
@@ -61,8 +70,6 @@ struct NodeDeleter {
 };
 using NodePtr = std::unique_ptr<TaskNode, NodeDeleter>;
 
-using OrderHook =
-    boost::intrusive::set_member_hook<boost::intrusive::optimize_size<true>>;
 // One pointer: the hash is kept in TaskNode::id_hash (4 bytes) rather than in the hook
 // (store_hash would take 8).
 using IdHook = boost::intrusive::unordered_set_member_hook<>;

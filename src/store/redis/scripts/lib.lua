@@ -34,6 +34,9 @@
 --                        hash field, not two.
 --   B.."pending" zset   all scores 0, member = ckey .. id; ckey = "%015d-%010d" of the
 --                        cursor, fixed width so lexical order is cursor order
+--   B.."prio"    zset   the pending tasks whose priority is not 0 (they are in
+--                        pending too), all scores 0, member = "%04d" of 1000 - priority
+--                        .. ckey .. id: highest priority first, then cursor order
 --   B.."delayed" zset   member = skey .. id scored by the ms it becomes visible
 --   B.."leased"  zset   member = skey .. id scored by its lease deadline; skey = "%015d"
 --                        of the queue's schedule sequence (stats.sched), so equal
@@ -63,6 +66,8 @@ local K_LEASED = B .. 'leased'
 local K_DONE = B .. 'done'
 local K_STATS = B .. 'stats'
 local K_OUTBOX = B .. 'outbox'
+-- pending tasks whose priority is not 0, also in K_PENDING (prio_member); see take.lua
+local K_PRIO = B .. 'prio'
 
 local CKEY_LEN = 26  -- #"%015d-%010d"
 local SKEY_LEN = 15  -- #"%015d"
@@ -219,10 +224,23 @@ local function ckey_of(ms, seq) return string.format('%015d-%010d', ms, seq) end
 -- helper closure would cost every call of every script.)
 local SKEY_FMT = '%015d'
 
+-- The member of a pending task in B.."prio" (score 0): "<1000 - priority, 4 digits>
+-- <ckey><id>", so the set's lexical order is highest priority first, then cursor order;
+-- nil for priority 0 (such tasks are only in B.."pending").
+local PRIO_LEN = 4
+local function prio_member(id, m)
+  local p = m[M_PRIORITY]
+  if not p or p == 0 then return nil end
+  return string.format('%04d', 1000 - p) .. m[M_CKEY] .. id
+end
+
 -- removes the task from whichever index its state puts it in
 local function unindex(id, m)
   local s = m[M_STATE]
-  if s == 'P' then redis.call('ZREM', K_PENDING, m[M_CKEY] .. id)
+  if s == 'P' then
+    redis.call('ZREM', K_PENDING, m[M_CKEY] .. id)
+    local pm = prio_member(id, m)
+    if pm then redis.call('ZREM', K_PRIO, pm) end
   elseif s == 'D' then redis.call('ZREM', K_DELAYED, m[M_CKEY] .. id)
   elseif s == 'L' then
     redis.call('ZREM', K_LEASED, m[M_CKEY] .. id)
@@ -261,7 +279,7 @@ end
 
 local function create_tasks(tasks)
   local created = {}
-  local pending, delayed = {}, {}
+  local pending, delayed, prio = {}, {}, {}
   for i, t in ipairs(tasks) do
     local id, delay_ms = t[1], t[8]
     if not incarnation_time then
@@ -292,6 +310,11 @@ local function create_tasks(tasks)
         commit_ckey(cms, cseq)
         pending[#pending + 1] = 0
         pending[#pending + 1] = m[M_CKEY] .. id
+        local pm = prio_member(id, m)
+        if pm then
+          prio[#prio + 1] = 0
+          prio[#prio + 1] = pm
+        end
       end
       stat_incr(S_PUT)
     else
@@ -301,6 +324,7 @@ local function create_tasks(tasks)
   -- A new queue records that nothing is due yet, so its next call need not scan.
   if not QUEUE_EXISTS and ST_DIRTY[S_PUT] then ST_DIRTY[S_DUE] = true end
   call_many('ZADD', K_PENDING, pending)
+  call_many('ZADD', K_PRIO, prio)
   call_many('ZADD', K_DELAYED, delayed)
   if #pending > 0 then ev_pending() end
   return created
@@ -327,6 +351,8 @@ local function apply_due(limit)
     m[M_STATE] = 'P'
     m[M_CKEY] = ckey
     redis.call('ZADD', K_PENDING, 0, ckey .. id)
+    local pm = prio_member(id, m)
+    if pm then redis.call('ZADD', K_PRIO, 0, pm) end
     set_meta(id, m)
     ev_pending()
   end
@@ -410,9 +436,14 @@ local function acquire_many(ids, lease_ms, popped, cap)
   local out = {}
   if #got == 0 then return out end
   if not popped then
-    local members = {}
-    for i, id in ipairs(got) do members[i] = metas[i][M_CKEY] .. id end
+    local members, pms = {}, {}
+    for i, id in ipairs(got) do
+      members[i] = metas[i][M_CKEY] .. id
+      local pm = prio_member(id, metas[i])
+      if pm then pms[#pms + 1] = pm end
+    end
     call_many('ZREM', K_PENDING, members)
+    call_many('ZREM', K_PRIO, pms)
   end
   local leased, records = {}, {}
   local sched = ST[S_SCHED]
@@ -637,6 +668,8 @@ attempt_failed = function(id, m, failed_at, skey)
     m[M_STATE] = 'P'
     m[M_CKEY] = ckey_of(ms, seq)
     redis.call('ZADD', K_PENDING, 0, m[M_CKEY] .. id)
+    local pm = prio_member(id, m)
+    if pm then redis.call('ZADD', K_PRIO, 0, pm) end
     ev_pending()
   end
   set_meta(id, m)

@@ -23,6 +23,8 @@ else
   m[M_STATE] = 'P'
   m[M_CKEY] = ckey_of(ms, seq)
   redis.call('ZADD', K_PENDING, 0, m[M_CKEY] .. id)
+  local pm = prio_member(id, m)
+  if pm then redis.call('ZADD', K_PRIO, 0, pm) end
   ev_pending()
 end
 set_meta(id, m)
