@@ -623,6 +623,29 @@ local function retry_delay_ms(base, id, attempt)
   return delay - math.floor(delay * (h % 2001) / 10000)
 end
 
+-- Task `id`, out of the leased set, goes back to its queue: delayed until `visible_at`
+-- when that is in the future, else pending now (with its priority entry). Writes m.
+-- (A retry after a failed attempt, and release.lua.)
+local function back_to_queue(id, m, visible_at)
+  if visible_at > NOW then
+    stat_incr(S_SCHED)
+    m[M_STATE] = 'D'
+    m[M_CKEY] = string.format(SKEY_FMT, ST[S_SCHED])
+    redis.call('ZADD', K_DELAYED, visible_at, m[M_CKEY] .. id)
+    note_deadline(visible_at)
+  else
+    local ms, seq = peek_ckey()
+    commit_ckey(ms, seq)
+    m[M_STATE] = 'P'
+    m[M_CKEY] = ckey_of(ms, seq)
+    redis.call('ZADD', K_PENDING, 0, m[M_CKEY] .. id)
+    local pm = prio_member(id, m)
+    if pm then redis.call('ZADD', K_PRIO, 0, pm) end
+    ev_pending()
+  end
+  set_meta(id, m)
+end
+
 -- Attempt m[M_ATTEMPTS] of task `id` failed at `failed_at` (its lease ran out then, or
 -- fail was called): with attempts left, the task is redelivered at failed_at + its retry
 -- delay (pending at once when that is not in the future); else it is dead-lettered or
@@ -655,22 +678,5 @@ attempt_failed = function(id, m, failed_at, skey)
     return
   end
   stat_incr(S_REDELIVERED)
-  local visible_at = failed_at + retry_delay_ms(m[M_RETRY], id, m[M_ATTEMPTS])
-  if visible_at > NOW then
-    stat_incr(S_SCHED)
-    m[M_STATE] = 'D'
-    m[M_CKEY] = string.format(SKEY_FMT, ST[S_SCHED])
-    redis.call('ZADD', K_DELAYED, visible_at, m[M_CKEY] .. id)
-    note_deadline(visible_at)
-  else
-    local ms, seq = peek_ckey()
-    commit_ckey(ms, seq)
-    m[M_STATE] = 'P'
-    m[M_CKEY] = ckey_of(ms, seq)
-    redis.call('ZADD', K_PENDING, 0, m[M_CKEY] .. id)
-    local pm = prio_member(id, m)
-    if pm then redis.call('ZADD', K_PRIO, 0, pm) end
-    ev_pending()
-  end
-  set_meta(id, m)
+  back_to_queue(id, m, failed_at + retry_delay_ms(m[M_RETRY], id, m[M_ATTEMPTS]))
 end
