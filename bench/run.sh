@@ -124,6 +124,9 @@ run_backend() {
   # Open loop: latency at a fixed offered load, charged from the intended send time.
   bench put --url "$urls" --label "$label" --ceiling none --server-pid "$pids" --connections 16 --rate "${OPEN_RATE:-5000}"
   bench call --url "$urls" --label "$label" --ceiling none --server-pid "$pids" --callers 4 --consumers 1 --rate "${OPEN_CALL_RATE:-500}"
+  # Batches answered with one reply_batch beside the same load answered one by one.
+  bench call "${common[@]}" --callers 64,256 --consumers 1 --batch 64 --reply both
+  bench cycle "${common[@]}" --batch 16 --reply both
 }
 
 # Embedded store, memory only. idle runs first on a fresh server ("above the empty server").

@@ -12,6 +12,7 @@ packages=(
   prometheus    # promtool checks /metrics (tests/ops)
   python3-venv  # the wheel test's fresh virtual environment (tests/packaging)
   clang libclang-rt-14-dev
+  chromium      # the dashboard's browser test (tests/browser), driven by playwright-core
 )
 # Node and npm run redocly on openapi.json (tests/openapi). Asked for only when the
 # commands are missing: a Node installed another way (nodesource) ships its own npm,

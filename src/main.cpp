@@ -43,6 +43,9 @@ tc::Result<StoreChoice> make_store(const tc::Config& config, const tc::Clock& cl
     tc::RedisStoreOptions options;
     options.url = config.redis_url;
     if (!config.redis_prefix.empty()) options.prefix = config.redis_prefix;
+    options.wait_replicas = config.redis_wait_replicas;
+    options.wait_timeout_ms = config.redis_wait_timeout_ms;
+    options.sweep_interval_ms = config.redis_sweep_interval_ms;
     try {
       return StoreChoice{tc::RedisStore::launch(clock, options), "redis " + config.redis_url};
     } catch (const std::exception& e) {  // malformed URL or prefix

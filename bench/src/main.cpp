@@ -32,6 +32,7 @@ int main(int argc, char** argv) {
     else if (scenario == "idle") run = run_idle;
     else if (scenario == "depth") run = run_depth;
     else if (scenario == "ceiling") run = run_ceiling;
+    else if (scenario == "soak") run = run_soak;
     if (!run) {
       std::fprintf(stderr, "unknown scenario '%s'\n%s", scenario.c_str(), usage().c_str());
       return 2;
@@ -39,7 +40,7 @@ int main(int argc, char** argv) {
     if (context.server_pids.empty()) {
       std::fprintf(stderr, "note: server pid not found (pass --server-pid): no server CPU/RSS\n");
     }
-    print_header();
+    if (scenario != "soak") print_header();  // soak prints its own per-minute table
     run(context);
     for (const auto& key : options.unused()) {
       std::fprintf(stderr, "warning: option --%s was not used by '%s'\n", key.c_str(), scenario.c_str());

@@ -102,10 +102,16 @@ Scenarios (each prints one table row per run; list values give one row each):
            --producers P --consumers C --batch 1,16,64 [--backlog N] [--put-batch N]
   call     synchronous calls, the tool runs the consumers (take long-poll + reply)
            --callers 1,16,64 --consumers K [--rate R]
+  cycle, call: [--reply one|batch|both] (reply per task, or one reply_batch per batch)
+           [--batch-window S] (take's batch_window)
   idle     --waiters 10000 long-polling peeks and calls held open; server RSS/CPU while
            idle and put-to-wake latency (--wakes N)
   depth    put+take cost with --depths 1k,100k,1m tasks already queued
   ceiling  closed-loop requests against --url itself (e.g. nginx or the trivial responder)
+  soak     mixed paced load for --minutes N (30), one line per minute: rates, errors,
+           latency percentiles, server RSS and open fds  [--rate 400] [--call-rate 50]
+           [--churn-rate 20] [--producers 4 --consumers 4 --callers 4 --pollers 16]
+           [--poll-timeout 5] [--minute-seconds 60]
 
 Common options:
   --duration S (5)   --warmup S (1)   --threads T client threads (1)

@@ -74,6 +74,17 @@ std::optional<pid_t> find_listener_pid(std::uint16_t port) {
   return found;
 }
 
+std::optional<std::size_t> process_open_fds(pid_t pid) {
+  DIR* dir = opendir(("/proc/" + std::to_string(pid) + "/fd").c_str());
+  if (!dir) return std::nullopt;
+  std::size_t n = 0;
+  while (dirent* entry = readdir(dir)) {
+    if (all_digits(entry->d_name)) ++n;
+  }
+  closedir(dir);
+  return n;
+}
+
 std::optional<double> process_cpu_seconds(pid_t pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
   std::string stat;

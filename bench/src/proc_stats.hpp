@@ -18,6 +18,8 @@ std::optional<pid_t> find_listener_pid(std::uint16_t port);
 std::optional<double> process_cpu_seconds(pid_t pid);
 // VmRSS in bytes.
 std::optional<std::uint64_t> process_rss_bytes(pid_t pid);
+// Entries of /proc/pid/fd (nullopt when unreadable).
+std::optional<std::size_t> process_open_fds(pid_t pid);
 // User + system CPU seconds of this process (all threads).
 double self_cpu_seconds();
 

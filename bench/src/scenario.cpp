@@ -234,6 +234,7 @@ asio::awaitable<void> consumer_loop(asio::io_context& io, const Target& target,
     body.append("{\"queue\":\"").append(spec.queue).append("\",\"size\":");
     append_number(body, std::uint64_t(spec.batch));
     body.append(",\"timeout\":").append(poll);
+    if (spec.batch_window_s > 0) body.append(",\"batch_window\":").append(std::to_string(spec.batch_window_s));
     if (spec.peek_mode) {
       body.append(",\"cursor\":").append(cursor).append("}");
     } else {
@@ -272,6 +273,34 @@ asio::awaitable<void> consumer_loop(asio::io_context& io, const Target& target,
       task_ids.emplace_back(task.id);
       stamps.push_back(task.t);
     }
+    if (!task_ids.empty() && window.contains(Clock::now())) stats.latency2.record(task_ids.size());
+    if (spec.reply_batch && !task_ids.empty()) {
+      body.clear();
+      body.append("{\"queue\":\"").append(spec.queue).append("\",\"replies\":[");
+      for (std::size_t i = 0; i < task_ids.size(); ++i) {
+        body.append(i ? ",{\"id\":" : "{\"id\":");
+        append_quoted(body, task_ids[i]);
+        body.append(",\"info\":{\"ok\":1}}");
+      }
+      body.append("]}");
+      if (!co_await connection.post("/task/reply_batch", body) || connection.status() != 200) {
+        failed("reply_batch");
+        continue;
+      }
+      TimePoint done = Clock::now();
+      if (backlog) backlog->fetch_sub(std::int64_t(task_ids.size()), std::memory_order_relaxed);
+      if (window.contains(done)) {
+        ++stats.requests;
+        if (spec.record_latency) {
+          std::uint64_t now = now_ns();
+          for (auto stamp : stamps) {
+            ++stats.ops;
+            if (stamp > 0 && stamp <= now) stats.latency.record(now - stamp);
+          }
+        }
+      }
+      continue;
+    }
     for (std::size_t i = 0; i < task_ids.size(); ++i) {
       body.clear();
       body.append("{\"queue\":\"").append(spec.queue).append("\",\"id\":\"").append(task_ids[i]);
@@ -292,6 +321,27 @@ asio::awaitable<void> consumer_loop(asio::io_context& io, const Target& target,
       }
     }
   }
+}
+
+std::vector<bool> reply_modes(const Options& options) {
+  std::string mode = options.text("reply", "one");
+  if (mode == "one") return {false};
+  if (mode == "batch") return {true};
+  if (mode == "both") return {false, true};
+  throw std::runtime_error("--reply is one, batch or both");
+}
+
+std::string batch_note(const Stats& stats, bool reply_batch) {
+  const Histogram& sizes = stats.latency2;
+  char note[200];
+  std::snprintf(note, sizeof note, "reply=%s; batch size p10=%llu p50=%llu p90=%llu max=%llu (%llu batches)",
+                reply_batch ? "reply_batch" : "one by one",
+                static_cast<unsigned long long>(sizes.quantile(0.1)),
+                static_cast<unsigned long long>(sizes.quantile(0.5)),
+                static_cast<unsigned long long>(sizes.quantile(0.9)),
+                static_cast<unsigned long long>(sizes.max()),
+                static_cast<unsigned long long>(sizes.count()));
+  return note;
 }
 
 }  // namespace bench

@@ -76,7 +76,14 @@ struct ConsumerSpec {
   bool peek_mode = false;        // peek + acquire instead of take
   bool record_latency = true;    // put-to-reply into stats.latency, one op per reply
   double long_poll_s = 1;
+  bool reply_batch = false;      // answer each batch with one /task/reply_batch
+  double batch_window_s = 0;     // take's batch_window
 };
+// "one" (a reply per task), "batch" (one reply_batch per batch) or "both": the reply
+// modes --reply asks for, as reply_batch flags.
+std::vector<bool> reply_modes(const Options& options);
+// Batch sizes the consumers took (Stats::latency2 holds them), for a row's note.
+std::string batch_note(const Stats& stats, bool reply_batch);
 // take (or peek+acquire) then reply to each task, until the window ends.
 asio::awaitable<void> consumer_loop(asio::io_context& io, const Target& target,
                                     ConsumerSpec spec, Window window, Stats& stats,
@@ -92,5 +99,6 @@ void run_call(Context& context);
 void run_idle(Context& context);
 void run_depth(Context& context);
 void run_ceiling(Context& context);
+void run_soak(Context& context);
 
 }  // namespace bench

@@ -2,6 +2,8 @@
 // flight so the queue does not grow without bound), C consumers take (or peek+acquire)
 // batches and reply to each task. Throughput is replies/s; latency is put-to-reply.
 // call: M callers make synchronous calls; K consumers (take long-poll + reply) serve them.
+// Both: --reply one|batch|both answers each batch with a reply per task or one
+// reply_batch; --batch-window W is take's batch_window; the note gives the batch sizes.
 #include <atomic>
 
 #include "json_scan.hpp"
@@ -19,13 +21,15 @@ void run_cycle(Context& context) {
   // Tasks per producer request: 1 sends /task/put, more send /task/put_batch.
   int put_batch = int(context.options.integer("put-batch", 1));
   if (mode != "take" && mode != "peek") throw std::runtime_error("--mode is take or peek");
+  const double batch_window = context.options.number("batch-window", 0);
+  for (bool reply_batch : reply_modes(context.options))
   for (auto batch : context.options.integers("batch", {1, 16, 64})) {
     std::atomic<std::int64_t> backlog{0};
     std::int64_t backlog_cap = backlog_option > 0 ? backlog_option : 2 * batch * consumers + producers;
     Engine engine(context.threads);
     Window window = context.next_window();
-    std::string queue = context.queue("cycle-" + mode + std::to_string(batch));
-    ConsumerSpec spec{queue, int(batch), mode == "peek", true, 1};
+    std::string queue = context.queue("cycle-" + mode + std::to_string(batch) + (reply_batch ? "-rb" : ""));
+    ConsumerSpec spec{queue, int(batch), mode == "peek", true, 1, reply_batch, batch_window};
     // Consumers first, so the first puts find them waiting.
     for (int c = 0; c < consumers; ++c) {
       engine.spawn(c, consumer_loop(engine.context(c), context.target(std::size_t(c)), spec, window, engine.stats(c), &backlog));
@@ -45,6 +49,7 @@ void run_cycle(Context& context) {
     row.batch = int(batch);
     if (put_batch > 1) row.note = "producers put_batch " + std::to_string(put_batch);
     context.measure(engine, window, row);
+    row.note = batch_note(engine.merged(), reply_batch) + (row.note.empty() ? "" : "; " + row.note);
     row.ceiling_rps = context.ceiling_for(row.connections);
     context.emit(row);
   }
@@ -55,11 +60,13 @@ void run_call(Context& context) {
   int batch = int(context.options.integer("batch", 1));
   double rate = context.options.number("rate", 0);
   double timeout = context.options.number("call-timeout", 10);
+  const double batch_window = context.options.number("batch-window", 0);
+  for (bool reply_batch : reply_modes(context.options))
   for (auto callers : context.options.integers("callers", {1, 16, 64})) {
     Engine engine(context.threads);
     Window window = context.next_window();
-    std::string queue = context.queue("call" + std::to_string(callers));
-    ConsumerSpec spec{queue, batch, false, false, 1};
+    std::string queue = context.queue("call" + std::to_string(callers) + (reply_batch ? "-rb" : ""));
+    ConsumerSpec spec{queue, batch, false, false, 1, reply_batch, batch_window};
     for (int c = 0; c < consumers; ++c) {
       engine.spawn(c, consumer_loop(engine.context(c), context.target(std::size_t(c)), spec, window, engine.stats(c), nullptr));
     }
@@ -112,6 +119,7 @@ void run_call(Context& context) {
     row.consumers = consumers;
     row.batch = batch;
     context.measure(engine, window, row);
+    row.note = batch_note(engine.merged(), reply_batch) + (row.note.empty() ? "" : "; " + row.note);
     row.ceiling_rps = context.ceiling_for(row.connections);
     context.emit(row);
   }

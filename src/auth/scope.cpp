@@ -38,9 +38,10 @@ enum class Need { nothing, read, produce, consume, admin };
 Need need_of(Endpoint endpoint) noexcept {
   switch (endpoint) {
     case Endpoint::stat_queue:
+    case Endpoint::list_queue:
+    case Endpoint::summary:
     case Endpoint::get:
-    case Endpoint::list_tasks:
-    case Endpoint::list_queue: return Need::read;
+    case Endpoint::list_tasks: return Need::read;
     case Endpoint::put:
     case Endpoint::put_batch:
     case Endpoint::call:
@@ -49,8 +50,13 @@ Need need_of(Endpoint endpoint) noexcept {
     case Endpoint::take:
     case Endpoint::acquire:
     case Endpoint::reply:
-    case Endpoint::touch: return Need::consume;
-    case Endpoint::clear_queue: return Need::admin;
+    case Endpoint::touch:
+    case Endpoint::reply_batch:
+    case Endpoint::fail:
+    case Endpoint::release: return Need::consume;
+    case Endpoint::clear_queue:
+    case Endpoint::config_queue:
+    case Endpoint::redrive: return Need::admin;
     case Endpoint::healthz:
     case Endpoint::readyz:
     case Endpoint::version:

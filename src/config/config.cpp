@@ -240,6 +240,12 @@ const std::vector<Option>& options() {
          else return quoted(v) + " is not one of list, object";
          return {};
        }},
+      {"redis-wait-replicas", "TASKCENTER_REDIS_WAIT_REPLICAS", true,
+       set_uint(&Config::redis_wait_replicas, 0, 1000, "a number of replicas")},
+      {"redis-wait-timeout", "TASKCENTER_REDIS_WAIT_TIMEOUT", true,
+       set_duration(&Config::redis_wait_timeout_ms, 1)},
+      {"redis-sweep-interval", "TASKCENTER_REDIS_SWEEP_INTERVAL", true,
+       set_duration(&Config::redis_sweep_interval_ms, 100)},
   };
   return table;
 }
@@ -440,6 +446,18 @@ Compatibility:
   --call-data SHAPE        a successful call's data: list (a list of one result) or
                            object (the result itself, as the original service answered)
                                                            [TASKCENTER_CALL_DATA, default list]
+Redis replication (docs/redis.md, "Failover"):
+  --redis-wait-replicas N  acknowledge a write only once N replicas have it (WAIT);
+                           0 = not waited for (lost if its master dies first)
+                                                           [TASKCENTER_REDIS_WAIT_REPLICAS, default 0]
+  --redis-wait-timeout DURATION
+                           how long a write waits for them; then 0005/503 "not
+                           replicated" (the write is on the master, maybe lost)
+                                                           [TASKCENTER_REDIS_WAIT_TIMEOUT, default 1]
+  --redis-sweep-interval DURATION
+                           how often one instance reaps every queue, catching a
+                           lost due hint (docs/redis.md, "The reaper")
+                                                           [TASKCENTER_REDIS_SWEEP_INTERVAL, default 5m]
 
 Other:
   -h, --help               this text

@@ -59,6 +59,11 @@ struct Config {
   std::string token_file;
   // Compatibility
   CallDataShape call_data = CallDataShape::list;  // --call-data list | object
+  // Redis replication: each write waits (WAIT) for this many replicas before it is
+  // acknowledged; 0 = Redis's asynchronous replication (docs/redis.md, "Failover")
+  std::uint32_t redis_wait_replicas = 0;
+  std::int64_t redis_wait_timeout_ms = 1000;  // past it the write answers 0005
+  std::int64_t redis_sweep_interval_ms = 300'000;  // the reaper's full pass over every queue
 
   // Actions instead of serving
   bool show_help = false;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/cursor.hpp"
+#include "core/queue_settings.hpp"
 
 namespace tc {
 
@@ -18,6 +19,18 @@ struct TaskConfig {
   std::uint32_t max_attempts = 0;                  // 0: redeliver forever
   std::optional<std::string> dead_letter_to;       // where a task goes after max_attempts
   std::int64_t delay_ms = 0;                       // invisible to peek until now + delay
+  // Version 2 (docs/protocol.md, "More task config"). Stored by both engines; the rules
+  // that read them are in the engines' take, apply_due and fail paths.
+  std::int32_t priority = 0;                       // -1000..1000, higher is served first
+  std::int64_t deadline_ms = 0;                    // lease within this long after the put; 0: none
+  double cost = 1;                                 // (0, 1e9]: what take's max_cost counts
+  std::optional<std::string> batch_key;            // tasks that may share one batch
+  std::int64_t retry_delay_ms = 0;                 // base of the backoff after a failed attempt
+
+  // Whether every Version 2 field has its default (most tasks: nothing extra is stored).
+  bool v2_defaults() const noexcept {
+    return priority == 0 && deadline_ms == 0 && cost == 1 && !batch_key && retry_delay_ms == 0;
+  }
 };
 
 struct NewTask {
@@ -48,6 +61,12 @@ struct TaskResult {
   std::string content;
 };
 
+// One element of a reply_batch: the reply of task `id`.
+struct TaskReply {
+  std::string id;
+  TaskResult result;
+};
+
 struct QueueStats {
   std::uint64_t length = 0;   // pending and visible
   std::uint64_t delayed = 0;  // pending, not yet visible
@@ -61,7 +80,10 @@ struct QueueStats {
   std::uint64_t total_redelivered = 0;
   std::uint64_t total_dead = 0;  // attempts used up (dead-lettered or dropped)
   std::uint64_t total_removed = 0;
+  std::uint64_t total_failed = 0;    // attempts reported failed (fail)
+  std::uint64_t total_released = 0;  // leases given back untried (release)
   std::uint64_t waiting = 0;     // filled in by the service: long-polls waiting here
+  QueueSettings settings;        // config_queue
 };
 
 struct NamedQueueStats {

@@ -5,6 +5,7 @@
 
 #include "core/build_info.hpp"
 #include "core/ops_metrics.hpp"
+#include "http/batch_metrics.hpp"
 #include "http/handlers.hpp"
 #include "http/metrics.hpp"
 #include "http/pages.hpp"
@@ -23,7 +24,7 @@ struct Route {
 
 // Every route in one place. Paths are exact and case-sensitive; the query string is
 // ignored for routing.
-constexpr std::array<Route, 22> kRoutes = {{
+constexpr std::array<Route, 28> kRoutes = {{
     {"/task/put", "POST", Endpoint::put},
     {"/task/peek", "POST", Endpoint::peek},
     {"/task/acquire", "POST", Endpoint::acquire},
@@ -36,8 +37,8 @@ constexpr std::array<Route, 22> kRoutes = {{
     {"/task/clear_queue", "POST", Endpoint::clear_queue},
     {"/task/list_queue", "POST", Endpoint::list_queue},
     {"/task/stat_queue", "POST", Endpoint::stat_queue},
-    {"/task/get", "POST", Endpoint::get},
-    {"/task/list_tasks", "POST", Endpoint::list_tasks},
+    {"/task/summary", "POST", Endpoint::summary},
+    {"/task/reply_batch", "POST", Endpoint::reply_batch},
     {"/healthz", "GET", Endpoint::healthz},
     {"/readyz", "GET", Endpoint::readyz},
     {"/version", "GET", Endpoint::version},
@@ -46,10 +47,18 @@ constexpr std::array<Route, 22> kRoutes = {{
     {"/openapi.json", "GET", Endpoint::openapi},
     {"/docs", "GET", Endpoint::docs},
     {"/", "GET", Endpoint::dashboard},
+    {"/task/config_queue", "POST", Endpoint::config_queue},
+    {"/task/fail", "POST", Endpoint::fail},
+    {"/task/release", "POST", Endpoint::release},
+    {"/task/redrive", "POST", Endpoint::redrive},
+    {"/task/get", "POST", Endpoint::get},
+    {"/task/list_tasks", "POST", Endpoint::list_tasks},
 }};
 
+// The /task/* endpoints: those of version 1 come before healthz, those added since after
+// dashboard (the GET pages sit between them).
 bool is_task_endpoint(Endpoint endpoint) {
-  return static_cast<int>(endpoint) <= static_cast<int>(Endpoint::list_tasks);
+  return static_cast<int>(endpoint) < static_cast<int>(Endpoint::healthz);
 }
 
 std::string_view path_of(std::string_view target) {
@@ -192,6 +201,7 @@ Awaitable<HttpResponse> Api::handle(HttpRequest request) {
                                 .count();
         append_queue_metrics(response.body, *queues, static_cast<std::uint64_t>(now_ms));
       }
+      batch_metrics().render(response.body);
       co_return response;
     }
     case Endpoint::openapi:

@@ -1,11 +1,15 @@
 #include "http/handlers.hpp"
 
 #include <algorithm>
+#include <chrono>
+#include <functional>
 #include <optional>
 
 #include "auth/scope.hpp"
+#include "http/batch_metrics.hpp"
 #include "http/requests.hpp"
 #include "http/responses.hpp"
+#include "service/queue_summary.hpp"
 
 namespace tc {
 namespace {
@@ -80,8 +84,10 @@ Awaitable<Answer> take(TaskService& service, std::string_view body, ClientWatch*
   auto args = parse_take(body);
   if (!args) co_return from_error(std::move(args).error());
   if (auto denied = refused(scope, Endpoint::take, args->queue)) co_return *denied;
+  std::string queue = args->queue;  // the batch-size histogram's label
   auto tasks = co_await service.take(std::move(*args), client);
   if (!tasks) co_return from_error(std::move(tasks).error());
+  if (!tasks->empty()) batch_metrics().observe_take(queue, tasks->size());
   co_return Answer{Errc::ok, responses::acquired(*tasks)};
 }
 
@@ -130,8 +136,10 @@ Awaitable<Answer> clear_queue(TaskService& service, std::string_view body, const
   auto request = parse_clear_queue(body);
   if (!request) co_return from_error(std::move(request).error());
   if (auto denied = refused(scope, Endpoint::clear_queue, request->queue)) co_return *denied;
+  std::string queue = request->queue;
   auto cleared = co_await service.clear_queue(std::move(request->queue), request->max_steps);
   if (!cleared) co_return from_error(std::move(cleared).error());
+  if (*cleared) batch_metrics().forget(queue);
   co_return Answer{Errc::ok, responses::boolean(*cleared)};
 }
 
@@ -156,6 +164,76 @@ Awaitable<Answer> stat_queue(TaskService& service, std::string_view body, const 
   auto stats = co_await service.stat_queue(std::move(request->queue));
   if (!stats) co_return from_error(std::move(stats).error());
   co_return Answer{Errc::ok, responses::queue_stats(*stats)};
+}
+
+// The overview: the queues the token may read, as list_queue lists them.
+Awaitable<Answer> summary(TaskService& service, std::string_view body, const Grants* scope) {
+  auto request = parse_summary(body);
+  if (!request) co_return from_error(std::move(request).error());
+  std::function<bool(std::string_view)> visible;
+  if (scope != nullptr)
+    visible = [scope](std::string_view queue) {
+      return scope_allows(*scope, Endpoint::summary, queue);
+    };
+  // A named argument, not a braced temporary: g++ 12 destroys a temporary aggregate
+  // passed by value to a coroutine twice.
+  SummaryArgs args{std::move(request->cursor), request->size, std::move(request->search)};
+  auto page = co_await summarize_queues(service, std::move(args), std::move(visible));
+  if (!page) co_return from_error(std::move(page).error());
+  const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  co_return Answer{Errc::ok, responses::summary_page(*page, static_cast<std::uint64_t>(now_ms))};
+}
+
+Awaitable<Answer> reply_batch(TaskService& service, std::string_view body, const Grants* scope) {
+  auto request = parse_reply_batch(body);
+  if (!request) co_return from_error(std::move(request).error());
+  if (auto denied = refused(scope, Endpoint::reply_batch, request->queue)) co_return *denied;
+  auto completed =
+      co_await service.reply_batch(std::move(request->queue), std::move(request->replies));
+  if (!completed) co_return from_error(std::move(completed).error());
+  co_return Answer{Errc::ok, responses::booleans(*completed)};
+}
+
+Awaitable<Answer> config_queue(TaskService& service, std::string_view body, const Grants* scope) {
+  auto request = parse_config_queue(body);
+  if (!request) co_return from_error(std::move(request).error());
+  if (auto denied = refused(scope, Endpoint::config_queue, request->queue)) co_return *denied;
+  auto settings =
+      co_await service.config_queue(std::move(request->queue), std::move(request->change));
+  if (!settings) co_return from_error(std::move(settings).error());
+  co_return Answer{Errc::ok, responses::queue_settings(*settings)};
+}
+
+Awaitable<Answer> fail(TaskService& service, std::string_view body, const Grants* scope) {
+  auto request = parse_fail(body);
+  if (!request) co_return from_error(std::move(request).error());
+  if (auto denied = refused(scope, Endpoint::fail, request->queue)) co_return *denied;
+  auto failed = co_await service.fail(std::move(request->queue), std::move(request->id),
+                                      std::move(request->error));
+  if (!failed) co_return from_error(std::move(failed).error());
+  co_return Answer{Errc::ok, responses::boolean(*failed)};
+}
+
+Awaitable<Answer> release(TaskService& service, std::string_view body, const Grants* scope) {
+  auto request = parse_release(body);
+  if (!request) co_return from_error(std::move(request).error());
+  if (auto denied = refused(scope, Endpoint::release, request->queue)) co_return *denied;
+  auto released = co_await service.release(std::move(request->queue), std::move(request->id),
+                                           request->delay_ms);
+  if (!released) co_return from_error(std::move(released).error());
+  co_return Answer{Errc::ok, responses::boolean(*released)};
+}
+
+Awaitable<Answer> redrive(TaskService& service, std::string_view body, const Grants* scope) {
+  auto request = parse_redrive(body);
+  if (!request) co_return from_error(std::move(request).error());
+  if (auto denied = refused(scope, Endpoint::redrive, request->queue)) co_return *denied;
+  auto moved = co_await service.redrive(std::move(request->queue), std::move(request->ids),
+                                        request->size);
+  if (!moved) co_return from_error(std::move(moved).error());
+  co_return Answer{Errc::ok, responses::count(*moved)};
 }
 
 Awaitable<Answer> get(TaskService& service, std::string_view body, const Grants* scope) {
@@ -206,6 +284,12 @@ Awaitable<Answer> handle_task(Endpoint endpoint, TaskService& service, std::stri
     case Endpoint::clear_queue: return clear_queue(service, body, scope);
     case Endpoint::list_queue: return list_queue(service, body, scope);
     case Endpoint::stat_queue: return stat_queue(service, body, scope);
+    case Endpoint::summary: return summary(service, body, scope);
+    case Endpoint::reply_batch: return reply_batch(service, body, scope);
+    case Endpoint::config_queue: return config_queue(service, body, scope);
+    case Endpoint::fail: return fail(service, body, scope);
+    case Endpoint::release: return release(service, body, scope);
+    case Endpoint::redrive: return redrive(service, body, scope);
     case Endpoint::get: return get(service, body, scope);
     case Endpoint::list_tasks: return list_tasks(service, body, scope);
     default: break;

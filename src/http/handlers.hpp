@@ -24,7 +24,7 @@ struct Answer {
 
 Answer error_answer(Errc code, std::string_view message);
 
-// Runs the /task/* handler of `endpoint` (one of put .. stat_queue). `body` must stay
+// Runs the /task/* handler of `endpoint` (one of put .. config_queue). `body` must stay
 // valid until the returned awaitable completes. `client` (optional) ends the waits of
 // peek, take and call when the client has gone. `scope` (null: auth is off) is what the
 // request's token may do; outside it the answer is 0009, and list_queue lists only the

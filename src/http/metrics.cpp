@@ -19,8 +19,9 @@ std::string_view endpoint_name(Endpoint endpoint) noexcept {
     case Endpoint::clear_queue: return "clear_queue";
     case Endpoint::list_queue: return "list_queue";
     case Endpoint::stat_queue: return "stat_queue";
-    case Endpoint::get: return "get";
-    case Endpoint::list_tasks: return "list_tasks";
+    case Endpoint::summary: return "summary";
+    case Endpoint::reply_batch: return "reply_batch";
+    case Endpoint::config_queue: return "config_queue";
     case Endpoint::healthz: return "healthz";
     case Endpoint::readyz: return "readyz";
     case Endpoint::version: return "version";
@@ -29,6 +30,11 @@ std::string_view endpoint_name(Endpoint endpoint) noexcept {
     case Endpoint::openapi: return "openapi";
     case Endpoint::docs: return "docs";
     case Endpoint::dashboard: return "dashboard";
+    case Endpoint::fail: return "fail";
+    case Endpoint::release: return "release";
+    case Endpoint::redrive: return "redrive";
+    case Endpoint::get: return "get";
+    case Endpoint::list_tasks: return "list_tasks";
     case Endpoint::unknown:
     case Endpoint::count_: break;
   }

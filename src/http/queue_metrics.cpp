@@ -45,6 +45,10 @@ constexpr QueueFamily kFamilies[] = {
      [](const QueueStats& s, std::uint64_t) { return s.total_dead; }, true},
     {"taskcenter_queue_removed_total", "counter", "Tasks removed by remove.",
      [](const QueueStats& s, std::uint64_t) { return s.total_removed; }, true},
+    {"taskcenter_queue_failed_total", "counter", "Attempts reported failed by fail.",
+     [](const QueueStats& s, std::uint64_t) { return s.total_failed; }, true},
+    {"taskcenter_queue_released_total", "counter", "Leases given back untried by release.",
+     [](const QueueStats& s, std::uint64_t) { return s.total_released; }, true},
 };
 
 void append_uint(std::string& out, std::uint64_t n) {

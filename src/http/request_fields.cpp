@@ -350,16 +350,74 @@ Err read_integer(const Field& field, const FieldPath& path, std::uint64_t low, s
   return std::nullopt;
 }
 
+Err read_signed_integer(const Field& field, const FieldPath& path, std::int64_t low,
+                        std::int64_t high, std::int64_t& out) {
+  if (!field.given()) return std::nullopt;
+  const Element& value = field.value;
+  auto out_of_range = [&] {
+    return bad_request("field \"" + path.str() + "\" must be an integer from " +
+                       std::to_string(low) + " to " + std::to_string(high) + ".");
+  };
+  std::int64_t number = 0;
+  switch (value.type()) {
+    case simdjson::dom::element_type::INT64:
+      number = value.get_int64().value_unsafe();
+      break;
+    case simdjson::dom::element_type::UINT64:
+      return out_of_range();  // above INT64_MAX
+    case simdjson::dom::element_type::DOUBLE: {
+      const double d = value.get_double().value_unsafe();
+      if (d != std::floor(d))
+        return bad_request("field \"" + path.str() + "\" must be an integer.");
+      if (d < static_cast<double>(low) || d > static_cast<double>(high)) return out_of_range();
+      number = static_cast<std::int64_t>(d);
+      break;
+    }
+    default:
+      return wrong_type(path, "an integer", value);
+  }
+  if (number < low || number > high) return out_of_range();
+  out = number;
+  return std::nullopt;
+}
+
+Err read_positive_number(const Field& field, const FieldPath& path, double high, double& out) {
+  if (!field.given()) return std::nullopt;
+  const Element& value = field.value;
+  double number = 0;
+  switch (value.type()) {
+    case simdjson::dom::element_type::INT64:
+      number = static_cast<double>(value.get_int64().value_unsafe());
+      break;
+    case simdjson::dom::element_type::UINT64:
+      number = static_cast<double>(value.get_uint64().value_unsafe());
+      break;
+    case simdjson::dom::element_type::DOUBLE:
+      number = value.get_double().value_unsafe();
+      break;
+    default:
+      return wrong_type(path, "a number", value);
+  }
+  if (!(number > 0) || number > high)
+    return bad_request("field \"" + path.str() + "\" must be a number above 0 and at most " +
+                       std::to_string(static_cast<std::int64_t>(high)) + ".");
+  out = number;
+  return std::nullopt;
+}
+
 Err read_config(const Field& field, const FieldPath& path, TaskConfig& out) {
   if (!field.given()) return std::nullopt;
   Object object;
   if (field.value.get_object().get(object)) return wrong_type(path, "an object", field.value);
-  static constexpr std::array<std::string_view, 5> kNames = {
-      "cache_result_time", "forward_result_to", "max_attempts", "dead_letter_to", "delay"};
+  static constexpr std::array<std::string_view, 10> kNames = {
+      "cache_result_time", "forward_result_to", "max_attempts", "dead_letter_to", "delay",
+      "priority",          "deadline",          "cost",         "batch_key",      "retry_delay"};
   // Messages name the member under its parent: "config.delay", "tasks[3].config.delay".
-  static constexpr std::array<std::string_view, 5> kQualified = {
+  static constexpr std::array<std::string_view, 10> kQualified = {
       "config.cache_result_time", "config.forward_result_to", "config.max_attempts",
-      "config.dead_letter_to", "config.delay"};
+      "config.dead_letter_to",    "config.delay",             "config.priority",
+      "config.deadline",          "config.cost",              "config.batch_key",
+      "config.retry_delay"};
   const auto fields = lookup(object, kNames);
   auto at = [&](std::size_t i) { return FieldPath{path.parent, path.index, kQualified[i]}; };
   TC_TRY(read_seconds(fields[0], at(0), false, out.cache_result_ms));
@@ -369,13 +427,24 @@ Err read_config(const Field& field, const FieldPath& path, TaskConfig& out) {
   out.max_attempts = static_cast<std::uint32_t>(attempts);
   TC_TRY(read_optional_name(fields[3], at(3), out.dead_letter_to));
   TC_TRY(read_seconds(fields[4], at(4), false, out.delay_ms));
+  std::int64_t priority = out.priority;
+  TC_TRY(read_signed_integer(fields[5], at(5), kMinPriority, kMaxPriority, priority));
+  out.priority = static_cast<std::int32_t>(priority);
+  TC_TRY(read_seconds(fields[6], at(6), false, out.deadline_ms));
+  TC_TRY(read_positive_number(fields[7], at(7), kMaxCost, out.cost));
+  TC_TRY(read_optional_name(fields[8], at(8), out.batch_key));
+  TC_TRY(read_seconds(fields[9], at(9), false, out.retry_delay_ms));
   return std::nullopt;
 }
 
 Err read_task(Object object, std::string_view object_text, std::string_view parent,
               std::ptrdiff_t index, NewTask& out) {
   static constexpr std::array<std::string_view, 4> kNames = {"id", "info", "content", "config"};
-  const auto fields = lookup(object, kNames);
+  return read_task_fields(lookup(object, kNames), object_text, parent, index, out);
+}
+
+Err read_task_fields(const std::array<Field, 4>& fields, std::string_view object_text,
+                     std::string_view parent, std::ptrdiff_t index, NewTask& out) {
   TC_TRY(read_name(fields[0], FieldPath{parent, index, "id"}, out.id));
   TC_TRY(read_info(fields[1], object_text, FieldPath{parent, index, "info"}, out.info));
   TC_TRY(read_content(fields[2], FieldPath{parent, index, "content"}, out.content));

@@ -103,12 +103,21 @@ Err read_seconds(const Field& field, const FieldPath& path, bool required,
 // An integer in [low, high]. Absent or null: keeps `out`. Integral doubles (10.0) count.
 Err read_integer(const Field& field, const FieldPath& path, std::uint64_t low,
                  std::uint64_t high, std::uint64_t& out);
+// An integer from low to high (negative allowed).
+Err read_signed_integer(const Field& field, const FieldPath& path, std::int64_t low,
+                        std::int64_t high, std::int64_t& out);
+// A number above 0 and at most `high` (integer or fractional).
+Err read_positive_number(const Field& field, const FieldPath& path, double high, double& out);
 // `config`: absent or null keeps the defaults.
 Err read_config(const Field& field, const FieldPath& path, TaskConfig& out);
 // A task object {id, info?, content?, config?} (put, call, tasks[i] of put_batch).
 // `object_text` is the raw text of `object`.
 Err read_task(Object object, std::string_view object_text, std::string_view parent,
               std::ptrdiff_t index, NewTask& out);
+// The same from fields already looked up (id, info, content, config, in this order), for
+// a request whose task fields sit beside its own (put: one pass over the body's members).
+Err read_task_fields(const std::array<Field, 4>& fields, std::string_view object_text,
+                     std::string_view parent, std::ptrdiff_t index, NewTask& out);
 // Error for a required field that is absent or null.
 ApiError missing(const FieldPath& path, std::string_view what);
 

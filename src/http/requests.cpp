@@ -81,9 +81,15 @@ Result<PutRequest> parse_put(std::string_view body) {
   ParsedBody parsed;
   auto root = parsed.parse(body);
   if (!root) return std::move(root).error();
+  // One pass over the members for the queue and the task's fields; the checks run in the
+  // same order as read_queue then read_task, so the same error wins.
+  static constexpr std::array<std::string_view, 5> kNames = {"queue", "id", "info", "content",
+                                                             "config"};
+  const auto fields = lookup(*root, kNames);
   PutRequest request;
-  TC_TRY(read_queue(*root, request.queue));
-  TC_TRY(detail::read_task(*root, parsed.text(), "", -1, request.task));
+  TC_TRY(detail::read_name(fields[0], top("queue"), request.queue));
+  TC_TRY(detail::read_task_fields({fields[1], fields[2], fields[3], fields[4]}, parsed.text(), "",
+                                  -1, request.task));
   return request;
 }
 
@@ -268,6 +274,83 @@ Result<StatQueueRequest> parse_stat_queue(std::string_view body) {
   if (!root) return std::move(root).error();
   StatQueueRequest request;
   TC_TRY(read_queue(*root, request.queue));
+  return request;
+}
+
+// cursor as list_queue's; search: a string of at most 256 bytes (a queue name's bound),
+// matched as a substring of the names ignoring ASCII case; null or "" match every queue.
+Result<SummaryRequest> parse_summary(std::string_view body) {
+  ParsedBody parsed;
+  auto root = parsed.parse(body);
+  if (!root) return std::move(root).error();
+  static constexpr std::array<std::string_view, 3> kNames = {"cursor", "size", "search"};
+  const auto fields = lookup(*root, kNames);
+  SummaryRequest request;
+  if (fields[0].given()) {
+    std::string_view text;
+    if (fields[0].value.get_string().get(text))
+      return detail::bad_request("field \"cursor\" must be a string or null, not " +
+                                 std::string(detail::type_name(fields[0].value)) + ".");
+    if (text.size() > kMaxListCursorBytes)
+      return detail::bad_request("field \"cursor\" is longer than 1024 bytes.");
+    if (!text.empty()) request.cursor.emplace(text);  // "" = first page, like null
+  }
+  TC_TRY(read_size(fields[1], request.size));
+  if (fields[2].given()) {
+    std::string_view text;
+    if (fields[2].value.get_string().get(text))
+      return detail::bad_request("field \"search\" must be a string or null, not " +
+                                 std::string(detail::type_name(fields[2].value)) + ".");
+    if (text.size() > 256)
+      return detail::bad_request("field \"search\" is longer than 256 bytes.");
+    request.search.assign(text);
+  }
+  return request;
+}
+
+Result<ReplyBatchRequest> parse_reply_batch(std::string_view body) {
+  ParsedBody parsed;
+  auto root = parsed.parse(body);
+  if (!root) return std::move(root).error();
+  static constexpr std::array<std::string_view, 2> kNames = {"queue", "replies"};
+  const auto fields = lookup(*root, kNames);
+  ReplyBatchRequest request;
+  TC_TRY(detail::read_name(fields[0], top("queue"), request.queue));
+  const auto& replies = fields[1];
+  if (!replies.given()) return detail::missing(top("replies"), "a list of 1 to 1000 replies");
+  simdjson::dom::array array;
+  if (replies.value.get_array().get(array))
+    return detail::bad_request("field \"replies\" must be a list of reply objects, not " +
+                               std::string(detail::type_name(replies.value)) + ".");
+  const std::size_t count = array.size();
+  if (count == 0 || count > kMaxListEntries)
+    return detail::bad_request("field \"replies\" must hold 1 to 1000 replies.");
+  // Raw text of each element, for the replies' `info`.
+  std::vector<std::string_view> raw_elements;
+  raw_elements.reserve(count);
+  const auto raw_replies = json::member_value(parsed.text(), replies.member_index);
+  if (!raw_replies || !json::array_elements(*raw_replies, raw_elements) ||
+      raw_elements.size() != count)
+    return detail::bad_request("field \"replies\" could not be read back as JSON text.");
+  request.replies.resize(count);
+  static constexpr std::array<std::string_view, 3> kReplyNames = {"id", "info", "content"};
+  std::size_t i = 0;
+  for (auto element : array) {
+    const auto index = static_cast<std::ptrdiff_t>(i);
+    Object reply_object;
+    if (element.get_object().get(reply_object))
+      return detail::bad_request("field \"replies[" + std::to_string(i) +
+                                 "]\" must be an object, not " +
+                                 std::string(detail::type_name(element)) + ".");
+    const auto reply_fields = lookup(reply_object, kReplyNames);
+    auto& reply = request.replies[i];
+    TC_TRY(detail::read_name(reply_fields[0], FieldPath{"replies", index, "id"}, reply.id));
+    TC_TRY(detail::read_info(reply_fields[1], raw_elements[i], FieldPath{"replies", index, "info"},
+                             reply.result.info));
+    TC_TRY(detail::read_content(reply_fields[2], FieldPath{"replies", index, "content"},
+                                reply.result.content));
+    ++i;
+  }
   return request;
 }
 

@@ -27,6 +27,9 @@ inline constexpr std::size_t kMaxListEntries = 1000;  // size, ids, tasks
 // Times above this (about 31.7 years) are rejected rather than silently clamped: they
 // are almost always a unit mistake (milliseconds or a timestamp sent as seconds).
 inline constexpr double kMaxSeconds = 1e9;
+inline constexpr std::int64_t kMinPriority = -1000;  // config.priority
+inline constexpr std::int64_t kMaxPriority = 1000;
+inline constexpr double kMaxCost = 1e9;              // config.cost (and take's max_cost)
 inline constexpr std::size_t kMaxListCursorBytes = 1024;
 
 struct PutRequest {
@@ -49,6 +52,11 @@ struct ReplyRequest {
   std::string queue;
   std::string id;
   TaskResult result;
+};
+
+struct ReplyBatchRequest {
+  std::string queue;
+  std::vector<TaskReply> replies;
 };
 
 struct TaskRef {  // remove
@@ -76,6 +84,12 @@ struct StatQueueRequest {
   std::string queue;
 };
 
+struct SummaryRequest {
+  std::optional<std::string> cursor;
+  std::uint32_t size = 100;
+  std::string search;  // "" matches every queue
+};
+
 Result<PutRequest> parse_put(std::string_view body);
 Result<PutBatchRequest> parse_put_batch(std::string_view body);
 Result<PeekArgs> parse_peek(std::string_view body);
@@ -88,6 +102,41 @@ Result<TouchRequest> parse_touch(std::string_view body);
 Result<ClearQueueRequest> parse_clear_queue(std::string_view body);
 Result<ListQueueRequest> parse_list_queue(std::string_view body);
 Result<StatQueueRequest> parse_stat_queue(std::string_view body);
+Result<SummaryRequest> parse_summary(std::string_view body);
+Result<ReplyBatchRequest> parse_reply_batch(std::string_view body);
+
+struct ConfigQueueRequest {
+  std::string queue;
+  QueueSettingsChange change;
+};
+// config_queue (config_queue_request.cpp): paused a boolean; max_leased an integer
+// 0..1e9; rate a number 0..1e6 (0 removes the bucket); burst a number 1..1e9, only with a
+// rate > 0 in the same request (rate and burst are one setting, the bucket).
+Result<ConfigQueueRequest> parse_config_queue(std::string_view body);
+
+// --- failures (requests_failures.cpp) ---
+
+struct FailRequest {
+  std::string queue;
+  std::string id;
+  TaskResult error;  // the attempt's info / content, kept as last_error
+};
+
+struct ReleaseRequest {
+  std::string queue;
+  std::string id;
+  std::int64_t delay_ms = 0;
+};
+
+struct RedriveRequest {
+  std::string queue;
+  std::vector<std::string> ids;  // empty: the first `size` tasks
+  std::uint32_t size = 100;
+};
+
+Result<FailRequest> parse_fail(std::string_view body);
+Result<RedriveRequest> parse_redrive(std::string_view body);
+Result<ReleaseRequest> parse_release(std::string_view body);
 
 struct GetRequest {
   std::string queue;

@@ -141,6 +141,13 @@ std::string boolean(bool value) {
                : std::string(R"({"err_code":"0000","data":false})");
 }
 
+std::string count(std::uint64_t value) {
+  std::string out(kOkHead);
+  json::append_uint(out, value);
+  out.push_back('}');
+  return out;
+}
+
 std::string booleans(const std::vector<bool>& values) {
   std::string out;
   out.reserve(kOkHead.size() + 3 + values.size() * 6);
@@ -251,6 +258,29 @@ std::string queue_page(const QueuePage& page) {
   return out;
 }
 
+namespace {
+
+// Shortest text that reads back as the same number: 0.5, 10, 0.1.
+void append_number(std::string& out, double value) {
+  char buf[32];
+  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value);
+  out.append(buf, ec == std::errc{} ? end : buf);
+}
+
+void append_settings(std::string& out, const QueueSettings& s) {
+  out.append(R"({"paused":)");
+  json::append_bool(out, s.paused);
+  out.append(R"(,"max_leased":)");
+  json::append_uint(out, s.max_leased);
+  out.append(R"(,"rate":)");
+  append_number(out, s.rate);
+  out.append(R"(,"burst":)");
+  append_number(out, s.burst);
+  out.push_back('}');
+}
+
+}  // namespace
+
 std::string queue_stats(const std::optional<QueueStats>& stats) {
   if (!stats) return std::string(R"({"err_code":"0000","data":null})");
   std::string out;
@@ -277,7 +307,54 @@ std::string queue_stats(const std::optional<QueueStats>& stats) {
   field("total_dead", stats->total_dead);
   field("total_removed", stats->total_removed);
   field("waiting", stats->waiting);
+  field("total_failed", stats->total_failed);
+  field("total_released", stats->total_released);
+  out.append(R"(,"settings":)");
+  append_settings(out, stats->settings);
   out.append("}}");
+  return out;
+}
+
+std::string summary_page(const SummaryPage& page, std::uint64_t now_ms) {
+  std::string out;
+  out.reserve(kOkHead.size() + 32 + page.queues.size() * 400);
+  out.append(kOkHead);
+  out.push_back('[');
+  for (std::size_t i = 0; i < page.queues.size(); ++i) {
+    const auto& [name, stats] = page.queues[i];
+    if (i) out.push_back(',');
+    out.append(R"({"queue":)");
+    json::append_string(out, name);
+    std::uint64_t age_ms = 0;
+    if (stats.length > 0 && stats.oldest_cursor && now_ms > stats.oldest_cursor->ms)
+      age_ms = now_ms - stats.oldest_cursor->ms;
+    out.append(R"(,"oldest_pending_age":)");
+    json::append_uint(out, age_ms / 1000);
+    out.push_back('.');
+    const std::uint64_t millis = age_ms % 1000;
+    out.push_back(static_cast<char>('0' + millis / 100));
+    out.push_back(static_cast<char>('0' + millis / 10 % 10));
+    out.push_back(static_cast<char>('0' + millis % 10));
+    // The stats object is stat_queue's own encoding, cut out of its envelope, so the
+    // two endpoints can never describe a queue differently.
+    const std::string one = queue_stats(stats);
+    out.append(R"(,"stats":)");
+    out.append(std::string_view(one).substr(kOkHead.size(), one.size() - kOkHead.size() - 1));
+    out.push_back('}');
+  }
+  out.append(R"(],"cursor":)");
+  if (page.next_cursor) json::append_string(out, *page.next_cursor);
+  else json::append_null(out);
+  out.push_back('}');
+  return out;
+}
+
+std::string queue_settings(const QueueSettings& settings) {
+  std::string out;
+  out.reserve(128);
+  out.append(kOkHead);
+  append_settings(out, settings);
+  out.push_back('}');
   return out;
 }
 

@@ -13,6 +13,7 @@
 #include "core/task.hpp"
 #include "core/task_view.hpp"
 #include "http/call_data_shape.hpp"
+#include "service/queue_summary.hpp"
 #include "service/task_service.hpp"
 
 namespace tc::responses {
@@ -29,6 +30,15 @@ std::string call_result(std::string_view id, const std::optional<TaskResult>& re
                         CallDataShape shape = CallDataShape::list);
 std::string queue_page(const QueuePage& page);
 std::string queue_stats(const std::optional<QueueStats>& stats);
+// summary: {"data":[{"queue","oldest_pending_age","stats"}...],"cursor"}, where "stats" is
+// exactly the object stat_queue answers and the age (seconds, 0 when nothing is pending)
+// is counted from the oldest pending cursor to `now_ms` (wall-clock ms).
+std::string summary_page(const SummaryPage& page, std::uint64_t now_ms);
+
+// config_queue: {"paused","max_leased","rate","burst"}.
+std::string queue_settings(const QueueSettings& settings);
+
+std::string count(std::uint64_t value);  // redrive
 // get: data null, or the task's view (docs/protocol.md, "Seeing tasks").
 std::string task_view(const std::optional<TaskView>& view);
 // list_tasks: {"data": [views], "cursor": next page or null}.

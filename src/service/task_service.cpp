@@ -148,19 +148,30 @@ Awaitable<Result<std::vector<AcquiredTask>>> TaskService::take(TakeArgs args, Cl
         if (gone(client)) co_return std::vector<AcquiredTask>{};
         auto taken = co_await store_.take(args.queue, args.size, args.lease_ms);
         if (!taken || !taken->empty() || passed(deadline) || stopping()) co_return taken;
-        continue;  // others took them meanwhile: wait for more
+        // Others took them meanwhile: look for more at once, unless the queue's settings
+        // are what stopped this take (then wait below for them to allow it).
+        auto gate = co_await store_.lease_gate(args.queue);
+        if (!gate || !gate->blocked) continue;
       }
     } else {
       auto taken = co_await store_.take(args.queue, args.size, args.lease_ms);
       if (!taken || !taken->empty()) co_return taken;
     }
+    // The look at the queue's settings comes before the last check: a client that goes
+    // while it runs cancels a timer that is not armed yet, and the wait would not see it.
+    const auto look_until = co_await next_look(args.queue, deadline);
     if (passed(deadline) || stopping() || gone(client)) co_return std::vector<AcquiredTask>{};
-    co_await waiters_->wait(waiter, deadline);
+    co_await waiters_->wait(waiter, look_until);
   }
 }
 
 Awaitable<Result<bool>> TaskService::reply(std::string queue, std::string id, TaskResult result) {
   return store_.reply(std::move(queue), std::move(id), std::move(result));
+}
+
+Awaitable<Result<std::vector<bool>>> TaskService::reply_batch(std::string queue,
+                                                              std::vector<TaskReply> replies) {
+  return store_.reply_batch(std::move(queue), std::move(replies));
 }
 
 Awaitable<Result<std::optional<TaskResult>>> TaskService::call(CallArgs args, ClientWatch* client) {
@@ -215,6 +226,21 @@ Awaitable<Result<bool>> TaskService::touch(std::string queue, std::string id, st
   return store_.touch(std::move(queue), std::move(id), lease_ms);
 }
 
+Awaitable<Result<bool>> TaskService::fail(std::string queue, std::string id, TaskResult error) {
+  return store_.fail(std::move(queue), std::move(id), std::move(error));
+}
+
+Awaitable<Result<bool>> TaskService::release(std::string queue, std::string id,
+                                             std::int64_t delay_ms) {
+  return store_.release(std::move(queue), std::move(id), delay_ms);
+}
+
+Awaitable<Result<std::uint32_t>> TaskService::redrive(std::string queue,
+                                                     std::vector<std::string> ids,
+                                                     std::uint32_t size) {
+  return store_.redrive(std::move(queue), std::move(ids), size);
+}
+
 Awaitable<Result<bool>> TaskService::remove(std::string queue, std::string id) {
   return store_.remove(std::move(queue), std::move(id));
 }
@@ -240,6 +266,19 @@ Awaitable<Result<std::vector<NamedQueueStats>>> TaskService::stat_queues(
   if (page)
     for (auto& named : *page) named.stats.waiting = waiters_->waiting_on_queue(named.queue);
   co_return page;
+}
+
+Awaitable<SteadyClock::time_point> TaskService::next_look(const std::string& queue,
+                                                          SteadyClock::time_point deadline) {
+  auto gate = co_await store_.lease_gate(queue);
+  // A store that cannot answer: wait for an event as before; the next take reports it.
+  if (!gate || !gate->blocked || gate->retry_in_ms <= 0) co_return deadline;
+  co_return std::min(deadline, deadline_after(gate->retry_in_ms));
+}
+
+Awaitable<Result<QueueSettings>> TaskService::config_queue(std::string queue,
+                                                           QueueSettingsChange change) {
+  return store_.config_queue(std::move(queue), std::move(change));
 }
 
 Awaitable<bool> TaskService::ready() { co_return !stopping() && co_await store_.ready(); }

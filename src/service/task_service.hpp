@@ -8,6 +8,7 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -70,6 +71,9 @@ class TaskService {
                                                   std::int64_t lease_ms);
   Awaitable<Result<std::vector<AcquiredTask>>> take(TakeArgs args, ClientWatch* client = nullptr);
   Awaitable<Result<bool>> reply(std::string queue, std::string id, TaskResult result);
+  // Each as reply(), one store step for the batch.
+  Awaitable<Result<std::vector<bool>>> reply_batch(std::string queue,
+                                                   std::vector<TaskReply> replies);
   // ok(result): the task's reply. ok(nullopt): timeout == 0 and no result yet.
   // Errors: call_timeout (0001), removed (0006), unavailable (0005).
   Awaitable<Result<std::optional<TaskResult>>> call(CallArgs args, ClientWatch* client = nullptr);
@@ -83,6 +87,16 @@ class TaskService {
   // in (for /metrics).
   Awaitable<Result<std::vector<NamedQueueStats>>> stat_queues(std::optional<std::string> after,
                                                               std::uint32_t size);
+
+  // Changes a queue's settings (pause, max_leased, rate/burst); the settings in force.
+  Awaitable<Result<QueueSettings>> config_queue(std::string queue, QueueSettingsChange change);
+
+  // fail / release (docs/protocol.md): pass-throughs to the store; the store's events
+  // wake whoever waits on what they change.
+  Awaitable<Result<bool>> fail(std::string queue, std::string id, TaskResult error);
+  Awaitable<Result<bool>> release(std::string queue, std::string id, std::int64_t delay_ms);
+  Awaitable<Result<std::uint32_t>> redrive(std::string queue, std::vector<std::string> ids,
+                                           std::uint32_t size);
 
   // /task/get and /task/list_tasks: straight to the store.
   Awaitable<Result<std::optional<TaskView>>> get(std::string queue, std::string id,
@@ -102,6 +116,12 @@ class TaskService {
 
  private:
   Awaitable<void> reaper_loop();
+  // A take got nothing and will wait until `deadline`: until when, at the latest, before
+  // it looks again. The queue's bucket announces no token: blocked by it, the take looks
+  // again when the next token comes. Anything else that unblocks a take (a put, resume,
+  // room freed) is an event that ends the wait earlier.
+  Awaitable<std::chrono::steady_clock::time_point> next_look(
+      const std::string& queue, std::chrono::steady_clock::time_point deadline);
 
   Store& store_;
   ServiceOptions options_;

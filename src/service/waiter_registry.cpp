@@ -19,6 +19,7 @@ WaiterRegistry::Registration::Registration(WaiterRegistry& registry, std::string
   position_ = list.insert(list.end(), waiter_);
   if (registry_.closed_.load()) waiter_->signalled = true;
   registry_.waiting_.fetch_add(1, std::memory_order_relaxed);
+  (on_task_ ? registry_.waiting_on_tasks_ : registry_.waiting_on_queues_).fetch_add(1);
 }
 
 WaiterRegistry::Registration::~Registration() {
@@ -30,6 +31,7 @@ WaiterRegistry::Registration::~Registration() {
     if (it->second.empty()) map.erase(it);
   }
   registry_.waiting_.fetch_sub(1, std::memory_order_relaxed);
+  (on_task_ ? registry_.waiting_on_tasks_ : registry_.waiting_on_queues_).fetch_sub(1);
 }
 
 std::string WaiterRegistry::task_key(std::string_view queue, std::string_view id) {
@@ -125,6 +127,7 @@ std::uint64_t WaiterRegistry::waiting_on_queue(std::string_view queue) {
 }
 
 void WaiterRegistry::on_pending(std::string_view queue) {
+  if (waiting_on_queues_.load() == 0) return;  // see waiting_on_queues_
   std::lock_guard lock(mutex_);
   auto it = by_queue_.find(queue);
   if (it == by_queue_.end()) return;
@@ -133,6 +136,7 @@ void WaiterRegistry::on_pending(std::string_view queue) {
 
 void WaiterRegistry::on_finished(std::string_view queue, std::string_view id,
                                  std::string_view incarnation, const TaskResult* result) {
+  if (waiting_on_tasks_.load() == 0) return;  // see waiting_on_queues_
   std::string key = task_key(queue, id);
   std::lock_guard lock(mutex_);
   auto it = by_task_.find(key);

@@ -120,6 +120,14 @@ class WaiterRegistry final : public StoreEvents {
   Map by_task_;
   std::atomic<bool> closed_{false};
   std::atomic<std::uint64_t> waiting_{0};
+  // Registered waiters per map. The events look at these before taking mutex_: with
+  // nobody waiting (every put without a taker waiting, every reply without a call) an
+  // event costs one load instead of a lock, a key and a hash lookup. No wake-up can be
+  // missed: a waiter registers (here, under mutex_) before it looks at the store, and a
+  // store reports only after its change is made, so a waiter the check does not see
+  // looked at the store after the change and found it.
+  std::atomic<std::uint64_t> waiting_on_queues_{0};
+  std::atomic<std::uint64_t> waiting_on_tasks_{0};
 };
 
 }  // namespace tc

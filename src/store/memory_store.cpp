@@ -276,6 +276,80 @@ Awaitable<Result<std::vector<NamedQueueStats>>> MemoryStore::stat_queues(
   co_return out;
 }
 
+Awaitable<Result<std::vector<bool>>> MemoryStore::reply_batch(std::string queue,
+                                                         std::vector<TaskReply> replies) {
+  auto logged = mutate(
+      [&] {
+        return std::any_of(replies.begin(), replies.end(), [&](const TaskReply& r) {
+          auto state = state_.task_state(queue, r.id);
+          return state && *state != memory::TaskState::done;
+        });
+      },
+      [&](std::string& b, std::int64_t now) { log::encode_reply_batch(b, now, queue, replies); },
+      [&](std::int64_t now) { return state_.reply_batch(now, queue, std::move(replies)); });
+  if (needs_sync(logged))
+    if (auto synced = co_await persist_->durable(logged->ticket); !synced)
+      co_return std::move(synced).error();
+  co_return value_of(std::move(logged));
+}
+
+// Always logged: it creates the queue or changes settings (an unchanged setting costs a
+// record, which replays to the same state).
+Awaitable<Result<QueueSettings>> MemoryStore::config_queue(std::string queue,
+                                                           QueueSettingsChange change) {
+  auto logged = mutate(
+      always,
+      [&](std::string& b, std::int64_t now) { log::encode_config_queue(b, now, queue, change); },
+      [&](std::int64_t now) { return state_.config_queue(now, queue, change); });
+  if (needs_sync(logged))
+    if (auto synced = co_await persist_->durable(logged->ticket); !synced)
+      co_return std::move(synced).error();
+  co_return value_of(std::move(logged));
+}
+
+Awaitable<Result<LeaseGate>> MemoryStore::lease_gate(std::string queue) {
+  std::lock_guard lock(mutex_);
+  const auto now = now_locked();
+  apply_due_locked(now);
+  co_return state_.lease_gate(queue, now);
+}
+
+Awaitable<Result<bool>> MemoryStore::fail(std::string queue, std::string id, TaskResult error) {
+  auto logged = mutate(
+      [&] { return state_.task_state(queue, id) == memory::TaskState::leased; },
+      [&](std::string& b, std::int64_t now) { log::encode_fail(b, now, queue, id, error); },
+      [&](std::int64_t now) { return state_.fail(now, queue, id, std::move(error)); });
+  if (needs_sync(logged))
+    if (auto synced = co_await persist_->durable(logged->ticket); !synced)
+      co_return std::move(synced).error();
+  co_return value_of(std::move(logged));
+}
+
+Awaitable<Result<bool>> MemoryStore::release(std::string queue, std::string id,
+                                             std::int64_t delay_ms) {
+  auto logged = mutate(
+      [&] { return state_.task_state(queue, id) == memory::TaskState::leased; },
+      [&](std::string& b, std::int64_t now) { log::encode_release(b, now, queue, id, delay_ms); },
+      [&](std::int64_t now) { return state_.release(now, queue, id, delay_ms); });
+  if (needs_sync(logged))
+    if (auto synced = co_await persist_->durable(logged->ticket); !synced)
+      co_return std::move(synced).error();
+  co_return value_of(std::move(logged));
+}
+
+Awaitable<Result<std::uint32_t>> MemoryStore::redrive(std::string queue,
+                                                     std::vector<std::string> ids,
+                                                     std::uint32_t size) {
+  auto logged = mutate(
+      [&] { return state_.has_queue(queue); },
+      [&](std::string& b, std::int64_t now) { log::encode_redrive(b, now, queue, ids, size); },
+      [&](std::int64_t now) { return state_.redrive(now, queue, ids, size); });
+  if (needs_sync(logged))
+    if (auto synced = co_await persist_->durable(logged->ticket); !synced)
+      co_return std::move(synced).error();
+  co_return value_of(std::move(logged));
+}
+
 std::size_t MemoryStore::task_count() const {
   std::lock_guard lock(mutex_);
   return state_.task_count();

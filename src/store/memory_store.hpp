@@ -63,6 +63,18 @@ class MemoryStore final : public Store {
   // One lock hold per 1000 queues, so a scrape of many queues never stalls requests long.
   Awaitable<Result<std::vector<NamedQueueStats>>> stat_queues(std::optional<std::string> after,
                                                               std::uint32_t size) override;
+  Awaitable<Result<std::vector<bool>>> reply_batch(std::string queue,
+                                              std::vector<TaskReply> replies) override;
+
+  Awaitable<Result<QueueSettings>> config_queue(std::string queue,
+                                                QueueSettingsChange change) override;
+  Awaitable<Result<LeaseGate>> lease_gate(std::string queue) override;
+
+  Awaitable<Result<bool>> fail(std::string queue, std::string id, TaskResult error) override;
+  Awaitable<Result<bool>> release(std::string queue, std::string id,
+                                  std::int64_t delay_ms) override;
+  Awaitable<Result<std::uint32_t>> redrive(std::string queue, std::vector<std::string> ids,
+                                           std::uint32_t size) override;
 
   // Tasks held in any state, across queues (for tests and metrics).
   std::size_t task_count() const;

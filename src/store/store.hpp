@@ -143,6 +143,58 @@ class Store {
   // executors of its callers still exist. Nothing to release by default (MemoryStore).
   virtual void close() {}
 
+  // Each element as reply() (the first reply of an id wins: a repeated id answers
+  // false), in the order given; one atomic step for the whole batch.
+  virtual Awaitable<Result<std::vector<bool>>> reply_batch(std::string queue,
+                                                      std::vector<TaskReply> replies) = 0;
+  // --- queue settings (config_queue) ---
+
+  // Changes the queue's settings (creating the queue when it does not exist: it is then
+  // listed and has zero counts) and answers the settings in force. One atomic step.
+  // A store without settings refuses.
+  virtual Awaitable<Result<QueueSettings>> config_queue(std::string queue,
+                                                        QueueSettingsChange change) {
+    (void)queue;
+    (void)change;
+    co_return make_error(Errc::internal, "this store has no queue settings");
+  }
+  // For a take that got nothing and will wait: whether the queue's settings stop it
+  // from leasing now, and when the bucket's next token comes (then no event announces
+  // it: the waiter sets a timer). Unblocking by other means (resume, room freed by a
+  // reply, fail, remove or lease expiry) is announced by on_pending. Default: nothing
+  // blocks.
+  virtual Awaitable<Result<LeaseGate>> lease_gate(std::string queue) {
+    (void)queue;
+    co_return LeaseGate{};
+  }
+
+  // --- failures (docs/protocol.md, "When the consumer fails or gives a task back") ---
+  // Defaults answer `internal` for stores that do not have them (test doubles).
+
+  // The leased task's attempt failed: `error` is kept as its last_error; it is redelivered
+  // after its retry delay, or dead-lettered / dropped when out of attempts (on_finished
+  // then). true if the task was leased.
+  virtual Awaitable<Result<bool>> fail(std::string queue, std::string id, TaskResult error) {
+    (void)queue, (void)id, (void)error;
+    co_return make_error(Errc::internal, "this store has no fail operation");
+  }
+  // The leased task goes back untried: pending again after `delay_ms` (0: at once), the
+  // attempt it used not counted against max_attempts. true if the task was leased.
+  virtual Awaitable<Result<bool>> release(std::string queue, std::string id,
+                                          std::int64_t delay_ms) {
+    (void)queue, (void)id, (void)delay_ms;
+    co_return make_error(Errc::internal, "this store has no release operation");
+  }
+  // Moves dead-lettered tasks of `queue` back to their source queue as new pending tasks
+  // (attempts reset): the listed `ids`, or when empty those among the first `size`
+  // pending tasks in cursor order; one whose id exists in the source is left. Returns how
+  // many moved.
+  virtual Awaitable<Result<std::uint32_t>> redrive(std::string queue, std::vector<std::string> ids,
+                                                   std::uint32_t size) {
+    (void)queue, (void)ids, (void)size;
+    co_return make_error(Errc::internal, "this store has no redrive operation");
+  }
+
   // --- seeing tasks (both stores override these; the defaults serve test doubles) ---
 
   // What a client sees of task (queue, id) now; nullopt if there is none. O(1).

@@ -211,6 +211,22 @@ class Client:
     def stat_queue(self, queue, **kw):
         return self.post("/task/stat_queue", {"queue": queue}, **kw)
 
+    def reply_batch(self, queue, replies, **kw):
+        """replies: (id, info, content) tuples or ready reply objects."""
+        items = [r if isinstance(r, dict) else {"id": r[0], "info": r[1], "content": b64(r[2])}
+                 for r in replies]
+        return self.post("/task/reply_batch", {"queue": queue, "replies": items}, **kw)
+
+    def fail(self, queue, id, info=None, content=b"", **kw):
+        return self.post("/task/fail", {"queue": queue, "id": id, "info": info,
+                                        "content": b64(content)}, **kw)
+
+    def release(self, queue, id, delay=None, **kw):
+        payload = {"queue": queue, "id": id}
+        if delay is not None:
+            payload["delay"] = delay
+        return self.post("/task/release", payload, **kw)
+
     def get_task(self, queue, id, with_content=None, **kw):
         payload = {"queue": queue, "id": id}
         if with_content is not None:

@@ -311,6 +311,75 @@ class BadInputTest(ConformanceTest):
                 self.err(self.c.request(method, path, body), "0007", 404)
         self.assertStateUnchanged("unknown paths and methods")
 
+    def test_reply_batch(self):
+        valid = {"queue": self.q, "replies": [{"id": "p1", "info": {"r": 1}, "content": "YQ=="},
+                                              {"id": "l1"}]}
+        cases = name_cases(["queue"])
+        cases += [(["replies"], v) for v in (MISSING, None, "x", {}, 5, [], [5], [None], [[]],
+                                             [{}], [{"info": 1}])]
+        cases += [(["replies"], [{"id": "p1"}] * 1001)]
+        cases += name_cases(["replies", 1, "id"])
+        cases += [(["replies", 0, "content"], v) for v in BAD_BASE64]
+        self.run_cases("/task/reply_batch", valid, cases)
+        # One bad reply refuses the whole batch: the good one before it changed nothing.
+        self.err(self.c.post("/task/reply_batch", {"queue": self.q, "replies": [
+            {"id": "p1"}, {"id": "p2", "content": "!!"}]}), "0002", 400)
+        self.assertStateUnchanged("a batch with one bad reply")
+
+    def test_config_queue(self):
+        valid = {"queue": self.q, "paused": True, "max_leased": 3, "rate": 2.5, "burst": 4}
+        cases = name_cases(["queue"])
+        cases += [(["paused"], v) for v in (1, 0, "true", [], {}, 1.5)]
+        cases += [(["max_leased"], v) for v in BAD_INTEGERS + [1_000_000_001, "x"]]
+        cases += [(["rate"], v) for v in (-1, -0.5, "1", True, [], {}, 1_000_001, Raw("1e400"))]
+        cases += [(["burst"], v) for v in (0, 0.5, -1, "2", True, [], {}, 1e10, Raw("1e400"))]
+        # burst needs a rate above 0 in the same request
+        cases += [(["rate"], MISSING), (["rate"], None), (["rate"], 0)]
+        self.run_cases("/task/config_queue", valid, cases)
+        # the unbroken body is valid (on another queue: this one's state must not change)
+        other = self.queue()
+        data = self.ok(self.c.post("/task/config_queue", dict(valid, queue=other)))
+        self.assertEqual(data, {"paused": True, "max_leased": 3, "rate": 2.5, "burst": 4})
+
+    # --- version 2: failures ---
+
+    def test_fail(self):
+        valid = {"queue": self.q, "id": "l1", "info": {"why": "oom"}, "content": "YQ=="}
+        cases = name_cases(["queue"]) + name_cases(["id"])
+        cases += [(["content"], v) for v in BAD_BASE64]
+        self.run_cases("/task/fail", valid, cases)
+
+    def test_release(self):
+        valid = {"queue": self.q, "id": "l1", "delay": 1}
+        cases = name_cases(["queue"]) + name_cases(["id"])
+        cases += seconds_cases(["delay"], required=False)
+        self.run_cases("/task/release", valid, cases)
+
+    def test_redrive(self):
+        valid = {"queue": self.q, "ids": ["p1"], "size": 10}
+        cases = name_cases(["queue"])
+        cases += [(["ids"], v) for v in ("p1", 5, {}, [], [5], [None], ["p1", 5], [""],
+                                         ["x" * 257], ["a\nb"], ["p1"] * 1001)]
+        cases += [(["size"], v) for v in BAD_COUNTS]
+        self.run_cases("/task/redrive", valid, cases)
+
+    def test_failure_endpoints_ignore_unknown_fields_and_refuse_other_methods(self):
+        extra = {"zz_future": {"x": [1, "y"]}, "zz_flag": True}
+        q = self.queue()
+        self.ok(self.c.put_batch(q, [{"id": "a"}, {"id": "b"}]))
+        self.ok(self.c.acquire(q, ["a", "b"], 30))
+        for path, body, answer in (("fail", {"queue": q, "id": "a"}, True),
+                                   ("release", {"queue": q, "id": "b"}, True),
+                                   ("redrive", {"queue": q}, 0)):
+            with self.subTest(path=path):
+                self.assertEqual(self.ok(self.c.post(f"/task/{path}", dict(body, **extra))),
+                                 answer)
+            for method in ("GET", "PUT", "DELETE"):
+                with self.subTest(case=f"{method} {path}"):
+                    body = encode({"queue": self.q, "id": "l1"}) if method != "GET" else None
+                    self.err(self.c.request(method, f"/task/{path}", body), "0007", 405)
+        self.assertStateUnchanged("failure endpoints on another queue")
+
 
 @unittest.skipUnless(harness.can_start_servers(), "needs the server binary (TC_BINARY)")
 class LimitsTest(unittest.TestCase):

@@ -188,6 +188,11 @@ class FileLimitTest(unittest.TestCase):
         if os.environ.get("ASAN_OPTIONS"):
             # Under the ASan build a connection is reset somewhere in the 120 (seen in every
             # deployment's run); not understood yet, so this runs in the Release pass only.
+            # Not ASan's own doing: the Release binary under `valgrind --tool=none` does the
+            # same. Once descriptors run out, every other new connection is reset before its
+            # answer, and the resets pair with the idle connections closed to make room (39
+            # accept errors, 39 idle closed, 38 resets over 77 connections); under strace
+            # (slow system calls, fast code) none is. A CPU-slow server, then.
             self.skipTest("EMFILE arithmetic under the sanitizer build: open question")
         # Hard and soft limit 64, far below what --max-connections 1000 needs: accept()
         # fails with EMFILE after some 50 connections.

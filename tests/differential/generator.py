@@ -10,6 +10,7 @@ An operation is a plain dict (JSON-serialisable, so a sequence can be printed an
   {"kind": "call_reply" | "call_remove" | "call_acquire0", "queue", "id", "config", "info",
    "content", "reply_info"}
   {"kind": "take_put" | "peek_put", "queue", "wait_payload", "put_payload"}
+  (requests include /task/fail and /task/release, appended last)
 
 A peek's "cursor" may be {"$pick": r}: at run time it becomes one of the cursors the
 deployment has returned so far (the same symbolic one on every deployment, see lockstep.py).
@@ -42,6 +43,9 @@ class Generator:
         self.queues = self.rng.sample(shapes, 4)
         self.ids = list(ID_SHAPES)
         self.short_cache_ids = set()  # ids ever put with a SHORT cache_result_time
+        # Priorities come from a stream of their own, so adding them left every other
+        # draw of a seed as it was.
+        self.priority_rng = random.Random(seed * 7919 + 17)
 
     # -- small draws -------------------------------------------------------------
 
@@ -84,12 +88,19 @@ class Generator:
             short_timer = True
         elif rng.random() < 0.05:
             config["delay"] = LONG
+        # A retry delay is LONG or absent: a SHORT one would make the next visibility of a
+        # failed task depend on when the next operation runs.
+        if rng.random() < 0.15:
+            config["retry_delay"] = LONG
         # Known findings the caller asked to avoid (findings.py).
         if "deadletter-cache" in self.skips and config.get("dead_letter_to") is not None:
             config["cache_result_time"] = LONG
         if ("forward-self-cache0" in self.skips and config.get("forward_result_to") == queue
                 and config["cache_result_time"] == 0):
             config["cache_result_time"] = LONG
+        # A few levels, both signs, so take's priority order is exercised on every engine.
+        if self.priority_rng.random() < 0.4:
+            config["priority"] = self.priority_rng.choice([-1000, -2, -1, 1, 1, 2, 5, 1000])
         return config, short_timer
 
     def lease(self, allow_zero=True):
@@ -110,7 +121,8 @@ class Generator:
         kinds = [("put", 18), ("put_batch", 6), ("peek", 10), ("acquire", 8), ("take", 8),
                  ("reply", 10), ("touch", 4), ("remove", 4), ("clear_queue", 2),
                  ("stat_queue", 8), ("list_queue", 3), ("call0", 4), ("wait", 1),
-                 ("concurrent", 3), ("restart", 1), ("get", 6), ("list_tasks", 3)]
+                 ("concurrent", 3), ("restart", 1), ("reply_batch", 6), ("config_queue", 2), ("fail", 4),
+                 ("release", 3), ("get", 6), ("list_tasks", 3)]
         total = sum(w for _, w in kinds)
         pick = self.rng.uniform(0, total)
         for kind, weight in kinds:
@@ -185,6 +197,14 @@ class Generator:
                    "content": self.content()}
         return self.request("/task/reply", payload, task_id in self.short_cache_ids)
 
+    def op_reply_batch(self):
+        # Ids drawn with repeats on purpose: a repeated id must answer false everywhere.
+        ids = [self.id() for _ in range(self.rng.randint(1, 4))]
+        replies = [{"id": task_id, "info": self.info(), "content": self.content()}
+                   for task_id in ids]
+        return self.request("/task/reply_batch", {"queue": self.queue(), "replies": replies},
+                            any(task_id in self.short_cache_ids for task_id in ids))
+
     def op_touch(self):
         lease, short_timer = self.lease(allow_zero=self.rng.random() < 0.2)
         short_timer |= lease == 0  # a lease that ends now is redelivered by the next reap
@@ -256,6 +276,39 @@ class Generator:
                        "timeout": LONG_POLL}
         return {"kind": kind, "queue": queue, "wait_payload": waiting, "put_payload": put,
                 "wait_after": 0}
+
+    def op_config_queue(self):
+        # Settings that every deployment applies alike whatever the timing: pause,
+        # max_leased, and a bucket so slow (one token per 1000 s) that no token comes back
+        # during a run, so only its burst counts.
+        payload = {"queue": self.queue()}
+        if self.rng.random() < 0.5:
+            payload["paused"] = self.rng.random() < 0.3
+        if self.rng.random() < 0.5:
+            payload["max_leased"] = self.rng.randint(0, 3)
+        if self.rng.random() < 0.3:
+            payload["rate"] = self.rng.choice([0, 0.001])
+            if payload["rate"] and self.rng.random() < 0.5:
+                payload["burst"] = self.rng.randint(1, 3)
+        return self.request("/task/config_queue", payload)
+
+    def op_fail(self):
+        payload = {"queue": self.queue(), "id": self.id()}
+        if self.rng.random() < 0.7:
+            payload["info"] = self.info()
+            payload["content"] = self.content()
+        return self.request("/task/fail", payload)
+
+    def op_release(self):
+        payload = {"queue": self.queue(), "id": self.id()}
+        choice = self.rng.choice(["none", "zero", "short", "long"])
+        if choice == "zero":
+            payload["delay"] = 0
+        elif choice == "short":
+            payload["delay"] = self.short()
+        elif choice == "long":
+            payload["delay"] = LONG
+        return self.request("/task/release", payload, choice == "short")
 
     def op_get(self):
         payload = {"queue": self.queue(), "id": self.id()}

@@ -35,8 +35,9 @@ sources="core/base64.cpp core/cursor.cpp core/errors.cpp core/boost_assert.cpp
   http/requests.cpp http/request_fields.cpp http/json_span.cpp http/json_writer.cpp
   auth/scope.cpp auth/token_table.cpp
   store/log/record.cpp store/log/replay.cpp store/log/segments.cpp store/log/crc32c.cpp
-  store/memory/memory_state.cpp store/memory/state_images.cpp store/memory/task_node.cpp
-  store/memory/id_index.cpp"
+  core/retry_delay.cpp core/task_view.cpp
+  $(cd "$root/src" && ls store/memory/*.cpp)"
+# (every file of the memory engine: MemoryState's methods are spread over several)
 objects=""
 for s in $sources; do
   o="$out/obj/$(echo "$s" | tr / _).o"

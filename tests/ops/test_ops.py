@@ -77,13 +77,30 @@ class MetricsTest(unittest.TestCase):
                        "taskcenter_call_timeouts_total", "taskcenter_redis_reconnects_total",
                        "process_cpu_seconds_total", "process_resident_memory_bytes",
                        "process_open_fds", "process_max_fds", "process_start_time_seconds",
-                       "taskcenter_store_ready", "taskcenter_queue_pending"]:
+                       "taskcenter_store_ready", "taskcenter_queue_pending",
+                       "taskcenter_queue_take_batch_size_bucket"]:
             self.assertIn("\n" + family, text, family)
         q = '{queue="m-q"}'
         self.assertEqual(series(text, "taskcenter_queue_leased")[q], 1)
         self.assertEqual(series(text, "taskcenter_queue_pending")[q], 2)  # b... and the call's c
         self.assertEqual(series(text, "taskcenter_queue_put_total")[q], 3)
         self.assertGreaterEqual(series(text, "taskcenter_call_timeouts_total")[""], 1)
+        self.assertEqual(series(text, "taskcenter_queue_take_batch_size_count")[q], 1)
+        self.assertEqual(series(text, "taskcenter_queue_take_batch_size_sum")[q], 1)
+
+    def test_take_batch_sizes_by_queue(self):
+        c = self.client
+        c.post("/task/put_batch", {"queue": "m-sizes", "tasks": [{"id": str(i)} for i in range(7)]})
+        self.assertEqual(len(c.take("m-sizes", size=5, promise_reply_time=30).data), 5)
+        self.assertEqual(len(c.take("m-sizes", size=5, promise_reply_time=30).data), 2)
+        c.take("m-sizes", size=5, promise_reply_time=30)  # empty: not a batch
+        buckets = series(self.metrics(), "taskcenter_queue_take_batch_size_bucket")
+        self.assertEqual(buckets['{queue="m-sizes",le="1"}'], 0)
+        self.assertEqual(buckets['{queue="m-sizes",le="2"}'], 1)
+        self.assertEqual(buckets['{queue="m-sizes",le="8"}'], 2)
+        self.assertEqual(buckets['{queue="m-sizes",le="+Inf"}'], 2)
+        self.assertEqual(c.post("/task/clear_queue", {"queue": "m-sizes"}).data, True)
+        self.assertNotIn("m-sizes", self.metrics())
 
     def test_per_queue_series_appear_and_go_away_with_their_queue(self):
         c = self.client

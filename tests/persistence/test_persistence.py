@@ -115,6 +115,90 @@ class RestartTest(unittest.TestCase):
             server.stop()
 
 
+class SettingsTest(unittest.TestCase):
+    """config_queue settings, and the token bucket's state, survive kill -9."""
+
+    def test_settings_and_bucket_survive_kill_9(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            data = os.path.join(tmp, "data")
+            server = Server(data, fsync="always").start()
+            c = Client(server.port)
+            c.post("/task/config_queue", {"queue": "gpu", "max_leased": 2, "paused": True})
+            c.post("/task/config_queue", {"queue": "gpu", "paused": False})
+            c.post("/task/config_queue", {"queue": "api", "rate": 0.001, "burst": 2})
+            c.post("/task/config_queue", {"queue": "empty", "paused": True})  # no task ever
+            c.post("/task/put_batch", {"queue": "api", "tasks": [{"id": f"t{i}"} for i in range(5)]})
+            c.post("/task/put_batch", {"queue": "gpu", "tasks": [{"id": f"g{i}"} for i in range(5)]})
+            self.assertEqual(len(c.post("/task/take", {"queue": "api", "size": 5,
+                                                       "promise_reply_time": 300})["data"]), 2)
+            self.assertEqual(len(c.post("/task/take", {"queue": "gpu", "size": 5,
+                                                       "promise_reply_time": 300})["data"]), 2)
+            before = {q: c.post("/task/stat_queue", {"queue": q})["data"]["settings"]
+                      for q in ("gpu", "api", "empty")}
+            server.kill9()
+
+            server = Server(data, fsync="always").start()
+            c = Client(server.port)
+            for q, settings in before.items():
+                self.assertEqual(c.post("/task/stat_queue", {"queue": q})["data"]["settings"],
+                                 settings, q)
+            self.assertIn("empty", c.post("/task/list_queue", {})["data"])
+            # The bucket spent its burst before the crash, and max_leased is still reached.
+            for q in ("api", "gpu"):
+                self.assertEqual(c.post("/task/take", {"queue": q, "size": 5,
+                                                       "promise_reply_time": 300})["data"], [], q)
+            server.stop()
+
+
+class FailuresTest(unittest.TestCase):
+    """fail, release (with a delay) and redrive are replayed after a restart and a kill -9."""
+
+    def check(self, crash):
+        with tempfile.TemporaryDirectory() as tmp:
+            data = os.path.join(tmp, "data")
+            server = Server(data, fsync="always").start()
+            c = Client(server.port)
+            for tid in ("a", "b", "c"):
+                c.post("/task/put", {"queue": "q", "id": tid,
+                                     "config": {"max_attempts": 2, "dead_letter_to": "dlq"}})
+            c.post("/task/acquire", {"queue": "q", "ids": ["a", "b", "c"], "promise_reply_time": 300})
+            self.assertTrue(c.post("/task/fail", {"queue": "q", "id": "a", "info": "oom"})["data"])
+            self.assertTrue(c.post("/task/release", {"queue": "q", "id": "b", "delay": 300})["data"])
+            c.post("/task/acquire", {"queue": "q", "ids": ["a"], "promise_reply_time": 300})
+            self.assertTrue(c.post("/task/fail", {"queue": "q", "id": "a"})["data"])  # dead
+            c.post("/task/put", {"queue": "dlq", "id": "z", "config": {"max_attempts": 1,
+                                                                       "dead_letter_to": "dlq2"}})
+            c.post("/task/acquire", {"queue": "dlq", "ids": ["z"], "promise_reply_time": 300})
+            c.post("/task/fail", {"queue": "dlq", "id": "z"})  # z dead-lettered into dlq2
+            self.assertEqual(c.post("/task/redrive", {"queue": "dlq2"})["data"], 1)
+            before = {q: c.post("/task/stat_queue", {"queue": q})["data"] for q in ("q", "dlq")}
+            before_peek = {q: c.post("/task/peek", {"queue": q, "size": 100}) for q in ("q", "dlq")}
+            if crash:
+                server.kill9()
+            else:
+                server.stop()
+
+            server = Server(data).start()
+            c = Client(server.port)
+            for q in ("q", "dlq"):
+                self.assertEqual(c.post("/task/stat_queue", {"queue": q})["data"], before[q], q)
+                self.assertEqual(c.post("/task/peek", {"queue": q, "size": 100}), before_peek[q], q)
+            stat = before["q"]
+            self.assertEqual((stat["total_failed"], stat["total_released"], stat["delayed"],
+                              stat["leased"]), (2, 1, 1, 1))
+            # The dead letter still knows its source queue: redrive moves it back.
+            self.assertEqual(c.post("/task/redrive", {"queue": "dlq", "ids": ["a"]})["data"], 1)
+            got = c.post("/task/take", {"queue": "q", "size": 5, "promise_reply_time": 300})["data"]
+            self.assertEqual([(t["id"], t["attempt"]) for t in got], [("a", 1)])
+            server.stop()
+
+    def test_a_clean_restart(self):
+        self.check(crash=False)
+
+    def test_kill_9(self):
+        self.check(crash=True)
+
+
 class CrashTest(unittest.TestCase):
     """kill -9 with --fsync always at random moments: nothing acknowledged is lost."""
 

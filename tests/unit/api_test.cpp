@@ -324,6 +324,9 @@ class DownStore final : public Store {
   Awaitable<Result<std::optional<QueueStats>>> stat_queue(std::string) override { co_return down(); }
   Awaitable<Result<std::uint64_t>> reap() override { co_return down(); }
   Awaitable<bool> ready() override { co_return false; }
+  Awaitable<Result<std::vector<bool>>> reply_batch(std::string, std::vector<TaskReply>) override {
+    co_return down();
+  }
 };
 
 TEST_F(ApiTest, StoreDownIs503With0005AndReadyzSaysSo) {

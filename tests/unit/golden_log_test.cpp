@@ -107,6 +107,50 @@ void due_together(MemoryStore& store, ManualClock& clock) {
   clock.advance(10);
 }
 
+// Format 2: the Version 2 task config (priority, cost, batch_key, retry_delay, deadline)
+// in put records and snapshots, and the record types fail, release, redrive,
+// config_queue and reply_batch, over the queues and ids render() looks at.
+void scheduling(MemoryStore& store, ManualClock& clock) {
+  TaskConfig v2;
+  v2.priority = 7;
+  v2.cost = 2.5;
+  v2.batch_key = "model-a";
+  v2.retry_delay_ms = 500;
+  v2.deadline_ms = 7'200'000;
+  v2.max_attempts = 2;
+  v2.dead_letter_to = "dlq";
+  for (int i = 0; i < 5; ++i)
+    must(run_sync(store.put("jobs", task("j" + std::to_string(i), std::to_string(i),
+                                         "v2 " + std::to_string(i), v2))));
+  clock.advance(10);
+  must(run_sync(store.take("jobs", 3, 1000)));  // j0, j1, j2
+  must(run_sync(store.fail("jobs", "j0", TaskResult{R"({"error":"oom"})", "trace"})));
+  must(run_sync(store.release("jobs", "j1", 2000)));
+  must(run_sync(store.reply_batch(
+      "jobs", {TaskReply{"j2", TaskResult{R"({"r":2})", "two"}}, TaskReply{"j9", TaskResult{}}})));
+  clock.advance(600);                            // j0's retry delay is over
+  must(run_sync(store.acquire("jobs", {"j0"}, 1000)));
+  must(run_sync(store.fail("jobs", "j0", TaskResult{R"("again")", ""})));  // to dlq
+  must(run_sync(store.redrive("dlq", {}, 100)));                          // back to jobs
+  QueueSettingsChange cap;
+  cap.max_leased = 1;
+  must(run_sync(store.config_queue("a", cap)));
+  must(run_sync(store.put("a", task("a1"))));
+  must(run_sync(store.put("a", task("b1"))));
+  must(run_sync(store.take("a", 2, 600'000)));  // a1 only
+  QueueSettingsChange bucket;
+  bucket.bucket = QueueSettingsChange::Bucket{0.001, 2};
+  must(run_sync(store.config_queue("b", bucket)));
+  for (const char* id : {"b1", "b2", "b3"}) must(run_sync(store.put("b", task(id))));
+  must(run_sync(store.take("b", 3, 600'000)));  // b1, b2: the burst
+  QueueSettingsChange pause;
+  pause.paused = true;
+  must(run_sync(store.config_queue("c", pause)));  // a queue configured before any put
+  if (auto r = store.compact(); !r.ok()) throw std::runtime_error(r.error().message);
+  must(run_sync(store.put("c", task("c1", "null", "", v2))));
+  clock.advance(5);
+}
+
 struct GoldenCase {
   const char* name;
   Scenario scenario;
@@ -124,6 +168,7 @@ const std::vector<GoldenCase>& cases() {
          c.advance(5);
        }},
       {"v1-due-together", due_together},
+      {"v2-scheduling", scheduling},
   };
   return all;
 }

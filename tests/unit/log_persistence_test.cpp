@@ -672,5 +672,26 @@ TEST(LogPersistence, AFailedFsyncIsCounted) {
   EXPECT_GE(ops_metrics().fsync_seconds.count(), fsyncs + 2);
 }
 
+TEST(LogPersistence, AReplyBatchSurvivesARestartAsOneRecord) {
+  TempDir dir;
+  ManualClock clock;
+  std::string before;
+  {
+    auto opened = open_store(clock, dir.path());
+    for (const char* id : {"a", "b", "c"}) EXPECT_TRUE(*run_sync(opened.store->put("q", task(id))));
+    EXPECT_EQ(run_sync(opened.store->take("q", 2, 60'000))->size(), 2u);
+    std::vector<TaskReply> replies = {TaskReply{"a", TaskResult{"\"ra\"", "x"}},
+                                      TaskReply{"c", TaskResult{"\"rc\"", ""}},
+                                      TaskReply{"a", TaskResult{"\"again\"", ""}}};
+    EXPECT_EQ(*run_sync(opened.store->reply_batch("q", std::move(replies))),
+              (std::vector<bool>{true, true, false}));
+    before = observe(*opened.store, {"a", "b", "c"});
+  }
+  auto opened = open_store(clock, dir.path());
+  EXPECT_EQ(opened.report.records, 5u);  // 3 puts, the take, the reply_batch
+  EXPECT_EQ(observe(*opened.store, {"a", "b", "c"}), before);
+  EXPECT_NE(before.find("done a \"ra\""), std::string::npos) << before;
+}
+
 }  // namespace
 }  // namespace tc::test

@@ -66,6 +66,71 @@ TEST(LogRecord, PutRoundTripsEveryField) {
   EXPECT_FALSE(r.tasks[1].config.forward_result_to);
 }
 
+TEST(LogRecord, PutRoundTripsTheVersion2Fields) {
+  NewTask tasks[2];
+  tasks[0].id = "a";
+  tasks[0].config.priority = -1000;
+  tasks[0].config.cost = 0.25;
+  tasks[0].config.batch_key = "model|a";
+  tasks[0].config.retry_delay_ms = 1500;
+  tasks[0].config.deadline_ms = 30'000;
+  tasks[1].id = "b";  // all defaults: one byte of tags
+  std::string bytes;
+  encode_put(bytes, 42, "queue", tasks, 2);
+  Record r = decode_one(bytes);
+  ASSERT_EQ(r.tasks.size(), 2u);
+  const TaskConfig& c = r.tasks[0].config;
+  EXPECT_EQ(c.priority, -1000);
+  EXPECT_EQ(c.cost, 0.25);
+  EXPECT_EQ(c.batch_key, "model|a");
+  EXPECT_EQ(c.retry_delay_ms, 1500);
+  EXPECT_EQ(c.deadline_ms, 30'000);
+  EXPECT_TRUE(r.tasks[1].config.v2_defaults());
+}
+
+TEST(LogRecord, SnapshotTaskRoundTripsTheVersion2Fields) {
+  TaskImage image;
+  image.queue = "q";
+  image.id = "t";
+  image.state = 2;
+  image.deadline = 77;
+  image.priority = 7;
+  image.cost = 3.5;
+  image.batch_key = "k";
+  image.retry_delay_ms = 10;
+  image.expires_at = 1'000'000;
+  std::string bytes;
+  encode_snap_task(bytes, 5, image);
+  Record r = decode_one(bytes);
+  EXPECT_EQ(r.task_image.priority, 7);
+  EXPECT_EQ(r.task_image.cost, 3.5);
+  EXPECT_EQ(r.task_image.batch_key, "k");
+  EXPECT_EQ(r.task_image.retry_delay_ms, 10);
+  EXPECT_EQ(r.task_image.expires_at, 1'000'000);
+}
+
+TEST(LogRecord, RefusesAnUnknownTagAndAnOutOfRangeField) {
+  NewTask task;
+  task.id = "a";
+  task.config.priority = 5;
+  std::string bytes;
+  encode_put(bytes, 1, "q", &task, 1);
+  // The priority tag (1) is the first tag after the v1 fields; make it tag 99.
+  std::string unknown = bytes;
+  std::size_t tag_at = unknown.size() - 1 /*end*/ - 8 /*value*/ - 4 /*length*/ - 1 /*tag*/;
+  ASSERT_EQ(unknown[tag_at], 1);
+  unknown[tag_at] = 99;
+  std::string payload = unknown.substr(kFrameHeader);
+  auto crc = crc32c(payload);
+  for (int i = 0; i < 4; ++i) unknown[4 + i] = static_cast<char>(crc >> (8 * i));
+  Record r;
+  EXPECT_EQ(decode_frame(unknown, r).status, DecodeStatus::bad_record);
+  task.config.priority = 1001;
+  std::string out_of_range;
+  encode_put(out_of_range, 1, "q", &task, 1);
+  EXPECT_EQ(decode_frame(out_of_range, r).status, DecodeStatus::bad_record);
+}
+
 TEST(LogRecord, EveryOtherTypeRoundTrips) {
   std::string b;
   encode_acquire(b, 1, "q", {"x", "y"}, 500);
@@ -87,6 +152,17 @@ TEST(LogRecord, EveryOtherTypeRoundTrips) {
   EXPECT_EQ(r.id, "id");
   EXPECT_EQ(r.result.info, "[1]");
   EXPECT_EQ(r.result.content, "out");
+
+  b.clear();
+  encode_reply_batch(b, 8, "q", {TaskReply{"a", TaskResult{"[1]", "out"}}, TaskReply{"b", {}}});
+  r = decode_one(b);
+  EXPECT_EQ(r.type, RecordType::reply_batch);
+  ASSERT_EQ(r.replies.size(), 2u);
+  EXPECT_EQ(r.replies[0].id, "a");
+  EXPECT_EQ(r.replies[0].result.info, "[1]");
+  EXPECT_EQ(r.replies[0].result.content, "out");
+  EXPECT_EQ(r.replies[1].id, "b");
+  EXPECT_EQ(r.replies[1].result.info, "null");
 
   b.clear();
   encode_touch(b, 4, "q", "id", 900);
@@ -178,7 +254,7 @@ TEST(LogRecord, RefusesUnknownVersionsAndTypes) {
     return b + payload;
   };
   Record r;
-  auto newer = decode_frame(frame(std::string("\x02\x01", 2) + std::string(8, '\0')), r);
+  auto newer = decode_frame(frame(std::string("\x03\x01", 2) + std::string(8, '\0')), r);
   EXPECT_EQ(newer.status, DecodeStatus::bad_record);
   EXPECT_NE(newer.message.find("version"), std::string::npos);
   auto unknown = decode_frame(frame(std::string("\x01\x63", 2) + std::string(8, '\0')), r);

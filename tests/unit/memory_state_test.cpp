@@ -181,7 +181,10 @@ struct Images {
                     std::to_string(t.state) + " " + t.cursor.to_string() + " " +
                     std::to_string(t.deadline) + " " + std::to_string(t.cache_result_ms) + " " +
                     std::to_string(t.attempts) + "/" + std::to_string(t.max_attempts) + " " +
-                    t.forward_result_to.value_or("-") + " " + t.dead_letter_to.value_or("-"));
+                    t.forward_result_to.value_or("-") + " " + t.dead_letter_to.value_or("-") +
+                    " v2 " + std::to_string(t.priority) + " " + std::to_string(t.cost) + " " +
+                    t.batch_key.value_or("-") + " " + std::to_string(t.retry_delay_ms) + " " +
+                    std::to_string(t.expires_at));
   }
 };
 
@@ -202,7 +205,17 @@ TEST(MemoryStateNode, ExportsAndRestoresEveryState) {
   routed.max_attempts = 3;
   TaskConfig delayed;
   delayed.delay_ms = 500;
+  TaskConfig v2;
+  v2.priority = -3;
+  v2.cost = 2.5;
+  v2.batch_key = "k";
+  v2.retry_delay_ms = 700;
+  v2.deadline_ms = 9000;
   ASSERT_TRUE(state.put(10, "q", task("pending", "1", "a")));
+  ASSERT_TRUE(state.put(10, "q", task("pending-v2", "6", "f", v2)));
+  ASSERT_TRUE(state.put(10, "q", task("done-v2", "7", "g", v2)));
+  ASSERT_EQ(state.acquire(11, "q", {"done-v2"}, 1000).size(), 1u);
+  ASSERT_TRUE(state.reply(12, "q", "done-v2", TaskResult{"null", std::string(500, 'x')}));
   ASSERT_TRUE(state.put(10, "q", task("leased", "2", "b", routed)));
   ASSERT_TRUE(state.put(10, "q", task("done", "3", "c")));
   ASSERT_TRUE(state.put(10, "q", task("delayed", "4", "d", delayed)));
@@ -210,7 +223,12 @@ TEST(MemoryStateNode, ExportsAndRestoresEveryState) {
   ASSERT_EQ(state.acquire(20, "q", {"leased", "done"}, 1000).size(), 2u);
   ASSERT_TRUE(state.reply(30, "q", "done", TaskResult{"{\"ok\":1}", std::string(300, 'r')}));
   Images first = export_of(state);
-  ASSERT_EQ(first.lines.size(), 6u);  // one queue, five tasks
+  ASSERT_EQ(first.lines.size(), 8u);  // one queue, seven tasks
+  // The Version 2 fields are kept in every state, a moved done node included.
+  std::size_t with_v2 = 0;
+  for (const auto& line : first.lines)
+    if (line.find(" v2 -3 2.500000 k 700 9010") != std::string::npos) ++with_v2;
+  EXPECT_EQ(with_v2, 2u);
 
   MemoryState restored;
   state.export_images(

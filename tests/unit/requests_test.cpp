@@ -40,6 +40,24 @@ TEST(ParsePut, ReadsEveryField) {
   EXPECT_EQ(r->task.config.delay_ms, 1500);
 }
 
+TEST(ParsePut, ReadsTheVersion2ConfigFields) {
+  auto r = parse_put(R"({"queue":"q","id":"t1","config":{"priority":-1000,"deadline":2.5,
+      "cost":0.5,"batch_key":"llama-7b","retry_delay":3}})");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->task.config.priority, -1000);
+  EXPECT_EQ(r->task.config.deadline_ms, 2500);
+  EXPECT_EQ(r->task.config.cost, 0.5);
+  EXPECT_EQ(r->task.config.batch_key, "llama-7b");
+  EXPECT_EQ(r->task.config.retry_delay_ms, 3000);
+  auto defaults = parse_put(R"({"queue":"q","id":"t1","config":{"priority":null,"cost":null,
+      "batch_key":null}})");
+  ASSERT_TRUE(defaults.ok()) << defaults.error().message;
+  EXPECT_TRUE(defaults->task.config.v2_defaults());
+  auto whole = parse_put(R"({"queue":"q","id":"t1","config":{"priority":1000.0,"cost":1e9}})");
+  ASSERT_TRUE(whole.ok()) << whole.error().message;
+  EXPECT_EQ(whole->task.config.priority, 1000);
+}
+
 TEST(ParsePut, AppliesDefaults) {
   auto r = parse_put(R"({"queue":"q","id":"t1"})");
   ASSERT_TRUE(r.ok()) << r.error().message;
@@ -249,6 +267,22 @@ TEST(ParsePut, RefusesBadInput) {
       {q + R"("id":"t","config":{"dead_letter_to":{}}})", "config.dead_letter_to"},
       {q + R"("id":"t","config":{"delay":-0.5}})", "config.delay"},
       {q + R"("id":"t","config":{"delay":-1}})", "config.delay"},
+      {q + R"("id":"t","config":{"priority":1001}})", "config.priority"},
+      {q + R"("id":"t","config":{"priority":-1001}})", "config.priority"},
+      {q + R"("id":"t","config":{"priority":1.5}})", "config.priority"},
+      {q + R"("id":"t","config":{"priority":"5"}})", "config.priority"},
+      {q + R"("id":"t","config":{"priority":18446744073709551615}})", "config.priority"},
+      {q + R"("id":"t","config":{"deadline":-1}})", "config.deadline"},
+      {q + R"("id":"t","config":{"deadline":"1"}})", "config.deadline"},
+      {q + R"("id":"t","config":{"cost":0}})", "config.cost"},
+      {q + R"("id":"t","config":{"cost":-1}})", "config.cost"},
+      {q + R"("id":"t","config":{"cost":1e10}})", "config.cost"},
+      {q + R"("id":"t","config":{"cost":true}})", "config.cost"},
+      {q + R"("id":"t","config":{"batch_key":""}})", "config.batch_key"},
+      {q + R"("id":"t","config":{"batch_key":7}})", "config.batch_key"},
+      {q + "\"id\":\"t\",\"config\":{\"batch_key\":\"" + std::string(257, 'k') + "\"}}", "config.batch_key"},
+      {q + R"("id":"t","config":{"retry_delay":-2}})", "config.retry_delay"},
+      {q + R"("id":"t","config":{"retry_delay":[]}})", "config.retry_delay"},
   });
 }
 

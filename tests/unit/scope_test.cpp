@@ -44,6 +44,14 @@ TEST(Scope, RoleTable) {
       {Endpoint::reply, false, false, true, true},
       {Endpoint::touch, false, false, true, true},
       {Endpoint::clear_queue, false, false, false, true},
+      {Endpoint::summary, true, true, true, true},
+      {Endpoint::reply_batch, false, false, true, true},
+      {Endpoint::config_queue, false, false, false, true},
+      {Endpoint::fail, false, false, true, true},
+      {Endpoint::release, false, false, true, true},
+      {Endpoint::redrive, false, false, false, true},
+      {Endpoint::get, true, true, true, true},
+      {Endpoint::list_tasks, true, true, true, true},
   };
   for (const auto& row : rows) {
     const auto name = endpoint_name(row.endpoint);
@@ -53,7 +61,7 @@ TEST(Scope, RoleTable) {
     EXPECT_EQ(role_allows(Role::admin, row.endpoint), row.admin) << name;
   }
   // Every /task/* endpoint has a row above (they come first in the enum).
-  EXPECT_EQ(std::size(rows), static_cast<std::size_t>(Endpoint::stat_queue) + 1);
+  EXPECT_EQ(std::size(rows), static_cast<std::size_t>(Endpoint::healthz));  // every /task/* endpoint
 }
 
 TEST(Scope, UnionOfGrantsOverEndpointAndQueue) {

@@ -432,6 +432,10 @@ class LossyStore final : public Store, public StoreEvents {
   }
   Awaitable<Result<std::uint64_t>> reap() override { return inner_.reap(); }
   Awaitable<bool> ready() override { return inner_.ready(); }
+  Awaitable<Result<std::vector<bool>>> reply_batch(std::string q,
+                                              std::vector<TaskReply> replies) override {
+    return inner_.reply_batch(std::move(q), std::move(replies));
+  }
 
  private:
   struct Held {

@@ -147,6 +147,9 @@ std::vector<Task> Client::take(std::string_view queue, const TakeOptions& option
   if (options.timeout.count() > 0) w.key("timeout").number(options.timeout.count());
   w.key("promise_reply_time").number(options.promise_reply_time.count());
   if (options.batch_window.count() > 0) w.key("batch_window").number(options.batch_window.count());
+  if (options.max_cost) w.key("max_cost").number(*options.max_cost);
+  if (options.batch_key) w.key("batch_key").string(*options.batch_key);
+  if (options.group_by_key) w.key("group_by_key").boolean(true);
   w.end_object();
   return detail::decode_tasks(impl_->post("/task/take", w, options.timeout + options.batch_window).data(), queue);
 }
@@ -187,6 +190,25 @@ std::vector<bool> Client::reply_many(std::string_view queue, const std::vector<T
     }
   }
   if (first_error) throw_error(first_error->code(), first_error->http_status(), first_error->message());
+  return out;
+}
+
+std::vector<bool> Client::reply_batch(std::string_view queue, const std::vector<TaskReply>& replies) {
+  constexpr std::size_t kMaxRepliesPerRequest = 1000;  // the server's limit
+  std::vector<bool> out;
+  out.reserve(replies.size());
+  for (std::size_t first = 0; first < replies.size(); first += kMaxRepliesPerRequest) {
+    JsonWriter w;
+    w.begin_object().key("queue").string(queue).key("replies").begin_array();
+    for (std::size_t i = first; i < std::min(replies.size(), first + kMaxRepliesPerRequest); ++i) {
+      w.begin_object().key("id").string(replies[i].id);
+      write_payload(w, replies[i].info, replies[i].content);
+      w.end_object();
+    }
+    w.end_array().end_object();
+    for (bool done : detail::decode_bool_list(impl_->post("/task/reply_batch", w).data()))
+      out.push_back(done);
+  }
   return out;
 }
 
@@ -289,8 +311,48 @@ std::string Client::version() {
       .value_or("");
 }
 
+QueueSettings Client::config_queue(std::string_view queue, const QueueSettingsUpdate& update) {
+  JsonWriter w;
+  w.begin_object().key("queue").string(queue);
+  if (update.paused) w.key("paused").boolean(*update.paused);
+  if (update.max_leased) w.key("max_leased").number(std::uint64_t{*update.max_leased});
+  if (update.rate) w.key("rate").number(*update.rate);
+  if (update.burst) w.key("burst").number(*update.burst);
+  w.end_object();
+  return detail::decode_settings(impl_->post("/task/config_queue", w).data());
+}
+
 std::string Client::post_raw(std::string_view path, std::string_view json_body, Seconds extra_wait) {
   return std::string(detail::Envelope(impl_->send("POST", path, json_body, extra_wait)).data());
+}
+
+bool Client::fail(std::string_view queue, std::string_view id, std::string_view info,
+                  std::string_view content) {
+  JsonWriter w;
+  w.begin_object().key("queue").string(queue).key("id").string(id);
+  write_payload(w, info, content);
+  w.end_object();
+  return detail::decode_bool(impl_->post("/task/fail", w).data());
+}
+
+bool Client::release(std::string_view queue, std::string_view id, Seconds delay) {
+  JsonWriter w;
+  w.begin_object().key("queue").string(queue).key("id").string(id);
+  w.key("delay").number(delay.count()).end_object();
+  return detail::decode_bool(impl_->post("/task/release", w).data());
+}
+
+std::uint64_t Client::redrive(std::string_view queue, const std::vector<std::string>& ids,
+                             std::size_t size) {
+  JsonWriter w;
+  w.begin_object().key("queue").string(queue);
+  if (!ids.empty()) {
+    w.key("ids").begin_array();
+    for (const auto& id : ids) w.string(id);
+    w.end_array();
+  }
+  w.key("size").number(static_cast<std::uint64_t>(size)).end_object();
+  return static_cast<std::uint64_t>(std::stoull(std::string(impl_->post("/task/redrive", w).data())));
 }
 
 }  // namespace taskcenter

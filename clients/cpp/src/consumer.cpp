@@ -3,6 +3,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <map>
+#include <set>
 #include <optional>
 #include <thread>
 
@@ -34,6 +35,7 @@ struct Consumer::Held {
   std::condition_variable wake;
   bool stop_heartbeat = false;
   std::map<std::string, SteadyClock::time_point> leased_at;  // by task id
+  std::set<std::string> lost;  // held ids whose touch answered false
 };
 
 Consumer::Consumer(Client& client, ConsumerOptions options) : Consumer(nullptr, &client, std::move(options)) {}
@@ -66,6 +68,15 @@ std::vector<Reply> Consumer::process_batch(const std::vector<Task>& tasks) {
   std::vector<Reply> replies;
   replies.reserve(tasks.size());
   for (const auto& task : tasks) {
+    if (stopping()) {  // not started: give it back untried
+      release_quietly(task);
+      replies.push_back(Reply::none());
+      continue;
+    }
+    if (lease_lost(task.id)) {
+      replies.push_back(Reply::none());
+      continue;
+    }
     try {
       replies.push_back(process(task));
     } catch (...) {
@@ -73,10 +84,47 @@ std::vector<Reply> Consumer::process_batch(const std::vector<Task>& tasks) {
         std::lock_guard lock(stats_mutex_);
         ++stats_.failed;
       }
-      replies.push_back(options_.reply_on_error ? safe_error_reply(task, std::current_exception()) : Reply::none());
+      if (options_.reply_on_error) {
+        replies.push_back(safe_error_reply(task, std::current_exception()));
+      } else {
+        report_failure(task, std::current_exception());
+        replies.push_back(Reply::none());
+      }
     }
   }
   return replies;
+}
+
+void Consumer::report_failure(const Task& task, std::exception_ptr error) {
+  std::string what = "unknown exception";
+  try {
+    std::rethrow_exception(std::move(error));
+  } catch (const std::exception& e) {
+    what = e.what();
+  } catch (...) {
+  }
+  try {
+    detail::JsonWriter w;
+    w.begin_object().key("error").string(what).end_object();
+    client_->fail(options_.queue, task.id, w.str());
+  } catch (const Error&) {
+    std::lock_guard lock(stats_mutex_);
+    ++stats_.errors;
+  }
+}
+
+void Consumer::release_quietly(const Task& task) {
+  try {
+    client_->release(options_.queue, task.id);
+  } catch (const Error&) {
+    std::lock_guard lock(stats_mutex_);
+    ++stats_.errors;
+  }
+}
+
+bool Consumer::lease_lost(const std::string& id) const {
+  std::lock_guard lock(held_->mutex);
+  return held_->lost.count(id) != 0;
 }
 
 Reply Consumer::error_reply(const Task&, std::exception_ptr error) {
@@ -167,6 +215,9 @@ std::vector<Task> Consumer::fetch() {
   take.timeout = options_.poll_timeout;
   take.promise_reply_time = options_.promise_reply_time;
   take.batch_window = options_.batch_window;
+  take.max_cost = options_.max_cost;
+  take.batch_key = options_.batch_key;
+  take.group_by_key = options_.group_by_key;
   return client_->take(options_.queue, take);
 }
 
@@ -243,8 +294,14 @@ std::vector<std::optional<Reply>> Consumer::process_guarded(const std::vector<Ta
         Reply reply = safe_error_reply(tasks[i], error);
         if (!reply.skip) out[i] = std::move(reply);
       }
+    } else {
+      for (const auto& task : tasks) report_failure(task, error);
     }
   }
+  // A reply for a task whose lease is gone could complete the redelivered task another
+  // consumer now holds: none is sent.
+  for (std::size_t i = 0; i < tasks.size(); ++i)
+    if (out[i] && lease_lost(tasks[i].id)) out[i].reset();
   return out;
 }
 
@@ -270,10 +327,10 @@ void Consumer::handle(std::vector<Task>& tasks) {
   processed = batch.size();
   bool sent = false;
   if (batch.size() > 1) {
-    // One pipelined round trip for the whole batch; on any trouble, fall back to
-    // one-by-one replies with retries (replies are idempotent).
+    // One reply_batch request (one store step) for the whole batch; on any trouble, fall
+    // back to one-by-one replies with retries (replies are idempotent).
     try {
-      for (bool accepted : client_->reply_many(options_.queue, batch)) ++(accepted ? replied : stale);
+      for (bool accepted : client_->reply_batch(options_.queue, batch)) ++(accepted ? replied : stale);
       sent = true;
     } catch (const Error&) {
       replied = stale = 0;
@@ -296,7 +353,10 @@ void Consumer::handle(std::vector<Task>& tasks) {
   }
   {
     std::lock_guard lock(held_->mutex);
-    for (const auto& task : tasks) held_->leased_at.erase(task.id);
+    for (const auto& task : tasks) {
+      held_->leased_at.erase(task.id);
+      held_->lost.erase(task.id);
+    }
   }
   std::lock_guard lock(stats_mutex_);
   stats_.processed += processed;
@@ -324,15 +384,18 @@ void Consumer::heartbeat_loop() {
     }
     if (due.empty()) continue;
     lock.unlock();
+    std::vector<std::string> gone;
     for (const auto& id : due) {
       try {
-        client_->touch(options_.queue, id, options_.promise_reply_time);
+        if (!client_->touch(options_.queue, id, options_.promise_reply_time)) gone.push_back(id);
       } catch (const Error&) {
         std::lock_guard stats_lock(stats_mutex_);
         ++stats_.errors;
       }
     }
     lock.lock();
+    for (auto& id : gone)
+      if (held_->leased_at.count(id)) held_->lost.insert(std::move(id));
   }
 }
 

@@ -203,6 +203,31 @@ std::optional<std::string> decode_optional_string(std::string_view raw) {
   });
 }
 
+namespace {
+
+// The members of a settings object (unknown ones are skipped: fields added later).
+QueueSettings settings_of(od::object object) {
+  QueueSettings settings;
+  for (od::field field : object) {
+    std::string key(std::string_view(field.unescaped_key()));
+    od::value v = field.value();
+    if (key == "paused") settings.paused = v.get_bool();
+    else if (key == "max_leased") settings.max_leased = static_cast<std::uint32_t>(v.get_double());
+    else if (key == "rate") settings.rate = v.get_double();
+    else if (key == "burst") settings.burst = v.get_double();
+  }
+  return settings;
+}
+
+}  // namespace
+
+QueueSettings decode_settings(std::string_view raw) {
+  return guarded("queue settings", [&]() -> QueueSettings {
+    od::document doc = parse_slice(raw);
+    return settings_of(doc.get_object());
+  });
+}
+
 std::optional<QueueStat> decode_stat(std::string_view raw) {
   return guarded("queue statistics", [&]() -> std::optional<QueueStat> {
     if (trim(raw) == "null") return std::nullopt;
@@ -217,6 +242,8 @@ std::optional<QueueStat> decode_stat(std::string_view raw) {
         if (type == od::json_type::string) {
           (key == "oldest_cursor" ? stat.oldest_cursor : stat.newest_cursor) = std::string(std::string_view(v.get_string()));
         }
+      } else if (key == "settings" && type == od::json_type::object) {
+        stat.settings = settings_of(v.get_object());
       } else if (type == od::json_type::number) {
         double number = v.get_double();
         if (key == "length") stat.length = static_cast<std::uint64_t>(number);

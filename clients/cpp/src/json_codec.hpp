@@ -44,5 +44,6 @@ std::optional<CallResult> decode_call_result(std::string_view raw);
 std::vector<std::string> decode_string_list(std::string_view raw);
 std::optional<std::string> decode_optional_string(std::string_view raw);
 std::optional<QueueStat> decode_stat(std::string_view raw);
+QueueSettings decode_settings(std::string_view raw);
 
 }  // namespace taskcenter::detail

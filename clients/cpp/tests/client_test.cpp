@@ -161,6 +161,27 @@ TEST_F(ClientTest, ReplyManyPipelinesInOrder) {
   EXPECT_THROW(tc.reply_many("", {{"x", "null", ""}}), taskcenter::BadRequest);
 }
 
+TEST_F(ClientTest, ReplyBatchSendsOneRequestPerThousandRepliesInOrder) {
+  constexpr int kTasks = 1200;  // two requests
+  std::vector<taskcenter::NewTask> tasks(600);
+  for (int part = 0; part < 2; ++part) {
+    for (int i = 0; i < 600; ++i) tasks[i].id = numbered("b", part * 600 + i);
+    ASSERT_EQ(tc.put_batch(queue(), tasks), std::vector<bool>(600, true));
+  }
+  std::vector<taskcenter::TaskReply> replies;
+  for (int i = 0; i < kTasks; ++i) replies.push_back({numbered("b", i), std::to_string(i), "r"});
+  replies.push_back({numbered("b", 0), "\"again\"", ""});  // repeated: the first wins
+  auto accepted = tc.reply_batch(queue(), replies);
+  std::vector<bool> expected(kTasks, true);
+  expected.push_back(false);
+  EXPECT_EQ(accepted, expected);
+  auto result = tc.result(queue(), numbered("b", 1199));
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->info, "1199");
+  EXPECT_EQ(tc.result(queue(), numbered("b", 0))->info, "0");
+  EXPECT_THROW(tc.reply_batch("", {{"x", "null", ""}}), taskcenter::BadRequest);
+}
+
 TEST_F(ClientTest, CallWaitsForAConsumersReply) {
   std::thread consumer([&] {
     Client worker(server_->url());
@@ -302,6 +323,29 @@ TEST_F(ClientTest, RemoveStatListAndClear) {
   EXPECT_FALSE(tc.stat_queue("cpp-never-existed"));
 }
 
+TEST_F(ClientTest, ConfigQueueSetsAndReportsSettings) {
+  taskcenter::QueueSettingsUpdate update;
+  update.max_leased = 1;
+  update.rate = 0.5;
+  auto settings = tc.config_queue(queue(), update);
+  EXPECT_FALSE(settings.paused);
+  EXPECT_EQ(settings.max_leased, 1u);
+  EXPECT_EQ(settings.rate, 0.5);
+  EXPECT_EQ(settings.burst, 1.0);  // max(1, rate)
+  taskcenter::QueueSettingsUpdate pause;
+  pause.paused = true;
+  EXPECT_TRUE(tc.config_queue(queue(), pause).paused);
+  tc.put(queue(), "a");
+  EXPECT_TRUE(tc.take(queue()).empty());  // paused
+  auto stat = tc.stat_queue(queue());
+  ASSERT_TRUE(stat && stat->settings);
+  EXPECT_TRUE(stat->settings->paused);
+  EXPECT_EQ(stat->settings->max_leased, 1u);
+  taskcenter::QueueSettingsUpdate burst_alone;
+  burst_alone.burst = 3;
+  EXPECT_THROW(tc.config_queue(queue(), burst_alone), taskcenter::BadRequest);
+}
+
 TEST_F(ClientTest, BadRequestsCarryTheServersMessage) {
   try {
     tc.put("", "id");
@@ -377,6 +421,27 @@ TEST(ClientErrors, PooledConnectionsSurviveAServerRestart) {
   server.reset();
   server = std::make_unique<tctest::ServerProcess>(std::vector<std::string>{}, port);
   EXPECT_TRUE(tc.put("q", "after"));  // the stale connection is detected and replaced
+}
+
+TEST_F(ClientTest, FailReleaseAndRedrive) {
+  taskcenter::TaskConfig config;
+  config.max_attempts = 2;
+  config.dead_letter_to = queue() + "-dead";
+  ASSERT_TRUE(tc.put(queue(), "t", "null", "body", config));
+  EXPECT_FALSE(tc.fail(queue(), "t"));  // pending, not leased
+  ASSERT_EQ(tc.take(queue(), take_options(1, 0s, 30s)).size(), 1u);
+  EXPECT_TRUE(tc.release(queue(), "t"));
+  auto again = tc.take(queue(), take_options(1, 0s, 30s));
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(again[0].attempt, 1u);  // a release does not count
+  EXPECT_TRUE(tc.fail(queue(), "t", R"({"error":"x"})", "trace"));
+  ASSERT_EQ(tc.take(queue(), take_options(1, 0s, 30s)).size(), 1u);
+  EXPECT_TRUE(tc.fail(queue(), "t"));  // the last attempt: dead-lettered
+  ASSERT_EQ(tc.redrive(queue() + "-dead", {"t"}), 1u);
+  EXPECT_EQ(tc.redrive(queue() + "-dead"), 0u);
+  ASSERT_EQ(tc.take(queue(), take_options(1, 0s, 30s)).size(), 1u);
+  EXPECT_TRUE(tc.release(queue(), "t", 30s));
+  EXPECT_TRUE(tc.take(queue(), take_options(1, 0s, 30s)).empty());  // delayed
 }
 
 }  // namespace

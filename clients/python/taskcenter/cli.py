@@ -5,7 +5,7 @@ table. Content is shown base64-encoded in JSON, as on the wire; ``call
 --content-out FILE`` writes the result's raw bytes instead.
 
 Exit status: 0 success, 1 error (message on stderr), 2 bad usage, 3 call timed
-out (the task stays queued), 4 health check failed.
+out (the task stays queued), 4 health check failed, 5 no such queue (stat).
 """
 
 import argparse
@@ -19,6 +19,7 @@ from .errors import CallTimeout, TaskCenterError
 from .model import Result, Task, encode_content
 
 EXIT_ERROR, EXIT_USAGE, EXIT_CALL_TIMEOUT, EXIT_UNHEALTHY = 1, 2, 3, 4
+EXIT_NO_QUEUE = 5
 
 
 def _json_arg(text: str) -> Any:
@@ -173,9 +174,17 @@ def _cmd_clear(tc: TaskCenter, args: argparse.Namespace, out: _Output) -> int:
 def _cmd_stat(tc: TaskCenter, args: argparse.Namespace, out: _Output) -> int:
     stat = tc.stat_queue(args.queue)
     if stat is None:
+        # A script must be able to tell "no such queue" from an empty one.
+        print("no such queue: %s" % args.queue, file=sys.stderr)
         out.emit(None, "no such queue")
-        return 0
+        return EXIT_NO_QUEUE
     out.emit(stat, _table(("field", "value"), [(k, _compact(v)) for k, v in stat.items()]))
+    return 0
+
+
+def _cmd_redrive(tc: TaskCenter, args: argparse.Namespace, out: _Output) -> int:
+    moved = tc.redrive(args.queue, ids=args.ids or None, size=args.size)
+    out.emit({"queue": args.queue, "moved": moved}, "moved %d" % moved)
     return 0
 
 
@@ -201,6 +210,29 @@ def _cmd_health(tc: TaskCenter, args: argparse.Namespace, out: _Output) -> int:
     value = {"url": tc.url, "healthz": healthy, "readyz": ready, "version": version}
     out.emit(value, _table(("field", "value"), [(k, _compact(v)) for k, v in value.items()]))
     return 0 if healthy and ready else EXIT_UNHEALTHY
+
+
+def _settings_text(settings: Dict[str, Any]) -> str:
+    return _table(("setting", "value"), [(k, _compact(v)) for k, v in settings.items()])
+
+
+def _cmd_pause(tc: TaskCenter, args: argparse.Namespace, out: _Output) -> int:
+    settings = tc.config_queue(args.queue, paused=True)
+    out.emit(settings, "paused: take and acquire lease nothing\n" + _settings_text(settings))
+    return 0
+
+
+def _cmd_resume(tc: TaskCenter, args: argparse.Namespace, out: _Output) -> int:
+    settings = tc.config_queue(args.queue, paused=False)
+    out.emit(settings, "resumed\n" + _settings_text(settings))
+    return 0
+
+
+def _cmd_limit(tc: TaskCenter, args: argparse.Namespace, out: _Output) -> int:
+    settings = tc.config_queue(args.queue, max_leased=args.max_leased, rate=args.rate,
+                               burst=args.burst)
+    out.emit(settings, _settings_text(settings))
+    return 0
 
 
 def _view_json(view: Dict[str, Any]) -> Dict[str, Any]:
@@ -268,7 +300,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="taskcenter-cli", parents=[common_options(False)],
         description="Command line of the taskcenter task queue. Output is JSON unless "
                     "--table; content appears base64-encoded. Exit status: 0 ok, 1 error, "
-                    "2 usage, 3 call timed out, 4 unhealthy.")
+                    "2 usage, 3 call timed out, 4 unhealthy, 5 no such queue.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
@@ -341,6 +373,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--page", action="store_true", help="show one page and the next cursor")
 
     command("health", "check /healthz, /readyz and /version", _cmd_health, queue=False)
+
+    command("pause", "stop take and acquire from leasing (put, peek, call go on)", _cmd_pause)
+    command("resume", "let take and acquire lease again", _cmd_resume)
+    p = command("limit", "set a queue's limits (0 removes one; no option: show them)", _cmd_limit)
+    p.add_argument("--max-leased", type=int, metavar="N",
+                   help="at most N tasks leased at once over all consumers")
+    p.add_argument("--rate", type=float, metavar="R", help="at most R leases per second")
+    p.add_argument("--burst", type=float, metavar="B",
+                   help="leases the bucket saves up (default max(1, rate); needs --rate)")
+
+    p = command("redrive", "move dead-lettered tasks of QUEUE back to their source queue",
+                _cmd_redrive)
+    p.add_argument("ids", nargs="*", metavar="ID", help="task ids (default: the oldest --size)")
+    p.add_argument("--size", type=int, default=100, help="tasks to look at (default 100)")
 
     p = command("get", "show one task: state, attempt, age, result", _cmd_get, task_id=True)
     p.add_argument("--with-content", action="store_true", help="include the task's content")

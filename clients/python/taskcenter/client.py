@@ -226,15 +226,26 @@ class TaskCenter:
         return [Task.from_wire(item, queue) for item in data]
 
     def take(self, queue: str, size: int = 16, timeout: float = 5,
-             promise_reply_time: float = 30, batch_window: float = 0) -> List[Task]:
+             promise_reply_time: float = 30, batch_window: float = 0,
+             max_cost: Optional[float] = None, batch_key: Optional[str] = None,
+             group_by_key: bool = False) -> List[Task]:
         """peek + acquire in one round trip, for consumers that accept any task:
-        up to ``size`` leased tasks with content, waiting up to ``timeout`` for one."""
+        up to ``size`` leased tasks with content, waiting up to ``timeout`` for one.
+        ``max_cost`` bounds the batch's total task ``cost`` (at least one task comes);
+        ``batch_key`` takes only tasks of that key; ``group_by_key`` makes every task
+        of the batch share the key of the first."""
         payload: Dict[str, Any] = {"queue": queue, "size": size,
                                    "promise_reply_time": promise_reply_time}
         if timeout:
             payload["timeout"] = timeout
         if batch_window:
             payload["batch_window"] = batch_window
+        if max_cost is not None:
+            payload["max_cost"] = max_cost
+        if batch_key is not None:
+            payload["batch_key"] = batch_key
+        if group_by_key:
+            payload["group_by_key"] = True
         data = self._post("take", payload, long_poll=timeout + batch_window,
                           retry=False)["data"] or []
         return [Task.from_wire(item, queue) for item in data]
@@ -374,6 +385,68 @@ class TaskCenter:
                     # Handled but not acknowledged: it comes back after its lease
                     # (at-least-once); a passing outage must not end the iteration.
                     log.warning("acknowledging result %r on %r failed: %s", task.id, queue, exc)
+
+    def reply_batch(self, queue: str, replies: Iterable[Tuple[Any, ...]]) -> List[bool]:
+        """Complete many tasks in one request: ``replies`` holds ``(id, info)`` or
+        ``(id, info, content)`` tuples (1 to 1000). One bool per reply, each as
+        ``reply`` answers it (the first reply of an id wins)."""
+        items = []
+        for reply in replies:
+            task_id, info = reply[0], reply[1] if len(reply) > 1 else None
+            content = reply[2] if len(reply) > 2 else None
+            items.append(_task_body(task_id, info, content, {}))
+        return [bool(done) for done in
+                self._post("reply_batch", {"queue": queue, "replies": items})["data"]]
+
+    # -- queue settings ------------------------------------------------------
+
+    def config_queue(self, queue: str, paused: Optional[bool] = None,
+                     max_leased: Optional[int] = None, rate: Optional[float] = None,
+                     burst: Optional[float] = None) -> Dict[str, Any]:
+        """Change a queue's settings and return those in force
+        (``{"paused", "max_leased", "rate", "burst"}``). A setting left as None keeps
+        its value; 0 removes a limit. ``paused``: take and acquire lease nothing.
+        ``max_leased``: at most this many tasks leased at once over all consumers.
+        ``rate`` (leases per second) with ``burst`` (default max(1, rate)): a token
+        bucket shared by all instances; ``burst`` needs a ``rate`` in the same call.
+        Creates the queue if it does not exist."""
+        body: Dict[str, Any] = {"queue": queue}
+        for name, value in (("paused", paused), ("max_leased", max_leased),
+                            ("rate", rate), ("burst", burst)):
+            if value is not None:
+                body[name] = value
+        return self._post("config_queue", body)["data"]
+
+
+    # -- failures (version 2) --------------------------------------------------
+
+    def fail(self, queue: str, id: str, info: Any = None,
+             content: Optional[BytesLike] = None) -> bool:
+        """Report that the attempt on a leased task failed. ``info``/``content`` are
+        kept as the task's ``last_error``; the task is redelivered after its retry
+        delay, or dead-lettered (or dropped) when its max_attempts is used up.
+        False when the task was not leased (lease lost, removed, or done)."""
+        payload = _task_body(id, info, content, {})
+        payload["queue"] = queue
+        return bool(self._post("fail", payload)["data"])
+
+    def release(self, queue: str, id: str, delay: float = 0) -> bool:
+        """Give a leased task back untried: pending again after ``delay`` seconds, the
+        attempt not counted against max_attempts. False when it was not leased."""
+        payload: Dict[str, Any] = {"queue": queue, "id": id}
+        if delay:
+            payload["delay"] = delay
+        return bool(self._post("release", payload)["data"])
+
+    def redrive(self, queue: str, ids: Optional[Sequence[str]] = None, size: int = 100) -> int:
+        """Move dead-lettered tasks of ``queue`` (a dead-letter queue) back to their source
+        queue as new pending tasks: the given ``ids``, or those among the first ``size``
+        pending tasks. One whose id exists in its source queue stays. Returns how many
+        moved (repeat until 0 to empty a large queue). Needs the admin role."""
+        payload: Dict[str, Any] = {"queue": queue, "size": size}
+        if ids is not None:
+            payload["ids"] = [ids] if isinstance(ids, str) else list(ids)
+        return int(self._post("redrive", payload)["data"])
 
     # -- seeing tasks ----------------------------------------------------------
 

@@ -23,15 +23,26 @@ How tasks are fetched:
 Leases: each task is acquired with ``promise_reply_time`` and a heartbeat thread
 ``touch``es every task held longer than a third of it, so a long job keeps its
 lease while its process lives, and loses it (the task is redelivered) when the
-process dies.
+process dies. A task whose ``touch`` answers false (its lease ran out, or it was
+removed) is given up: not started if it was still waiting in a batch, and not
+replied to (the reply could complete the redelivered task another consumer now
+holds); long ``process`` code may check ``lease_lost(task.id)`` to stop early.
 
-Errors: an exception in ``process``/``process_batch`` is logged and the task is
-not replied to, so its lease expires and it is redelivered (bounded by the
-task's ``max_attempts``); with ``reply_on_error = True`` it is replied to with
-``{"error": "<ExceptionType>: <message>"}`` instead.
+Errors: an exception in ``process``/``process_batch`` is logged and reported with
+``fail`` (``info`` = ``{"error": "<ExceptionType>: <message>"}``, kept as the task's
+``last_error``), so the task is redelivered after its retry delay, or dead-lettered
+when its ``max_attempts`` is used up, without waiting for the lease to run out; with
+``reply_on_error = True`` it is replied to with that info instead.
+
+Replies: a batch of ``process_batch`` is answered with one ``reply_batch``
+request (one by one when that is not possible, e.g. a result too large); tasks of
+``process`` are answered with ``reply``. ``max_cost``, ``batch_key`` and
+``group_by_key`` shape the batches ``take`` forms (see the server's protocol).
 
 Stopping: ``stop()`` (or SIGTERM/SIGINT during ``run()``) makes each worker finish
-and reply the tasks it holds, then exit; nothing new is taken. A second signal
+and reply the task it is processing, ``release`` the tasks it holds but has not
+started (they are pending again at once, their attempt not counted), then exit;
+nothing new is taken. A second signal
 restores the previous handlers' behaviour (a second Ctrl-C interrupts at once).
 """
 
@@ -91,6 +102,12 @@ class TaskConsumer:
     reply_on_error: bool = False
     #: seconds to wait after a failed request (server down) before trying again
     retry_delay: float = 1.0
+    #: take: bound on the total task ``cost`` of one batch (None: no bound)
+    max_cost: Optional[float] = None
+    #: take: only tasks with this ``batch_key`` (a consumer serving one model)
+    batch_key: Optional[str] = None
+    #: take: every task of a batch shares the ``batch_key`` of the first one
+    group_by_key: bool = False
 
     def __init__(self, url: str = DEFAULT_URL, workers: Optional[int] = None,
                  token: Optional[str] = None, client: Optional[TaskCenter] = None,
@@ -102,11 +119,13 @@ class TaskConsumer:
             token: bearer token.
             client: an existing TaskCenter to share.
             options: overrides of the class attributes: queue, promise_reply_time,
-                batch_size, batch_window, poll_timeout, reply_on_error, retry_delay.
+                batch_size, batch_window, poll_timeout, reply_on_error, retry_delay,
+                max_cost, batch_key, group_by_key.
         """
         for name, value in options.items():
             if name not in ("queue", "promise_reply_time", "batch_size", "batch_window",
-                            "poll_timeout", "reply_on_error", "retry_delay"):
+                            "poll_timeout", "reply_on_error", "retry_delay", "max_cost",
+                            "batch_key", "group_by_key"):
                 raise TypeError("unknown option %r" % name)
             setattr(self, name, value)
         if workers is not None:
@@ -124,6 +143,7 @@ class TaskConsumer:
         self._stopping = threading.Event()
         self._counts_lock = threading.Lock()
         self._held: Dict[str, float] = {}  # task id -> monotonic time of last lease renewal
+        self._lost: set = set()  # held task ids whose touch answered false
         self._held_lock = threading.Lock()
         self._cursor: Optional[str] = None
         self._peek_lock = threading.Lock()
@@ -212,6 +232,12 @@ class TaskConsumer:
             self._stopping.clear()  # this run is over; start() may run again
         return True
 
+    def lease_lost(self, task_id: str) -> bool:
+        """True when the heartbeat learnt that this held task's lease is gone (touch
+        answered false): its reply would be ignored or complete someone else's attempt."""
+        with self._held_lock:
+            return task_id in self._lost
+
     @property
     def stopping(self) -> bool:
         """True once stop() was asked: long process() code may check it."""
@@ -257,7 +283,8 @@ class TaskConsumer:
     def _fetch_take(self) -> List[Task]:
         return self.client.take(self.queue, size=self.batch_size, timeout=self.poll_timeout,
                                 promise_reply_time=self.promise_reply_time,
-                                batch_window=self.batch_window)
+                                batch_window=self.batch_window, max_cost=self.max_cost,
+                                batch_key=self.batch_key, group_by_key=self.group_by_key)
 
     def _fetch_filtered(self) -> List[Task]:
         # One worker at a time peeks from the shared cursor; the others wait here.
@@ -302,20 +329,40 @@ class TaskConsumer:
                 self._held[task.id] = now
         try:
             if type(self).process_batch is TaskConsumer.process_batch:
-                for task in tasks:
-                    self._run_one(task)
+                for i, task in enumerate(tasks):
+                    if self._stopping.is_set():
+                        self._release(tasks[i:])
+                        break
+                    if not self.lease_lost(task.id):
+                        self._run_one(task)
+            elif self._stopping.is_set():
+                self._release(tasks)
             else:
                 self._run_batch(tasks)
         finally:
             with self._held_lock:
                 for task in tasks:
                     self._held.pop(task.id, None)
+                    self._lost.discard(task.id)
+
+    def _release(self, tasks: List[Task]) -> None:
+        """Gives back tasks fetched but not started (stopping): pending again at once."""
+        for task in tasks:
+            try:
+                self.client.release(self.queue, task.id)
+            except TaskCenterError as exc:
+                log.warning("%s: release of %r failed (%s); its lease will run out",
+                            type(self).__name__, task.id, exc)
 
     def _run_one(self, task: Task) -> None:
         try:
             outcome = _as_outcome(self.process(task))
         except Exception as exc:
             self._failed([task], exc)
+            return
+        if self.lease_lost(task.id):
+            log.warning("%s: not replying to %r: its lease was lost while processing",
+                        type(self).__name__, task.id)
             return
         self._reply(task, outcome)
 
@@ -328,20 +375,62 @@ class TaskConsumer:
         except Exception as exc:
             self._failed(tasks, exc)
             return
-        for task, outcome in zip(tasks, outcomes):
-            self._reply(task, _as_outcome(outcome))
+        kept = [(task, outcome) for task, outcome in zip(tasks, outcomes)
+                if not self.lease_lost(task.id)]
+        self._reply_all([task for task, _ in kept], [_as_outcome(outcome) for _, outcome in kept])
+
+    def _reply_all(self, tasks: List[Task], outcomes: List[Outcome]) -> None:
+        """A batch's replies in one reply_batch request; one by one (each with its own
+        error handling) when the batch cannot go as one."""
+        if not tasks:
+            return
+        if len(tasks) == 1:
+            self._reply(tasks[0], outcomes[0])
+            return
+        replies = [(task.id, info, content) for task, (info, content) in zip(tasks, outcomes)]
+        for attempt in range(3):
+            try:
+                answers = self.client.reply_batch(self.queue, replies)
+                break
+            except Unavailable as exc:
+                log.warning("%s: reply_batch of %d tasks failed (%s)", type(self).__name__,
+                            len(tasks), exc)
+                time.sleep(self.retry_delay * (attempt + 1))
+            except (TaskCenterError, TypeError, ValueError) as exc:
+                # Some result is unacceptable (not JSON, too large) or the server has no
+                # reply_batch: reply one by one, so only the bad ones fail.
+                log.info("%s: reply_batch not possible (%s); replying one by one",
+                         type(self).__name__, exc)
+                for task, outcome in zip(tasks, outcomes):
+                    self._reply(task, outcome)
+                return
+        else:
+            return
+        late = [task.id for task, done in zip(tasks, answers) if not done]
+        if late:
+            log.warning("%s: replies to %s came too late: already done, removed or "
+                        "redelivered", type(self).__name__, late)
+        with self._counts_lock:
+            self.processed += len(tasks)
 
     def _failed(self, tasks: List[Task], exc: Exception) -> None:
         with self._counts_lock:
             self.failed += len(tasks)
         ids = [t.id for t in tasks]
+        info = {"error": "%s: %s" % (type(exc).__name__, exc)}
         if not self.reply_on_error:
-            log.exception("%s: processing %s raised; the lease will expire and the task(s) "
-                          "be redelivered", type(self).__name__, ids)
+            log.exception("%s: processing %s raised; reporting the failed attempt",
+                          type(self).__name__, ids)
+            for task in tasks:
+                try:
+                    self.client.fail(self.queue, task.id, info=info)
+                except TaskCenterError as fail_exc:
+                    # Not reported: the lease runs out instead, which is a failed attempt too.
+                    log.warning("%s: fail for %r did not reach the server (%s); its lease "
+                                "will run out", type(self).__name__, task.id, fail_exc)
             return
         log.exception("%s: processing %s raised; replying with the error",
                       type(self).__name__, ids)
-        info = {"error": "%s: %s" % (type(exc).__name__, exc)}
         for task in tasks:
             self._reply(task, (info, None))
 
@@ -394,8 +483,10 @@ class TaskConsumer:
                 with self._held_lock:
                     if task_id in self._held:
                         self._held[task_id] = now
+                        if not alive:
+                            self._lost.add(task_id)
                 if not alive:
-                    log.warning("%s: lost the lease of %r (expired or removed); its reply "
-                                "will be ignored", type(self).__name__, task_id)
+                    log.warning("%s: lost the lease of %r (expired or removed); giving it up",
+                                type(self).__name__, task_id)
         if self._owns_client:
             self.client.close()  # every worker has exited: release the sockets

@@ -78,7 +78,8 @@ class CliTest(unittest.TestCase):
         self.assertIn("timed out", self.last_stderr)
 
     def test_stat_list_touch_remove_clear(self) -> None:
-        self.assertIsNone(self.cli("stat", self.q))
+        self.assertEqual(self.cli("stat", self.q, expect=5).strip(), "null")
+        self.assertIn("no such queue", self.last_stderr)
         self.cli("put", self.q, "x")
         self.cli("put", self.q, "y")
         self.assertEqual(self.cli("stat", self.q)["length"], 2)
@@ -93,7 +94,28 @@ class CliTest(unittest.TestCase):
         self.assertTrue(self.cli("remove", self.q, "x")["removed"])
         self.assertFalse(self.cli("remove", self.q, "x")["removed"])
         self.assertTrue(self.cli("clear", self.q)["cleared"])
-        self.assertIsNone(self.cli("stat", self.q))
+        self.cli("stat", self.q, expect=5)
+
+    def test_redrive(self) -> None:
+        dlq = unique()
+        self.tc.put(self.q, "a", max_attempts=1, dead_letter_to=dlq)
+        self.tc.take(self.q, timeout=0)
+        self.assertTrue(self.tc.fail(self.q, "a", info="boom"))
+        self.assertEqual(self.cli("redrive", dlq), {"queue": dlq, "moved": 1})
+        self.assertEqual(self.cli("redrive", dlq, "a", "--size", "5")["moved"], 0)
+        self.assertEqual(self.tc.stat_queue(self.q)["length"], 1)
+
+    def test_pause_resume_limit(self) -> None:
+        self.cli("put", self.q, "a")
+        self.assertTrue(self.cli("pause", self.q)["paused"])
+        self.assertEqual(self.cli("take", self.q), [])
+        self.assertFalse(self.cli("resume", self.q)["paused"])
+        limits = self.cli("limit", self.q, "--max-leased", "2", "--rate", "5", "--burst", "3")
+        self.assertEqual(limits, {"paused": False, "max_leased": 2, "rate": 5, "burst": 3})
+        self.assertEqual(self.cli("limit", self.q)["max_leased"], 2, "no option: shows them")
+        self.assertEqual(self.cli("limit", self.q, "--max-leased", "0")["max_leased"], 0)
+        self.assertIn("max_leased", self.cli("limit", self.q, "--table"))
+        self.cli("limit", self.q, "--burst", "3", expect=1)  # burst needs a rate (0002)
 
     def test_tables(self) -> None:
         self.cli("put", self.q, "row1", "--info", '{"a":1}', "--content", "hello")

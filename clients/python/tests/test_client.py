@@ -95,6 +95,16 @@ class ClientTest(unittest.TestCase):
         self.assertEqual([(t.id, t.info, t.content) for t in got],
                          [("x", None, b""), ("y", [1, 2], b"yy"), ("z", {"k": "v"}, b"zz")])
 
+    def test_reply_batch(self) -> None:
+        self.tc.put_batch(self.q, [("a",), ("b",)])
+        got = self.tc.take(self.q, size=2, timeout=0)
+        self.assertEqual(len(got), 2)
+        self.assertEqual(self.tc.reply_batch(self.q, [("a", {"r": 1}, b"x"), ("b", 2), ("a", 3)]),
+                         [True, True, False])
+        self.assertEqual((self.tc.call(self.q, "a", timeout=0).info,
+                          self.tc.call(self.q, "a", timeout=0).content), ({"r": 1}, b"x"))
+        self.assertEqual(self.tc.call(self.q, "b", timeout=0).info, 2)
+
     def test_call_waits_for_the_reply(self) -> None:
         def consumer() -> None:
             tasks = self.tc.take(self.q, size=1, timeout=10)
@@ -189,6 +199,18 @@ class ClientTest(unittest.TestCase):
         self.assertEqual(len(self.tc.acquire(self.q, ["gone"], promise_reply_time=0)), 1)
         self.assertFalse(self.tc.reply(self.q, "gone"), "deleted on acquire: nothing to reply to")
         self.assertTrue(self.tc.put(self.q, "gone"), "the id is free again")
+
+    def test_config_queue(self) -> None:
+        self.assertEqual(self.tc.config_queue(self.q, max_leased=1),
+                         {"paused": False, "max_leased": 1, "rate": 0, "burst": 0})
+        self.tc.put(self.q, "a")
+        self.tc.put(self.q, "b")
+        self.assertEqual(len(self.tc.take(self.q, size=2)), 1, "max_leased")
+        settings = self.tc.config_queue(self.q, paused=True, rate=0.5)
+        self.assertEqual(settings, {"paused": True, "max_leased": 1, "rate": 0.5, "burst": 1})
+        self.assertEqual(self.tc.stat_queue(self.q)["settings"], settings)
+        with self.assertRaises(BadRequest):
+            self.tc.config_queue(self.q, burst=2)
 
     def test_stat_clear_and_list(self) -> None:
         self.assertIsNone(self.tc.stat_queue(self.q))
@@ -459,6 +481,39 @@ class CallDataObjectTest(unittest.TestCase):
                                            "result_content": "AHo="})
             self.assertEqual(tc.call(q, "a", timeout=0),
                              Result(id="a", info={"ok": 1}, content=b"\x00z"))
+
+
+
+class FailuresTest(unittest.TestCase):
+    """fail, release and redrive (version 2)."""
+
+    def setUp(self) -> None:
+        self.tc = TaskCenter(SERVER.url, timeout=10)
+        self.q, self.dlq = unique(), unique()
+
+    def tearDown(self) -> None:
+        self.tc.close()
+
+    def test_fail_release_redrive(self) -> None:
+        tc, q = self.tc, self.q
+        tc.put(q, "a", max_attempts=2, dead_letter_to=self.dlq)
+        self.assertFalse(tc.fail(q, "a"), "pending, not leased")
+        self.assertEqual(tc.take(q, timeout=0)[0].attempt, 1)
+        self.assertTrue(tc.release(q, "a"))
+        self.assertEqual(tc.take(q, timeout=0)[0].attempt, 1, "a release does not count")
+        self.assertTrue(tc.fail(q, "a", info={"error": "x"}, content=b"trace"))
+        self.assertEqual(tc.take(q, timeout=0)[0].attempt, 2)
+        self.assertTrue(tc.fail(q, "a"))
+        self.assertTrue(wait_until(lambda: tc.stat_queue(self.dlq) is not None))
+        stat = tc.stat_queue(q)
+        self.assertEqual((stat["total_failed"], stat["total_released"], stat["total_dead"]),
+                         (2, 1, 1))
+        self.assertEqual(tc.redrive(self.dlq, ids="a"), 1)
+        self.assertEqual(tc.redrive(self.dlq), 0)
+        self.assertEqual([t.id for t in tc.peek(q)[0]], ["a"])
+        tc.take(q, timeout=0)
+        self.assertTrue(tc.release(q, "a", delay=30))
+        self.assertEqual(tc.stat_queue(q)["delayed"], 1)
 
 
 if __name__ == "__main__":

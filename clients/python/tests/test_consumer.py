@@ -118,6 +118,27 @@ class ConsumerTest(unittest.TestCase):
         self.assertTrue(all(1 <= s <= 8 for s in sizes))
         self.assertGreater(max(sizes), 1, "concurrent calls were batched")
 
+    def test_a_batch_is_answered_with_one_reply_batch(self) -> None:
+        def requests(endpoint: str) -> int:
+            needle = 'taskcenter_requests_total{endpoint="%s",err_code="0000"' % endpoint
+            return sum(int(line.rsplit(" ", 1)[1]) for line in self.tc.metrics().splitlines()
+                       if line.startswith(needle))
+
+        class Gpu(TaskConsumer):
+            batch_size = 8
+
+            def process_batch(self, tasks: List[Task]) -> List[Any]:
+                return [t.info["n"] for t in tasks]
+
+        self.tc.put_batch(self.q, [("t%d" % i, {"n": i}) for i in range(8)])
+        replies, batches = requests("reply"), requests("reply_batch")
+        gpu = self.start(Gpu(SERVER.url, queue=self.q, poll_timeout=0.5))
+        self.assertTrue(wait_until(lambda: gpu.processed == 8))
+        self.assertEqual(requests("reply"), replies, "no reply one by one")
+        self.assertEqual(requests("reply_batch"), batches + 1)
+        self.assertEqual([self.tc.call(self.q, "t%d" % i, timeout=0).info for i in range(8)],
+                         list(range(8)))
+
     def test_process_batch_with_accept(self) -> None:
         class Picky(TaskConsumer):
             batch_size = 4
@@ -258,6 +279,74 @@ class ConsumerTest(unittest.TestCase):
         self.assertRaises(ValueError, Echo(SERVER.url).start)  # no queue
         self.assertRaises(ValueError, Echo, SERVER.url, queue="q", promise_reply_time=0)
         self.assertRaises(TypeError, Echo, SERVER.url, queue="q", batchsize=3)
+
+    # -- version 2: fail, release, lost leases ------------------------------------
+
+    def test_an_exception_reports_fail_and_the_task_comes_back_at_once(self) -> None:
+        attempts: List[int] = []
+
+        class Flaky(TaskConsumer):
+            promise_reply_time = 600  # far longer than the test: only fail brings it back
+
+            def process(self, task: Task) -> Any:
+                attempts.append(task.attempt)
+                if len(attempts) == 1:
+                    raise RuntimeError("first attempt fails")
+                return "second attempt"
+
+        self.start(Flaky(SERVER.url, queue=self.q, poll_timeout=0.3))
+        self.assertEqual(self.tc.call(self.q, "f", timeout=15).info, "second attempt")
+        self.assertEqual(attempts, [1, 2])
+        self.assertEqual(self.tc.stat_queue(self.q)["total_failed"], 1)
+
+    def test_stop_releases_the_tasks_held_but_not_started(self) -> None:
+        started, go_on = threading.Event(), threading.Event()
+        seen: List[str] = []
+
+        class Blocking(TaskConsumer):
+            batch_size = 3
+
+            def process(self, task: Task) -> Any:
+                seen.append(task.id)
+                started.set()
+                go_on.wait(10)
+                return "finished"
+
+        self.tc.put_batch(self.q, [{"id": i} for i in ("a", "b", "c")])
+        consumer = self.start(Blocking(SERVER.url, queue=self.q, poll_timeout=0.3,
+                                       promise_reply_time=600))
+        self.assertTrue(started.wait(10))
+        consumer.stop()
+        go_on.set()
+        self.assertTrue(consumer.join(10))
+        self.assertEqual(seen, ["a"])
+        self.assertEqual(self.tc.call(self.q, "a", timeout=0).info, "finished")
+        stat = self.tc.stat_queue(self.q)
+        self.assertEqual((stat["length"], stat["leased"], stat["total_released"]), (2, 0, 2))
+        again = self.tc.take(self.q, size=2, timeout=0, promise_reply_time=30)
+        self.assertEqual([(t.id, t.attempt) for t in again], [("b", 1), ("c", 1)])
+
+    def test_a_task_whose_touch_answers_false_is_given_up(self) -> None:
+        started, go_on = threading.Event(), threading.Event()
+
+        class Slow(TaskConsumer):
+            promise_reply_time = 0.6
+
+            def process(self, task: Task) -> Any:
+                started.set()
+                go_on.wait(10)
+                return "too late"
+
+        consumer = self.start(Slow(SERVER.url, queue=self.q, poll_timeout=0.3))
+        self.tc.put(self.q, "x")
+        self.assertTrue(started.wait(10))
+        self.assertTrue(self.tc.remove(self.q, "x"))  # the next touch answers false
+        self.assertTrue(wait_until(lambda: consumer.lease_lost("x"), timeout=10))
+        go_on.set()
+        consumer.stop()
+        self.assertTrue(consumer.join(10))
+        self.assertFalse(consumer.lease_lost("x"), "forgotten once handled")
+        self.assertEqual(consumer.processed, 0, "no reply sent for a lost lease")
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 #include "store/log/record.hpp"
 
+#include <cmath>
 #include <cstring>
 
 #include "store/log/crc32c.hpp"
@@ -55,6 +56,40 @@ void end(std::string& out, std::size_t start) {
   }
 }
 
+void put_f64(std::string& out, double v) {
+  std::uint64_t bits;
+  std::memcpy(&bits, &v, sizeof bits);
+  put_u64(out, bits);
+}
+
+// Tagged optional fields (format version 2): a list of (u8 tag, u32 length, bytes) that
+// ends with tag 0. A field is written only when it differs from its default, so most
+// records carry one byte of it, and a new field gets a new tag rather than a new layout.
+class TagWriter {
+ public:
+  explicit TagWriter(std::string& out) : out_(out) {}
+  void i64(std::uint8_t tag, std::int64_t v) {
+    head(tag, 8);
+    put_i64(out_, v);
+  }
+  void f64(std::uint8_t tag, double v) {
+    head(tag, 8);
+    put_f64(out_, v);
+  }
+  void str(std::uint8_t tag, std::string_view v) {
+    head(tag, v.size());
+    out_.append(v);
+  }
+  void end() { put_u8(out_, 0); }
+
+ private:
+  void head(std::uint8_t tag, std::size_t size) {
+    put_u8(out_, tag);
+    put_u32(out_, static_cast<std::uint32_t>(size));
+  }
+  std::string& out_;
+};
+
 // --- reading ---
 
 class Reader {
@@ -103,6 +138,21 @@ class Reader {
     c.seq = u64();
     return c;
   }
+  double f64() {
+    std::uint64_t bits = u64();
+    double v;
+    std::memcpy(&v, &bits, sizeof v);
+    return v;
+  }
+  // The next n bytes as they are (a tagged field's value).
+  std::string_view bytes(std::size_t n) {
+    if (!need(n)) return {};
+    std::string_view v = bytes_.substr(pos_, n);
+    pos_ += n;
+    return v;
+  }
+  std::string rest() { return std::string(bytes(bytes_.size() - pos_)); }
+  void fail() { ok_ = false; }
 
  private:
   bool need(std::size_t n) {
@@ -117,6 +167,76 @@ class Reader {
   bool ok_ = true;
 };
 
+// Reads a TagWriter list, calling on_field(tag, field_reader) for each field; on_field
+// answers false for a tag it does not know, which makes the record bad (a field this
+// build cannot honour must not be dropped silently).
+template <class OnField>
+void read_tags(Reader& r, OnField&& on_field) {
+  for (;;) {
+    std::uint8_t tag = r.u8();
+    if (!r.ok() || tag == 0) return;
+    std::uint32_t size = r.u32();
+    std::string_view bytes = r.bytes(size);
+    if (!r.ok()) return;
+    Reader field(bytes);
+    if (!on_field(tag, field) || !field.ok() || !field.at_end()) {
+      r.fail();
+      return;
+    }
+  }
+}
+
+// Task config tags (put records, format 2).
+enum : std::uint8_t {
+  kTagPriority = 1,
+  kTagCost = 2,
+  kTagBatchKey = 3,
+  kTagRetryDelay = 4,
+  kTagDeadline = 5,  // put: config.deadline_ms (relative); snap_task: expires_at (absolute)
+  // snap_task only
+  kTagLastErrorInfo = 6,
+  kTagLastErrorContent = 7,
+  kTagSourceQueue = 8,
+};
+
+// Queue tags (snap_queue).
+enum : std::uint8_t {
+  kTagTotalFailed = 5,
+  kTagTotalReleased = 6,
+};
+
+// Queue tags (snap_queue, format 2): the queue's settings (config_queue).
+enum : std::uint8_t {
+  kTagPaused = 1,
+  kTagMaxLeased = 2,
+  kTagRate = 3,
+  kTagBurst = 4,
+  kTagBucket = 8,  // the token bucket's tat (ms)
+};
+
+void put_config_tags(std::string& out, const TaskConfig& c) {
+  TagWriter tags(out);
+  if (c.priority != 0) tags.i64(kTagPriority, c.priority);
+  if (c.cost != 1) tags.f64(kTagCost, c.cost);
+  if (c.batch_key) tags.str(kTagBatchKey, *c.batch_key);
+  if (c.retry_delay_ms != 0) tags.i64(kTagRetryDelay, c.retry_delay_ms);
+  if (c.deadline_ms != 0) tags.i64(kTagDeadline, c.deadline_ms);
+  tags.end();
+}
+
+void read_config_tags(Reader& r, TaskConfig& c) {
+  read_tags(r, [&](std::uint8_t tag, Reader& field) {
+    switch (tag) {
+      case kTagPriority: c.priority = static_cast<std::int32_t>(field.i64()); return true;
+      case kTagCost: c.cost = field.f64(); return true;
+      case kTagBatchKey: c.batch_key = field.rest(); return true;
+      case kTagRetryDelay: c.retry_delay_ms = field.i64(); return true;
+      case kTagDeadline: c.deadline_ms = field.i64(); return true;
+      default: return false;
+    }
+  });
+}
+
 void put_task(std::string& out, const NewTask& t) {
   put_str(out, t.id);
   put_str(out, t.info);
@@ -126,9 +246,10 @@ void put_task(std::string& out, const NewTask& t) {
   put_i64(out, t.config.delay_ms);
   put_opt(out, t.config.forward_result_to);
   put_opt(out, t.config.dead_letter_to);
+  put_config_tags(out, t.config);
 }
 
-NewTask read_task(Reader& r) {
+NewTask read_task(Reader& r, std::uint8_t version) {
   NewTask t;
   t.id = r.str();
   t.info = r.str();
@@ -138,6 +259,7 @@ NewTask read_task(Reader& r) {
   t.config.delay_ms = r.i64();
   t.config.forward_result_to = r.opt();
   t.config.dead_letter_to = r.opt();
+  if (version >= 2) read_config_tags(r, t.config);
   return t;
 }
 
@@ -204,6 +326,22 @@ void encode_clear(std::string& out, std::int64_t now, std::string_view queue) {
   end(out, start);
 }
 
+// config_queue: u8 mask (1 paused, 2 max_leased, 4 bucket), then u8 paused, u32
+// max_leased, f64 rate, f64 burst (all written; the mask says which apply).
+void encode_config_queue(std::string& out, std::int64_t now, std::string_view queue,
+                         const QueueSettingsChange& change) {
+  auto start = begin(out, RecordType::config_queue, now);
+  put_str(out, queue);
+  put_u8(out, static_cast<std::uint8_t>((change.paused ? 1 : 0) | (change.max_leased ? 2 : 0) |
+                                        (change.bucket ? 4 : 0)));
+  put_u8(out, change.paused.value_or(false) ? 1 : 0);
+  put_u32(out, change.max_leased.value_or(0));
+  const auto bucket = change.bucket.value_or(QueueSettingsChange::Bucket{});
+  put_f64(out, bucket.rate);
+  put_f64(out, bucket.burst);
+  end(out, start);
+}
+
 void encode_tick(std::string& out, std::int64_t now) { end(out, begin(out, RecordType::tick, now)); }
 
 void encode_snap_queue(std::string& out, std::int64_t now, const QueueImage& q) {
@@ -213,6 +351,20 @@ void encode_snap_queue(std::string& out, std::int64_t now, const QueueImage& q) 
   for (auto v : {q.total_put, q.total_acquired, q.total_replied, q.total_redelivered, q.total_dead,
                  q.total_removed})
     put_u64(out, v);
+  // The queue's settings (queue tags): 1 paused, 2 max_leased, 3 rate, 4 burst (0 = the
+  // default), 8 the token bucket's tat; each only when not its default.
+  const QueueSettings& settings = q.settings;
+  TagWriter tags(out);
+  if (settings.paused) tags.i64(kTagPaused, 1);
+  if (settings.max_leased > 0) tags.i64(kTagMaxLeased, settings.max_leased);
+  if (settings.rate > 0) tags.f64(kTagRate, settings.rate);
+  if (settings.burst > 0) tags.f64(kTagBurst, settings.burst);
+  if (q.bucket_tat != 0) tags.f64(kTagBucket, q.bucket_tat);
+  // sched's counters (tags 5, 6)
+  if (q.total_failed != 0) tags.i64(kTagTotalFailed, static_cast<std::int64_t>(q.total_failed));
+  if (q.total_released != 0)
+    tags.i64(kTagTotalReleased, static_cast<std::int64_t>(q.total_released));
+  tags.end();
   end(out, start);
 }
 
@@ -230,11 +382,65 @@ void encode_snap_task(std::string& out, std::int64_t now, const TaskImage& t) {
   put_u32(out, t.max_attempts);
   put_opt(out, t.forward_result_to);
   put_opt(out, t.dead_letter_to);
+  TagWriter tags(out);
+  if (t.priority != 0) tags.i64(kTagPriority, t.priority);
+  if (t.cost != 1) tags.f64(kTagCost, t.cost);
+  if (t.batch_key) tags.str(kTagBatchKey, *t.batch_key);
+  if (t.retry_delay_ms != 0) tags.i64(kTagRetryDelay, t.retry_delay_ms);
+  if (t.expires_at != 0) tags.i64(kTagDeadline, t.expires_at);
+  if (t.last_error_info) tags.str(kTagLastErrorInfo, *t.last_error_info);
+  if (!t.last_error_content.empty()) tags.str(kTagLastErrorContent, t.last_error_content);
+  // "<source_attempts>:<source_queue>"
+  if (t.source_queue)
+    tags.str(kTagSourceQueue, std::to_string(t.source_attempts) + ":" + *t.source_queue);
+  tags.end();
   end(out, start);
 }
 
 void encode_snap_end(std::string& out, std::int64_t now) {
   end(out, begin(out, RecordType::snap_end, now));
+}
+
+void encode_reply_batch(std::string& out, std::int64_t now, std::string_view queue,
+                        const std::vector<TaskReply>& replies) {
+  auto start = begin(out, RecordType::reply_batch, now);
+  put_str(out, queue);
+  put_u32(out, static_cast<std::uint32_t>(replies.size()));
+  for (const auto& reply : replies) {
+    put_str(out, reply.id);
+    put_str(out, reply.result.info);
+    put_str(out, reply.result.content);
+  }
+  end(out, start);
+}
+
+void encode_fail(std::string& out, std::int64_t now, std::string_view queue, std::string_view id,
+                 const TaskResult& error) {
+  auto start = begin(out, RecordType::fail, now);
+  put_str(out, queue);
+  put_str(out, id);
+  put_str(out, error.info);
+  put_str(out, error.content);
+  end(out, start);
+}
+
+void encode_redrive(std::string& out, std::int64_t now, std::string_view queue,
+                    const std::vector<std::string>& ids, std::uint32_t size) {
+  auto start = begin(out, RecordType::redrive, now);
+  put_str(out, queue);
+  put_u32(out, static_cast<std::uint32_t>(ids.size()));
+  for (const auto& id : ids) put_str(out, id);
+  put_u32(out, size);
+  end(out, start);
+}
+
+void encode_release(std::string& out, std::int64_t now, std::string_view queue,
+                    std::string_view id, std::int64_t delay_ms) {
+  auto start = begin(out, RecordType::release, now);
+  put_str(out, queue);
+  put_str(out, id);
+  put_i64(out, delay_ms);
+  end(out, start);
 }
 
 namespace {
@@ -249,9 +455,17 @@ bool times_in_range(const Record& record) {
   auto instant = [](std::int64_t ms) { return ms >= -kMaxRecordMs && ms <= kMaxRecordMs; };
   auto duration = [](std::int64_t ms) { return ms >= 0 && ms <= kMaxRecordMs; };
   if (!instant(record.now) || !duration(record.lease_ms)) return false;
-  for (const auto& task : record.tasks)
-    if (!duration(task.config.cache_result_ms) || !duration(task.config.delay_ms)) return false;
-  return instant(record.task_image.deadline) && duration(record.task_image.cache_result_ms);
+  auto priority = [](std::int32_t p) { return p >= -1000 && p <= 1000; };
+  auto cost = [](double c) { return c > 0 && c <= 1e9; };  // false for NaN too
+  for (const auto& task : record.tasks) {
+    const TaskConfig& c = task.config;
+    if (!duration(c.cache_result_ms) || !duration(c.delay_ms) || !duration(c.deadline_ms) ||
+        !duration(c.retry_delay_ms) || !priority(c.priority) || !cost(c.cost))
+      return false;
+  }
+  const TaskImage& t = record.task_image;
+  return instant(t.deadline) && duration(t.cache_result_ms) && instant(t.expires_at) &&
+         duration(t.retry_delay_ms) && priority(t.priority) && cost(t.cost);
 }
 
 }  // namespace
@@ -284,7 +498,7 @@ Decoded decode_frame(std::string_view bytes, Record& record) {
   }
   Reader r(payload);
   std::uint8_t version = r.u8();
-  if (version != kRecordVersion) {
+  if (version < 1 || version > kRecordVersion) {
     d.status = DecodeStatus::bad_record;
     d.message = "record format version " + std::to_string(version) + " is unknown to this build";
     return d;
@@ -296,7 +510,8 @@ Decoded decode_frame(std::string_view bytes, Record& record) {
     case RecordType::put: {
       record.queue = r.str();
       std::uint32_t n = r.u32();
-      for (std::uint32_t i = 0; i < n && r.ok(); ++i) record.tasks.push_back(read_task(r));
+      for (std::uint32_t i = 0; i < n && r.ok(); ++i)
+        record.tasks.push_back(read_task(r, version));
       break;
     }
     case RecordType::acquire: {
@@ -326,9 +541,45 @@ Decoded decode_frame(std::string_view bytes, Record& record) {
       record.queue = r.str();
       record.id = r.str();
       break;
+    case RecordType::fail:
+      record.queue = r.str();
+      record.id = r.str();
+      record.result.info = r.str();
+      record.result.content = r.str();
+      break;
+    case RecordType::release:
+      record.queue = r.str();
+      record.id = r.str();
+      record.lease_ms = r.i64();
+      break;
+    case RecordType::redrive: {
+      record.queue = r.str();
+      std::uint32_t n = r.u32();
+      for (std::uint32_t i = 0; i < n && r.ok(); ++i) record.ids.push_back(r.str());
+      record.size = r.u32();
+      break;
+    }
     case RecordType::clear:
       record.queue = r.str();
       break;
+    case RecordType::config_queue: {
+      record.queue = r.str();
+      const std::uint8_t mask = r.u8();
+      const bool paused = r.u8() != 0;
+      const std::uint32_t max_leased = r.u32();
+      QueueSettingsChange::Bucket bucket;
+      bucket.rate = r.f64();
+      bucket.burst = r.f64();
+      if (mask & 1) record.settings.paused = paused;
+      if (mask & 2) record.settings.max_leased = max_leased;
+      if (mask & 4) record.settings.bucket = bucket;
+      if (mask > 7 || !(bucket.rate >= 0) || !(bucket.burst >= 0)) {
+        d.status = DecodeStatus::bad_record;
+        d.message = "config_queue record with unknown settings";
+        return d;
+      }
+      break;
+    }
     case RecordType::tick:
     case RecordType::snap_end:
       break;
@@ -339,6 +590,30 @@ Decoded decode_frame(std::string_view bytes, Record& record) {
       for (auto* v : {&q.total_put, &q.total_acquired, &q.total_replied, &q.total_redelivered,
                       &q.total_dead, &q.total_removed})
         *v = r.u64();
+      if (version >= 2) {
+        read_tags(r, [&](std::uint8_t tag, Reader& field) {
+          switch (tag) {
+            case kTagPaused: q.settings.paused = field.i64() != 0; return true;
+            case kTagMaxLeased: {
+              const std::int64_t cap = field.i64();
+              if (cap < 0 || cap > UINT32_MAX) return false;
+              q.settings.max_leased = static_cast<std::uint32_t>(cap);
+              return true;
+            }
+            case kTagRate: q.settings.rate = field.f64(); return true;
+            case kTagBurst: q.settings.burst = field.f64(); return true;
+            case kTagBucket: q.bucket_tat = field.f64(); return true;
+            case kTagTotalFailed: q.total_failed = field.u64(); return true;
+            case kTagTotalReleased: q.total_released = field.u64(); return true;
+            default: return false;
+          }
+        });
+      }
+      if (!(q.settings.rate >= 0) || !(q.settings.burst >= 0) || !std::isfinite(q.bucket_tat)) {
+        d.status = DecodeStatus::bad_record;
+        d.message = "snap_queue record with a negative rate or burst";
+        return d;
+      }
       break;
     }
     case RecordType::snap_task: {
@@ -355,6 +630,46 @@ Decoded decode_frame(std::string_view bytes, Record& record) {
       t.max_attempts = r.u32();
       t.forward_result_to = r.opt();
       t.dead_letter_to = r.opt();
+      if (version >= 2) {
+        read_tags(r, [&](std::uint8_t tag, Reader& field) {
+          switch (tag) {
+            case kTagPriority: t.priority = static_cast<std::int32_t>(field.i64()); return true;
+            case kTagCost: t.cost = field.f64(); return true;
+            case kTagBatchKey: t.batch_key = field.rest(); return true;
+            case kTagRetryDelay: t.retry_delay_ms = field.i64(); return true;
+            case kTagDeadline: t.expires_at = field.i64(); return true;
+            case kTagLastErrorInfo: t.last_error_info = field.rest(); return true;
+            case kTagLastErrorContent: t.last_error_content = field.rest(); return true;
+            case kTagSourceQueue: {
+              std::string text = field.rest();
+              auto colon = text.find(':');
+              if (colon == std::string::npos || colon == 0 || colon > 10) return false;
+              std::uint64_t attempts = 0;
+              for (std::size_t i = 0; i < colon; ++i) {
+                if (text[i] < '0' || text[i] > '9') return false;
+                attempts = attempts * 10 + static_cast<std::uint64_t>(text[i] - '0');
+              }
+              if (attempts > 0xffffffffu) return false;
+              t.source_attempts = static_cast<std::uint32_t>(attempts);
+              t.source_queue = text.substr(colon + 1);
+              return true;
+            }
+            default: return false;
+          }
+        });
+      }
+      break;
+    }
+    case RecordType::reply_batch: {
+      record.queue = r.str();
+      std::uint32_t n = r.u32();
+      for (std::uint32_t i = 0; i < n && r.ok(); ++i) {
+        TaskReply reply;
+        reply.id = r.str();
+        reply.result.info = r.str();
+        reply.result.content = r.str();
+        record.replies.push_back(std::move(reply));
+      }
       break;
     }
     default:

@@ -17,12 +17,15 @@
 #include <string_view>
 #include <vector>
 
+#include "core/queue_settings.hpp"
 #include "core/task.hpp"
 #include "store/memory/images.hpp"
 
 namespace tc::log {
 
-inline constexpr std::uint8_t kRecordVersion = 1;
+// 2: task config and snapshot images end with tagged optional fields (record.cpp,
+// TagWriter); 1: without them (still decoded: every missing field has its default).
+inline constexpr std::uint8_t kRecordVersion = 2;
 inline constexpr std::size_t kFrameHeader = 8;
 // A larger length field is corruption, not a record (bounds a bad length's allocation).
 inline constexpr std::uint32_t kMaxPayload = 1u << 30;
@@ -36,6 +39,11 @@ enum class RecordType : std::uint8_t {
   remove = 6,   // queue, id
   clear = 7,    // queue
   tick = 8,     // nothing: applies what was due at now (lease expiry, delays, TTLs)
+  config_queue = 12,  // queue, settings change (u8 mask, paused, max_leased, rate, burst)
+  reply_batch = 14,  // queue, u32 count, then id, result info, result content per reply
+  fail = 9,     // queue, id, error info, error content
+  release = 10, // queue, id, delay_ms (in lease_ms)
+  redrive = 11, // queue, ids, size
   // Snapshot records (written by compaction: Persistence::encode_snapshot, persistence.cpp).
   snap_queue = 32,
   snap_task = 33,
@@ -52,12 +60,14 @@ struct Record {
   std::string queue;
   std::vector<NewTask> tasks;    // put
   std::vector<std::string> ids;  // acquire
-  std::string id;                // reply, touch, remove
-  TaskResult result;             // reply
-  std::int64_t lease_ms = 0;     // acquire, take, touch
+  std::string id;                // reply, touch, remove, fail, release
+  TaskResult result;             // reply; fail: the error
+  std::int64_t lease_ms = 0;     // acquire, take, touch; release: its delay
   std::uint32_t size = 0;        // take
   QueueImage queue_image;        // snap_queue
   TaskImage task_image;          // snap_task
+  std::vector<TaskReply> replies;  // reply_batch
+  QueueSettingsChange settings;  // config_queue
 };
 
 // Encoders append one complete frame to `out`.
@@ -75,9 +85,19 @@ void encode_remove(std::string& out, std::int64_t now, std::string_view queue,
                    std::string_view id);
 void encode_clear(std::string& out, std::int64_t now, std::string_view queue);
 void encode_tick(std::string& out, std::int64_t now);
+void encode_config_queue(std::string& out, std::int64_t now, std::string_view queue,
+                         const QueueSettingsChange& change);
 void encode_snap_queue(std::string& out, std::int64_t now, const QueueImage& image);
 void encode_snap_task(std::string& out, std::int64_t now, const TaskImage& image);
 void encode_snap_end(std::string& out, std::int64_t now);
+void encode_reply_batch(std::string& out, std::int64_t now, std::string_view queue,
+                        const std::vector<TaskReply>& replies);
+void encode_fail(std::string& out, std::int64_t now, std::string_view queue, std::string_view id,
+                 const TaskResult& error);
+void encode_release(std::string& out, std::int64_t now, std::string_view queue,
+                    std::string_view id, std::int64_t delay_ms);
+void encode_redrive(std::string& out, std::int64_t now, std::string_view queue,
+                    const std::vector<std::string>& ids, std::uint32_t size);
 
 enum class DecodeStatus {
   ok,

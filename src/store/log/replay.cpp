@@ -65,12 +65,27 @@ bool apply_record(memory::MemoryState& state, Record&& r) {
     case RecordType::tick:
       state.apply_due(r.now);
       return true;
+    case RecordType::config_queue:
+      state.config_queue(r.now, r.queue, r.settings);
+      return true;
+    case RecordType::fail:
+      state.fail(r.now, r.queue, r.id, std::move(r.result));
+      return true;
+    case RecordType::release:
+      state.release(r.now, r.queue, r.id, r.lease_ms);
+      return true;
+    case RecordType::redrive:
+      state.redrive(r.now, r.queue, r.ids, r.size);
+      return true;
     case RecordType::snap_queue:
       state.restore_queue(std::move(r.queue_image));
       return true;
     case RecordType::snap_task:
       return state.restore_task(std::move(r.task_image));
     case RecordType::snap_end:
+      return true;
+    case RecordType::reply_batch:
+      state.reply_batch(r.now, r.queue, std::move(r.replies));
       return true;
   }
   return false;

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "core/cursor.hpp"
+#include "core/queue_settings.hpp"
 
 namespace tc::memory {
 
@@ -16,6 +17,9 @@ struct QueueImage {
   Cursor last_cursor;
   std::uint64_t total_put = 0, total_acquired = 0, total_replied = 0, total_redelivered = 0,
                 total_dead = 0, total_removed = 0;
+  QueueSettings settings;  // config_queue (burst as given: 0 = the default)
+  double bucket_tat = 0;   // the token bucket's state (Queue::bucket_tat)
+  std::uint64_t total_failed = 0, total_released = 0;
 };
 
 struct TaskImage {
@@ -27,6 +31,16 @@ struct TaskImage {
   std::int64_t cache_result_ms = 0;
   std::uint32_t attempts = 0, max_attempts = 0;
   std::optional<std::string> forward_result_to, dead_letter_to;
+  // Version 2 (TaskExtras); defaults when the task has none.
+  std::optional<std::string> batch_key;
+  double cost = 1;
+  std::int64_t retry_delay_ms = 0;
+  std::int64_t expires_at = 0;
+  std::int32_t priority = 0;
+  std::optional<std::string> last_error_info;  // with last_error_content: fail's record
+  std::string last_error_content;
+  std::optional<std::string> source_queue;  // dead-lettered copies
+  std::uint32_t source_attempts = 0;        // with source_queue
   std::int64_t created_ms = 0;  // when its put ran (get's age)
 };
 

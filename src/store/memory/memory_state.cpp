@@ -10,6 +10,7 @@ MemoryState::MemoryState() = default;
 MemoryState::~MemoryState() {
   deadlines_.clear();
   for (auto& [name, queue] : queues_) {
+    clear_priorities(*queue);
     queue->pending.clear();
     queue->by_state.clear();
     queue->tasks.clear_and_dispose([](TaskNode* node) { TaskNode::destroy(node); });
@@ -46,17 +47,23 @@ TaskNode* MemoryState::create(std::int64_t now, Queue& queue, std::string_view i
   queue.tasks.reserve_one_more();
   IdIndex::Slot slot;
   if (!queue.tasks.insert_check(id, hash, slot)) return nullptr;
-  std::unique_ptr<TaskRoutes> routes;
-  if (config.forward_result_to || config.dead_letter_to) {
-    routes = std::make_unique<TaskRoutes>(
-        TaskRoutes{std::move(config.forward_result_to), std::move(config.dead_letter_to)});
+  std::unique_ptr<TaskExtras> extras;
+  if (config.forward_result_to || config.dead_letter_to || !config.v2_defaults()) {
+    extras = std::make_unique<TaskExtras>();
+    extras->forward_result_to = std::move(config.forward_result_to);
+    extras->dead_letter_to = std::move(config.dead_letter_to);
+    extras->batch_key = std::move(config.batch_key);
+    extras->cost = config.cost;
+    extras->retry_delay_ms = config.retry_delay_ms;
+    extras->expires_at = config.deadline_ms > 0 ? now + config.deadline_ms : 0;
+    extras->priority = config.priority;
   }
   TaskNode* node = TaskNode::make(id, hash, info, content).release();
   node->cache_result_ms = config.cache_result_ms;
   node->max_attempts = config.max_attempts;
   node->incarnation = ++last_incarnation_;
   node->created_ms = now;
-  node->routes = std::move(routes);
+  node->extras = std::move(extras);
   node->queue = &queue;
   queue.tasks.insert_commit(*node, slot);
   ++task_count_;
@@ -74,6 +81,7 @@ void MemoryState::detach(TaskNode& node) noexcept {
   Queue& queue = *node.queue;
   switch (node.state) {
     case TaskState::pending:
+      unindex_priority(node);
       queue.pending.erase(queue.pending.iterator_to(node));
       return;
     case TaskState::delayed:
@@ -81,6 +89,7 @@ void MemoryState::detach(TaskNode& node) noexcept {
       break;
     case TaskState::leased:
       --queue.leased;
+      if (queue.settings.max_leased > 0) wake(queue);  // room freed for a waiting take
       break;
     case TaskState::done:
       --queue.done;
@@ -97,6 +106,7 @@ void MemoryState::make_visible(std::int64_t now, TaskNode& node) {
   queue.last_cursor = node.cursor;
   // The new cursor is the largest of the queue: inserting at the end is O(1).
   queue.pending.insert(queue.pending.end(), node);
+  index_priority(node);
   wake(queue);
 }
 
@@ -150,6 +160,7 @@ TaskNode& MemoryState::keep_result(TaskNode& node, const TaskResult& result,
     [[maybe_unused]] bool absent = index.insert_check(holder->id(), holder->id_hash(), slot);
     assert(absent);
     index.insert_commit(*holder, slot);
+    holder->extras = std::move(node.extras);
     TaskNode::destroy(&node);
   }
   live_bytes_ += bytes_of(*holder);
@@ -188,7 +199,7 @@ std::uint64_t MemoryState::apply_due(std::int64_t now) {
         make_visible(now, node);
         break;
       case TaskState::leased:
-        expire_lease(now, node);
+        expire_lease(now, node, node.deadline);
         break;
       case TaskState::done:
         destroy(node);
@@ -203,11 +214,11 @@ std::uint64_t MemoryState::apply_due(std::int64_t now) {
   return applied;
 }
 
-void MemoryState::expire_lease(std::int64_t now, TaskNode& node) {
+void MemoryState::expire_lease(std::int64_t now, TaskNode& node, std::int64_t failed_at) {
   Queue& queue = *node.queue;
   if (node.max_attempts == 0 || node.attempts < node.max_attempts) {
     ++queue.total_redelivered;
-    make_visible(now, node);
+    redeliver(now, node, failed_at);
     return;
   }
   // Attempts used up: the task leaves its queue, and moves to the dead-letter queue if
@@ -220,11 +231,12 @@ void MemoryState::expire_lease(std::int64_t now, TaskNode& node) {
   --task_count_;
   live_bytes_ -= bytes_of(node);
   NodePtr corpse(&node);
-  if (corpse->routes && corpse->routes->dead_letter_to) {
+  if (corpse->extras && corpse->extras->dead_letter_to) {
     TaskConfig config;
     config.cache_result_ms = corpse->cache_result_ms;
-    create(now, queue_for(*corpse->routes->dead_letter_to), corpse->id(), corpse->info(),
-           corpse->content(), std::move(config));
+    TaskNode* copy = create(now, queue_for(*corpse->extras->dead_letter_to), corpse->id(),
+                            corpse->info(), corpse->content(), std::move(config));
+    if (copy) mark_dead_letter(*copy, *corpse, queue.name);
   }
 }
 
@@ -253,6 +265,7 @@ AcquiredTask MemoryState::deliver(std::int64_t now, TaskNode& node, std::int64_t
   detach(node);
   ++queue.total_acquired;
   ++node.attempts;
+  spend_lease_token(queue, now);
   AcquiredTask out{std::string(node.id()), std::string(node.info()),
                    std::string(node.content()), node.attempts};
   if (lease_ms > 0) {
@@ -273,7 +286,9 @@ std::vector<AcquiredTask> MemoryState::acquire(std::int64_t now, std::string_vie
   std::vector<AcquiredTask> out;
   Queue* q = find_queue(queue);
   if (!q) return out;
+  const std::uint32_t allowance = lease_allowance(*q, now);
   for (const std::string& id : ids) {
+    if (out.size() >= allowance) break;
     TaskNode* node = find_task(*q, id);
     if (node && node->state == TaskState::pending) out.push_back(deliver(now, *node, lease_ms));
   }
@@ -286,6 +301,12 @@ std::vector<AcquiredTask> MemoryState::take(std::int64_t now, std::string_view q
   std::vector<AcquiredTask> out;
   Queue* q = find_queue(queue);
   if (!q) return out;
+  size = std::min(size, lease_allowance(*q, now));
+  if (!q->by_priority.empty()) {
+    take_by_priority(now, *q, size, lease_ms, out);
+    return out;
+  }
+  // Only priority-0 tasks are pending: cursor order is the order.
   while (out.size() < size && !q->pending.empty())
     out.push_back(deliver(now, *q->pending.begin(), lease_ms));
   return out;
@@ -304,13 +325,17 @@ bool MemoryState::reply(std::int64_t now, std::string_view queue, std::string_vi
   detach(*node);
   ++q->total_replied;
   finished(*node, &result);
-  if (node->routes && node->routes->forward_result_to) {
+  if (node->extras && node->extras->forward_result_to) {
     // The task itself is still indexed: forwarding to its own queue finds the id taken.
-    create(now, queue_for(*node->routes->forward_result_to), node->id(), result.info,
+    create(now, queue_for(*node->extras->forward_result_to), node->id(), result.info,
            result.content, TaskConfig{});
   }
   if (node->cache_result_ms > 0) {
-    node->routes.reset();  // a done task forwards nothing and is never dead-lettered
+    if (node->extras) {  // a done task forwards nothing and is never dead-lettered
+      node->extras->forward_result_to.reset();
+      node->extras->dead_letter_to.reset();
+      if (node->extras->all_default()) node->extras.reset();
+    }
     TaskNode& done = keep_result(*node, result, std::move(moved));
     schedule(done, TaskState::done, now + done.cache_result_ms);
   } else {
@@ -361,6 +386,7 @@ bool MemoryState::remove(std::int64_t now, std::string_view queue, std::string_v
   ++q->total_removed;
   finished(*node, nullptr);
   destroy(*node);
+  flush_wakeups();
   return true;
 }
 
@@ -369,6 +395,7 @@ void MemoryState::clear_queue(std::int64_t now, std::string_view queue) {
   auto it = queues_.find(queue);
   if (it == queues_.end()) return;
   Queue& q = *it->second;
+  clear_priorities(q);
   q.pending.clear();
   q.by_state.clear();
   task_count_ -= q.tasks.size();
@@ -434,6 +461,10 @@ std::optional<QueueStats> MemoryState::stat_queue(std::string_view queue) const 
   stats.total_redelivered = q->total_redelivered;
   stats.total_dead = q->total_dead;
   stats.total_removed = q->total_removed;
+  stats.settings = q->settings;
+  stats.settings.burst = q->settings.effective_burst();
+  stats.total_failed = q->total_failed;
+  stats.total_released = q->total_released;
   return stats;
 }
 

@@ -52,7 +52,8 @@ class MemoryState {
   // Acquires each listed id that is visible and pending, in the order given.
   std::vector<AcquiredTask> acquire(std::int64_t now, std::string_view queue,
                                     const std::vector<std::string>& ids, std::int64_t lease_ms);
-  // Acquires up to `size` of the oldest visible pending tasks.
+  // Acquires up to `size` visible pending tasks: highest priority first, then cursor
+  // order (docs/protocol.md, "Orders").
   std::vector<AcquiredTask> take(std::int64_t now, std::string_view queue, std::uint32_t size,
                                  std::int64_t lease_ms);
   // Completes a pending, delayed or leased task; false if absent or already done.
@@ -66,6 +67,27 @@ class MemoryState {
   bool remove(std::int64_t now, std::string_view queue, std::string_view id);
   // Forgets every task of the queue and the queue itself (its counters too).
   void clear_queue(std::int64_t now, std::string_view queue);
+  // Changes the queue's settings (creating the queue if it does not exist) and returns
+  // the settings in force. A new bucket starts full. (state_settings.cpp)
+  QueueSettings config_queue(std::int64_t now, std::string_view queue,
+                             const QueueSettingsChange& change);
+
+  // --- failures (state_failures.cpp) ---
+
+  // The leased task's attempt failed: `error` becomes its last_error, and it is
+  // redelivered after its retry delay or, out of attempts, dead-lettered / dropped.
+  // false (nothing changed) unless the task is leased.
+  bool fail(std::int64_t now, std::string_view queue, std::string_view id, TaskResult&& error);
+  // The leased task goes back untried: pending again after `delay_ms`, its attempt not
+  // counted. false (nothing changed) unless the task is leased.
+  bool release(std::int64_t now, std::string_view queue, std::string_view id,
+               std::int64_t delay_ms);
+  // Moves dead-lettered tasks of `queue` (pending copies that have a source_queue) back
+  // to their source queue as new pending tasks: the listed `ids`, or when `ids` is empty
+  // those among the first `size` pending tasks in cursor order. One whose id exists in
+  // the source queue is left where it is. Returns how many moved.
+  std::uint32_t redrive(std::int64_t now, std::string_view queue,
+                        const std::vector<std::string>& ids, std::uint32_t size);
 
   // --- reads (no side effects: apply_due(now) first to see the present) ---
 
@@ -80,6 +102,9 @@ class MemoryState {
                                std::uint32_t size) const;
   QueuePage list_queues(const std::optional<std::string>& after, std::uint32_t size) const;
   std::optional<QueueStats> stat_queue(std::string_view queue) const;
+  // Whether a take/acquire on `queue` could lease anything at `now` by the queue's
+  // settings, and when the bucket's next token comes (state_settings.cpp).
+  LeaseGate lease_gate(std::string_view queue, std::int64_t now) const;
   // /task/get and /task/list_tasks (state_views.cpp): what a client sees of tasks at `now`.
   std::optional<TaskView> get(std::int64_t now, std::string_view queue, std::string_view id,
                               bool with_content) const;
@@ -107,6 +132,13 @@ class MemoryState {
   // duplicate id, or a pending cursor not above the queue's previous ones.
   bool restore_task(TaskImage&& image);
 
+  // --- batches (state_batches.cpp) ---
+
+  // Each reply as reply() in the order given, due items applied once; a repeated id
+  // finds its task done (or gone) and answers false.
+  std::vector<bool> reply_batch(std::int64_t now, std::string_view queue,
+                                std::vector<TaskReply>&& replies);
+
  private:
   Queue* find_queue(std::string_view name) const;
   Queue& queue_for(std::string_view name);
@@ -121,6 +153,14 @@ class MemoryState {
   // Takes the node out of whichever ordered structure its state puts it in.
   void detach(TaskNode& node) noexcept;
   void make_visible(std::int64_t now, TaskNode& node);
+  // Queue::by_priority upkeep (state_priority.cpp): a pending task with priority != 0 is
+  // in its priority's set too; these do nothing for priority 0.
+  void index_priority(TaskNode& node);
+  static void unindex_priority(TaskNode& node) noexcept;
+  static void clear_priorities(Queue& queue) noexcept;
+  // take() of a queue with pending tasks of a priority other than 0.
+  void take_by_priority(std::int64_t now, Queue& queue, std::uint32_t size,
+                        std::int64_t lease_ms, std::vector<AcquiredTask>& out);
   void schedule(TaskNode& node, TaskState state, std::int64_t deadline);
   // Drops a detached node from its queue's index and frees it.
   void destroy(TaskNode& node) noexcept;
@@ -128,8 +168,23 @@ class MemoryState {
   // `moved` (TaskNode::remake of it with this result, made when it does not fit) in its
   // place. Returns the node that now holds the task.
   TaskNode& keep_result(TaskNode& node, const TaskResult& result, NodePtr moved) noexcept;
-  void expire_lease(std::int64_t now, TaskNode& node);
+  // A detached leased task whose attempt failed at `failed_at` (its lease ran out, or
+  // fail): redelivered after its retry delay, or dead-lettered / dropped when out of
+  // attempts.
+  void expire_lease(std::int64_t now, TaskNode& node, std::int64_t failed_at);
+  // The detached task is deliverable again at failed_at + its retry delay: pending at
+  // once when that is not after `now` (state_failures.cpp).
+  void redeliver(std::int64_t now, TaskNode& node, std::int64_t failed_at);
+  // Gives the dead-lettered `copy` of `corpse` (from queue `source`) what it carries:
+  // source_queue, the attempts used there and the last_error (state_failures.cpp).
+  static void mark_dead_letter(TaskNode& copy, TaskNode& corpse, std::string_view source);
   AcquiredTask deliver(std::int64_t now, TaskNode& node, std::int64_t lease_ms);
+
+  // How many tasks a take/acquire may lease from `queue` now: pause, max_leased and the
+  // bucket (UINT32_MAX when none applies). O(1). (state_settings.cpp)
+  static std::uint32_t lease_allowance(const Queue& queue, std::int64_t now) noexcept;
+  // One lease was handed out: spends a token of the bucket, if there is one.
+  static void spend_lease_token(Queue& queue, std::int64_t now) noexcept;
 
   static std::uint64_t bytes_of(const TaskNode& node) noexcept;
   void finished(const TaskNode& node, const TaskResult* result);

@@ -3,19 +3,36 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <string_view>
 
 #include "core/cursor.hpp"
+#include "core/queue_settings.hpp"
 #include "store/memory/id_index.hpp"
 #include "store/memory/task_node.hpp"
 
 namespace tc::memory {
 
+struct CursorOfExtras {
+  using type = Cursor;
+  const Cursor& operator()(const TaskExtras& extras) const noexcept { return extras.node->cursor; }
+};
+
+// The pending tasks of one priority (other than 0) of one queue, in cursor order.
+using PrioritySet = boost::intrusive::set<
+    TaskExtras, boost::intrusive::member_hook<TaskExtras, OrderHook, &TaskExtras::priority_hook>,
+    boost::intrusive::key_of_value<CursorOfExtras>, boost::intrusive::constant_time_size<false>>;
+
 struct Queue {
   std::string_view name;  // the key of MemoryState's queue map (stable)
   IdIndex tasks;          // every task of the queue in any state; owns the nodes
                           // (destroyed by MemoryState)
-  PendingSet pending;
+  PendingSet pending;     // every pending task, any priority: what peek walks
+  // The pending tasks whose priority is not 0, by priority, highest first; also in
+  // `pending`. No entry for an empty set, so empty() means "take in cursor order".
+  std::map<std::int32_t, PrioritySet, std::greater<>> by_priority;
+  std::uint64_t prioritized = 0;  // tasks in by_priority's sets (their sizes are not kept)
   StateIndex by_state;    // the delayed, leased and done tasks, for list_tasks
   Cursor last_cursor;     // the last cursor handed out in this queue
   std::uint64_t delayed = 0;
@@ -27,6 +44,12 @@ struct Queue {
   std::uint64_t total_redelivered = 0;
   std::uint64_t total_dead = 0;
   std::uint64_t total_removed = 0;
+  // config_queue (state_settings.cpp): the settings, and the token bucket's state (the
+  // GCRA's theoretical arrival time, ms; <= now means full).
+  QueueSettings settings;
+  double bucket_tat = 0;
+  std::uint64_t total_failed = 0;    // attempts a consumer reported failed (fail)
+  std::uint64_t total_released = 0;  // leases given back untried (release)
 };
 
 inline bool DeadlineOrder::operator()(const TaskNode& a, const TaskNode& b) const noexcept {

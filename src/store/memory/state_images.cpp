@@ -18,12 +18,19 @@ void fill(TaskImage& image, const TaskNode& node) {
   image.attempts = node.attempts;
   image.max_attempts = node.max_attempts;
   image.created_ms = node.created_ms;
-  image.forward_result_to.reset();
-  image.dead_letter_to.reset();
-  if (node.routes) {
-    image.forward_result_to = node.routes->forward_result_to;
-    image.dead_letter_to = node.routes->dead_letter_to;
-  }
+  const TaskExtras none;
+  const TaskExtras& extras = node.extras ? *node.extras : none;
+  image.forward_result_to = extras.forward_result_to;
+  image.dead_letter_to = extras.dead_letter_to;
+  image.batch_key = extras.batch_key;
+  image.cost = extras.cost;
+  image.retry_delay_ms = extras.retry_delay_ms;
+  image.expires_at = extras.expires_at;
+  image.priority = extras.priority;
+  image.last_error_info = extras.last_error_info;
+  image.last_error_content = extras.last_error_content;
+  image.source_queue = extras.source_queue;
+  image.source_attempts = extras.source_attempts;
 }
 
 }  // namespace
@@ -40,6 +47,10 @@ void MemoryState::export_images(const std::function<void(const QueueImage&)>& on
     image.total_redelivered = queue->total_redelivered;
     image.total_dead = queue->total_dead;
     image.total_removed = queue->total_removed;
+    image.settings = queue->settings;
+    image.bucket_tat = queue->bucket_tat;
+    image.total_failed = queue->total_failed;
+    image.total_released = queue->total_released;
     on_queue(image);
   }
   TaskImage image;
@@ -65,6 +76,10 @@ void MemoryState::restore_queue(QueueImage&& image) {
   queue.total_redelivered = image.total_redelivered;
   queue.total_dead = image.total_dead;
   queue.total_removed = image.total_removed;
+  queue.settings = image.settings;
+  queue.bucket_tat = image.bucket_tat;
+  queue.total_failed = image.total_failed;
+  queue.total_released = image.total_released;
 }
 
 bool MemoryState::restore_task(TaskImage&& image) {
@@ -80,17 +95,27 @@ bool MemoryState::restore_task(TaskImage&& image) {
   queue->tasks.reserve_one_more();
   IdIndex::Slot slot;
   if (!queue->tasks.insert_check(image.id, hash, slot)) return false;
-  std::unique_ptr<TaskRoutes> routes;
-  if (image.forward_result_to || image.dead_letter_to)
-    routes = std::make_unique<TaskRoutes>(
-        TaskRoutes{std::move(image.forward_result_to), std::move(image.dead_letter_to)});
+  TaskExtras restored;
+  restored.forward_result_to = std::move(image.forward_result_to);
+  restored.dead_letter_to = std::move(image.dead_letter_to);
+  restored.batch_key = std::move(image.batch_key);
+  restored.cost = image.cost;
+  restored.retry_delay_ms = image.retry_delay_ms;
+  restored.expires_at = image.expires_at;
+  restored.priority = image.priority;
+  restored.last_error_info = std::move(image.last_error_info);
+  restored.last_error_content = std::move(image.last_error_content);
+  restored.source_queue = std::move(image.source_queue);
+  restored.source_attempts = image.source_attempts;
+  std::unique_ptr<TaskExtras> extras;
+  if (!restored.all_default()) extras = std::make_unique<TaskExtras>(std::move(restored));
   TaskNode* node = TaskNode::make(image.id, hash, image.info, image.content).release();
   node->cache_result_ms = image.cache_result_ms;
   node->attempts = image.attempts;
   node->max_attempts = image.max_attempts;
   node->incarnation = ++last_incarnation_;
   node->created_ms = image.created_ms;
-  node->routes = std::move(routes);
+  node->extras = std::move(extras);
   node->queue = queue;
   queue->tasks.insert_commit(*node, slot);
   ++task_count_;
@@ -99,6 +124,7 @@ bool MemoryState::restore_task(TaskImage&& image) {
     node->state = TaskState::pending;
     node->cursor = image.cursor;
     queue->pending.insert(queue->pending.end(), *node);
+    index_priority(*node);
   } else {
     schedule(*node, state, image.deadline);
   }

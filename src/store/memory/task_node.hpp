@@ -27,14 +27,42 @@ enum class TaskState : std::uint8_t {
   done,     // replied; info() / content() hold the result, forgotten at `deadline`
 };
 
-// Where a task's reply or its corpse goes; allocated only when one of them is set.
-struct TaskRoutes {
+class TaskNode;
+
+using OrderHook =
+    boost::intrusive::set_member_hook<boost::intrusive::optimize_size<true>>;
+
+// The options most tasks do not use: where a task's reply or its corpse goes, and the
+// Version 2 config fields. Allocated only when one of them differs from its default.
+struct TaskExtras {
   std::optional<std::string> forward_result_to;
   std::optional<std::string> dead_letter_to;
+  std::optional<std::string> batch_key;
+  double cost = 1;
+  std::int64_t retry_delay_ms = 0;
+  std::int64_t expires_at = 0;  // ms the task's deadline passes (config.deadline); 0: none
+  std::int32_t priority = 0;
+  // While the task is pending with a priority other than 0: its place in its queue's set
+  // of that priority (Queue::by_priority, cursor order), and the node it belongs to (set
+  // when it is linked). Priority-0 tasks, most of them, have no extras and pay nothing.
+  OrderHook priority_hook;
+  TaskNode* node = nullptr;
+
+  // The info/content of the last failed attempt (fail), kept for get and dead letters.
+  std::optional<std::string> last_error_info;
+  std::string last_error_content;
+  // A dead-lettered copy: the queue it came from (redrive sends it back there).
+  std::optional<std::string> source_queue;
+  std::uint32_t source_attempts = 0;  // with source_queue: the attempts it used there
+
+  bool all_default() const noexcept {
+    return !forward_result_to && !dead_letter_to && !batch_key && cost == 1 &&
+           retry_delay_ms == 0 && expires_at == 0 && priority == 0 && !last_error_info &&
+           !source_queue;
+  }
 };
 
 struct Queue;
-class TaskNode;
 
 // Frees a node (TaskNode::destroy): for nodes not yet, or no longer, in any structure.
 struct NodeDeleter {
@@ -42,8 +70,6 @@ struct NodeDeleter {
 };
 using NodePtr = std::unique_ptr<TaskNode, NodeDeleter>;
 
-using OrderHook =
-    boost::intrusive::set_member_hook<boost::intrusive::optimize_size<true>>;
 // One pointer: the hash is kept in TaskNode::id_hash (4 bytes) rather than in the hook
 // (store_hash would take 8).
 using IdHook = boost::intrusive::unordered_set_member_hook<>;
@@ -57,7 +83,7 @@ class TaskNode {
   // info or content of 4 GiB or more.
   static NodePtr make(std::string_view id, std::uint32_t id_hash, std::string_view info,
                       std::string_view content);
-  // A copy of `from` (id, hash, queue, state, times, counters; no hooks, no routes) with
+  // A copy of `from` (id, hash, queue, state, times, counters; no hooks, no extras) with
   // other info and content: a done task's node when its result does not fit the old one.
   static NodePtr remake(const TaskNode& from, std::string_view info, std::string_view content);
   // Frees a node that is in no structure (unlinked hooks).
@@ -95,7 +121,7 @@ class TaskNode {
   };
   std::int64_t cache_result_ms = 0;
   Queue* queue = nullptr;
-  std::unique_ptr<TaskRoutes> routes;
+  std::unique_ptr<TaskExtras> extras;
   std::uint32_t attempts = 0;  // deliveries so far
   std::uint32_t max_attempts = 0;
   // Which incarnation of (queue, id) this is (MemoryState::create): a call accepts only

@@ -1,5 +1,6 @@
 #include "store/redis/client.hpp"
 
+#include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -11,6 +12,7 @@ namespace {
 
 constexpr int kSlots = 16384;
 constexpr int kMaxRedirects = 8;
+constexpr int kMaxUnstableWaits = 16;  // TRYAGAIN / CLUSTERDOWN pauses per command
 
 // "MOVED 3999 127.0.0.1:6381" -> slot, endpoint.
 bool parse_redirect(const std::string& error, int& slot, Endpoint& endpoint) {
@@ -119,16 +121,50 @@ void Client::close_now() {
 }
 
 Awaitable<void> Client::refresh_slots() {
-  // Wait briefly for the seed's first connection so startup detection sees the server.
+  // At startup, wait briefly for the seed's first connection so detection sees the server.
   auto seed = seed_;
-  for (int i = 0; i < 40 && !pick(*seed)->ready(); ++i) {
+  for (int i = 0; i < 40 && !cluster_ && !pick(*seed)->ready(); ++i) {
     boost::asio::steady_timer t(co_await boost::asio::this_coro::executor,
                                 std::chrono::milliseconds(25));
     co_await t.async_wait(boost::asio::use_awaitable);
   }
-  Reply r = co_await pick(*seed)->command(
-      std::make_shared<const std::string>(RespWriter::command(args_of("CLUSTER", "SLOTS"))));
+  Resp slots_command =
+      std::make_shared<const std::string>(RespWriter::command(args_of("CLUSTER", "SLOTS")));
+  Reply r = co_await pick(*seed)->command(slots_command);
+  if (cluster_ && !r.is_array()) {
+    // The seed is down (a failed master, say): any other node that is up knows the map.
+    std::vector<std::shared_ptr<Node>> others;
+    {
+      std::lock_guard lock(mutex_);
+      for (auto& [_, node] : nodes_) {
+        if (node != seed) others.push_back(node);
+      }
+    }
+    for (auto& node : others) {
+      auto connection = pick(*node);
+      if (!connection->ready()) continue;
+      r = co_await connection->command(slots_command);
+      if (r.is_array()) break;
+    }
+  }
   apply_slots(r);
+}
+
+void Client::refresh_slots_soon() {
+  // At most one refresh at a time, and one per 100 ms: while a master is down and not
+  // yet replaced, every command to it fails, and each would otherwise ask again.
+  const auto now = std::chrono::steady_clock::now().time_since_epoch().count();
+  const auto last = last_refresh_.load();
+  if (now - last < std::chrono::nanoseconds(std::chrono::milliseconds(100)).count()) return;
+  if (refreshing_.exchange(true)) return;
+  last_refresh_ = now;
+  boost::asio::co_spawn(
+      executor_,
+      [this]() -> Awaitable<void> {
+        co_await refresh_slots();
+        refreshing_ = false;
+      },
+      boost::asio::detached);
 }
 
 void Client::apply_slots(const Reply& r) {
@@ -156,15 +192,28 @@ Awaitable<Reply> Client::command(std::string_view routing_key, std::vector<std::
 }
 
 // `routing_key` must outlive the call (callers pass a member or a coroutine's own string).
-Awaitable<Reply> Client::command_resp(std::string_view routing_key, Resp resp) {
+Awaitable<Reply> Client::command_resp(std::string_view routing_key, Resp resp, Resp then) {
   const int slot = routing_key.empty() ? -1 : key_slot(routing_key);
   auto node = slot < 0 ? seed_ : node_for_slot(slot);
   bool asking = false;
-  Reply r;
+  int unstable_waits = 0;
+  Reply got;
   for (int attempt = 0; attempt < kMaxRedirects; ++attempt) {
-    r = co_await pick(*node)->command(resp, asking);
+    // (Not a ?: of two co_awaits: GCC 12 miscompiles that.)
+    if (then) {
+      got = co_await pick(*node)->command_then(resp, asking, then);
+    } else {
+      got = co_await pick(*node)->command(resp, asking);
+    }
     asking = false;
-    if (r.type != Reply::Type::error) co_return r;
+    if (got.is_io_error() && cluster_) {
+      // The node is unreachable: in a cluster its slots may have a new master by now
+      // (a failover), which no MOVED will tell while we only talk to the dead one.
+      refresh_slots_soon();
+    }
+    if (then && !got.is_array()) co_return got;  // an io_error of the pair
+    const Reply& r = then ? got.elements[0] : got;
+    if (r.type != Reply::Type::error) co_return got;
     int moved_slot = 0;
     Endpoint target;
     if (r.error_starts_with("MOVED") && parse_redirect(r.str, moved_slot, target)) {
@@ -176,15 +225,7 @@ Awaitable<Reply> Client::command_resp(std::string_view routing_key, Resp resp) {
         if (moved_slot >= 0 && moved_slot < kSlots) slots_[moved_slot] = node;
       }
       // The layout changed: learn all of it, once, in the background.
-      if (!refreshing_.exchange(true)) {
-        boost::asio::co_spawn(
-            executor_,
-            [this]() -> Awaitable<void> {
-              co_await refresh_slots();
-              refreshing_ = false;
-            },
-            boost::asio::detached);
-      }
+      refresh_slots_soon();
       continue;
     }
     if (r.error_starts_with("ASK") && parse_redirect(r.str, moved_slot, target)) {
@@ -192,19 +233,25 @@ Awaitable<Reply> Client::command_resp(std::string_view routing_key, Resp resp) {
       asking = true;
       continue;
     }
-    if (r.error_starts_with("TRYAGAIN") || r.error_starts_with("CLUSTERDOWN")) {
+    if ((r.error_starts_with("TRYAGAIN") || r.error_starts_with("CLUSTERDOWN")) &&
+        unstable_waits++ < kMaxUnstableWaits) {
+      // A slot being migrated, or a failover in progress: both end by themselves. The
+      // pauses (25, 50, ... 200 ms, then 200 ms) sum to about 2.5 s before the caller
+      // hears `unavailable`; the attempt does not count against the redirects.
       boost::asio::steady_timer t(co_await boost::asio::this_coro::executor,
-                                  std::chrono::milliseconds(20 * (attempt + 1)));
+                                  std::chrono::milliseconds(std::min(25 * unstable_waits, 200)));
       co_await t.async_wait(boost::asio::use_awaitable);
+      --attempt;
       continue;
     }
-    co_return r;
+    co_return got;
   }
-  co_return r;
+  co_return got;
 }
 
 Awaitable<Reply> Client::eval(Script& script, std::string routing_key, std::size_t argc,
-                         std::string argv_resp) {
+                              std::string argv_resp, WaitReplicas wait,
+                              std::string* not_replicated) {
   std::string sha = script.sha();
   if (sha.empty()) {
     Reply loaded = co_await command(routing_key, args_of("SCRIPT", "LOAD", script.source()));
@@ -212,17 +259,45 @@ Awaitable<Reply> Client::eval(Script& script, std::string routing_key, std::size
     script.set_sha(loaded.str);
     sha = loaded.str;
   }
+  // KEYS: the routing key (the scripts derive the queue's keys from it), then the
+  // queue's stats key. The routing key never exists, so declaring a second key makes
+  // the command "multi-key" for Redis Cluster: while its slot is being migrated, neither
+  // node runs it (TRYAGAIN, retried below) until the slot has moved. With the routing
+  // key alone, the source would answer ASK and the target would run the script on the
+  // keys it has so far, beside the ones still on the source.
+  std::string stats_key = routing_key + "stats";
   std::string text;
-  text.reserve(64 + sha.size() + routing_key.size() + argv_resp.size());
-  RespWriter::header(text, 4 + argc);
+  text.reserve(64 + sha.size() + 2 * routing_key.size() + argv_resp.size());
+  RespWriter::header(text, 5 + argc);
   RespWriter::arg(text, "EVALSHA");
   RespWriter::arg(text, sha);
-  RespWriter::arg(text, "1");
+  RespWriter::arg(text, "2");
   RespWriter::arg(text, routing_key);
+  RespWriter::arg(text, stats_key);
   text += argv_resp;
   Resp resp = std::make_shared<const std::string>(std::move(text));
+  // WAIT counts the writes of the connection it runs on: it is pipelined right behind
+  // the script on the same one (and sent again with each redirected attempt).
+  Resp then;
+  if (wait.replicas > 0) {
+    then = std::make_shared<const std::string>(RespWriter::command(
+        args_of("WAIT", std::to_string(wait.replicas), std::to_string(wait.timeout_ms))));
+  }
   for (int attempt = 0; attempt < 3; ++attempt) {
-    Reply r = co_await command_resp(routing_key, resp);
+    Reply got = co_await command_resp(routing_key, resp, then);
+    if (then && !got.is_array()) co_return got;
+    Reply r = then ? std::move(got.elements[0]) : std::move(got);
+    if (then && !r.is_error() && not_replicated) {
+      const Reply& w = got.elements[1];
+      if (w.type != Reply::Type::integer) {
+        *not_replicated = "WAIT failed: " + (w.str.empty() ? std::string("unexpected reply") : w.str);
+      } else if (w.integer < wait.replicas) {
+        *not_replicated = "not replicated: " + std::to_string(w.integer) + " of " +
+                          std::to_string(wait.replicas) + " replicas acknowledged the write within " +
+                          std::to_string(wait.timeout_ms) +
+                          " ms (it is applied on the master; retrying is safe)";
+      }
+    }
     if (!r.error_starts_with("NOSCRIPT")) co_return r;
     // This node has not seen the script (restarted, flushed, or a new cluster node). The
     // SHA1 of a script never changes, so the same command is sent again after loading.

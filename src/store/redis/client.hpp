@@ -55,6 +55,13 @@ class Script {
   std::string sha_;
 };
 
+// Replication wanted for a script's writes: WAIT `replicas` `timeout_ms` right behind
+// the script on its connection (docs/redis.md, "Failover").
+struct WaitReplicas {
+  int replicas = 0;  // 0 = no WAIT
+  std::int64_t timeout_ms = 1000;
+};
+
 class Client {
  public:
   // `timeout`: connect / stalled-command timeout of every connection (ConnectionOptions).
@@ -74,19 +81,27 @@ class Client {
   // Sends `args` to the node serving `routing_key`'s slot (the seed node when empty),
   // following MOVED / ASK. io_error when no node could be reached.
   Awaitable<Reply> command(std::string_view routing_key, std::vector<std::string> args);
-  // The same for a command already in RESP (RespWriter).
-  Awaitable<Reply> command_resp(std::string_view routing_key, Resp resp);
+  // The same for a command already in RESP (RespWriter). With `then`, that command is
+  // sent right behind `resp` on the same connection, every attempt, and the answer is
+  // {reply to resp, reply to then} once `resp` was not redirected (else an io_error).
+  Awaitable<Reply> command_resp(std::string_view routing_key, Resp resp, Resp then = nullptr);
 
   // EVALSHA script with KEYS = {routing_key} and ARGV = the `argc` arguments already
-  // written in RESP in `argv_resp` (RespWriter::arg each).
+  // written in RESP in `argv_resp` (RespWriter::arg each). With `wait.replicas` > 0 and a
+  // script that succeeded, `*not_replicated` says why the WAIT fell short (empty when
+  // it did not): the script ran on the master all the same.
   Awaitable<Reply> eval(Script& script, std::string routing_key, std::size_t argc,
-                   std::string argv_resp);
+                        std::string argv_resp, WaitReplicas wait = {},
+                        std::string* not_replicated = nullptr);
 
   bool cluster_mode() const noexcept { return cluster_.load(); }
   const RedisUrl& url() const noexcept { return url_; }
 
-  // Re-reads the slot map from any reachable node (CLUSTER SLOTS).
+  // Re-reads the slot map from the seed, or when it is down from any other known node
+  // that is up (CLUSTER SLOTS).
   Awaitable<void> refresh_slots();
+  // refresh_slots() in the background, unless one runs or ran in the last 100 ms.
+  void refresh_slots_soon();
 
  private:
   struct Node {
@@ -106,6 +121,7 @@ class Client {
   std::chrono::milliseconds timeout_;
   std::atomic<bool> cluster_{false};
   std::atomic<bool> refreshing_{false};
+  std::atomic<std::int64_t> last_refresh_{0};  // steady_clock ticks of the last refresh
   std::mutex mutex_;  // guards nodes_, slots_, stopped_
   std::map<std::string, std::shared_ptr<Node>> nodes_;
   std::vector<std::shared_ptr<Node>> slots_;  // 16384 entries once in cluster mode

@@ -100,22 +100,72 @@ void Connection::close_now() {
   drop("connection stopped");
 }
 
-void Connection::submit(Resp resp, bool asking, std::unique_ptr<PendingOp> op) {
+namespace {
+
+// The two replies of a command sent with a follow-up (async_command's `then`): hiredis
+// answers them in order on one socket, so the first is always stored before the second
+// arrives.
+struct PairState {
+  std::unique_ptr<PendingOp> outer;
+  Reply first;
+};
+struct PairFirst final : PendingOp {
+  explicit PairFirst(std::shared_ptr<PairState> s) : state(std::move(s)) {}
+  void complete(Reply reply) override { state->first = std::move(reply); }
+  std::shared_ptr<PairState> state;
+};
+struct PairSecond final : PendingOp {
+  explicit PairSecond(std::shared_ptr<PairState> s) : state(std::move(s)) {}
+  void complete(Reply reply) override {
+    if (state->first.is_io_error()) {
+      state->outer->complete(std::move(state->first));
+    } else if (reply.is_io_error()) {
+      state->outer->complete(std::move(reply));
+    } else {
+      Reply both;
+      both.type = Reply::Type::array;
+      both.elements.push_back(std::move(state->first));
+      both.elements.push_back(std::move(reply));
+      state->outer->complete(std::move(both));
+    }
+  }
+  std::shared_ptr<PairState> state;
+};
+
+}  // namespace
+
+void Connection::submit(Resp resp, bool asking, std::unique_ptr<PendingOp> op, Resp then) {
   boost::asio::post(strand_, [self = shared_from_this(), resp = std::move(resp), asking,
-                              op = std::move(op)]() mutable {
+                              op = std::move(op), then = std::move(then)]() mutable {
     if (self->ac_ == nullptr) {
       op->complete(Reply::io_failure("not connected to Redis at " + self->endpoint_.to_string()));
       return;
     }
     if (asking) redisAsyncCommand(self->ac_, nullptr, nullptr, "ASKING");
+    std::shared_ptr<PairState> pair;
+    if (then) {
+      pair = std::make_shared<PairState>();
+      pair->outer = std::move(op);
+      op = std::make_unique<PairFirst>(pair);
+    }
     auto* sent = new Sent{self.get(), self->generation_, std::move(op)};
     if (redisAsyncFormattedCommand(self->ac_, &Connection::on_reply, sent, resp->data(),
                                    resp->size()) != REDIS_OK) {
-      sent->op->complete(Reply::io_failure("Redis connection is closing"));
       delete sent;
+      (pair ? pair->outer : op)->complete(Reply::io_failure("Redis connection is closing"));
       return;
     }
     if (self->inflight_++ == 0) self->last_progress_ = std::chrono::steady_clock::now();
+    if (!pair) return;
+    auto* second = new Sent{self.get(), self->generation_, std::make_unique<PairSecond>(pair)};
+    if (redisAsyncFormattedCommand(self->ac_, &Connection::on_reply, second, then->data(),
+                                   then->size()) != REDIS_OK) {
+      // The first is on its way; its reply is stored and the pair fails here.
+      second->op->complete(Reply::io_failure("Redis connection is closing"));
+      delete second;
+      return;
+    }
+    ++self->inflight_;
   });
 }
 

@@ -77,10 +77,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Sends `resp`, one command already in RESP (RespWriter; preceded by ASKING when
   // `asking`, for an ASK redirection), and completes with the reply on the token's
   // associated executor.
+  // With `then`: sends that command right behind `resp` on the same socket and completes
+  // with an array reply {reply to resp, reply to then} (or with one io_error). For WAIT,
+  // which counts the writes of the connection it runs on, so it must follow the script
+  // on the same one.
   template <class Token>
-  auto async_command(Resp resp, bool asking, Token&& token) {
+  auto async_command(Resp resp, bool asking, Token&& token, Resp then = nullptr) {
     return boost::asio::async_initiate<Token, void(Reply)>(
-        [this, asking](auto handler, Resp r) {
+        [this, asking, then = std::move(then)](auto handler, Resp r) mutable {
           using H = std::decay_t<decltype(handler)>;
           struct Op final : PendingOp {
             explicit Op(H h) : handler(std::move(h)) {}
@@ -92,13 +96,16 @@ class Connection : public std::enable_shared_from_this<Connection> {
             }
             H handler;
           };
-          submit(std::move(r), asking, std::make_unique<Op>(std::move(handler)));
+          submit(std::move(r), asking, std::make_unique<Op>(std::move(handler)), std::move(then));
         },
         token, std::move(resp));
   }
 
   Awaitable<Reply> command(Resp resp, bool asking = false) {
     return async_command(std::move(resp), asking, boost::asio::use_awaitable);
+  }
+  Awaitable<Reply> command_then(Resp resp, bool asking, Resp then) {
+    return async_command(std::move(resp), asking, boost::asio::use_awaitable, std::move(then));
   }
 
   // For an owner whose executor no longer runs (the server's threads have stopped):
@@ -110,7 +117,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Connection(const boost::asio::any_io_executor& executor, Endpoint endpoint,
              ConnectionOptions options);
 
-  void submit(Resp resp, bool asking, std::unique_ptr<PendingOp> op);
+  void submit(Resp resp, bool asking, std::unique_ptr<PendingOp> op, Resp then = nullptr);
   void do_connect();
   void drop(const char* why);
   void schedule_reconnect();

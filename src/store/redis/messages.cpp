@@ -1,6 +1,7 @@
 #include "store/redis/messages.hpp"
 
 #include <charconv>
+#include <cstdio>
 
 namespace tc::redis {
 
@@ -67,17 +68,51 @@ std::optional<OutboxItem> parse_outbox_item(std::string_view item) {
   std::string_view target, id, info, content, cache_ms, due_ms, schedule_key;
   if (!read_netstring(item, target) || !read_netstring(item, id) || !read_netstring(item, info) ||
       !read_netstring(item, content) || !read_netstring(item, cache_ms) ||
-      !read_netstring(item, due_ms) || !read_netstring(item, schedule_key) || !item.empty()) {
+      !read_netstring(item, due_ms) || !read_netstring(item, schedule_key)) {
     return std::nullopt;
   }
   OutboxItem out{std::string(target), std::string(id), std::string(info), std::string(content),
-                 std::nullopt, 0, std::string(schedule_key)};
+                 std::nullopt, 0, std::string(schedule_key), std::nullopt};
+  if (!item.empty()) {
+    // "d", source queue, attempts, has_error ("0"/"1"), error info, error content
+    std::string_view kind, source, attempts, has_error, error_info, error_content;
+    if (!read_netstring(item, kind) || kind != "d" || !read_netstring(item, source) ||
+        !read_netstring(item, attempts) || !read_netstring(item, has_error) ||
+        !read_netstring(item, error_info) || !read_netstring(item, error_content) ||
+        !item.empty())
+      return std::nullopt;
+    std::int64_t used = 0;
+    if (!parse_int(attempts, used) || used < 0 || used > 0xffffffffLL) return std::nullopt;
+    OutboxItem::DeadLetterOrigin origin;
+    origin.source_queue = std::string(source);
+    origin.attempts = static_cast<std::uint32_t>(used);
+    if (has_error == "1") origin.last_error_info = std::string(error_info);
+    origin.last_error_content = std::string(error_content);
+    out.origin = std::move(origin);
+  }
   if (!cache_ms.empty()) {
     std::int64_t ms = 0;
     if (!parse_int(cache_ms, ms) || ms < 0) return std::nullopt;
     out.cache_ms = ms;
   }
   if (!parse_int(due_ms, out.due_ms)) return std::nullopt;
+  return out;
+}
+
+std::string encode_task_extras(const TaskConfig& config) {
+  if (config.v2_defaults()) return {};
+  char cost[32];
+  // %.17g round-trips a double exactly, and Lua's tonumber reads it back.
+  std::snprintf(cost, sizeof cost, "%.17g", config.cost);
+  std::string out = std::to_string(config.priority);
+  out += '|';
+  out += cost;
+  out += '|';
+  out += std::to_string(config.retry_delay_ms);
+  out += '|';
+  out += std::to_string(config.deadline_ms);
+  out += '|';
+  if (config.batch_key) out += *config.batch_key;
   return out;
 }
 

@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/task.hpp"
+
 namespace tc::redis {
 
 struct StoreEvent {
@@ -42,11 +44,25 @@ struct OutboxItem {
   // source scheduled its lease in ("" for a forward).
   std::int64_t due_ms = 0;
   std::string schedule_key;
+  // A dead letter's origin (optional tail of the item): the copy carries it.
+  struct DeadLetterOrigin {
+    std::string source_queue;
+    std::uint32_t attempts = 0;
+    std::optional<std::string> last_error_info;
+    std::string last_error_content;
+  };
+  std::optional<DeadLetterOrigin> origin;
 };
 
 std::optional<OutboxItem> parse_outbox_item(std::string_view item);
 
 // Reads one "<len>:<bytes>" from the front of `in`; false if malformed.
 bool read_netstring(std::string_view& in, std::string_view& out);
+
+// The Version 2 fields of a task's config as one script argument (put.lua, lib.lua's
+// parse_extras): "" when all have their defaults (most tasks: nothing extra is sent or
+// stored), else "priority|cost|retry_delay_ms|deadline_ms|batch_key" (the key last and
+// raw: it may contain '|'; empty when there is none, as a key is never empty).
+std::string encode_task_extras(const TaskConfig& config);
 
 }  // namespace tc::redis

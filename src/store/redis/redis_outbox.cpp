@@ -14,7 +14,23 @@ namespace tc {
 
 Awaitable<void> RedisStore::deliver_outbox(const std::string& source_queue,
                                            const std::string& item) {
-  if (auto parsed = redis::parse_outbox_item(item)) {
+  if (auto parsed = redis::parse_outbox_item(item); parsed && parsed->origin) {
+    // A dead letter: the copy carries its origin (put_dead_letter.lua).
+    auto& origin = *parsed->origin;
+    std::vector<std::string> args = redis::args_of(
+        std::move(parsed->id), std::move(parsed->info), std::move(parsed->content),
+        std::to_string(parsed->cache_ms.value_or(TaskConfig{}.cache_result_ms)),
+        std::move(origin.source_queue), std::to_string(origin.attempts),
+        origin.last_error_info ? "1" : "0", origin.last_error_info.value_or(""),
+        std::move(origin.last_error_content));
+    auto r = co_await run(scripts_->put_dead_letter, "put (dead letter)", parsed->target,
+                          std::move(args));
+    if (!r.ok()) co_return;  // stays in the outbox for the reaper
+    if (r->is_array() && !r->elements.empty()) {
+      auto new_queue = redis::int_of(r->elements[0], "put (dead letter)");
+      if (new_queue && *new_queue == 1) co_await register_queue(parsed->target);
+    }
+  } else if (parsed) {
     std::vector<std::string> args = redis::args_of("1");
     TaskConfig config;  // a forward: the defaults; a dead letter: the source's cache time
     if (parsed->cache_ms) config.cache_result_ms = *parsed->cache_ms;
@@ -26,6 +42,7 @@ Awaitable<void> RedisStore::deliver_outbox(const std::string& source_queue,
     args.push_back("0");  // max_attempts
     args.push_back("");   // dead_letter_to
     args.push_back("0");  // delay_ms
+    args.push_back("");   // Version 2 fields: the defaults
     auto r = co_await run(scripts_->put, "put (outbox)", parsed->target, std::move(args));
     if (!r.ok()) co_return;  // stays in the outbox for the reaper
     if (r->is_array() && !r->elements.empty()) {

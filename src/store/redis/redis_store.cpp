@@ -4,6 +4,7 @@
 #include "store/redis/redis_store.hpp"
 
 #include <boost/asio/this_coro.hpp>
+#include <charconv>
 
 #include "store/redis/keys.hpp"
 #include "store/redis/replies.hpp"
@@ -23,6 +24,7 @@ void append_task(std::vector<std::string>& args, NewTask& task) {
   args.push_back(std::to_string(task.config.max_attempts));
   args.push_back(task.config.dead_letter_to.value_or(""));
   args.push_back(std::to_string(task.config.delay_ms));
+  args.push_back(redis::encode_task_extras(task.config));
 }
 
 // A 0/1 answer of a script.
@@ -66,7 +68,8 @@ void RedisStore::dispatch(const redis::EventMessage& message) {
 
 Awaitable<Result<Reply>> RedisStore::run(redis::Script& script, std::string_view op,
                                          const std::string& queue, std::vector<std::string> args,
-                                         std::vector<std::string>* outbox) {
+                                         std::vector<std::string>* outbox,
+                                         std::string* due_hint) {
   // ARGV in RESP: the common four (lib.lua), then the operation's own.
   std::size_t bytes = 96 + queue.size() + origin_.size() + channel_.size();
   for (const auto& a : args) bytes += redis::RespWriter::arg_size(a.size());
@@ -80,21 +83,44 @@ Awaitable<Result<Reply>> RedisStore::run(redis::Script& script, std::string_view
   const std::size_t argc = 4 + args.size();
   args = {};  // the task's bytes are in `argv` now; free them before waiting
   redis::Client& client = client_for(co_await boost::asio::this_coro::executor);
-  Reply r = co_await client.eval(script, base_key(queue), argc, std::move(argv));
+  // Writes a client is told about wait for replicas; peek, stat_queue and the reaper
+  // (whose work any later script redoes) do not.
+  redis::WaitReplicas wait;
+  if (options_.wait_replicas > 0 && &script != &scripts_->peek &&
+      &script != &scripts_->stat_queue && &script != &scripts_->reap) {
+    wait.replicas = static_cast<int>(options_.wait_replicas);
+    wait.timeout_ms = options_.wait_timeout_ms;
+  }
+  std::string not_replicated;
+  Reply r = co_await client.eval(script, base_key(queue), argc, std::move(argv), wait,
+                                 &not_replicated);
   if (r.is_io_error() || r.is_error()) co_return redis::error_of(r, op);
-  if (!r.is_array() || r.elements.size() < 2) {
+  if (!r.is_array() || r.elements.size() < 3) {
     co_return redis::internal_error(std::string(op) + ": unexpected script reply");
   }
   if (!r.elements[1].str.empty()) {
     if (auto message = redis::parse_event_message(r.elements[1].str)) dispatch(*message);
   }
-  for (std::size_t i = 2; i < r.elements.size(); ++i) {
+  // The queue's due hint: the reaper takes it itself; a script that lowered the queue's
+  // next deadline records it in the due index before its caller is answered.
+  if (due_hint) {
+    *due_hint = std::move(r.elements[2].str);
+  } else if (!r.elements[2].str.empty()) {
+    std::vector<std::string> hint;  // (not a braced list: GCC's coroutines reject one here)
+    hint.push_back(queue);
+    hint.push_back(std::move(r.elements[2].str));
+    co_await note_due(client, std::move(hint));
+  }
+  for (std::size_t i = 3; i < r.elements.size(); ++i) {
     if (outbox) {
       outbox->push_back(std::move(r.elements[i].str));
     } else {
       co_await deliver_outbox(queue, r.elements[i].str);
     }
   }
+  // The script ran (its events are dispatched, its outbox delivered) but is not known to
+  // survive a failover: the caller hears `unavailable` and may retry (idempotent).
+  if (!not_replicated.empty()) co_return redis::unavailable(not_replicated);
   co_return std::move(r.elements[0]);
 }
 
@@ -249,12 +275,12 @@ Awaitable<Result<std::optional<QueueStats>>> RedisStore::stat_queue(std::string 
   auto r = co_await run(scripts_->stat_queue, "stat_queue", queue, args_of());
   if (!r.ok()) co_return std::move(r).error();
   if (r->is_nil()) co_return std::optional<QueueStats>{};
-  if (!r->is_array() || r->elements.size() != 12) {
+  if (!r->is_array() || r->elements.size() != 18) {
     co_return redis::internal_error("stat_queue: unexpected reply");
   }
   auto& e = r->elements;
-  std::uint64_t n[12] = {};
-  for (std::size_t i : {0, 1, 2, 3, 6, 7, 8, 9, 10, 11}) {
+  std::uint64_t n[14] = {};
+  for (std::size_t i : {0, 1, 2, 3, 6, 7, 8, 9, 10, 11, 12, 13}) {
     auto value = redis::int_of(e[i], "stat_queue");
     if (!value) co_return std::move(value).error();
     n[i] = static_cast<std::uint64_t>(*value);
@@ -272,7 +298,73 @@ Awaitable<Result<std::optional<QueueStats>>> RedisStore::stat_queue(std::string 
   s.total_redelivered = n[9];
   s.total_dead = n[10];
   s.total_removed = n[11];
+  s.total_failed = n[12];
+  s.total_released = n[13];
+  auto settings = redis::settings_of(*r, 14, "stat_queue");
+  if (!settings) co_return std::move(settings).error();
+  s.settings = *settings;
   co_return std::optional<QueueStats>(s);
+}
+
+Awaitable<Result<bool>> RedisStore::fail(std::string queue, std::string id, TaskResult error) {
+  auto r = co_await run(scripts_->fail, "fail", queue,
+                        args_of(std::move(id), std::move(error.info), std::move(error.content)));
+  if (!r.ok()) co_return std::move(r).error();
+  co_return flag_of(*r, "fail");
+}
+
+Awaitable<Result<bool>> RedisStore::release(std::string queue, std::string id,
+                                            std::int64_t delay_ms) {
+  auto r = co_await run(scripts_->release, "release", queue,
+                        args_of(std::move(id), std::to_string(delay_ms)));
+  if (!r.ok()) co_return std::move(r).error();
+  co_return flag_of(*r, "release");
+}
+
+// Three steps, as the source queue lives in another slot (docs/redis.md, "Redrive"):
+// pick the copies (dead-letter queue), put each into its source (put-if-absent), drop
+// the copy of each one created there. A crash between the last two leaves the task in
+// both queues, never in neither.
+Awaitable<Result<std::uint32_t>> RedisStore::redrive(std::string queue,
+                                                     std::vector<std::string> ids,
+                                                     std::uint32_t size) {
+  std::vector<std::string> args = args_of(std::to_string(size), std::to_string(ids.size()));
+  for (auto& id : ids) args.push_back(std::move(id));
+  auto r = co_await run(scripts_->redrive_pick, "redrive", queue, std::move(args));
+  if (!r.ok()) co_return std::move(r).error();
+  if (!r->is_array() || r->elements.size() % 6 != 0)
+    co_return redis::internal_error("redrive: unexpected reply");
+  std::uint32_t moved = 0;
+  auto& e = r->elements;
+  for (std::size_t i = 0; i + 5 < e.size(); i += 6) {
+    NewTask task;
+    task.id = e[i].str;
+    task.info = std::move(e[i + 1].str);
+    task.content = std::move(e[i + 2].str);
+    std::int64_t cache_ms = -1;
+    const std::string& cache_text = e[i + 3].str;
+    std::from_chars(cache_text.data(), cache_text.data() + cache_text.size(), cache_ms);
+    if (cache_ms < 0) co_return redis::internal_error("redrive: unexpected reply");
+    task.config.cache_result_ms = cache_ms;
+    const std::string source = std::move(e[i + 4].str);
+    std::vector<std::string> put_args = args_of("1");
+    append_task(put_args, task);
+    auto put = co_await run(scripts_->put, "redrive (put)", source, std::move(put_args));
+    if (!put.ok()) co_return std::move(put).error();
+    if (!put->is_array() || put->elements.size() != 2)
+      co_return redis::internal_error("redrive (put): unexpected reply");
+    auto new_queue = flag_of(put->elements[0], "redrive (put)");
+    auto created = flag_of(put->elements[1], "redrive (put)");
+    if (!new_queue) co_return std::move(new_queue).error();
+    if (!created) co_return std::move(created).error();
+    if (*new_queue) co_await register_queue(source);
+    if (!*created) continue;  // the id exists in the source queue: the copy stays
+    auto dropped = co_await run(scripts_->redrive_drop, "redrive (drop)", queue,
+                                args_of(e[i].str, std::move(e[i + 5].str)));
+    if (!dropped.ok()) co_return std::move(dropped).error();
+    ++moved;
+  }
+  co_return moved;
 }
 
 Awaitable<bool> RedisStore::ready() {

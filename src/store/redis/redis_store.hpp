@@ -37,6 +37,17 @@ struct RedisStoreOptions {
   // A connection with replies outstanding and no progress for this long is dropped and
   // its commands answer `unavailable` (a hung or SIGSTOPped Redis must not hang requests).
   std::int64_t command_timeout_ms = 5000;
+  // Each acknowledged write waits for this many replicas (WAIT after its script, on the
+  // same connection); 0 = not waited for. Past wait_timeout_ms: `unavailable`, "not
+  // replicated" (the write is on the master and may be lost in a failover).
+  std::uint32_t wait_replicas = 0;
+  std::int64_t wait_timeout_ms = 1000;
+  // The reaper (docs/redis.md, "The reaper"): each pass reaps the queues the due index
+  // names as due, claiming each for due_claim_ms; one instance per sweep_interval_ms
+  // (a SET NX PX token) reaps every queue of the registry, for hints that were lost.
+  std::int64_t sweep_interval_ms = 300'000;
+  std::int64_t due_claim_ms = 10'000;
+  std::uint32_t due_batch = 1000;  // queues claimed per index call
 };
 
 class RedisStore final : public Store {
@@ -82,6 +93,20 @@ class RedisStore final : public Store {
   Awaitable<Result<std::optional<QueueStats>>> stat_queue(std::string queue) override;
   Awaitable<Result<std::uint64_t>> reap() override;
   Awaitable<bool> ready() override;
+  // redis_store_batches.cpp
+  Awaitable<Result<std::vector<bool>>> reply_batch(std::string queue,
+                                              std::vector<TaskReply> replies) override;
+
+  // Queue settings (redis_store_settings.cpp).
+  Awaitable<Result<QueueSettings>> config_queue(std::string queue,
+                                                QueueSettingsChange change) override;
+  Awaitable<Result<LeaseGate>> lease_gate(std::string queue) override;
+
+  Awaitable<Result<bool>> fail(std::string queue, std::string id, TaskResult error) override;
+  Awaitable<Result<bool>> release(std::string queue, std::string id,
+                                  std::int64_t delay_ms) override;
+  Awaitable<Result<std::uint32_t>> redrive(std::string queue, std::vector<std::string> ids,
+                                           std::uint32_t size) override;
   Awaitable<Result<std::optional<TaskView>>> get(std::string queue, std::string id,
                                                  bool with_content) override;
   Awaitable<Result<TaskPage>> list_tasks(std::string queue, std::optional<TaskViewState> state,
@@ -104,7 +129,17 @@ class RedisStore final : public Store {
   // them there for the caller to deliver; answers the script's own reply.
   Awaitable<Result<redis::Reply>> run(redis::Script& script, std::string_view op,
                                       const std::string& queue, std::vector<std::string> args,
-                                      std::vector<std::string>* outbox = nullptr);
+                                      std::vector<std::string>* outbox = nullptr,
+                                      std::string* due_hint = nullptr);
+  // The reaper (redis_registry.cpp): every queue of the registry, or those the due index
+  // names as due; reap_queue() reaps one and answers its due hint (ms).
+  Awaitable<Result<std::uint64_t>> reap_all();
+  Awaitable<Result<std::uint64_t>> reap_due();
+  Awaitable<Result<std::string>> reap_queue(
+      const std::string& queue, std::uint64_t& applied,
+      std::vector<std::pair<std::string, std::string>>& outbox);
+  // Records `due` (ms) as a hint of queue's next deadline in the due index (only lowers).
+  Awaitable<void> note_due(redis::Client& client, std::vector<std::string> queue_due_pairs);
   // Puts an outbox item of `source_queue` into its target queue, then drops it from
   // the outbox (kept there for the reaper if the put fails).
   Awaitable<void> deliver_outbox(const std::string& source_queue, const std::string& item);
@@ -127,6 +162,11 @@ class RedisStore final : public Store {
   std::string origin_;
   std::string channel_;
   std::string registry_key_;
+  std::string due_key_;  // routing key of the due index's slot; the index is due_key_ + "index"
+  std::atomic<std::int64_t> next_sweep_try_ms_{0};
+  // Set when the due index could not be reached (a hint or a claim answered `unavailable`:
+  // its node down, a failover): the next pass reaps every queue, as hints may be lost.
+  std::atomic<bool> index_unreachable_{false};
   redis::Client client_;
   std::shared_ptr<redis::Connection> subscriber_;
   std::unique_ptr<redis::StoreScripts> scripts_;

@@ -16,6 +16,8 @@
 
 #include "store/redis/redis_store.hpp"
 
+#include <algorithm>
+
 namespace tc {
 namespace {
 
@@ -126,6 +128,18 @@ std::unique_ptr<RedisStore> RedisStore::launch(const Clock& clock, RedisStoreOpt
   return store;
 }
 
+namespace {
+// A WAIT blocks its connection's replies for up to its timeout: the stalled-connection
+// watchdog must allow that much and more, or a slow replica would drop the connection.
+RedisStoreOptions with_room_for_wait(RedisStoreOptions options) {
+  if (options.wait_replicas > 0) {
+    options.command_timeout_ms =
+        std::max(options.command_timeout_ms, options.wait_timeout_ms + 2000);
+  }
+  return options;
+}
+}  // namespace
+
 RedisStore::RedisStore(std::unique_ptr<OwnedIo> io, const Clock& clock, RedisStoreOptions options)
     : RedisStore(io->io.get_executor(), clock, std::move(options)) {
   owned_io_ = std::move(io);
@@ -135,10 +149,11 @@ RedisStore::RedisStore(const boost::asio::any_io_executor& executor, const Clock
                        RedisStoreOptions options)
     : executor_(executor),
       clock_(clock),
-      options_(std::move(options)),
+      options_(with_room_for_wait(std::move(options))),
       origin_(random_id()),
       channel_(options_.prefix + ":events"),
       registry_key_(options_.prefix + ":queues"),
+      due_key_(options_.prefix + ":{%due}:"),
       client_(executor, parse_url_or_throw(options_.url), options_.connections_per_node,
               std::chrono::milliseconds(options_.command_timeout_ms)),
       scripts_(std::make_unique<redis::StoreScripts>()),

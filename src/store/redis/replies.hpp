@@ -26,5 +26,9 @@ ApiError error_of(const Reply& reply, std::string_view what);
 Result<std::int64_t> int_of(const Reply& reply, std::string_view what);
 // {id, info, content, attempt, ...} of acquire.lua / take.lua.
 Result<std::vector<AcquiredTask>> acquired_of(Reply& reply, std::string_view what);
+// Queue settings at elements first..first+3 of an array reply: paused (0/1), max_leased,
+// rate and burst (decimal text as given; burst 0 = the default). The burst answered is
+// the one in force. (redis_store_settings.cpp)
+Result<QueueSettings> settings_of(const Reply& reply, std::size_t first, std::string_view what);
 
 }  // namespace tc::redis

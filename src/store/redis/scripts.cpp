@@ -15,6 +15,15 @@ extern const std::string_view tc_embedded_remove_lua;
 extern const std::string_view tc_embedded_clear_queue_lua;
 extern const std::string_view tc_embedded_stat_queue_lua;
 extern const std::string_view tc_embedded_reap_lua;
+extern const std::string_view tc_embedded_reply_batch_lua;
+extern const std::string_view tc_embedded_config_queue_lua;
+extern const std::string_view tc_embedded_lease_gate_lua;
+extern const std::string_view tc_embedded_due_index_lua;
+extern const std::string_view tc_embedded_fail_lua;
+extern const std::string_view tc_embedded_release_lua;
+extern const std::string_view tc_embedded_put_dead_letter_lua;
+extern const std::string_view tc_embedded_redrive_pick_lua;
+extern const std::string_view tc_embedded_redrive_drop_lua;
 extern const std::string_view tc_embedded_get_task_lua;
 extern const std::string_view tc_embedded_list_tasks_lua;
 
@@ -42,6 +51,15 @@ StoreScripts::StoreScripts()
       clear_queue(with_lib(tc_embedded_clear_queue_lua)),
       stat_queue(with_lib(tc_embedded_stat_queue_lua)),
       reap(with_lib(tc_embedded_reap_lua)),
+      reply_batch(with_lib(tc_embedded_reply_batch_lua)),
+      config_queue(with_lib(tc_embedded_config_queue_lua)),
+      lease_gate(with_lib(tc_embedded_lease_gate_lua)),
+      due_index(std::string(tc_embedded_due_index_lua)),
+      fail(with_lib(tc_embedded_fail_lua)),
+      release(with_lib(tc_embedded_release_lua)),
+      put_dead_letter(with_lib(tc_embedded_put_dead_letter_lua)),
+      redrive_pick(with_lib(tc_embedded_redrive_pick_lua)),
+      redrive_drop(with_lib(tc_embedded_redrive_drop_lua)),
       get_task(with_lib(tc_embedded_get_task_lua)),
       list_tasks(with_lib(tc_embedded_list_tasks_lua)) {}
 

@@ -19,6 +19,15 @@ struct StoreScripts {
   Script clear_queue;
   Script stat_queue;
   Script reap;
+  Script reply_batch;
+  Script config_queue;
+  Script lease_gate;
+  Script due_index;  // scripts/due_index.lua, without lib.lua (the index's own slot)
+  Script fail;
+  Script release;
+  Script put_dead_letter;
+  Script redrive_pick;
+  Script redrive_drop;
   Script get_task;
   Script list_tasks;
 };

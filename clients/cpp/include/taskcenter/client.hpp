@@ -41,6 +41,9 @@ struct TakeOptions {
   Seconds timeout{0};
   Seconds promise_reply_time{30};  // 0: no reply expected, tasks are deleted on take
   Seconds batch_window{0};
+  std::optional<double> max_cost;         // bound on the batch's total task cost (>= 1 task)
+  std::optional<std::string> batch_key;   // only tasks with this batch_key
+  bool group_by_key = false;              // every task shares the first one's batch_key
 };
 
 struct CallOptions {
@@ -109,9 +112,30 @@ class Client {
   // GET /version: the server's version string. Throws like any request.
   std::string version();
 
+  // POST /task/config_queue: changes the queue's settings (pause, max_leased, rate and
+  // burst; creates the queue if needed) and returns those in force.
+  QueueSettings config_queue(std::string_view queue, const QueueSettingsUpdate& update);
+
   // Escape hatch for endpoints this class does not wrap: POSTs `json_body` to `path` and
   // returns the raw `data` JSON of a successful envelope (errors are thrown as usual).
   std::string post_raw(std::string_view path, std::string_view json_body, Seconds extra_wait = Seconds{0});
+
+  // Many replies of one queue with /task/reply_batch: one request per 1000 replies, one
+  // store step each; one bool per reply, in order, each as reply() answers it.
+  std::vector<bool> reply_batch(std::string_view queue, const std::vector<TaskReply>& replies);
+
+  // The attempt on a leased task failed: `info`/`content` are kept as its last_error, and
+  // it is redelivered after its retry delay or dead-lettered when out of attempts.
+  // true: it was leased.
+  bool fail(std::string_view queue, std::string_view id, std::string_view info = "null",
+            std::string_view content = {});
+  // Gives a leased task back untried: pending again after `delay`, the attempt not
+  // counted against max_attempts. true: it was leased.
+  bool release(std::string_view queue, std::string_view id, Seconds delay = Seconds{0});
+  // Moves dead-lettered tasks of `queue` back to their source queue: the given ids, or
+  // (ids empty) those among the first `size` pending tasks. Returns how many moved.
+  std::uint64_t redrive(std::string_view queue, const std::vector<std::string>& ids = {},
+                        std::size_t size = 100);
 
  private:
   struct Impl;

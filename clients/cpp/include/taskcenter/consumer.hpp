@@ -29,8 +29,8 @@ namespace taskcenter {
 struct Reply {
   std::string info = "null";  // raw JSON
   std::string content;        // bytes
-  // true: send nothing for this task; its lease expires and the server redelivers it
-  // (what process_batch returns for a task it could not handle).
+  // true: send nothing for this task (what process_batch returns for a task it could not
+  // handle: the default reports it with fail, so it is retried after its retry delay).
   bool skip = false;
 
   static Reply none() { return Reply{"null", {}, true}; }
@@ -57,6 +57,10 @@ struct ConsumerOptions {
   bool handle_signals = true;       // run() stops on SIGTERM / SIGINT
   FetchMode fetch = FetchMode::automatic;
   Seconds error_backoff{0.5};       // pause after the server could not be reached
+  // How take forms batches (TakeOptions): cost bound, one key, or one key per batch.
+  std::optional<double> max_cost;
+  std::optional<std::string> batch_key;
+  bool group_by_key = false;
 };
 
 struct ConsumerStats {
@@ -90,8 +94,12 @@ class Consumer {
   // Processes a fetched batch; returns one Reply per task, in order (Reply::none() or a
   // missing entry: no reply for that task). If it throws, no task of the batch is replied
   // (or each gets error_reply() with reply_on_error). The default calls process() on
-  // each task; a task whose process() throws gets Reply::none() (or error_reply()) and
-  // the others are still replied.
+  // each task; a task whose process() throws is reported with fail (info
+  // {"error": "<what()>"}, kept as its last_error) and gets Reply::none() (or
+  // error_reply() with reply_on_error), and the others are still replied. Once the
+  // consumer is stopping, the tasks not started yet are released (pending again at once,
+  // their attempt not counted). A task whose touch answered false (its lease is gone) is
+  // not started, and not replied.
   virtual std::vector<Reply> process_batch(const std::vector<Task>& tasks);
   // The reply sent for a task whose processing threw, when reply_on_error is set.
   // Default: info {"error": "<what()>"}, empty content.
@@ -120,6 +128,12 @@ class Consumer {
   void heartbeat_loop();
   std::vector<std::optional<Reply>> process_guarded(const std::vector<Task>& tasks);
   Reply safe_error_reply(const Task& task, std::exception_ptr error);
+  // fail(task, {"error": what()}); a failure to reach the server is counted in errors
+  // (the lease then runs out, which is a failed attempt too).
+  void report_failure(const Task& task, std::exception_ptr error);
+  void release_quietly(const Task& task);
+  // Whether the heartbeat learnt that the lease of held task `id` is gone.
+  bool lease_lost(const std::string& id) const;
 
   std::unique_ptr<Client> owned_client_;
   Client* client_;

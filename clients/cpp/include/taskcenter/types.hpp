@@ -72,6 +72,23 @@ struct QueuePage {
   std::optional<std::string> cursor;  // next page; nullopt when this was the last
 };
 
+// A queue's settings in force (config_queue). 0: no limit.
+struct QueueSettings {
+  bool paused = false;
+  std::uint32_t max_leased = 0;  // at most this many tasks leased at once
+  double rate = 0;               // leases per second (token bucket)
+  double burst = 0;              // the bucket's size in force
+};
+
+// What config_queue changes: a field left nullopt keeps its value; 0 removes a limit.
+// `burst` needs a `rate` (> 0) in the same call.
+struct QueueSettingsUpdate {
+  std::optional<bool> paused;
+  std::optional<std::uint32_t> max_leased;
+  std::optional<double> rate;
+  std::optional<double> burst;
+};
+
 struct QueueStat {
   std::uint64_t length = 0;  // pending tasks
   std::optional<std::string> oldest_cursor;
@@ -80,6 +97,9 @@ struct QueueStat {
   std::map<std::string, double> counters;
   std::string json;  // the whole `data` object, raw JSON, for fields added later
 
+  // The queue's settings (config_queue) as stat_queue reports them; nullopt from a
+  // server that predates them.
+  std::optional<QueueSettings> settings;
   // counters[name], or `fallback` when the server does not report it.
   double counter(const std::string& name, double fallback = 0) const {
     auto it = counters.find(name);

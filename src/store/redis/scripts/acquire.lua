@@ -7,4 +7,8 @@ apply_due(DUE_LIMIT)
 local lease_ms = tonumber(ARGV[5])
 local ids = {}
 for i = 6, #ARGV do ids[#ids + 1] = ARGV[i] end
-return finish(acquire_many(ids, lease_ms, false))
+local allowance = lease_allowance()  -- queue settings
+if allowance <= 0 then return finish({}) end
+local got = acquire_many(ids, lease_ms, false, allowance)
+spend_lease_tokens(#got / 4)
+return finish(got)

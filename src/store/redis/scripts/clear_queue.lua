@@ -39,7 +39,9 @@ end
 local done = drain(K_PENDING, CKEY_LEN) and drain(K_DELAYED, SKEY_LEN, 'D') and
              drain(K_LEASED, SKEY_LEN, 'L') and drain(K_DONE, 0, 'F')
 if not done then return finish(0) end
+-- B.."prio" only indexes tasks of B.."pending": until here a take filters out its
+-- members whose task is gone (acquire_many).
 redis.call('DEL', K_TASKS, K_PENDING, K_DELAYED, K_LEASED, K_DONE, K_STATS,
-           K_OUTBOX, K_BYID)
+           K_OUTBOX, K_LIMITS, K_PRIO, K_BYID)
 ST_DIRTY = {}  -- the stats are gone with the queue: finish() must not write them back
 return finish(1)

@@ -34,6 +34,9 @@
 --                        hash field, not two.
 --   B.."pending" zset   all scores 0, member = ckey .. id; ckey = "%015d-%010d" of the
 --                        cursor, fixed width so lexical order is cursor order
+--   B.."prio"    zset   the pending tasks whose priority is not 0 (they are in
+--                        pending too), all scores 0, member = "%04d" of 1000 - priority
+--                        .. ckey .. id: highest priority first, then cursor order
 --   B.."delayed" zset   member = skey .. id scored by the ms it becomes visible
 --   B.."leased"  zset   member = skey .. id scored by its lease deadline; skey = "%015d"
 --                        of the queue's schedule sequence (stats.sched), so equal
@@ -42,6 +45,9 @@
 --   B.."stats"   hash   totals, last_ms/last_seq (the last cursor), due, sched; exists =
 --                        queue exists
 --   B.."outbox"  list   forwards / dead letters not yet delivered to their target queue
+--   B.."limits"  hash   queue settings (config_queue): paused, max_leased, rate, burst,
+--                        tat (the token bucket, see lease_allowance); exists only while
+--                        a setting is in force, and then stats.limited = 1
 --   B.."byid"    zset   all scores 0, member = state letter (D, L or F) .. id: the delayed,
 --                        leased and done tasks by state and id, the order list_tasks pages
 --                        them in (it does not change while a task keeps its state, as a
@@ -65,6 +71,8 @@ local K_LEASED = B .. 'leased'
 local K_DONE = B .. 'done'
 local K_STATS = B .. 'stats'
 local K_OUTBOX = B .. 'outbox'
+-- pending tasks whose priority is not 0, also in K_PENDING (prio_member); see take.lua
+local K_PRIO = B .. 'prio'
 local K_BYID = B .. 'byid'
 
 local CKEY_LEN = 26  -- #"%015d-%010d"
@@ -76,15 +84,20 @@ local CHUNK = 2000              -- values per multi-field command (Lua's unpack 
 -- meta fields
 local M_STATE, M_CKEY, M_ATTEMPTS, M_CACHE, M_FWD, M_MAXATT, M_DLQ, M_INFO = 1, 2, 3, 4, 5, 6, 7, 8
 local M_CONTENT, M_RINFO, M_INCARNATION = 9, 10, 11
--- NOW of the put that created the task (get's age); a field number of the visibility
--- rules (docs/redis.md). A record that has it is a msgpack map (fields 12..19 absent).
-local M_CREATED = 20
+-- Version 2 fields, present only in records of tasks that set one of them (parse_extras):
+-- priority, cost, batch_key ('' none), retry_delay_ms, expires_at (ms its deadline
+-- passes, 0 none). A record without them has the defaults 0, 1, '', 0, 0.
+local M_PRIORITY, M_COST, M_BKEY, M_RETRY, M_EXPIRES = 12, 13, 14, 15, 16
+-- NOW of the put that created the task (get's age). Fields 20..23 are reserved (progress
+-- and others), so a record with it is a msgpack map (docs/redis.md); indexing is the same.
+local M_CREATED = 24
 
 -- stats fields, read by one HMGET here and written back by one HSET in finish()
 local S_NAMES = {'due', 'last_ms', 'last_seq', 'put', 'acquired', 'replied', 'redelivered',
-                 'dead', 'removed', 'sched'}
+                 'dead', 'removed', 'sched', 'limited', 'failed', 'released'}
 local S_DUE, S_LAST_MS, S_LAST_SEQ, S_PUT, S_ACQUIRED, S_REPLIED, S_REDELIVERED, S_DEAD,
-      S_REMOVED, S_SCHED = 1, 2, 3, 4, 5, 6, 7, 8, 9, 10
+      S_REMOVED, S_SCHED, S_LIMITED = 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11
+local S_FAILED, S_RELEASED = 12, 13
 local ST = redis.call('HMGET', K_STATS, unpack(S_NAMES))
 local QUEUE_EXISTS = false
 for i = 1, #S_NAMES do
@@ -95,6 +108,11 @@ local ST_DIRTY = {}  -- field index -> true when finish() must write it
 if not QUEUE_EXISTS then
   ST[S_DUE] = NEVER   -- no keys: nothing can be due
 end
+-- The due index (docs/redis.md, "The reaper"): finish() reports stats.due when this
+-- script lowered it (or always, when REPORT_DUE is set: reap.lua), so the instance can
+-- record it as the queue's hint in P:due.
+local DUE_AT_START = ST[S_DUE]
+local REPORT_DUE = false
 
 local function stat_incr(field, by)
   ST[field] = ST[field] + (by or 1)
@@ -168,7 +186,8 @@ local function outbox_push(target, id, info, content, cache_ms, due_ms, skey)
   OUTBOX[#OUTBOX + 1] = item
 end
 
--- Writes the stats that changed (one HSET), publishes the events, builds the reply.
+-- Writes the stats that changed (one HSET), publishes the events, builds the reply:
+-- {reply, event message, due hint ('' = none), outbox items...}.
 local function finish(reply)
   local kv = {}
   for i = 1, #S_NAMES do
@@ -183,7 +202,9 @@ local function finish(reply)
     msg = ns(ORIGIN) .. table.concat(EV)
     redis.call('PUBLISH', CHANNEL, msg)
   end
-  local out = {reply, msg}
+  local due = ''
+  if REPORT_DUE or ST[S_DUE] < DUE_AT_START then due = string.format('%d', ST[S_DUE]) end
+  local out = {reply, msg, due}
   for i = 1, #OUTBOX do out[#out + 1] = OUTBOX[i] end
   return out
 end
@@ -212,12 +233,27 @@ local function ckey_of(ms, seq) return string.format('%015d-%010d', ms, seq) end
 -- helper closure would cost every call of every script.)
 local SKEY_FMT = '%015d'
 
+-- The member of a pending task in B.."prio" (score 0): "<1000 - priority, 4 digits>
+-- <ckey><id>", so the set's lexical order is highest priority first, then cursor order;
+-- nil for priority 0 (such tasks are only in B.."pending").
+local PRIO_LEN = 4
+local function prio_member(id, m)
+  local p = m[M_PRIORITY]
+  if not p or p == 0 then return nil end
+  return string.format('%04d', 1000 - p) .. m[M_CKEY] .. id
+end
+
 -- removes the task from whichever index its state puts it in
 local function unindex(id, m)
   local s = m[M_STATE]
-  if s == 'P' then redis.call('ZREM', K_PENDING, m[M_CKEY] .. id)
+  if s == 'P' then
+    redis.call('ZREM', K_PENDING, m[M_CKEY] .. id)
+    local pm = prio_member(id, m)
+    if pm then redis.call('ZREM', K_PRIO, pm) end
   elseif s == 'D' then redis.call('ZREM', K_DELAYED, m[M_CKEY] .. id)
-  elseif s == 'L' then redis.call('ZREM', K_LEASED, m[M_CKEY] .. id)
+  elseif s == 'L' then
+    redis.call('ZREM', K_LEASED, m[M_CKEY] .. id)
+    if ST[S_LIMITED] == 1 then ev_pending() end  -- room freed under max_leased
   elseif s == 'F' then redis.call('ZREM', K_DONE, id) end
   if s ~= 'P' then redis.call('ZREM', K_BYID, s .. id) end
 end
@@ -235,9 +271,25 @@ local function forget(id) redis.call('HDEL', K_TASKS, id) end
 -- it, so a call can ignore the late event of the task the id named before.
 local CREATED_INCARNATION = ''  -- of the last task create_tasks created
 local incarnation_time = nil
+-- Writes the Version 2 fields of put.lua's `extras` argument into meta record m (all
+-- five, so the record stays a msgpack array); nothing for "" (the defaults).
+local function parse_extras(m, extras)
+  if extras == nil or extras == '' then return end
+  local p1 = string.find(extras, '|', 1, true)
+  local p2 = string.find(extras, '|', p1 + 1, true)
+  local p3 = string.find(extras, '|', p2 + 1, true)
+  local p4 = string.find(extras, '|', p3 + 1, true)
+  local deadline_ms = tonumber(string.sub(extras, p3 + 1, p4 - 1))
+  m[M_PRIORITY] = tonumber(string.sub(extras, 1, p1 - 1))
+  m[M_COST] = tonumber(string.sub(extras, p1 + 1, p2 - 1))
+  m[M_RETRY] = tonumber(string.sub(extras, p2 + 1, p3 - 1))
+  m[M_EXPIRES] = deadline_ms > 0 and NOW + deadline_ms or 0
+  m[M_BKEY] = string.sub(extras, p4 + 1)
+end
+
 local function create_tasks(tasks)
   local created = {}
-  local pending, delayed, byid = {}, {}, {}
+  local pending, delayed, prio, byid = {}, {}, {}, {}
   for i, t in ipairs(tasks) do
     local id, delay_ms = t[1], t[8]
     if not incarnation_time then
@@ -246,6 +298,7 @@ local function create_tasks(tasks)
     end
     local m = {'P', '', 0, t[4], t[5], t[6], t[7], t[2], t[3], '',
                incarnation_time .. '.' .. string.format('%d', ST[S_PUT] + 1)}
+    parse_extras(m, t[9])
     m[M_CREATED] = NOW
     local cms, cseq
     if delay_ms > 0 then
@@ -270,6 +323,11 @@ local function create_tasks(tasks)
         commit_ckey(cms, cseq)
         pending[#pending + 1] = 0
         pending[#pending + 1] = m[M_CKEY] .. id
+        local pm = prio_member(id, m)
+        if pm then
+          prio[#prio + 1] = 0
+          prio[#prio + 1] = pm
+        end
       end
       stat_incr(S_PUT)
     else
@@ -279,6 +337,7 @@ local function create_tasks(tasks)
   -- A new queue records that nothing is due yet, so its next call need not scan.
   if not QUEUE_EXISTS and ST_DIRTY[S_PUT] then ST_DIRTY[S_DUE] = true end
   call_many('ZADD', K_PENDING, pending)
+  call_many('ZADD', K_PRIO, prio)
   call_many('ZADD', K_DELAYED, delayed)
   call_many('ZADD', K_BYID, byid)
   if #pending > 0 then ev_pending() end
@@ -294,6 +353,7 @@ end
 -- visible get cursors in that order; a dead letter into this same queue is created at
 -- its place in it. Dead letters for other queues carry their due time and skey in the
 -- outbox item, for the reaper to deliver those of one pass in the same order.
+local attempt_failed  -- (id, m, failed_at, skey): defined at the end of this file
 local function apply_due(limit)
   if NOW < ST[S_DUE] then return 0 end
   -- Helpers of this rare path are created here, not at the top: every closure a
@@ -305,22 +365,10 @@ local function apply_due(limit)
     m[M_STATE] = 'P'
     m[M_CKEY] = ckey
     redis.call('ZADD', K_PENDING, 0, ckey .. id)
+    local pm = prio_member(id, m)
+    if pm then redis.call('ZADD', K_PRIO, 0, pm) end
     set_meta(id, m)
     ev_pending()
-  end
-
-  -- attempts used up: dead-letter or drop. The dead-lettered copy is a fresh task (no
-  -- retries, no forwarding) that keeps id, info, content and the result cache time.
-  local function dead(id, m, due_ms, skey)
-    forget(id)
-    stat_incr(S_DEAD)
-    ev_removed(id, m[M_INCARNATION])
-    local dlq = m[M_DLQ]
-    if dlq == QUEUE then
-      create_tasks({{id, m[M_INFO], m[M_CONTENT], m[M_CACHE], '', 0, '', 0}})
-    elseif dlq ~= '' then
-      outbox_push(dlq, id, m[M_INFO], m[M_CONTENT], string.format('%d', m[M_CACHE]), due_ms, skey)
-    end
   end
 
   -- The earliest score of a sorted set, or NEVER.
@@ -350,17 +398,11 @@ local function apply_due(limit)
       local member, due_ms = leased[li], tonumber(leased[li + 1])
       li = li + 2
       redis.call('ZREM', K_LEASED, member)
+      if ST[S_LIMITED] == 1 then ev_pending() end  -- room freed under max_leased
       local id = string.sub(member, SKEY_LEN + 1)
       redis.call('ZREM', K_BYID, 'L' .. id)
       local m = get_meta(id)
-      if m then
-        if m[M_MAXATT] > 0 and m[M_ATTEMPTS] >= m[M_MAXATT] then
-          dead(id, m, due_ms, string.sub(member, 1, SKEY_LEN))
-        else
-          make_pending(id, m)
-          stat_incr(S_REDELIVERED)
-        end
-      end
+      if m then attempt_failed(id, m, due_ms, string.sub(member, 1, SKEY_LEN)) end
     else
       local member = delayed[di]
       di = di + 2
@@ -392,11 +434,13 @@ end
 -- until NOW + lease_ms, or deleted when lease_ms == 0 (waiters are told "removed").
 -- `popped`: true when the caller already removed them from the pending set (take).
 -- Returns the flat list {id, info, content, attempt, ...} of the acquired ones.
-local function acquire_many(ids, lease_ms, popped)
+-- `cap` (optional): acquire at most this many.
+local function acquire_many(ids, lease_ms, popped, cap)
   local raws = hmget_many(K_TASKS, ids)
   local got, metas, seen = {}, {}, {}
   for i, id in ipairs(ids) do
     local raw = raws[i]
+    if cap and #got >= cap then break end
     if raw and not seen[id] then
       local m = cmsgpack.unpack(raw)
       if m[M_STATE] == 'P' then
@@ -409,9 +453,14 @@ local function acquire_many(ids, lease_ms, popped)
   local out = {}
   if #got == 0 then return out end
   if not popped then
-    local members = {}
-    for i, id in ipairs(got) do members[i] = metas[i][M_CKEY] .. id end
+    local members, pms = {}, {}
+    for i, id in ipairs(got) do
+      members[i] = metas[i][M_CKEY] .. id
+      local pm = prio_member(id, metas[i])
+      if pm then pms[#pms + 1] = pm end
+    end
     call_many('ZREM', K_PENDING, members)
+    call_many('ZREM', K_PRIO, pms)
   end
   local leased, records, byid = {}, {}, {}
   local sched = ST[S_SCHED]
@@ -449,4 +498,207 @@ local function acquire_many(ids, lease_ms, popped)
   end
   stat_incr(S_ACQUIRED, #got)
   return out
+end
+
+-- Completes a pending (or delayed) or leased task with a reply; the first reply wins.
+-- Caches the result for the task's cache_ms (0: forgets the task now), queues a
+-- forward in the outbox when the task has forward_result_to, notes "finished".
+-- A forward is a put made while this task still holds its id: one into the task's own
+-- queue finds the id taken and creates nothing (docs/protocol.md), so none is queued.
+-- Returns 1 if this reply completed the task, else 0. (reply.lua, reply_batch.lua)
+local function complete_task(id, info, content)
+  local m = get_meta(id)
+  if not m or m[M_STATE] == 'F' then return 0 end
+  unindex(id, m)
+  if m[M_FWD] ~= '' and m[M_FWD] ~= QUEUE then outbox_push(m[M_FWD], id, info, content, '', NOW, '') end
+  if m[M_CACHE] > 0 then
+    redis.call('ZADD', K_DONE, NOW + m[M_CACHE], id)
+    redis.call('ZADD', K_BYID, 0, 'F' .. id)
+    note_deadline(NOW + m[M_CACHE])
+    m[M_STATE] = 'F'
+    m[M_CKEY] = ''
+    m[M_CONTENT] = content
+    m[M_RINFO] = info
+    set_meta(id, m)
+  else
+    forget(id)
+  end
+  stat_incr(S_REPLIED)
+  ev_finished(id, info, content, m[M_INCARNATION])
+  return 1
+end
+
+-- Queue settings (config_queue): pause, max_leased and a token bucket over leases.
+-- Queues without settings pay nothing here: stats.limited (read with the other stats)
+-- says whether B.."limits" exists. The bucket is a GCRA, as in src/core/queue_settings.hpp
+-- (same formulas): one number, tat, the ms at which the bucket is full again, on the
+-- Redis server's clock (TIME), never an instance's, so all instances share one bucket.
+-- TIME in a script that writes is fine: scripts are replicated by their effects
+-- (the default since Redis 5; Debian's Redis is 7).
+local K_LIMITS = B .. 'limits'
+local LIMITS = nil      -- {paused, max_leased, rate, burst, tat, rate_text, burst_text}
+local LIMITS_NOW = nil  -- the Redis clock in ms, read once per script when a bucket is used
+local U32_MAX = 4294967295
+
+local function load_limits()
+  if ST[S_LIMITED] ~= 1 then return nil end
+  if LIMITS then return LIMITS end
+  local v = redis.call('HMGET', K_LIMITS, 'paused', 'max_leased', 'rate', 'burst', 'tat')
+  LIMITS = {tonumber(v[1]) or 0, tonumber(v[2]) or 0, tonumber(v[3]) or 0, tonumber(v[4]) or 0,
+            tonumber(v[5]) or 0, v[3] or '0', v[4] or '0'}
+  return LIMITS
+end
+local function limits_now()
+  if not LIMITS_NOW then
+    local t = redis.call('TIME')
+    LIMITS_NOW = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
+  end
+  return LIMITS_NOW
+end
+local function effective_burst(rate, burst)
+  if rate <= 0 then return 0 end
+  if burst > 0 then return burst end
+  return math.max(1, rate)
+end
+local function bucket_available(rate, burst, tat, now)
+  local t = 1000 / rate
+  local tokens = (now - math.max(tat, now)) / t + burst
+  if tokens < 1 then return 0 end
+  return math.min(math.floor(tokens + 1e-9), U32_MAX)
+end
+
+-- How many tasks this take / acquire may lease now (U32_MAX: no limit). O(1).
+local function lease_allowance()
+  local l = load_limits()
+  if not l then return U32_MAX end
+  if l[1] == 1 then return 0 end
+  local allowance = U32_MAX
+  if l[2] > 0 then allowance = math.max(0, l[2] - redis.call('ZCARD', K_LEASED)) end
+  if l[3] > 0 and allowance > 0 then
+    allowance = math.min(allowance,
+                         bucket_available(l[3], effective_burst(l[3], l[4]), l[5], limits_now()))
+  end
+  return allowance
+end
+-- `n` leases were handed out: spends n tokens of the bucket, if there is one.
+local function spend_lease_tokens(n)
+  local l = LIMITS
+  if not l or l[3] <= 0 or n <= 0 then return end
+  l[5] = math.max(l[5], limits_now()) + n * 1000 / l[3]
+  redis.call('HSET', K_LIMITS, 'tat', string.format('%.17g', l[5]))
+end
+-- Ms until the bucket has a token (0: it has one, or there is no bucket).
+local function bucket_wait_ms()
+  local l = load_limits()
+  if not l or l[1] == 1 or l[3] <= 0 then return 0 end
+  local rate, burst, now = l[3], effective_burst(l[3], l[4]), limits_now()
+  if bucket_available(rate, burst, l[5], now) > 0 then return 0 end
+  local t = 1000 / rate
+  local wait = math.max(l[5], now) + t - burst * t - now
+  if wait < 1 then return 1 end
+  return math.floor(wait + 0.999999)
+end
+
+-- Failures (docs/scheduling.md): the retry delay, and what follows a failed attempt.
+local M_LAST_ERROR_INFO, M_LAST_ERROR_CONTENT, M_SOURCE_QUEUE = 17, 18, 19
+-- Every field up to 19 is given before one of 17..19 is set, so that the record stays a
+-- msgpack array (a table with holes would be packed as a map): the defaults of 12..16
+-- (see parse_extras), no last_error (false, ''), no source queue (false).
+local RECORD_DEFAULTS = {0, 1, '', 0, 0, false, '', false}
+local function fill_record(m)
+  for i = 12, 19 do
+    if m[i] == nil then m[i] = RECORD_DEFAULTS[i - 11] end
+  end
+end
+
+-- The dead-lettered copy `id` (just created here) carries what its source knew: the
+-- queue it came from with the attempts used there ({queue, attempts} in field 19; the
+-- copy's own count starts from 0) and the last_error (when there was one).
+local function mark_dead_letter(id, source, attempts, has_error, error_info, error_content)
+  local m = get_meta(id)
+  fill_record(m)
+  m[M_SOURCE_QUEUE] = {source, attempts}
+  if has_error then
+    m[M_LAST_ERROR_INFO] = error_info
+    m[M_LAST_ERROR_CONTENT] = error_content
+  end
+  set_meta(id, m)
+end
+
+-- The delay after attempt `attempt` of task `id` failed, for a retry_delay of `base` ms:
+-- min(base x 2^(attempt-1), 3600 s) minus a jitter of up to 20% picked by a hash of
+-- (queue, id, attempt). Exactly src/core/retry_delay.cpp's arithmetic: every value stays
+-- an integer below 2^53, so Lua's doubles compute the same numbers.
+local function retry_delay_ms(base, id, attempt)
+  if not base or base <= 0 then return 0 end
+  local delay = base
+  local i = 1
+  while i < attempt and delay < 3600000 do
+    delay = delay * 2
+    i = i + 1
+  end
+  if delay > 3600000 then delay = 3600000 end
+  local h = 0
+  local text = QUEUE .. '\0' .. id .. '\0' .. string.format('%d', attempt)
+  for k = 1, #text do h = (h * 257 + string.byte(text, k) + 1) % 2147483647 end
+  return delay - math.floor(delay * (h % 2001) / 10000)
+end
+
+-- Task `id`, out of the leased set, goes back to its queue: delayed until `visible_at`
+-- when that is in the future, else pending now (with its priority entry). Writes m.
+-- (A retry after a failed attempt, and release.lua.)
+local function back_to_queue(id, m, visible_at)
+  if visible_at > NOW then
+    stat_incr(S_SCHED)
+    m[M_STATE] = 'D'
+    m[M_CKEY] = string.format(SKEY_FMT, ST[S_SCHED])
+    redis.call('ZADD', K_DELAYED, visible_at, m[M_CKEY] .. id)
+    redis.call('ZADD', K_BYID, 0, 'D' .. id)
+    note_deadline(visible_at)
+  else
+    local ms, seq = peek_ckey()
+    commit_ckey(ms, seq)
+    m[M_STATE] = 'P'
+    m[M_CKEY] = ckey_of(ms, seq)
+    redis.call('ZADD', K_PENDING, 0, m[M_CKEY] .. id)
+    local pm = prio_member(id, m)
+    if pm then redis.call('ZADD', K_PRIO, 0, pm) end
+    ev_pending()
+  end
+  set_meta(id, m)
+end
+
+-- Attempt m[M_ATTEMPTS] of task `id` failed at `failed_at` (its lease ran out then, or
+-- fail was called): with attempts left, the task is redelivered at failed_at + its retry
+-- delay (pending at once when that is not in the future); else it is dead-lettered or
+-- dropped. The caller has taken it out of the leased set. The dead-lettered copy is a
+-- fresh task (no retries, no forwarding) that keeps id, info, content and the result
+-- cache time; `skey` orders outbox items of one pass (the lease's schedule key).
+attempt_failed = function(id, m, failed_at, skey)
+  if m[M_MAXATT] > 0 and m[M_ATTEMPTS] >= m[M_MAXATT] then
+    forget(id)
+    stat_incr(S_DEAD)
+    ev_removed(id, m[M_INCARNATION])
+    local dlq = m[M_DLQ]
+    local has_error = m[M_LAST_ERROR_INFO] and true or false
+    if dlq == QUEUE then
+      local created = create_tasks({{id, m[M_INFO], m[M_CONTENT], m[M_CACHE], '', 0, '', 0}})
+      if created[1] == 1 then
+        mark_dead_letter(id, QUEUE, m[M_ATTEMPTS], has_error, m[M_LAST_ERROR_INFO],
+                         m[M_LAST_ERROR_CONTENT])
+      end
+    elseif dlq ~= '' then
+      -- outbox_push's item, plus the dead letter's origin (messages.cpp, parse_outbox_item)
+      local item = ns(dlq) .. ns(id) .. ns(m[M_INFO]) .. ns(m[M_CONTENT]) ..
+                   ns(string.format('%d', m[M_CACHE])) .. ns(string.format('%d', failed_at)) ..
+                   ns(skey) .. ns('d') .. ns(QUEUE) .. ns(string.format('%d', m[M_ATTEMPTS])) ..
+                   ns(has_error and '1' or '0') .. ns(has_error and m[M_LAST_ERROR_INFO] or '') ..
+                   ns(m[M_LAST_ERROR_CONTENT] or '')
+      redis.call('RPUSH', K_OUTBOX, item)
+      OUTBOX[#OUTBOX + 1] = item
+    end
+    return
+  end
+  stat_incr(S_REDELIVERED)
+  back_to_queue(id, m, failed_at + retry_delay_ms(m[M_RETRY], id, m[M_ATTEMPTS]))
 end

@@ -1,0 +1,14 @@
+-- release.lua: the consumer gives the leased task back untried: pending again after
+-- `delay_ms` (0: at once), and the attempt it used does not count against max_attempts.
+-- KEYS[1]  queue key base; ARGV[1..4] common (lib.lua)
+-- ARGV[5]  id   ARGV[6] delay_ms
+-- reply    1 if the task was leased (and is now released), else 0
+apply_due(DUE_LIMIT)
+local id = ARGV[5]
+local m = get_meta(id)
+if not m or m[M_STATE] ~= 'L' then return finish(0) end
+unindex(id, m)  -- the leased set and byid
+if m[M_ATTEMPTS] > 0 then m[M_ATTEMPTS] = m[M_ATTEMPTS] - 1 end
+stat_incr(S_RELEASED)
+back_to_queue(id, m, NOW + tonumber(ARGV[6]))
+return finish(1)

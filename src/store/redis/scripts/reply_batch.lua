@@ -1,0 +1,14 @@
+-- reply_batch.lua: each reply as reply.lua, in the order given, in one atomic step; a
+-- repeated id finds its task done (or forgotten) and answers 0.
+-- KEYS[1]  queue key base; ARGV[1..4] common (lib.lua)
+-- ARGV[5]  n, the number of replies; then 3 values per reply: id, result info (JSON
+--          text), result content
+-- reply    { completed_1 (0/1), ..., completed_n }
+apply_due(DUE_LIMIT)
+local n = tonumber(ARGV[5])
+local out = {}
+for i = 0, n - 1 do
+  local a = 6 + i * 3
+  out[i + 1] = complete_task(ARGV[a], ARGV[a + 1], ARGV[a + 2])
+end
+return finish(out)
