@@ -151,5 +151,101 @@ class ListTasksTest(ConformanceTest):
             self.err(self.c.post("/task/list_tasks", body), "0002", 400, repr(body))
 
 
+class SeeingTasksAfterVersion2PathsTest(ConformanceTest):
+    """get and list_tasks after fail, release, retry delays, dead letters, redrive and
+    reply_batch: the fields those paths store, and the state lists kept right."""
+
+    def states(self, q):
+        out, cursor = [], None
+        while True:
+            resp = self.c.list_tasks(q, cursor=cursor, size=2)
+            out += [(v["id"], v["state"]) for v in self.ok(resp)]
+            cursor = resp.json["cursor"]
+            if cursor is None:
+                return out
+
+    def test_version2_fields(self):
+        q = self.queue()
+        self.put(q, "a", config={"priority": 5, "cost": 2.5, "batch_key": "gpu"})
+        view = self.ok(self.c.get_task(q, "a"))
+        self.assertEqual((view["priority"], view["batch_key"], view["cost"]), (5, "gpu", 2.5))
+        listed = self.ok(self.c.list_tasks(q))[0]
+        self.assertEqual((listed["priority"], listed["batch_key"], listed["cost"]), (5, "gpu", 2.5))
+
+    def test_after_fail_last_error_attempt_and_visible_in(self):
+        q = self.queue()
+        self.put(q, "a", config={"retry_delay": 300})
+        self.put(q, "b")
+        self.ok(self.c.take(q, 60, size=2))
+        self.ok(self.c.fail(q, "a", info={"why": "oom"}, content=b"trace"))
+        self.ok(self.c.fail(q, "b"))
+        view = self.ok(self.c.get_task(q, "a"))
+        self.assertEqual(view["state"], "delayed")
+        self.assertEqual(view["attempt"], 1)
+        self.assertGreater(view["visible_in"], 200)  # 300 s less a jitter of at most 20%
+        self.assertLessEqual(view["visible_in"], 300)
+        self.assertEqual(view["last_error"], {"info": {"why": "oom"}, "content": b64(b"trace")})
+        view = self.ok(self.c.get_task(q, "b"))
+        self.assertEqual(view["state"], "pending")
+        self.assertEqual(view["last_error"], {"info": None, "content": ""})
+        self.assertEqual(self.states(q), [("b", "pending"), ("a", "delayed")])
+
+    def test_after_release(self):
+        q = self.queue()
+        self.put(q, "a")
+        self.put(q, "b")
+        self.ok(self.c.take(q, 60, size=2))
+        self.ok(self.c.release(q, "a"))
+        self.ok(self.c.release(q, "b", delay=300))
+        view = self.ok(self.c.get_task(q, "a"))
+        self.assertEqual((view["state"], view["attempt"]), ("pending", 0))
+        self.assertNotIn("last_error", view)
+        view = self.ok(self.c.get_task(q, "b"))
+        self.assertEqual(view["state"], "delayed")
+        self.assertGreater(view["visible_in"], 0)
+        self.assertLessEqual(view["visible_in"], 300)
+        self.assertNotIn("lease_left", view)
+        self.assertEqual(self.states(q), [("a", "pending"), ("b", "delayed")])
+
+    def test_dead_lettered_copy_list_of_the_dead_letter_queue_and_redrive(self):
+        q, dlq = self.queue(), self.queue("dlq")
+        for i in ("a", "b"):
+            self.put(q, i, info={"v": i}, config={"max_attempts": 1, "dead_letter_to": dlq})
+        self.ok(self.c.take(q, 60, size=2))
+        self.ok(self.c.fail(q, "a", info="bad", content=b"why"))
+        self.ok(self.c.fail(q, "b"))
+        self.wait_until(lambda: len(self.states(dlq)) == 2, what="the dead letters")
+        self.assertEqual(self.states(q), [])
+        view = self.ok(self.c.get_task(dlq, "a"))
+        self.assertEqual((view["state"], view["source_queue"], view["attempt"]),
+                         ("pending", q, 0))
+        self.assertEqual(view["info"], {"v": "a"})
+        self.assertEqual(view["last_error"], {"info": "bad", "content": b64(b"why")})
+        listed = self.ok(self.c.list_tasks(dlq, state="pending"))
+        self.assertEqual([(v["id"], v["source_queue"]) for v in listed], [("a", q), ("b", q)])
+        self.ok(self.c.acquire(dlq, ["b"], 60))
+        self.assertEqual(self.states(dlq), [("a", "pending"), ("b", "leased")])
+        self.assertEqual(self.ok(self.c.post("/task/redrive", {"queue": dlq})), 1)
+        self.assertEqual(self.states(dlq), [("b", "leased")])
+        self.assertEqual(self.states(q), [("a", "pending")])
+        view = self.ok(self.c.get_task(q, "a"))
+        self.assertEqual((view["state"], view["attempt"]), ("pending", 0))
+        self.assertNotIn("source_queue", view)
+        self.assertIsNone(self.ok(self.c.get_task(dlq, "a")))
+
+    def test_after_reply_batch(self):
+        q = self.queue()
+        self.ok(self.c.put_batch(q, [{"id": i} for i in ("a", "b", "c")]))
+        self.put(q, "e", config={"cache_result_time": 0})
+        self.ok(self.c.take(q, 60, size=4))
+        done = self.ok(self.c.reply_batch(q, [("a", 1, b"ra"), ("c", 2, b""), ("a", 3, b""),
+                                             ("e", 4, b"")]))
+        self.assertEqual(done, [True, True, False, True])
+        self.assertEqual(self.states(q), [("b", "leased"), ("a", "done"), ("c", "done")])
+        view = self.ok(self.c.get_task(q, "a"))
+        self.assertEqual((view["result_info"], unb64(view["result_content"])), (1, b"ra"))
+        self.assertIsNone(self.ok(self.c.get_task(q, "e")))
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -33,6 +33,14 @@ TaskView view_of(std::int64_t now, const TaskNode& node) {
   view.state = view_state(node.state);
   if (node.state != TaskState::done) view.info.assign(node.info());
   view.attempt = node.attempts;
+  if (const TaskExtras* extras = node.extras.get()) {
+    view.priority = extras->priority;
+    view.batch_key = extras->batch_key;
+    view.cost = extras->cost;
+    if (extras->last_error_info)
+      view.last_error = TaskResult{*extras->last_error_info, extras->last_error_content};
+    view.source_queue = extras->source_queue;
+  }
   // 0: restored from a snapshot image that did not carry the put's time.
   if (node.created_ms != 0) view.age_ms = std::max<std::int64_t>(now - node.created_ms, 0);
   if (node.state == TaskState::delayed)

@@ -1,6 +1,7 @@
 // RedisStore's /task/get and /task/list_tasks: one script each (get_task.lua,
 // list_tasks.lua), decoded here.
 #include <charconv>
+#include <cstdint>
 
 #include "store/redis/keys.hpp"
 #include "store/redis/redis_store.hpp"
@@ -13,7 +14,7 @@ using redis::args_of;
 using redis::Reply;
 
 // The fields of one row of get_task.lua / list_tasks.lua.
-constexpr std::size_t kRowFields = 7;
+constexpr std::size_t kRowFields = 13;
 
 std::optional<TaskViewState> state_of_letter(std::string_view letter) noexcept {
   if (letter == "P") return TaskViewState::pending;
@@ -34,6 +35,11 @@ std::string_view letter_of(TaskViewState state) noexcept {
 }
 
 bool digits_of(std::string_view text, std::int64_t& out) noexcept {
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+  return ec == std::errc{} && end == text.data() + text.size();
+}
+
+bool number_of(std::string_view text, double& out) noexcept {
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
   return ec == std::errc{} && end == text.data() + text.size();
 }
@@ -59,6 +65,18 @@ bool row_of(Reply& r, std::size_t at, TaskView& view, std::string& key) {
     if (*state == TaskViewState::leased) view.lease_left_ms = left;
   }
   key = std::move(r.elements[at + 6].str);
+  // The Version 2 fields; '' is "none" (a batch key, an info and a queue name are never
+  // empty).
+  std::int64_t priority = 0;
+  if (!digits_of(r.elements[at + 7].str, priority) || priority < INT32_MIN ||
+      priority > INT32_MAX || !number_of(r.elements[at + 8].str, view.cost))
+    return false;
+  view.priority = static_cast<std::int32_t>(priority);
+  if (!r.elements[at + 9].str.empty()) view.batch_key = std::move(r.elements[at + 9].str);
+  if (!r.elements[at + 10].str.empty())
+    view.last_error =
+        TaskResult{std::move(r.elements[at + 10].str), std::move(r.elements[at + 11].str)};
+  if (!r.elements[at + 12].str.empty()) view.source_queue = std::move(r.elements[at + 12].str);
   return true;
 }
 

@@ -6,9 +6,22 @@
 -- ARGV[6]  state letter of the last task listed ("" = from the start)
 -- ARGV[7]  its key: its ckey when P, else its id
 -- ARGV[8]  how many to return at most
--- reply    flat rows {id, state, info, attempt, age_ms, ms_left or "", key}: ms_left is
+-- reply    flat rows {id, state, info, attempt, age_ms, ms_left or "", key, priority, cost,
+--          batch_key, last_error info, last_error content, source_queue}: ms_left is
 --          the delay's or the lease's rest (D, L), key as ARGV[7]; info is "null" for a
 --          done task (it keeps only its result)
+-- The Version 2 fields of a view, appended to its row: priority, cost (%.17g: exact),
+-- batch_key ('' none), last_error info ('' none: it is JSON text when there) and content,
+-- source_queue ('' none).
+local function append_fields(row, m)
+  row[#row + 1] = string.format('%d', m[M_PRIORITY] or 0)
+  row[#row + 1] = string.format('%.17g', m[M_COST] or 1)
+  row[#row + 1] = m[M_BKEY] or ''
+  row[#row + 1] = m[M_LAST_ERROR_INFO] or ''
+  row[#row + 1] = m[M_LAST_ERROR_CONTENT] or ''
+  local source = m[M_SOURCE_QUEUE]
+  row[#row + 1] = source and source[1] or ''
+end
 apply_due(DUE_LIMIT)
 local only, after_state, after_key, want = ARGV[5], ARGV[6], ARGV[7], tonumber(ARGV[8])
 local ORDER = {'P', 'D', 'L', 'F'}
@@ -80,6 +93,7 @@ for i, id in ipairs(ids) do
     local deadline = deadlines[i]
     out[#out + 1] = deadline and string.format('%d', math.max(tonumber(deadline) - NOW, 0)) or ''
     out[#out + 1] = keys[i]
+    append_fields(out, m)
   end
 end
 return finish(out)
