@@ -100,6 +100,7 @@ Scenarios (each prints one table row per run; list values give one row each):
   put      puts with unique ids              --connections 1,16,64  [--rate R] [--payload BYTES]
   cycle    producers put, consumers take (or --mode peek: peek+acquire) and reply
            --producers P --consumers C --batch 1,16,64 [--backlog N] [--put-batch N]
+           [--priorities 0,10] (puts carry priorities 0..N-1 in turn; 0: none)
   call     synchronous calls, the tool runs the consumers (take long-poll + reply)
            --callers 1,16,64 --consumers K [--rate R]
   cycle, call: [--reply one|batch|both] (reply per task, or one reply_batch per batch)

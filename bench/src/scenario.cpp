@@ -154,7 +154,7 @@ asio::awaitable<void> put_loop(asio::io_context& io, const Target& target,
                                std::string id_prefix, Window window, double interval_s,
                                TimePoint first_send, Stats& stats, bool stamp_info,
                                std::atomic<std::int64_t>* backlog, std::int64_t backlog_cap,
-                               int tasks_per_request) {
+                               int tasks_per_request, int priority_levels) {
   HttpConnection connection(io, target);
   asio::steady_timer timer(io);
   std::string body;
@@ -189,7 +189,13 @@ asio::awaitable<void> put_loop(asio::io_context& io, const Target& target,
       append_number(body, seq);
       body.append("\",\"info\":{\"t\":");
       append_number(body, stamp_info ? now_ns() : seq);
-      body.append("},\"content\":\"").append(content_b64).append(batched ? "\"}" : "\"");
+      body.append("},\"content\":\"").append(content_b64).append("\"");
+      if (priority_levels > 1) {
+        body.append(",\"config\":{\"priority\":");
+        append_number(body, seq % std::uint64_t(priority_levels));
+        body.push_back('}');
+      }
+      if (batched) body.push_back('}');
     }
     body.append(batched ? "]}" : "}");
     bool sent = co_await connection.post(batched ? "/task/put_batch" : "/task/put", body);

@@ -68,7 +68,8 @@ asio::awaitable<void> put_loop(asio::io_context& io, const Target& target,
                                std::string id_prefix, Window window, double interval_s,
                                TimePoint first_send, Stats& stats, bool stamp_info,
                                std::atomic<std::int64_t>* backlog, std::int64_t backlog_cap,
-                               int tasks_per_request = 1);  // > 1: /task/put_batch
+                               int tasks_per_request = 1,  // > 1: /task/put_batch
+                               int priority_levels = 0);   // > 1: priorities 0..levels-1 in turn
 
 struct ConsumerSpec {
   std::string queue;

@@ -22,13 +22,18 @@ void run_cycle(Context& context) {
   int put_batch = int(context.options.integer("put-batch", 1));
   if (mode != "take" && mode != "peek") throw std::runtime_error("--mode is take or peek");
   const double batch_window = context.options.number("batch-window", 0);
+  // Priority levels of the puts (0: no config; 10: priorities 0..9 in turn), one row each,
+  // so a run gives the cost of priorities as a ratio against plain tasks.
+  const auto priority_levels = context.options.integers("priorities", {0});
+  for (auto levels : priority_levels)
   for (bool reply_batch : reply_modes(context.options))
   for (auto batch : context.options.integers("batch", {1, 16, 64})) {
     std::atomic<std::int64_t> backlog{0};
     std::int64_t backlog_cap = backlog_option > 0 ? backlog_option : 2 * batch * consumers + producers;
     Engine engine(context.threads);
     Window window = context.next_window();
-    std::string queue = context.queue("cycle-" + mode + std::to_string(batch) + (reply_batch ? "-rb" : ""));
+    std::string queue = context.queue("cycle-" + mode + std::to_string(batch) + (reply_batch ? "-rb" : "") +
+                                      (levels > 1 ? "-p" + std::to_string(levels) : ""));
     ConsumerSpec spec{queue, int(batch), mode == "peek", true, 1, reply_batch, batch_window};
     // Consumers first, so the first puts find them waiting.
     for (int c = 0; c < consumers; ++c) {
@@ -38,7 +43,8 @@ void run_cycle(Context& context) {
       std::size_t slot = std::size_t(consumers + p);
       engine.spawn(slot, put_loop(engine.context(slot), context.target(slot), context.content_b64, queue,
                                   id_prefix("p", std::uint64_t(p)), window, 0, window.begin,
-                                  engine.stats(slot), true, &backlog, backlog_cap, put_batch));
+                                  engine.stats(slot), true, &backlog, backlog_cap, put_batch,
+                                  int(levels)));
     }
     Row row;
     row.scenario = "cycle";
@@ -48,6 +54,8 @@ void run_cycle(Context& context) {
     row.consumers = consumers;
     row.batch = int(batch);
     if (put_batch > 1) row.note = "producers put_batch " + std::to_string(put_batch);
+    if (levels > 1)
+      row.note += (row.note.empty() ? "" : "; ") + std::to_string(levels) + " priority levels";
     context.measure(engine, window, row);
     row.note = batch_note(engine.merged(), reply_batch) + (row.note.empty() ? "" : "; " + row.note);
     row.ceiling_rps = context.ceiling_for(row.connections);

@@ -1,8 +1,10 @@
 #include "http/request_fields.hpp"
 
 #include <charconv>
+#include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <vector>
 
 #include "core/base64.hpp"
@@ -317,36 +319,12 @@ Err read_seconds(const Field& field, const FieldPath& path, bool required, std::
 
 Err read_integer(const Field& field, const FieldPath& path, std::uint64_t low, std::uint64_t high,
                  std::uint64_t& out) {
-  if (!field.given()) return std::nullopt;
-  const Element& value = field.value;
-  auto out_of_range = [&] {
-    return bad_request("field \"" + path.str() + "\" must be an integer from " +
-                       std::to_string(low) + " to " + std::to_string(high) + ".");
-  };
-  std::uint64_t number = 0;
-  switch (value.type()) {
-    case simdjson::dom::element_type::INT64: {
-      const std::int64_t signed_number = value.get_int64().value_unsafe();
-      if (signed_number < 0) return out_of_range();
-      number = static_cast<std::uint64_t>(signed_number);
-      break;
-    }
-    case simdjson::dom::element_type::UINT64:
-      number = value.get_uint64().value_unsafe();
-      break;
-    case simdjson::dom::element_type::DOUBLE: {
-      const double d = value.get_double().value_unsafe();
-      if (d != std::floor(d))
-        return bad_request("field \"" + path.str() + "\" must be an integer.");
-      if (d < static_cast<double>(low) || d > static_cast<double>(high)) return out_of_range();
-      number = static_cast<std::uint64_t>(d);
-      break;
-    }
-    default:
-      return wrong_type(path, "an integer", value);
-  }
-  if (number < low || number > high) return out_of_range();
-  out = number;
+  // Every bound in use is far below INT64_MAX: the signed reader applies the same rules.
+  constexpr auto kSignedMax = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+  std::int64_t number = 0;
+  TC_TRY(read_signed_integer(field, path, static_cast<std::int64_t>(std::min(low, kSignedMax)),
+                             static_cast<std::int64_t>(std::min(high, kSignedMax)), number));
+  if (field.given()) out = static_cast<std::uint64_t>(number);
   return std::nullopt;
 }
 

@@ -66,6 +66,44 @@ Err read_ids(const detail::Field& field, std::vector<std::string>& out) {
   return std::nullopt;
 }
 
+// Reads `field` (named `name`, e.g. "tasks") as a list of 1 to 1000 objects into `out`,
+// calling read_element(out[i], i, object, raw) for each, where `raw` is the element's JSON
+// text (for the `info` fields, which keep their text). `noun` and `nouns` name one element
+// and several in the messages ("task", "tasks").
+template <class T, class ReadElement>
+Err read_object_list(ParsedBody& parsed, const detail::Field& field, std::string_view name,
+                     std::string_view noun, std::string_view nouns, std::vector<T>& out,
+                     ReadElement&& read_element) {
+  const std::string quoted = "field \"" + std::string(name) + "\"";
+  if (!field.given())
+    return detail::missing(top(name), "a list of 1 to 1000 " + std::string(nouns));
+  simdjson::dom::array array;
+  if (field.value.get_array().get(array))
+    return detail::bad_request(quoted + " must be a list of " + std::string(noun) +
+                               " objects, not " + std::string(detail::type_name(field.value)) +
+                               ".");
+  const std::size_t count = array.size();
+  if (count == 0 || count > kMaxListEntries)
+    return detail::bad_request(quoted + " must hold 1 to 1000 " + std::string(nouns) + ".");
+  std::vector<std::string_view> raw_elements;
+  raw_elements.reserve(count);
+  const auto raw_list = json::member_value(parsed.text(), field.member_index);
+  if (!raw_list || !json::array_elements(*raw_list, raw_elements) || raw_elements.size() != count)
+    return detail::bad_request(quoted + " could not be read back as JSON text.");
+  out.resize(count);
+  std::size_t i = 0;
+  for (auto element : array) {
+    Object object;
+    if (element.get_object().get(object))
+      return detail::bad_request("field \"" + std::string(name) + "[" + std::to_string(i) +
+                                 "]\" must be an object, not " +
+                                 std::string(detail::type_name(element)) + ".");
+    TC_TRY(read_element(out[i], i, object, raw_elements[i]));
+    ++i;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::int64_t seconds_to_ms(double seconds) noexcept {
@@ -101,33 +139,11 @@ Result<PutBatchRequest> parse_put_batch(std::string_view body) {
   const auto fields = lookup(*root, kNames);
   PutBatchRequest request;
   TC_TRY(detail::read_name(fields[0], top("queue"), request.queue));
-  const auto& tasks = fields[1];
-  if (!tasks.given()) return detail::missing(top("tasks"), "a list of 1 to 1000 tasks");
-  simdjson::dom::array array;
-  if (tasks.value.get_array().get(array))
-    return detail::bad_request("field \"tasks\" must be a list of task objects, not " +
-                               std::string(detail::type_name(tasks.value)) + ".");
-  const std::size_t count = array.size();
-  if (count == 0 || count > kMaxListEntries)
-    return detail::bad_request("field \"tasks\" must hold 1 to 1000 tasks.");
-  // Raw text of each element, for the tasks' `info`.
-  std::vector<std::string_view> raw_elements;
-  raw_elements.reserve(count);
-  const auto raw_tasks = json::member_value(parsed.text(), tasks.member_index);
-  if (!raw_tasks || !json::array_elements(*raw_tasks, raw_elements) ||
-      raw_elements.size() != count)
-    return detail::bad_request("field \"tasks\" could not be read back as JSON text.");
-  request.tasks.resize(count);
-  std::size_t i = 0;
-  for (auto element : array) {
-    Object task_object;
-    if (element.get_object().get(task_object))
-      return detail::bad_request("field \"tasks[" + std::to_string(i) + "]\" must be an object, not " +
-                                 std::string(detail::type_name(element)) + ".");
-    TC_TRY(detail::read_task(task_object, raw_elements[i], "tasks", static_cast<std::ptrdiff_t>(i),
-                             request.tasks[i]));
-    ++i;
-  }
+  TC_TRY(read_object_list(parsed, fields[1], "tasks", "task", "tasks", request.tasks,
+                          [&](NewTask& task, std::size_t i, Object object, std::string_view raw) {
+                            return detail::read_task(object, raw, "tasks",
+                                                     static_cast<std::ptrdiff_t>(i), task);
+                          }));
   return request;
 }
 
@@ -316,41 +332,18 @@ Result<ReplyBatchRequest> parse_reply_batch(std::string_view body) {
   const auto fields = lookup(*root, kNames);
   ReplyBatchRequest request;
   TC_TRY(detail::read_name(fields[0], top("queue"), request.queue));
-  const auto& replies = fields[1];
-  if (!replies.given()) return detail::missing(top("replies"), "a list of 1 to 1000 replies");
-  simdjson::dom::array array;
-  if (replies.value.get_array().get(array))
-    return detail::bad_request("field \"replies\" must be a list of reply objects, not " +
-                               std::string(detail::type_name(replies.value)) + ".");
-  const std::size_t count = array.size();
-  if (count == 0 || count > kMaxListEntries)
-    return detail::bad_request("field \"replies\" must hold 1 to 1000 replies.");
-  // Raw text of each element, for the replies' `info`.
-  std::vector<std::string_view> raw_elements;
-  raw_elements.reserve(count);
-  const auto raw_replies = json::member_value(parsed.text(), replies.member_index);
-  if (!raw_replies || !json::array_elements(*raw_replies, raw_elements) ||
-      raw_elements.size() != count)
-    return detail::bad_request("field \"replies\" could not be read back as JSON text.");
-  request.replies.resize(count);
   static constexpr std::array<std::string_view, 3> kReplyNames = {"id", "info", "content"};
-  std::size_t i = 0;
-  for (auto element : array) {
-    const auto index = static_cast<std::ptrdiff_t>(i);
-    Object reply_object;
-    if (element.get_object().get(reply_object))
-      return detail::bad_request("field \"replies[" + std::to_string(i) +
-                                 "]\" must be an object, not " +
-                                 std::string(detail::type_name(element)) + ".");
-    const auto reply_fields = lookup(reply_object, kReplyNames);
-    auto& reply = request.replies[i];
-    TC_TRY(detail::read_name(reply_fields[0], FieldPath{"replies", index, "id"}, reply.id));
-    TC_TRY(detail::read_info(reply_fields[1], raw_elements[i], FieldPath{"replies", index, "info"},
-                             reply.result.info));
-    TC_TRY(detail::read_content(reply_fields[2], FieldPath{"replies", index, "content"},
-                                reply.result.content));
-    ++i;
-  }
+  TC_TRY(read_object_list(
+      parsed, fields[1], "replies", "reply", "replies", request.replies,
+      [&](TaskReply& reply, std::size_t i, Object object, std::string_view raw) -> Err {
+        const auto index = static_cast<std::ptrdiff_t>(i);
+        const auto reply_fields = lookup(object, kReplyNames);
+        TC_TRY(detail::read_name(reply_fields[0], FieldPath{"replies", index, "id"}, reply.id));
+        TC_TRY(detail::read_info(reply_fields[1], raw, FieldPath{"replies", index, "info"},
+                                 reply.result.info));
+        return detail::read_content(reply_fields[2], FieldPath{"replies", index, "content"},
+                                    reply.result.content);
+      }));
   return request;
 }
 

@@ -74,19 +74,18 @@ auto MemoryStore::mutate(Changes&& changes, Encode&& encode, Apply&& apply)
   return done;
 }
 
-// Every mutation has the shape of mutate(), then needs_sync() / value_of(): under the lock,
-// log the record (fail with nothing changed if that fails) and apply it; then, lock
-// released, wait for durability when the fsync policy asks for it.
+// Every mutation has the shape of mutate(), then needs_sync() / value_of() /
+// value_when_durable(): under the lock, log the record (fail with nothing changed if that
+// fails) and apply it; then, lock released, wait for durability when the fsync policy asks
+// for it.
 
 Awaitable<Result<bool>> MemoryStore::put(std::string queue, NewTask task) {
   auto logged = mutate(
       [&] { return !state_.has_queue(queue) || !state_.task_state(queue, task.id); },
       [&](std::string& b, std::int64_t now) { log::encode_put(b, now, queue, &task, 1); },
       [&](std::int64_t now) { return state_.put(now, queue, std::move(task)); });
-  if (needs_sync(logged))
-    if (auto synced = co_await persist_->durable(logged->ticket); !synced)
-      co_return std::move(synced).error();
-  co_return value_of(std::move(logged));
+  if (!needs_sync(logged)) co_return value_of(std::move(logged));
+  co_return co_await value_when_durable(std::move(logged));
 }
 
 Awaitable<Result<std::vector<bool>>> MemoryStore::put_batch(std::string queue,
@@ -97,10 +96,8 @@ Awaitable<Result<std::vector<bool>>> MemoryStore::put_batch(std::string queue,
         log::encode_put(b, now, queue, tasks.data(), tasks.size());
       },
       [&](std::int64_t now) { return state_.put_batch(now, queue, std::move(tasks)); });
-  if (needs_sync(logged))
-    if (auto synced = co_await persist_->durable(logged->ticket); !synced)
-      co_return std::move(synced).error();
-  co_return value_of(std::move(logged));
+  if (!needs_sync(logged)) co_return value_of(std::move(logged));
+  co_return co_await value_when_durable(std::move(logged));
 }
 
 Awaitable<Result<std::vector<PeekedTask>>> MemoryStore::peek(std::string queue,
@@ -122,10 +119,8 @@ Awaitable<Result<std::vector<AcquiredTask>>> MemoryStore::acquire(std::string qu
       },
       [&](std::string& b, std::int64_t now) { log::encode_acquire(b, now, queue, ids, lease_ms); },
       [&](std::int64_t now) { return state_.acquire(now, queue, ids, lease_ms); });
-  if (needs_sync(logged))
-    if (auto synced = co_await persist_->durable(logged->ticket); !synced)
-      co_return std::move(synced).error();
-  co_return value_of(std::move(logged));
+  if (!needs_sync(logged)) co_return value_of(std::move(logged));
+  co_return co_await value_when_durable(std::move(logged));
 }
 
 Awaitable<Result<std::vector<AcquiredTask>>> MemoryStore::take(std::string queue, std::uint32_t size,
@@ -134,10 +129,8 @@ Awaitable<Result<std::vector<AcquiredTask>>> MemoryStore::take(std::string queue
       [&] { return size > 0 && state_.has_visible(queue); },
       [&](std::string& b, std::int64_t now) { log::encode_take(b, now, queue, size, lease_ms); },
       [&](std::int64_t now) { return state_.take(now, queue, size, lease_ms); });
-  if (needs_sync(logged))
-    if (auto synced = co_await persist_->durable(logged->ticket); !synced)
-      co_return std::move(synced).error();
-  co_return value_of(std::move(logged));
+  if (!needs_sync(logged)) co_return value_of(std::move(logged));
+  co_return co_await value_when_durable(std::move(logged));
 }
 
 Awaitable<Result<bool>> MemoryStore::reply(std::string queue, std::string id, TaskResult result) {
@@ -148,10 +141,8 @@ Awaitable<Result<bool>> MemoryStore::reply(std::string queue, std::string id, Ta
       },
       [&](std::string& b, std::int64_t now) { log::encode_reply(b, now, queue, id, result); },
       [&](std::int64_t now) { return state_.reply(now, queue, id, std::move(result)); });
-  if (needs_sync(logged))
-    if (auto synced = co_await persist_->durable(logged->ticket); !synced)
-      co_return std::move(synced).error();
-  co_return value_of(std::move(logged));
+  if (!needs_sync(logged)) co_return value_of(std::move(logged));
+  co_return co_await value_when_durable(std::move(logged));
 }
 
 Awaitable<Result<CallBegin>> MemoryStore::call_begin(std::string queue, NewTask task,
@@ -168,10 +159,8 @@ Awaitable<Result<CallBegin>> MemoryStore::call_begin(std::string queue, NewTask 
       [&] { return !state_.has_queue(queue) || !state_.task_state(queue, task.id); },
       [&](std::string& b, std::int64_t now) { log::encode_put(b, now, queue, &task, 1); },
       [&](std::int64_t now) { return state_.call_begin(now, queue, std::move(task), true); });
-  if (needs_sync(logged))
-    if (auto synced = co_await persist_->durable(logged->ticket); !synced)
-      co_return std::move(synced).error();
-  co_return value_of(std::move(logged));
+  if (!needs_sync(logged)) co_return value_of(std::move(logged));
+  co_return co_await value_when_durable(std::move(logged));
 }
 
 Awaitable<Result<bool>> MemoryStore::touch(std::string queue, std::string id, std::int64_t lease_ms) {
@@ -179,10 +168,8 @@ Awaitable<Result<bool>> MemoryStore::touch(std::string queue, std::string id, st
       [&] { return state_.task_state(queue, id) == memory::TaskState::leased; },
       [&](std::string& b, std::int64_t now) { log::encode_touch(b, now, queue, id, lease_ms); },
       [&](std::int64_t now) { return state_.touch(now, queue, id, lease_ms); });
-  if (needs_sync(logged))
-    if (auto synced = co_await persist_->durable(logged->ticket); !synced)
-      co_return std::move(synced).error();
-  co_return value_of(std::move(logged));
+  if (!needs_sync(logged)) co_return value_of(std::move(logged));
+  co_return co_await value_when_durable(std::move(logged));
 }
 
 Awaitable<Result<bool>> MemoryStore::remove(std::string queue, std::string id) {
@@ -190,10 +177,8 @@ Awaitable<Result<bool>> MemoryStore::remove(std::string queue, std::string id) {
       [&] { return state_.task_state(queue, id).has_value(); },
       [&](std::string& b, std::int64_t now) { log::encode_remove(b, now, queue, id); },
       [&](std::int64_t now) { return state_.remove(now, queue, id); });
-  if (needs_sync(logged))
-    if (auto synced = co_await persist_->durable(logged->ticket); !synced)
-      co_return std::move(synced).error();
-  co_return value_of(std::move(logged));
+  if (!needs_sync(logged)) co_return value_of(std::move(logged));
+  co_return co_await value_when_durable(std::move(logged));
 }
 
 // One step in memory however large the queue: max_steps bounds round trips in Redis,
@@ -206,10 +191,8 @@ Awaitable<Result<bool>> MemoryStore::clear_queue(std::string queue, std::uint32_
         state_.clear_queue(now, queue);
         return true;
       });
-  if (needs_sync(logged))
-    if (auto synced = co_await persist_->durable(logged->ticket); !synced)
-      co_return std::move(synced).error();
-  co_return value_of(std::move(logged));
+  if (!needs_sync(logged)) co_return value_of(std::move(logged));
+  co_return co_await value_when_durable(std::move(logged));
 }
 
 Awaitable<Result<QueuePage>> MemoryStore::list_queues(std::optional<std::string> cursor,
@@ -287,10 +270,8 @@ Awaitable<Result<std::vector<bool>>> MemoryStore::reply_batch(std::string queue,
       },
       [&](std::string& b, std::int64_t now) { log::encode_reply_batch(b, now, queue, replies); },
       [&](std::int64_t now) { return state_.reply_batch(now, queue, std::move(replies)); });
-  if (needs_sync(logged))
-    if (auto synced = co_await persist_->durable(logged->ticket); !synced)
-      co_return std::move(synced).error();
-  co_return value_of(std::move(logged));
+  if (!needs_sync(logged)) co_return value_of(std::move(logged));
+  co_return co_await value_when_durable(std::move(logged));
 }
 
 // Always logged: it creates the queue or changes settings (an unchanged setting costs a
@@ -301,10 +282,8 @@ Awaitable<Result<QueueSettings>> MemoryStore::config_queue(std::string queue,
       always,
       [&](std::string& b, std::int64_t now) { log::encode_config_queue(b, now, queue, change); },
       [&](std::int64_t now) { return state_.config_queue(now, queue, change); });
-  if (needs_sync(logged))
-    if (auto synced = co_await persist_->durable(logged->ticket); !synced)
-      co_return std::move(synced).error();
-  co_return value_of(std::move(logged));
+  if (!needs_sync(logged)) co_return value_of(std::move(logged));
+  co_return co_await value_when_durable(std::move(logged));
 }
 
 Awaitable<Result<LeaseGate>> MemoryStore::lease_gate(std::string queue) {
@@ -319,10 +298,8 @@ Awaitable<Result<bool>> MemoryStore::fail(std::string queue, std::string id, Tas
       [&] { return state_.task_state(queue, id) == memory::TaskState::leased; },
       [&](std::string& b, std::int64_t now) { log::encode_fail(b, now, queue, id, error); },
       [&](std::int64_t now) { return state_.fail(now, queue, id, std::move(error)); });
-  if (needs_sync(logged))
-    if (auto synced = co_await persist_->durable(logged->ticket); !synced)
-      co_return std::move(synced).error();
-  co_return value_of(std::move(logged));
+  if (!needs_sync(logged)) co_return value_of(std::move(logged));
+  co_return co_await value_when_durable(std::move(logged));
 }
 
 Awaitable<Result<bool>> MemoryStore::release(std::string queue, std::string id,
@@ -331,10 +308,8 @@ Awaitable<Result<bool>> MemoryStore::release(std::string queue, std::string id,
       [&] { return state_.task_state(queue, id) == memory::TaskState::leased; },
       [&](std::string& b, std::int64_t now) { log::encode_release(b, now, queue, id, delay_ms); },
       [&](std::int64_t now) { return state_.release(now, queue, id, delay_ms); });
-  if (needs_sync(logged))
-    if (auto synced = co_await persist_->durable(logged->ticket); !synced)
-      co_return std::move(synced).error();
-  co_return value_of(std::move(logged));
+  if (!needs_sync(logged)) co_return value_of(std::move(logged));
+  co_return co_await value_when_durable(std::move(logged));
 }
 
 Awaitable<Result<std::uint32_t>> MemoryStore::redrive(std::string queue,
@@ -344,10 +319,8 @@ Awaitable<Result<std::uint32_t>> MemoryStore::redrive(std::string queue,
       [&] { return state_.has_queue(queue); },
       [&](std::string& b, std::int64_t now) { log::encode_redrive(b, now, queue, ids, size); },
       [&](std::int64_t now) { return state_.redrive(now, queue, ids, size); });
-  if (needs_sync(logged))
-    if (auto synced = co_await persist_->durable(logged->ticket); !synced)
-      co_return std::move(synced).error();
-  co_return value_of(std::move(logged));
+  if (!needs_sync(logged)) co_return value_of(std::move(logged));
+  co_return co_await value_when_durable(std::move(logged));
 }
 
 std::size_t MemoryStore::task_count() const {

@@ -105,9 +105,11 @@ class MemoryStore final : public Store {
   template <class Changes, class Encode, class Apply>
   auto mutate(Changes&& changes, Encode&& encode, Apply&& apply)
       -> Result<Logged<decltype(apply(std::int64_t{}))>>;
-  // The other half, lock released, written out in each mutation rather than as a
-  // coroutine of its own (a second frame and resumption on every put): when the policy is
-  // `always`, wait for the fsync covering the record (needs_sync), then answer the value.
+  // The other half, lock released: each mutation ends with
+  //   if (!needs_sync(logged)) co_return value_of(std::move(logged));
+  //   co_return co_await value_when_durable(std::move(logged));
+  // so only the policy `always` pays a second coroutine frame (beside an fsync), not every
+  // put: it waits for the fsync covering the record, then answers the value.
   template <class T>
   bool needs_sync(const Result<Logged<T>>& logged) const noexcept {
     return logged && logged->ticket && persist_->waits_for_sync();
@@ -116,6 +118,12 @@ class MemoryStore final : public Store {
   static Result<T> value_of(Result<Logged<T>>&& logged) {
     if (!logged) return std::move(logged).error();
     return std::move(logged->value);
+  }
+  template <class T>
+  Awaitable<Result<T>> value_when_durable(Result<Logged<T>> logged) {
+    if (auto synced = co_await persist_->durable(logged->ticket); !synced)
+      co_return std::move(synced).error();
+    co_return value_of(std::move(logged));
   }
   // For reads: applies what has come due, logged as a tick. If the log cannot be
   // written, the read sees the state as it was (nothing is applied unlogged).

@@ -96,6 +96,30 @@ class QueueSettingsTest(ConformanceTest):
         self.assertEqual(len(self.ok(waiter.join())), 1)
         self.assertEqual(self.stat(q)["leased"], 1)
 
+    def test_a_delayed_release_or_a_fail_that_frees_room_wakes_a_waiting_take(self):
+        # The task given back does not become pending at once (release delay, retry delay),
+        # so only the freed room can wake the waiting take, which then leases another task.
+        for step in ("release", "fail"):
+            with self.subTest(step=step):
+                q = self.queue()
+                self.config(q, max_leased=1)
+                cfg = {"retry_delay": 60}
+                self.ok(self.c.put_batch(q, [{"id": "a", "config": cfg}, {"id": "b", "config": cfg}]))
+                first = self.ok(self.c.take(q, 30, size=2))
+                self.assertEqual(len(first), 1)
+                waiter = Background(self.c.take, q, 30, size=2, timeout=30, instance=self.inst(0))
+                time.sleep(0.3)
+                self.assertIsNone(waiter.finished_at, "max_leased is reached")
+                body = {"queue": q, "id": first[0]["id"]}
+                if step == "release":
+                    body["delay"] = 60
+                self.assertIs(self.ok(self.c.post("/task/" + step, body, instance=self.inst(2))), True)
+                self.assertEqual(len(self.ok(waiter.join())), 1)
+                # Woken, not timed out: a take's last look at its timeout would lease b too.
+                self.assertLess(waiter.finished_at - waiter.started_at, 30,
+                                "the freed room did not wake the waiting take")
+                self.assertEqual(self.stat(q)["leased"], 1)
+
     def test_a_take_waiting_on_the_bucket_wakes_at_the_next_token(self):
         q = self.queue()
         self.config(q, rate=4, burst=1)  # a token every 250 ms

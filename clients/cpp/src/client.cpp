@@ -18,6 +18,13 @@ void write_config(JsonWriter& w, const TaskConfig& config) {
   if (config.max_attempts) w.key("max_attempts").number(std::uint64_t{*config.max_attempts});
   if (config.dead_letter_to) w.key("dead_letter_to").string(*config.dead_letter_to);
   if (config.delay) w.key("delay").number(config.delay->count());
+  // A whole number as a double prints without a fraction (JsonWriter), so a negative
+  // priority needs no signed overload.
+  if (config.priority) w.key("priority").number(static_cast<double>(*config.priority));
+  if (config.deadline) w.key("deadline").number(config.deadline->count());
+  if (config.cost) w.key("cost").number(*config.cost);
+  if (config.batch_key) w.key("batch_key").string(*config.batch_key);
+  if (config.retry_delay) w.key("retry_delay").number(config.retry_delay->count());
   w.end_object();
 }
 

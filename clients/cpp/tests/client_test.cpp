@@ -300,6 +300,28 @@ TEST_F(ClientTest, ConfigDelayAndDeadLetter) {
   EXPECT_EQ(visible[0].id, "later");
 }
 
+TEST_F(ClientTest, Version2ConfigIsSentAndObeyed) {
+  taskcenter::TaskConfig low;
+  low.priority = -5;
+  low.cost = 2.5;
+  low.batch_key = "model-a";
+  low.deadline = 60s;
+  ASSERT_TRUE(tc.put(queue(), "low", "null", "", low));
+  ASSERT_TRUE(tc.put(queue(), "mid"));
+  taskcenter::TaskConfig high;
+  high.priority = 7;
+  high.retry_delay = 1s;
+  ASSERT_TRUE(tc.put(queue(), "high", "null", "", high));
+  taskcenter::TaskConfig bad;
+  bad.priority = 1001;
+  EXPECT_THROW(tc.put(queue(), "bad", "null", "", bad), taskcenter::BadRequest);
+  auto taken = tc.take(queue(), take_options(10, 0s, 30s));
+  ASSERT_EQ(taken.size(), 3u);
+  EXPECT_EQ(taken[0].id, "high");
+  EXPECT_EQ(taken[1].id, "mid");
+  EXPECT_EQ(taken[2].id, "low");
+}
+
 TEST_F(ClientTest, RemoveStatListAndClear) {
   tc.put(queue(), "a");
   tc.put(queue(), "b");

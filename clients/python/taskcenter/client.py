@@ -37,21 +37,14 @@ _LONG_POLL_MARGIN = 1.0
 PutSpec = Union[Mapping[str, Any], Tuple[Any, ...]]
 
 
-def _config(cache_result_time: Optional[float], forward_result_to: Optional[str],
-            max_attempts: Optional[int], dead_letter_to: Optional[str],
-            delay: Optional[float]) -> Dict[str, Any]:
-    config: Dict[str, Any] = {}
-    if cache_result_time is not None:
-        config["cache_result_time"] = cache_result_time
-    if forward_result_to is not None:
-        config["forward_result_to"] = forward_result_to
-    if max_attempts is not None:
-        config["max_attempts"] = max_attempts
-    if dead_letter_to is not None:
-        config["dead_letter_to"] = dead_letter_to
-    if delay is not None:
-        config["delay"] = delay
-    return config
+# The task config fields the keywords of put / put_batch / call set (the wire names).
+_CONFIG_KEYS = ("cache_result_time", "forward_result_to", "max_attempts", "dead_letter_to",
+                "delay", "priority", "deadline", "cost", "batch_key", "retry_delay")
+
+
+def _config(**fields: Any) -> Dict[str, Any]:
+    """The task config of the keywords given (None: left out, the server's default)."""
+    return {key: value for key, value in fields.items() if value is not None}
 
 
 def _task_body(task_id: str, info: Any, content: Optional[BytesLike],
@@ -134,7 +127,10 @@ class TaskCenter:
     def put(self, queue: str, id: str, info: Any = None, content: Optional[BytesLike] = None,
             *, forward_result_to: Optional[str] = None,
             cache_result_time: Optional[float] = None, max_attempts: Optional[int] = None,
-            dead_letter_to: Optional[str] = None, delay: Optional[float] = None) -> bool:
+            dead_letter_to: Optional[str] = None, delay: Optional[float] = None,
+            priority: Optional[int] = None, deadline: Optional[float] = None,
+            cost: Optional[float] = None, batch_key: Optional[str] = None,
+            retry_delay: Optional[float] = None) -> bool:
         """Queue a task. True if created, False if a task with this id already
         exists in the queue (pending, leased, or done with a cached result).
 
@@ -143,9 +139,16 @@ class TaskCenter:
         cache_result_time: seconds the result stays readable by ``call`` (server default 60).
         max_attempts / dead_letter_to: redeliveries before the task is dropped or
             moved to ``dead_letter_to``. delay: seconds before it becomes visible.
+        priority: -1000..1000, higher is taken first. deadline: seconds within which a
+            consumer must lease it, else it expires. cost / batch_key: what ``take``'s
+            ``max_cost`` counts and which tasks may share a batch. retry_delay: seconds
+            before a failed attempt is retried (doubling per attempt).
         """
-        config = _config(cache_result_time, forward_result_to, max_attempts,
-                         dead_letter_to, delay)
+        config = _config(cache_result_time=cache_result_time,
+                         forward_result_to=forward_result_to, max_attempts=max_attempts,
+                         dead_letter_to=dead_letter_to, delay=delay, priority=priority,
+                         deadline=deadline, cost=cost, batch_key=batch_key,
+                         retry_delay=retry_delay)
         payload = _task_body(id, info, content, config)
         payload["queue"] = queue
         return bool(self._post("put", payload)["data"])
@@ -164,9 +167,7 @@ class TaskCenter:
                 items.append(_task_body(task_id, info, content, {}))
                 continue
             config = dict(spec.get("config") or {})
-            config.update(_config(spec.get("cache_result_time"), spec.get("forward_result_to"),
-                                  spec.get("max_attempts"), spec.get("dead_letter_to"),
-                                  spec.get("delay")))
+            config.update(_config(**{key: spec.get(key) for key in _CONFIG_KEYS}))
             items.append(_task_body(spec["id"], spec.get("info"), spec.get("content"), config))
         data = self._post("put_batch", {"queue": queue, "tasks": items})["data"]
         return [bool(x) for x in data]
@@ -174,17 +175,22 @@ class TaskCenter:
     def call(self, queue: str, id: str, info: Any = None, content: Optional[BytesLike] = None,
              timeout: float = 10.0, *, cache_result_time: Optional[float] = None,
              forward_result_to: Optional[str] = None, max_attempts: Optional[int] = None,
-             dead_letter_to: Optional[str] = None) -> Optional[Result]:
+             dead_letter_to: Optional[str] = None, priority: Optional[int] = None,
+             deadline: Optional[float] = None, cost: Optional[float] = None,
+             batch_key: Optional[str] = None,
+             retry_delay: Optional[float] = None) -> Optional[Result]:
         """Put the task (unless it exists) and wait up to ``timeout`` seconds for
         its reply. Calls with the same id share one task and one result.
 
         Raises CallTimeout when no reply came in time (the task stays queued; call
         again with the same id to pick the result up), TaskRemoved when the task
         was removed meanwhile. With ``timeout=0`` it only checks: the cached
-        Result, or None when not done.
+        Result, or None when not done. The config keywords are those of :meth:`put`.
         """
-        config = _config(cache_result_time, forward_result_to, max_attempts,
-                         dead_letter_to, None)
+        config = _config(cache_result_time=cache_result_time,
+                         forward_result_to=forward_result_to, max_attempts=max_attempts,
+                         dead_letter_to=dead_letter_to, priority=priority, deadline=deadline,
+                         cost=cost, batch_key=batch_key, retry_delay=retry_delay)
         payload = _task_body(id, info, content, config)
         payload["queue"] = queue
         payload["timeout"] = timeout

@@ -95,6 +95,17 @@ class ClientTest(unittest.TestCase):
         self.assertEqual([(t.id, t.info, t.content) for t in got],
                          [("x", None, b""), ("y", [1, 2], b"yy"), ("z", {"k": "v"}, b"zz")])
 
+    def test_version_2_config_keywords(self) -> None:
+        self.assertTrue(self.tc.put(self.q, "low", priority=-5, cost=2.5, batch_key="m1"))
+        self.assertEqual(self.tc.put_batch(self.q, [{"id": "mid"},
+                                                    {"id": "high", "priority": 7,
+                                                     "retry_delay": 1, "deadline": 60}]),
+                         [True, True])
+        with self.assertRaises(BadRequest):
+            self.tc.put(self.q, "bad", priority=1001)
+        got = self.tc.take(self.q, size=10, timeout=0)
+        self.assertEqual([t.id for t in got], ["high", "mid", "low"])
+
     def test_reply_batch(self) -> None:
         self.tc.put_batch(self.q, [("a",), ("b",)])
         got = self.tc.take(self.q, size=2, timeout=0)

@@ -23,9 +23,15 @@ struct TaskConfig {
   std::optional<std::uint32_t> max_attempts;     // 0: redeliver forever
   std::optional<std::string> dead_letter_to;     // where a task goes after max_attempts
   std::optional<Seconds> delay;                  // invisible to consumers for this long
+  std::optional<std::int32_t> priority;          // -1000..1000, higher is taken first (0)
+  std::optional<Seconds> deadline;               // must be leased within this, else expires
+  std::optional<double> cost;                    // what take's max_cost counts (1)
+  std::optional<std::string> batch_key;          // tasks that may share one batch
+  std::optional<Seconds> retry_delay;            // before a failed attempt is retried (0)
 
   bool empty() const {
-    return !cache_result_time && !forward_result_to && !max_attempts && !dead_letter_to && !delay;
+    return !cache_result_time && !forward_result_to && !max_attempts && !dead_letter_to &&
+           !delay && !priority && !deadline && !cost && !batch_key && !retry_delay;
   }
 };
 
