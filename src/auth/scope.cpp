@@ -39,7 +39,9 @@ Need need_of(Endpoint endpoint) noexcept {
   switch (endpoint) {
     case Endpoint::stat_queue:
     case Endpoint::list_queue:
-    case Endpoint::summary: return Need::read;
+    case Endpoint::summary:
+    case Endpoint::get:
+    case Endpoint::list_tasks: return Need::read;
     case Endpoint::put:
     case Endpoint::put_batch:
     case Endpoint::call:

@@ -24,7 +24,7 @@ struct Route {
 
 // Every route in one place. Paths are exact and case-sensitive; the query string is
 // ignored for routing.
-constexpr std::array<Route, 26> kRoutes = {{
+constexpr std::array<Route, 28> kRoutes = {{
     {"/task/put", "POST", Endpoint::put},
     {"/task/peek", "POST", Endpoint::peek},
     {"/task/acquire", "POST", Endpoint::acquire},
@@ -51,6 +51,8 @@ constexpr std::array<Route, 26> kRoutes = {{
     {"/task/fail", "POST", Endpoint::fail},
     {"/task/release", "POST", Endpoint::release},
     {"/task/redrive", "POST", Endpoint::redrive},
+    {"/task/get", "POST", Endpoint::get},
+    {"/task/list_tasks", "POST", Endpoint::list_tasks},
 }};
 
 // The /task/* endpoints: those of version 1 come before healthz, those added since after

@@ -236,6 +236,26 @@ Awaitable<Answer> redrive(TaskService& service, std::string_view body, const Gra
   co_return Answer{Errc::ok, responses::count(*moved)};
 }
 
+Awaitable<Answer> get(TaskService& service, std::string_view body, const Grants* scope) {
+  auto request = parse_get(body);
+  if (!request) co_return from_error(std::move(request).error());
+  if (auto denied = refused(scope, Endpoint::get, request->queue)) co_return *denied;
+  auto view = co_await service.get(std::move(request->queue), std::move(request->id),
+                                   request->with_content);
+  if (!view) co_return from_error(std::move(view).error());
+  co_return Answer{Errc::ok, responses::task_view(*view)};
+}
+
+Awaitable<Answer> list_tasks(TaskService& service, std::string_view body, const Grants* scope) {
+  auto request = parse_list_tasks(body);
+  if (!request) co_return from_error(std::move(request).error());
+  if (auto denied = refused(scope, Endpoint::list_tasks, request->queue)) co_return *denied;
+  auto page = co_await service.list_tasks(std::move(request->queue), request->state,
+                                          std::move(request->cursor), request->size);
+  if (!page) co_return from_error(std::move(page).error());
+  co_return Answer{Errc::ok, responses::task_page(*page)};
+}
+
 Awaitable<Answer> not_a_task_endpoint() {
   co_return error_answer(Errc::not_found, "this path is not a /task/* endpoint.");
 }
@@ -270,6 +290,8 @@ Awaitable<Answer> handle_task(Endpoint endpoint, TaskService& service, std::stri
     case Endpoint::fail: return fail(service, body, scope);
     case Endpoint::release: return release(service, body, scope);
     case Endpoint::redrive: return redrive(service, body, scope);
+    case Endpoint::get: return get(service, body, scope);
+    case Endpoint::list_tasks: return list_tasks(service, body, scope);
     default: break;
   }
   return not_a_task_endpoint();

@@ -33,6 +33,8 @@ std::string_view endpoint_name(Endpoint endpoint) noexcept {
     case Endpoint::fail: return "fail";
     case Endpoint::release: return "release";
     case Endpoint::redrive: return "redrive";
+    case Endpoint::get: return "get";
+    case Endpoint::list_tasks: return "list_tasks";
     case Endpoint::unknown:
     case Endpoint::count_: break;
   }

@@ -347,4 +347,56 @@ Result<ReplyBatchRequest> parse_reply_batch(std::string_view body) {
   return request;
 }
 
+Result<GetRequest> parse_get(std::string_view body) {
+  ParsedBody parsed;
+  auto root = parsed.parse(body);
+  if (!root) return std::move(root).error();
+  static constexpr std::array<std::string_view, 3> kNames = {"queue", "id", "with_content"};
+  const auto fields = lookup(*root, kNames);
+  GetRequest request;
+  TC_TRY(detail::read_name(fields[0], top("queue"), request.queue));
+  TC_TRY(detail::read_name(fields[1], top("id"), request.id));
+  if (fields[2].given()) {
+    bool flag = false;
+    if (fields[2].value.get_bool().get(flag))
+      return detail::bad_request("field \"with_content\" must be true or false, not " +
+                                 std::string(detail::type_name(fields[2].value)) + ".");
+    request.with_content = flag;
+  }
+  return request;
+}
+
+Result<ListTasksRequest> parse_list_tasks(std::string_view body) {
+  ParsedBody parsed;
+  auto root = parsed.parse(body);
+  if (!root) return std::move(root).error();
+  static constexpr std::array<std::string_view, 4> kNames = {"queue", "state", "cursor", "size"};
+  const auto fields = lookup(*root, kNames);
+  ListTasksRequest request;
+  TC_TRY(detail::read_name(fields[0], top("queue"), request.queue));
+  if (fields[1].given()) {
+    std::string_view text;
+    if (fields[1].value.get_string().get(text) || !(request.state = task_view_state_of(text)))
+      return detail::bad_request(
+          "field \"state\" must be \"pending\", \"delayed\", \"leased\", \"done\" or null.");
+  }
+  if (fields[2].given()) {
+    std::string_view text;
+    if (fields[2].value.get_string().get(text))
+      return detail::bad_request("field \"cursor\" must be a string or null, not " +
+                                 std::string(detail::type_name(fields[2].value)) + ".");
+    if (!text.empty()) {  // "" = first page, like null
+      request.cursor = TaskListCursor::parse(text);
+      if (!request.cursor || text.size() > kMaxListCursorBytes)
+        return detail::bad_request(
+            "field \"cursor\" must be a cursor returned by list_tasks, or null.");
+      if (request.state && request.cursor->state != *request.state)
+        return detail::bad_request(
+            "field \"cursor\" belongs to a listing of another state than \"state\".");
+    }
+  }
+  TC_TRY(read_size(fields[3], request.size));
+  return request;
+}
+
 }  // namespace tc

@@ -17,6 +17,7 @@
 
 #include "core/errors.hpp"
 #include "core/task.hpp"
+#include "core/task_view.hpp"
 #include "service/task_service.hpp"
 
 namespace tc {
@@ -136,6 +137,23 @@ struct RedriveRequest {
 Result<FailRequest> parse_fail(std::string_view body);
 Result<RedriveRequest> parse_redrive(std::string_view body);
 Result<ReleaseRequest> parse_release(std::string_view body);
+
+struct GetRequest {
+  std::string queue;
+  std::string id;
+  bool with_content = false;
+};
+
+struct ListTasksRequest {
+  std::string queue;
+  std::optional<TaskViewState> state;  // nullopt: every state
+  std::optional<TaskListCursor> cursor;
+  std::uint32_t size = 100;
+};
+
+Result<GetRequest> parse_get(std::string_view body);
+// A cursor must be one list_tasks returned; with `state`, one of that state.
+Result<ListTasksRequest> parse_list_tasks(std::string_view body);
 
 // Seconds on the wire -> milliseconds inside, rounding fractions of a millisecond up so
 // that a positive time never becomes 0. Exposed for tests.

@@ -23,6 +23,106 @@ void append_cursor(std::string& out, const std::optional<Cursor>& cursor) {
   out.push_back('"');
 }
 
+// Milliseconds as seconds on the wire, exactly (1234 -> 1.234, 5000 -> 5).
+void append_seconds(std::string& out, std::int64_t ms) {
+  if (ms < 0) {
+    out.push_back('-');
+    ms = -ms;
+  }
+  json::append_uint(out, static_cast<std::uint64_t>(ms / 1000));
+  std::int64_t fraction = ms % 1000;
+  if (fraction == 0) return;
+  char digits[4] = {static_cast<char>('0' + fraction / 100), static_cast<char>('0' + fraction / 10 % 10),
+                    static_cast<char>('0' + fraction % 10), 0};
+  std::size_t length = 3;
+  while (digits[length - 1] == '0') --length;
+  out.push_back('.');
+  out.append(digits, length);
+}
+
+void append_double(std::string& out, double value) {
+  char buffer[32];
+  auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, value);
+  if (ec != std::errc{}) {
+    out.append("null");
+    return;
+  }
+  out.append(buffer, end);
+}
+
+void append_result(std::string& out, std::string_view key, const TaskResult& result) {
+  out.push_back(',');
+  json::append_key(out, key);
+  out.append(R"({"info":)");
+  json::append_raw(out, result.info);
+  out.append(R"(,"content":")");
+  base64_encode_append(out, result.content);
+  out.append(R"("})");
+}
+
+std::size_t view_size(const TaskView& view) {
+  std::size_t size = view.id.size() + view.info.size() + 256;
+  if (view.batch_key) size += view.batch_key->size();
+  if (view.progress) size += view.progress->size();
+  if (view.last_error)
+    size += view.last_error->info.size() + base64_encoded_size(view.last_error->content.size());
+  if (view.source_queue) size += view.source_queue->size();
+  if (view.result)
+    size += view.result->info.size() + base64_encoded_size(view.result->content.size());
+  if (view.content) size += base64_encoded_size(view.content->size());
+  return size;
+}
+
+void append_view(std::string& out, const TaskView& view) {
+  out.append(R"({"id":)");
+  json::append_string(out, view.id);
+  out.append(R"(,"state":")");
+  out.append(task_view_state_name(view.state));
+  out.append(R"(","info":)");
+  json::append_raw(out, view.info);
+  out.append(R"(,"priority":)");
+  json::append_int(out, view.priority);
+  out.append(R"(,"batch_key":)");
+  if (view.batch_key) json::append_string(out, *view.batch_key);
+  else json::append_null(out);
+  out.append(R"(,"cost":)");
+  append_double(out, view.cost);
+  out.append(R"(,"attempt":)");
+  json::append_uint(out, view.attempt);
+  out.append(R"(,"age":)");
+  append_seconds(out, view.age_ms);
+  if (view.visible_in_ms) {
+    out.append(R"(,"visible_in":)");
+    append_seconds(out, *view.visible_in_ms);
+  }
+  if (view.lease_left_ms) {
+    out.append(R"(,"lease_left":)");
+    append_seconds(out, *view.lease_left_ms);
+  }
+  if (view.progress) {
+    out.append(R"(,"progress":)");
+    json::append_raw(out, *view.progress);
+  }
+  if (view.last_error) append_result(out, "last_error", *view.last_error);
+  if (view.source_queue) {
+    out.append(R"(,"source_queue":)");
+    json::append_string(out, *view.source_queue);
+  }
+  if (view.result) {
+    out.append(R"(,"result_info":)");
+    json::append_raw(out, view.result->info);
+    out.append(R"(,"result_content":")");
+    base64_encode_append(out, view.result->content);
+    out.push_back('"');
+  }
+  if (view.content) {
+    out.append(R"(,"content":")");
+    base64_encode_append(out, *view.content);
+    out.push_back('"');
+  }
+  out.push_back('}');
+}
+
 }  // namespace
 
 std::string error(Errc code, std::string_view message) {
@@ -254,6 +354,34 @@ std::string queue_settings(const QueueSettings& settings) {
   out.reserve(128);
   out.append(kOkHead);
   append_settings(out, settings);
+  out.push_back('}');
+  return out;
+}
+
+std::string task_view(const std::optional<TaskView>& view) {
+  if (!view) return std::string(R"({"err_code":"0000","data":null})");
+  std::string out;
+  out.reserve(kOkHead.size() + view_size(*view) + 2);
+  out.append(kOkHead);
+  append_view(out, *view);
+  out.push_back('}');
+  return out;
+}
+
+std::string task_page(const TaskPage& page) {
+  std::size_t size = kOkHead.size() + 300;
+  for (const auto& view : page.tasks) size += view_size(view);
+  std::string out;
+  out.reserve(size);
+  out.append(kOkHead);
+  out.push_back('[');
+  for (std::size_t i = 0; i < page.tasks.size(); ++i) {
+    if (i) out.push_back(',');
+    append_view(out, page.tasks[i]);
+  }
+  out.append(R"(],"cursor":)");
+  if (page.next_cursor) json::append_string(out, page.next_cursor->to_string());
+  else json::append_null(out);
   out.push_back('}');
   return out;
 }

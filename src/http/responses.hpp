@@ -11,6 +11,7 @@
 
 #include "core/errors.hpp"
 #include "core/task.hpp"
+#include "core/task_view.hpp"
 #include "http/call_data_shape.hpp"
 #include "service/queue_summary.hpp"
 #include "service/task_service.hpp"
@@ -38,5 +39,9 @@ std::string summary_page(const SummaryPage& page, std::uint64_t now_ms);
 std::string queue_settings(const QueueSettings& settings);
 
 std::string count(std::uint64_t value);  // redrive
+// get: data null, or the task's view (docs/protocol.md, "Seeing tasks").
+std::string task_view(const std::optional<TaskView>& view);
+// list_tasks: {"data": [views], "cursor": next page or null}.
+std::string task_page(const TaskPage& page);
 
 }  // namespace tc::responses

@@ -313,4 +313,16 @@ Awaitable<void> TaskService::reaper_loop() {
   }
 }
 
+Awaitable<Result<std::optional<TaskView>>> TaskService::get(std::string queue, std::string id,
+                                                             bool with_content) {
+  return store_.get(std::move(queue), std::move(id), with_content);
+}
+
+Awaitable<Result<TaskPage>> TaskService::list_tasks(std::string queue,
+                                                    std::optional<TaskViewState> state,
+                                                    std::optional<TaskListCursor> after,
+                                                    std::uint32_t size) {
+  return store_.list_tasks(std::move(queue), state, std::move(after), size);
+}
+
 }  // namespace tc

@@ -98,6 +98,12 @@ class TaskService {
   Awaitable<Result<std::uint32_t>> redrive(std::string queue, std::vector<std::string> ids,
                                            std::uint32_t size);
 
+  // /task/get and /task/list_tasks: straight to the store.
+  Awaitable<Result<std::optional<TaskView>>> get(std::string queue, std::string id,
+                                                 bool with_content);
+  Awaitable<Result<TaskPage>> list_tasks(std::string queue, std::optional<TaskViewState> state,
+                                         std::optional<TaskListCursor> after, std::uint32_t size);
+
   // Runs the reaper on `executor` until shutdown().
   void start(const boost::asio::any_io_executor& executor);
   // Wakes every waiter (they answer with what they have), refuses new waits, stops

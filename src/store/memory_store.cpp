@@ -208,6 +208,24 @@ Awaitable<Result<std::optional<QueueStats>>> MemoryStore::stat_queue(std::string
   co_return state_.stat_queue(queue);
 }
 
+Awaitable<Result<std::optional<TaskView>>> MemoryStore::get(std::string queue, std::string id,
+                                                             bool with_content) {
+  std::lock_guard lock(mutex_);
+  auto now = now_locked();
+  apply_due_locked(now);
+  co_return state_.get(now, queue, id, with_content);
+}
+
+Awaitable<Result<TaskPage>> MemoryStore::list_tasks(std::string queue,
+                                                    std::optional<TaskViewState> state,
+                                                    std::optional<TaskListCursor> after,
+                                                    std::uint32_t size) {
+  std::lock_guard lock(mutex_);
+  auto now = now_locked();
+  apply_due_locked(now);
+  co_return state_.list_tasks(now, queue, state, after, size);
+}
+
 Awaitable<Result<std::uint64_t>> MemoryStore::reap() {
   std::lock_guard lock(mutex_);
   auto now = now_locked();

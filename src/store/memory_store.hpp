@@ -53,6 +53,11 @@ class MemoryStore final : public Store {
   Awaitable<Result<QueuePage>> list_queues(std::optional<std::string> cursor,
                                       std::uint32_t size) override;
   Awaitable<Result<std::optional<QueueStats>>> stat_queue(std::string queue) override;
+  Awaitable<Result<std::optional<TaskView>>> get(std::string queue, std::string id,
+                                                 bool with_content) override;
+  Awaitable<Result<TaskPage>> list_tasks(std::string queue, std::optional<TaskViewState> state,
+                                         std::optional<TaskListCursor> after,
+                                         std::uint32_t size) override;
   Awaitable<Result<std::uint64_t>> reap() override;
   Awaitable<bool> ready() override;
   // One lock hold per 1000 queues, so a scrape of many queues never stalls requests long.

@@ -22,6 +22,7 @@
 #include "core/awaitable.hpp"
 #include "core/errors.hpp"
 #include "core/task.hpp"
+#include "core/task_view.hpp"
 
 namespace tc {
 
@@ -192,6 +193,25 @@ class Store {
                                                    std::uint32_t size) {
     (void)queue, (void)ids, (void)size;
     co_return make_error(Errc::internal, "this store has no redrive operation");
+  }
+
+  // --- seeing tasks (both stores override these; the defaults serve test doubles) ---
+
+  // What a client sees of task (queue, id) now; nullopt if there is none. O(1).
+  // with_content: include the task's content (not for a done task: it has a result).
+  virtual Awaitable<Result<std::optional<TaskView>>> get(std::string queue, std::string id,
+                                                         bool with_content) {
+    (void)queue, (void)id, (void)with_content;
+    co_return make_error(Errc::internal, "this store cannot show tasks.");
+  }
+  // Up to `size` tasks of the queue after `after` (TaskListCursor's order), only those in
+  // `state` when given, without content or result. O(size) per page.
+  virtual Awaitable<Result<TaskPage>> list_tasks(std::string queue,
+                                                 std::optional<TaskViewState> state,
+                                                 std::optional<TaskListCursor> after,
+                                                 std::uint32_t size) {
+    (void)queue, (void)state, (void)after, (void)size;
+    co_return make_error(Errc::internal, "this store cannot list tasks.");
   }
 };
 

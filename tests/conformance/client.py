@@ -227,6 +227,19 @@ class Client:
             payload["delay"] = delay
         return self.post("/task/release", payload, **kw)
 
+    def get_task(self, queue, id, with_content=None, **kw):
+        payload = {"queue": queue, "id": id}
+        if with_content is not None:
+            payload["with_content"] = with_content
+        return self.post("/task/get", payload, **kw)
+
+    def list_tasks(self, queue, state=None, cursor=None, size=None, **kw):
+        payload = {"queue": queue}
+        for key, value in (("state", state), ("cursor", cursor), ("size", size)):
+            if value is not None:
+                payload[key] = value
+        return self.post("/task/list_tasks", payload, **kw)
+
 
 def _http_timeout(kw, timeout, window):
     """A long-poll must not hit the socket timeout before the server answers."""

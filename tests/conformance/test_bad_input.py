@@ -237,6 +237,20 @@ class BadInputTest(ConformanceTest):
         valid = {"queue": self.q}
         self.run_cases("/task/stat_queue", valid, name_cases(["queue"]))
 
+    def test_get(self):
+        valid = {"queue": self.q, "id": "p1", "with_content": True}
+        cases = name_cases(["queue"]) + name_cases(["id"])
+        cases += [(["with_content"], v) for v in (1, 0, "true", [], {})]
+        self.run_cases("/task/get", valid, cases)
+
+    def test_list_tasks(self):
+        valid = {"queue": self.q, "state": "pending", "cursor": None, "size": 10}
+        cases = name_cases(["queue"]) + [(["size"], v) for v in BAD_COUNTS]
+        cases += [(["state"], v) for v in ("running", "", "PENDING", 1, True, [], {})]
+        cases += [(["cursor"], v) for v in (5, True, [], {}, "x", "p:x", "l:a", "q:1-0",
+                                            "p:" + "1" * 2000)]
+        self.run_cases("/task/list_tasks", valid, cases)
+
     def test_valid_bodies_are_accepted(self):
         """The baseline of the table: the bodies above, unbroken, are valid."""
         c = self.c
@@ -245,6 +259,9 @@ class BadInputTest(ConformanceTest):
         self.ok(c.post("/task/stat_queue", {"queue": self.q}))
         self.ok(c.post("/task/list_queue", {"cursor": None, "size": 10}))
         self.ok(c.post("/task/touch", {"queue": self.q, "id": "l1", "promise_reply_time": 600}))
+        self.ok(c.post("/task/get", {"queue": self.q, "id": "p1", "with_content": True}))
+        self.ok(c.post("/task/list_tasks", {"queue": self.q, "state": "pending", "cursor": None,
+                                            "size": 10}))
         # null optional fields take their defaults.
         self.ok(c.post("/task/peek", {"queue": self.q, "size": 2, "timeout": None,
                                       "cursor": None, "batch_window": None}))
@@ -267,7 +284,9 @@ class BadInputTest(ConformanceTest):
                   ("remove", {"queue": q, "id": "b"}),
                   ("stat_queue", {"queue": q}),
                   ("list_queue", {}),
-                  ("clear_queue", {"queue": q})]
+                  ("clear_queue", {"queue": q}),
+                  ("get", {"queue": q, "id": "a"}),
+                  ("list_tasks", {"queue": q})]
         for path, body in bodies:
             with self.subTest(path=path):
                 self.ok(self.c.post(f"/task/{path}", dict(body, **extra)), path)
@@ -275,7 +294,8 @@ class BadInputTest(ConformanceTest):
     def test_wrong_method_and_unknown_path(self):
         for path in ("/task/put", "/task/peek", "/task/acquire", "/task/reply", "/task/call",
                      "/task/remove", "/task/clear_queue", "/task/list_queue",
-                     "/task/stat_queue", "/task/take", "/task/touch", "/task/put_batch"):
+                     "/task/stat_queue", "/task/take", "/task/touch", "/task/put_batch",
+                     "/task/get", "/task/list_tasks"):
             for method in ("GET", "PUT", "DELETE"):
                 with self.subTest(case=f"{method} {path}"):
                     body = encode({"queue": self.q, "id": "new"}) if method != "GET" else None

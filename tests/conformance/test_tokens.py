@@ -74,6 +74,17 @@ class ScopedTokensTest(unittest.TestCase):
         self.check(root.post("/task/clear_queue", {"queue": q}), 200, "0000")
         self.assertEqual(self.client(None).get("/healthz").status, 200)
 
+    def test_get_and_list_tasks_are_read_endpoints(self):
+        q = harness.unique("jobs.")
+        root, reader = self.client("root-token"), self.client("reader-token")
+        self.check(root.put(q, "a"), 200, "0000")
+        self.check(reader.get_task(q, "a"), 200, "0000")
+        self.check(reader.list_tasks(q), 200, "0000")
+        cons = self.client("cons-token")  # reads jobs.gpu only
+        self.check(cons.get_task(q, "a"), 403, "0009")
+        self.check(cons.list_tasks(q), 403, "0009")
+        self.check(self.client(None).get_task(q, "a"), 401, "0004")
+
     def test_list_queue_shows_only_readable_queues(self):
         mine, theirs = harness.unique("jobs."), harness.unique("secret")
         root = self.client("root-token")

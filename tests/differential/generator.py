@@ -4,6 +4,7 @@ An operation is a plain dict (JSON-serialisable, so a sequence can be printed an
 
   {"kind": "request", "path": "/task/put", "payload": {...}, "wait_after": 0}
   {"kind": "list_queue", "size": 2}                       every page, in order
+  {"kind": "list_tasks", "queue", "size", "state"?}       every page, in order
   {"kind": "wait", "wait_after": 1.0}                     a pause on every deployment
   {"kind": "restart", "crash": bool}     every durable deployment's taskcenters restart
   {"kind": "call_reply" | "call_remove" | "call_acquire0", "queue", "id", "config", "info",
@@ -121,7 +122,7 @@ class Generator:
                  ("reply", 10), ("touch", 4), ("remove", 4), ("clear_queue", 2),
                  ("stat_queue", 8), ("list_queue", 3), ("call0", 4), ("wait", 1),
                  ("concurrent", 3), ("restart", 1), ("reply_batch", 6), ("config_queue", 2), ("fail", 4),
-                 ("release", 3)]
+                 ("release", 3), ("get", 6), ("list_tasks", 3)]
         total = sum(w for _, w in kinds)
         pick = self.rng.uniform(0, total)
         for kind, weight in kinds:
@@ -308,6 +309,19 @@ class Generator:
         elif choice == "long":
             payload["delay"] = LONG
         return self.request("/task/release", payload, choice == "short")
+
+    def op_get(self):
+        payload = {"queue": self.queue(), "id": self.id()}
+        if self.rng.random() < 0.3:
+            payload["with_content"] = True
+        return self.request("/task/get", payload)
+
+    def op_list_tasks(self):
+        op = {"kind": "list_tasks", "queue": self.queue(), "size": self.rng.randint(1, 5),
+              "wait_after": 0}
+        if self.rng.random() < 0.5:
+            op["state"] = self.rng.choice(["pending", "delayed", "leased", "done"])
+        return op
 
     def sequence(self, count):
         return [self.op() for _ in range(count)]

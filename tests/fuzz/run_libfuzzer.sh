@@ -35,7 +35,7 @@ sources="core/base64.cpp core/cursor.cpp core/errors.cpp core/boost_assert.cpp
   http/requests.cpp http/request_fields.cpp http/json_span.cpp http/json_writer.cpp
   auth/scope.cpp auth/token_table.cpp
   store/log/record.cpp store/log/replay.cpp store/log/segments.cpp store/log/crc32c.cpp
-  core/retry_delay.cpp
+  core/retry_delay.cpp core/task_view.cpp
   $(cd "$root/src" && ls store/memory/*.cpp)"
 # (every file of the memory engine: MemoryState's methods are spread over several)
 objects=""

@@ -50,6 +50,8 @@ TEST(Scope, RoleTable) {
       {Endpoint::fail, false, false, true, true},
       {Endpoint::release, false, false, true, true},
       {Endpoint::redrive, false, false, false, true},
+      {Endpoint::get, true, true, true, true},
+      {Endpoint::list_tasks, true, true, true, true},
   };
   for (const auto& row : rows) {
     const auto name = endpoint_name(row.endpoint);

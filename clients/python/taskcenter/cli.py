@@ -235,6 +235,47 @@ def _cmd_limit(tc: TaskCenter, args: argparse.Namespace, out: _Output) -> int:
     return 0
 
 
+def _view_json(view: Dict[str, Any]) -> Dict[str, Any]:
+    """A task view as printed: bytes back to base64, as on the wire."""
+    out = dict(view)
+    for key in ("content", "result_content"):
+        if isinstance(out.get(key), (bytes, bytearray)):
+            out[key] = encode_content(out[key])
+    if isinstance(out.get("last_error"), dict):
+        error = dict(out["last_error"])
+        if isinstance(error.get("content"), (bytes, bytearray)):
+            error["content"] = encode_content(error["content"])
+        out["last_error"] = error
+    return out
+
+
+def _cmd_get(tc: TaskCenter, args: argparse.Namespace, out: _Output) -> int:
+    view = tc.get(args.queue, args.id, with_content=args.with_content)
+    if view is None:
+        out.emit(None, "no such task")
+        return 0
+    printed = _view_json(view)
+    out.emit(printed, _table(("field", "value"), [(k, _compact(v)) for k, v in printed.items()]))
+    return 0
+
+
+def _cmd_tasks(tc: TaskCenter, args: argparse.Namespace, out: _Output) -> int:
+    if args.cursor is None and not args.page:
+        views = list(tc.iter_tasks(args.queue, state=args.state, page_size=args.size))
+        cursor = None
+    else:
+        views, cursor = tc.list_tasks(args.queue, state=args.state, cursor=args.cursor,
+                                      size=args.size)
+    rows = [(v["id"], v["state"], v["attempt"], v["age"], _compact(v["info"])) for v in views]
+    text = _table(("id", "state", "attempt", "age", "info"), rows) if views else "(no tasks)"
+    printed: Any = [_view_json(v) for v in views]
+    if args.cursor is not None or args.page:
+        printed = {"tasks": printed, "cursor": cursor}
+        text += "\n(next page cursor: %s)" % cursor
+    out.emit(printed, text)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for tests and documentation)."""
     def common_options(suppress: bool) -> argparse.ArgumentParser:
@@ -346,6 +387,16 @@ def build_parser() -> argparse.ArgumentParser:
                 _cmd_redrive)
     p.add_argument("ids", nargs="*", metavar="ID", help="task ids (default: the oldest --size)")
     p.add_argument("--size", type=int, default=100, help="tasks to look at (default 100)")
+
+    p = command("get", "show one task: state, attempt, age, result", _cmd_get, task_id=True)
+    p.add_argument("--with-content", action="store_true", help="include the task's content")
+
+    p = command("tasks", "list a queue's tasks (all pages unless --cursor/--page)", _cmd_tasks)
+    p.add_argument("--state", choices=("pending", "delayed", "leased", "done"),
+                   help="only the tasks in this state")
+    p.add_argument("--cursor", help="page cursor from a previous --page listing")
+    p.add_argument("--size", type=int, default=100, help="tasks per page (default 100)")
+    p.add_argument("--page", action="store_true", help="show one page and the next cursor")
     return parser
 
 

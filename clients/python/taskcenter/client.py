@@ -21,7 +21,7 @@ from typing import (Any, Dict, Iterable, Iterator, List, Mapping, Optional, Sequ
                     Tuple, Union)
 
 from .errors import ConnectionFailed, Unavailable, error_for
-from .model import BytesLike, Result, Task, encode_content
+from .model import BytesLike, Result, Task, decode_content, encode_content
 from ._transport import Transport
 
 __all__ = ["TaskCenter", "DEFAULT_URL"]
@@ -453,3 +453,58 @@ class TaskCenter:
         if ids is not None:
             payload["ids"] = [ids] if isinstance(ids, str) else list(ids)
         return int(self._post("redrive", payload)["data"])
+
+    # -- seeing tasks ----------------------------------------------------------
+
+    def get(self, queue: str, id: str, with_content: bool = False) -> Optional[Dict[str, Any]]:
+        """What the server shows of one task, or None when there is no such task: a dict
+        with ``id``, ``state`` ("pending", "delayed", "leased" or "done"), ``info``,
+        ``priority``, ``batch_key``, ``cost``, ``attempt``, ``age`` (seconds) and, where
+        they apply, ``visible_in``, ``lease_left``, ``progress``, ``last_error``,
+        ``source_queue``, ``result_info``/``result_content`` (done) and ``content``
+        (``with_content``). Contents come back as bytes."""
+        payload: Dict[str, Any] = {"queue": queue, "id": id}
+        if with_content:
+            payload["with_content"] = True
+        return _decoded_view(self._post("get", payload)["data"])
+
+    def list_tasks(self, queue: str, state: Optional[str] = None, cursor: Optional[str] = None,
+                   size: int = 100) -> Tuple[List[Dict[str, Any]], Optional[str]]:
+        """One page of the queue's tasks (as ``get`` shows them, without content or
+        results) and the cursor of the next page (None at the end). ``state``: only
+        the tasks in that state. Pending tasks come first in cursor order, then the
+        delayed, leased and done ones by id; a scan lists each task that keeps its state
+        throughout once."""
+        payload: Dict[str, Any] = {"queue": queue, "size": size}
+        if state is not None:
+            payload["state"] = state
+        if cursor is not None:
+            payload["cursor"] = cursor
+        envelope = self._post("list_tasks", payload)
+        views = [_decoded_view(v) for v in envelope.get("data") or []]
+        return [v for v in views if v is not None], envelope.get("cursor")
+
+    def iter_tasks(self, queue: str, state: Optional[str] = None,
+                   page_size: int = 100) -> Iterator[Dict[str, Any]]:
+        """Every task of the queue (or of one state), fetching pages as needed."""
+        cursor: Optional[str] = None
+        while True:
+            views, cursor = self.list_tasks(queue, state=state, cursor=cursor, size=page_size)
+            yield from views
+            if not cursor:
+                return
+
+
+def _decoded_view(view: Optional[Dict[str, Any]]) -> Optional[Dict[str, Any]]:
+    """A task view with its base64 fields as bytes."""
+    if view is None:
+        return None
+    out = dict(view)
+    for key in ("content", "result_content"):
+        if key in out:
+            out[key] = decode_content(out[key])
+    if isinstance(out.get("last_error"), dict):
+        error = dict(out["last_error"])
+        error["content"] = decode_content(error.get("content"))
+        out["last_error"] = error
+    return out

@@ -143,11 +143,28 @@ class CliTest(unittest.TestCase):
         self.assertEqual(proc.returncode, 1)
         self.assertIn(b"cannot reach", proc.stderr)
         commands: List[str] = ["put", "call", "peek", "take", "acquire", "reply", "touch",
-                               "remove", "clear", "stat", "list", "health"]
+                               "remove", "clear", "stat", "list", "health", "get", "tasks"]
         for command in commands:
             proc = run_python(["-m", "taskcenter", command, "--help"])
             self.assertEqual(proc.returncode, 0, command)
             self.assertIn(b"usage: taskcenter-cli " + command.encode(), proc.stdout)
+
+    def test_get_and_tasks(self) -> None:
+        self.assertIsNone(self.cli("get", self.q, "a"))
+        self.tc.put(self.q, "a", info={"x": 1}, content=b"hi")
+        self.tc.put(self.q, "b")
+        self.tc.acquire(self.q, ["b"], promise_reply_time=60)
+        view = self.cli("get", self.q, "a", "--with-content")
+        self.assertEqual((view["state"], view["info"]), ("pending", {"x": 1}))
+        self.assertEqual(base64.b64decode(view["content"]), b"hi")
+        listed = self.cli("tasks", self.q)
+        self.assertEqual([(v["id"], v["state"]) for v in listed], [("a", "pending"), ("b", "leased")])
+        self.assertEqual([v["id"] for v in self.cli("tasks", self.q, "--state", "leased")], ["b"])
+        page = self.cli("tasks", self.q, "--page", "--size", "1")
+        self.assertEqual([v["id"] for v in page["tasks"]], ["a"])
+        self.assertIsNotNone(page["cursor"])
+        table = self.cli("tasks", self.q, "--table")
+        self.assertEqual(table.splitlines()[0].split(), ["id", "state", "attempt", "age", "info"])
 
     def test_url_from_environment(self) -> None:
         env_url = run_python(["-c", "import os, sys; os.environ['TASKCENTER_URL'] = sys.argv[1];"

@@ -430,6 +430,44 @@ class AuthAndLimitsTest(unittest.TestCase):
             _transport._peer_closed = original  # type: ignore[assignment]
 
 
+class SeeingTasksTest(unittest.TestCase):
+    def setUp(self) -> None:
+        self.tc = TaskCenter(SERVER.url, timeout=10)
+        self.q = unique()
+
+    def tearDown(self) -> None:
+        self.tc.close()
+
+    def test_get(self) -> None:
+        self.assertIsNone(self.tc.get(self.q, "a"))
+        self.tc.put(self.q, "a", info={"n": 1}, content=ALL_BYTES)
+        view = self.tc.get(self.q, "a", with_content=True)
+        assert view is not None
+        self.assertEqual((view["state"], view["info"], view["attempt"]), ("pending", {"n": 1}, 0))
+        self.assertEqual(view["content"], ALL_BYTES)
+        self.assertNotIn("content", self.tc.get(self.q, "a") or {})
+        self.tc.take(self.q, timeout=0)
+        self.tc.reply(self.q, "a", info="r", content=b"\x00out")
+        done = self.tc.get(self.q, "a")
+        assert done is not None
+        self.assertEqual((done["state"], done["result_info"], done["result_content"]),
+                         ("done", "r", b"\x00out"))
+
+    def test_list_tasks_and_iter_tasks(self) -> None:
+        self.tc.put_batch(self.q, [{"id": "t%d" % i} for i in range(5)])
+        self.tc.acquire(self.q, ["t1", "t3"], promise_reply_time=60)
+        views, cursor = self.tc.list_tasks(self.q, size=2)
+        self.assertEqual([v["id"] for v in views], ["t0", "t2"])
+        self.assertIsNotNone(cursor)
+        self.assertEqual([(v["id"], v["state"]) for v in self.tc.iter_tasks(self.q, page_size=2)],
+                         [("t0", "pending"), ("t2", "pending"), ("t4", "pending"),
+                          ("t1", "leased"), ("t3", "leased")])
+        self.assertEqual([v["id"] for v in self.tc.iter_tasks(self.q, state="leased")],
+                         ["t1", "t3"])
+        with self.assertRaises(BadRequest):
+            self.tc.list_tasks(self.q, state="running")
+
+
 class CallDataObjectTest(unittest.TestCase):
     """A server started with --call-data object answers a call's result as one object,
     as the running original service did; the client reads it as it reads the list."""

@@ -197,6 +197,7 @@ enum : std::uint8_t {
   kTagLastErrorInfo = 6,
   kTagLastErrorContent = 7,
   kTagSourceQueue = 8,
+  kTagCreated = 9,  // the put's time (ms), for get's age
 };
 
 // Queue tags (snap_queue).
@@ -393,6 +394,7 @@ void encode_snap_task(std::string& out, std::int64_t now, const TaskImage& t) {
   // "<source_attempts>:<source_queue>"
   if (t.source_queue)
     tags.str(kTagSourceQueue, std::to_string(t.source_attempts) + ":" + *t.source_queue);
+  if (t.created_ms != 0) tags.i64(kTagCreated, t.created_ms);
   tags.end();
   end(out, start);
 }
@@ -640,6 +642,7 @@ Decoded decode_frame(std::string_view bytes, Record& record) {
             case kTagDeadline: t.expires_at = field.i64(); return true;
             case kTagLastErrorInfo: t.last_error_info = field.rest(); return true;
             case kTagLastErrorContent: t.last_error_content = field.rest(); return true;
+            case kTagCreated: t.created_ms = field.i64(); return true;
             case kTagSourceQueue: {
               std::string text = field.rest();
               auto colon = text.find(':');

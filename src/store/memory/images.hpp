@@ -41,6 +41,7 @@ struct TaskImage {
   std::string last_error_content;
   std::optional<std::string> source_queue;  // dead-lettered copies
   std::uint32_t source_attempts = 0;        // with source_queue
+  std::int64_t created_ms = 0;  // when its put ran (get's age)
 };
 
 }  // namespace tc::memory

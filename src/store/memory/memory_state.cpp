@@ -12,6 +12,7 @@ MemoryState::~MemoryState() {
   for (auto& [name, queue] : queues_) {
     clear_priorities(*queue);
     queue->pending.clear();
+    queue->by_state.clear();
     queue->tasks.clear_and_dispose([](TaskNode* node) { TaskNode::destroy(node); });
   }
 }
@@ -61,6 +62,7 @@ TaskNode* MemoryState::create(std::int64_t now, Queue& queue, std::string_view i
   node->cache_result_ms = config.cache_result_ms;
   node->max_attempts = config.max_attempts;
   node->incarnation = ++last_incarnation_;
+  node->created_ms = now;
   node->extras = std::move(extras);
   node->queue = &queue;
   queue.tasks.insert_commit(*node, slot);
@@ -93,6 +95,7 @@ void MemoryState::detach(TaskNode& node) noexcept {
       --queue.done;
       break;
   }
+  queue.by_state.erase(queue.by_state.iterator_to(node));
   deadlines_.erase(deadlines_.iterator_to(node));
 }
 
@@ -125,6 +128,7 @@ void MemoryState::schedule(TaskNode& node, TaskState state, std::int64_t deadlin
       assert(false && "pending tasks are ordered by cursor, not deadline");
       break;
   }
+  queue.by_state.insert(node);
   deadlines_.insert(node);
 }
 
@@ -393,6 +397,7 @@ void MemoryState::clear_queue(std::int64_t now, std::string_view queue) {
   Queue& q = *it->second;
   clear_priorities(q);
   q.pending.clear();
+  q.by_state.clear();
   task_count_ -= q.tasks.size();
   q.tasks.clear_and_dispose([&](TaskNode* node) {
     if (node->state != TaskState::pending) deadlines_.erase(deadlines_.iterator_to(*node));

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "core/task.hpp"
+#include "core/task_view.hpp"
 #include "store/memory/images.hpp"
 #include "store/memory/queue.hpp"
 #include "store/memory/task_node.hpp"
@@ -104,6 +105,14 @@ class MemoryState {
   // Whether a take/acquire on `queue` could lease anything at `now` by the queue's
   // settings, and when the bucket's next token comes (state_settings.cpp).
   LeaseGate lease_gate(std::string_view queue, std::int64_t now) const;
+  // /task/get and /task/list_tasks (state_views.cpp): what a client sees of tasks at `now`.
+  std::optional<TaskView> get(std::int64_t now, std::string_view queue, std::string_view id,
+                              bool with_content) const;
+  // Up to `size` tasks after `after` (from the start when nullopt), only those in `state`
+  // when given; O(size + log n).
+  TaskPage list_tasks(std::int64_t now, std::string_view queue,
+                      std::optional<TaskViewState> state,
+                      const std::optional<TaskListCursor>& after, std::uint32_t size) const;
 
   std::size_t queue_count() const noexcept { return queues_.size(); }
   std::size_t task_count() const noexcept { return task_count_; }

@@ -33,6 +33,7 @@ struct Queue {
   // `pending`. No entry for an empty set, so empty() means "take in cursor order".
   std::map<std::int32_t, PrioritySet, std::greater<>> by_priority;
   std::uint64_t prioritized = 0;  // tasks in by_priority's sets (their sizes are not kept)
+  StateIndex by_state;    // the delayed, leased and done tasks, for list_tasks
   Cursor last_cursor;     // the last cursor handed out in this queue
   std::uint64_t delayed = 0;
   std::uint64_t leased = 0;

@@ -17,6 +17,7 @@ void fill(TaskImage& image, const TaskNode& node) {
   image.cache_result_ms = node.cache_result_ms;
   image.attempts = node.attempts;
   image.max_attempts = node.max_attempts;
+  image.created_ms = node.created_ms;
   const TaskExtras none;
   const TaskExtras& extras = node.extras ? *node.extras : none;
   image.forward_result_to = extras.forward_result_to;
@@ -113,6 +114,7 @@ bool MemoryState::restore_task(TaskImage&& image) {
   node->attempts = image.attempts;
   node->max_attempts = image.max_attempts;
   node->incarnation = ++last_incarnation_;
+  node->created_ms = image.created_ms;
   node->extras = std::move(extras);
   node->queue = queue;
   queue->tasks.insert_commit(*node, slot);

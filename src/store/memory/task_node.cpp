@@ -20,7 +20,7 @@ void copy(char* to, std::string_view from) noexcept {
 
 }  // namespace
 
-static_assert(sizeof(TaskNode) == 104, "a pending task's fixed cost (docs/storage.md)");
+static_assert(sizeof(TaskNode) == 136, "a pending task's fixed cost (docs/storage.md)");
 
 TaskNode* TaskNode::allocate(std::size_t payload) {
   return new (::operator new(sizeof(TaskNode) + payload)) TaskNode;
@@ -54,6 +54,7 @@ NodePtr TaskNode::remake(const TaskNode& from, std::string_view info, std::strin
   node->attempts = from.attempts;
   node->max_attempts = from.max_attempts;
   node->incarnation = from.incarnation;
+  node->created_ms = from.created_ms;
   node->state = from.state;
   return node;
 }

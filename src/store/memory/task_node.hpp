@@ -109,6 +109,9 @@ class TaskNode {
   // keyed by deadline). So one hook serves both and costs 24 bytes, no allocation.
   OrderHook order_hook;
   IdHook id_hook;  // in its queue's IdIndex in every state
+  // In its queue's StateIndex while delayed, leased or done (list_tasks pages those
+  // states by id: an order that stays put while a task keeps its state).
+  OrderHook state_hook;
   // The cursor of a task that is not pending means nothing, the deadline of a pending
   // one neither: they share their bytes. The member that is read is the one the
   // state says (make_visible writes the cursor, schedule the deadline).
@@ -125,6 +128,8 @@ class TaskNode {
   // the outcome of the incarnation its call_begin saw. Never persisted: waiters do not
   // outlive the process, so numbering afresh on replay or restore is enough.
   std::uint64_t incarnation = 0;
+  // When the put that created this task ran (store clock, ms): get's `age`.
+  std::int64_t created_ms = 0;
 
  private:
   TaskNode() = default;
@@ -169,6 +174,19 @@ using PendingSet =
 struct DeadlineOrder {
   bool operator()(const TaskNode& a, const TaskNode& b) const noexcept;
 };
+
+// The delayed, leased and done tasks of one queue, by (state, id): list_tasks's order.
+struct StateIdOrder {
+  bool operator()(const TaskNode& a, const TaskNode& b) const noexcept {
+    if (a.state != b.state) return a.state < b.state;
+    return a.id() < b.id();
+  }
+};
+using StateHookOption =
+    boost::intrusive::member_hook<TaskNode, OrderHook, &TaskNode::state_hook>;
+using StateIndex =
+    boost::intrusive::set<TaskNode, StateHookOption, boost::intrusive::compare<StateIdOrder>,
+                          boost::intrusive::constant_time_size<false>>;
 
 // Every delayed, leased and done task of the store, in DeadlineOrder.
 using DeadlineSet =

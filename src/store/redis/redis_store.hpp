@@ -107,6 +107,11 @@ class RedisStore final : public Store {
                                   std::int64_t delay_ms) override;
   Awaitable<Result<std::uint32_t>> redrive(std::string queue, std::vector<std::string> ids,
                                            std::uint32_t size) override;
+  Awaitable<Result<std::optional<TaskView>>> get(std::string queue, std::string id,
+                                                 bool with_content) override;
+  Awaitable<Result<TaskPage>> list_tasks(std::string queue, std::optional<TaskViewState> state,
+                                         std::optional<TaskListCursor> after,
+                                         std::uint32_t size) override;
 
   bool cluster_mode() const noexcept { return client_.cluster_mode(); }
 

@@ -28,6 +28,8 @@ struct StoreScripts {
   Script put_dead_letter;
   Script redrive_pick;
   Script redrive_drop;
+  Script get_task;
+  Script list_tasks;
 };
 
 }  // namespace tc::redis

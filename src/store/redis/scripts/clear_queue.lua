@@ -6,8 +6,9 @@
 -- reply    1 when the queue is gone, 0 when more work remains
 local budget = tonumber(ARGV[5])
 if budget <= 0 then budget = -1 end
--- key_len: the length of the sort key before the id in the set's members
-local function drain(key, key_len)
+-- key_len: the length of the sort key before the id in the set's members; state: the
+-- tasks' state letter in K_BYID (nil for pending tasks, which are not in it)
+local function drain(key, key_len, state)
   while budget ~= 0 do
     local chunk = budget > 0 and math.min(budget, 500) or 500
     local members = redis.call('ZRANGE', key, 0, chunk - 1)
@@ -25,17 +26,22 @@ local function drain(key, key_len)
       end
     end
     call_many('HDEL', K_TASKS, ids)
+    if state then
+      local indexed = {}
+      for i, id in ipairs(ids) do indexed[i] = state .. id end
+      call_many('ZREM', K_BYID, indexed)
+    end
     if budget > 0 then budget = budget - #members end
     call_many('ZREM', key, members)
   end
   return redis.call('EXISTS', key) == 0
 end
-local done = drain(K_PENDING, CKEY_LEN) and drain(K_DELAYED, SKEY_LEN) and
-             drain(K_LEASED, SKEY_LEN) and drain(K_DONE, 0)
+local done = drain(K_PENDING, CKEY_LEN) and drain(K_DELAYED, SKEY_LEN, 'D') and
+             drain(K_LEASED, SKEY_LEN, 'L') and drain(K_DONE, 0, 'F')
 if not done then return finish(0) end
 -- B.."prio" only indexes tasks of B.."pending": until here a take filters out its
 -- members whose task is gone (acquire_many).
 redis.call('DEL', K_TASKS, K_PENDING, K_DELAYED, K_LEASED, K_DONE, K_STATS,
-           K_OUTBOX, K_LIMITS, K_PRIO)
+           K_OUTBOX, K_LIMITS, K_PRIO, K_BYID)
 ST_DIRTY = {}  -- the stats are gone with the queue: finish() must not write them back
 return finish(1)

@@ -9,7 +9,7 @@ local id = ARGV[5]
 local m = get_meta(id)
 if not m or m[M_STATE] ~= 'L' then return finish(0) end
 local skey = m[M_CKEY]
-unindex(id, m)  -- out of the leased set; wakes a take waiting on max_leased room
+unindex(id, m)  -- out of leased and byid; wakes a take waiting on max_leased room
 fill_record(m)
 m[M_LAST_ERROR_INFO] = ARGV[6]
 m[M_LAST_ERROR_CONTENT] = ARGV[7]

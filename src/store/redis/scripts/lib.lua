@@ -48,6 +48,11 @@
 --   B.."limits"  hash   queue settings (config_queue): paused, max_leased, rate, burst,
 --                        tat (the token bucket, see lease_allowance); exists only while
 --                        a setting is in force, and then stats.limited = 1
+--   B.."byid"    zset   all scores 0, member = state letter (D, L or F) .. id: the delayed,
+--                        leased and done tasks by state and id, the order list_tasks pages
+--                        them in (it does not change while a task keeps its state, as a
+--                        deadline does on touch). Every change of one of those states
+--                        changes this set in the same script.
 --
 -- stats.due is a lower bound of every score in delayed, leased and done (NEVER when they
 -- are empty): while NOW < due nothing is due and apply_due costs no command. Every ZADD
@@ -68,6 +73,7 @@ local K_STATS = B .. 'stats'
 local K_OUTBOX = B .. 'outbox'
 -- pending tasks whose priority is not 0, also in K_PENDING (prio_member); see take.lua
 local K_PRIO = B .. 'prio'
+local K_BYID = B .. 'byid'
 
 local CKEY_LEN = 26  -- #"%015d-%010d"
 local SKEY_LEN = 15  -- #"%015d"
@@ -82,6 +88,9 @@ local M_CONTENT, M_RINFO, M_INCARNATION = 9, 10, 11
 -- priority, cost, batch_key ('' none), retry_delay_ms, expires_at (ms its deadline
 -- passes, 0 none). A record without them has the defaults 0, 1, '', 0, 0.
 local M_PRIORITY, M_COST, M_BKEY, M_RETRY, M_EXPIRES = 12, 13, 14, 15, 16
+-- NOW of the put that created the task (get's age). Fields 20..23 are reserved (progress
+-- and others), so a record with it is a msgpack map (docs/redis.md); indexing is the same.
+local M_CREATED = 24
 
 -- stats fields, read by one HMGET here and written back by one HSET in finish()
 local S_NAMES = {'due', 'last_ms', 'last_seq', 'put', 'acquired', 'replied', 'redelivered',
@@ -246,6 +255,7 @@ local function unindex(id, m)
     redis.call('ZREM', K_LEASED, m[M_CKEY] .. id)
     if ST[S_LIMITED] == 1 then ev_pending() end  -- room freed under max_leased
   elseif s == 'F' then redis.call('ZREM', K_DONE, id) end
+  if s ~= 'P' then redis.call('ZREM', K_BYID, s .. id) end
 end
 
 local function forget(id) redis.call('HDEL', K_TASKS, id) end
@@ -279,7 +289,7 @@ end
 
 local function create_tasks(tasks)
   local created = {}
-  local pending, delayed, prio = {}, {}, {}
+  local pending, delayed, prio, byid = {}, {}, {}, {}
   for i, t in ipairs(tasks) do
     local id, delay_ms = t[1], t[8]
     if not incarnation_time then
@@ -289,6 +299,7 @@ local function create_tasks(tasks)
     local m = {'P', '', 0, t[4], t[5], t[6], t[7], t[2], t[3], '',
                incarnation_time .. '.' .. string.format('%d', ST[S_PUT] + 1)}
     parse_extras(m, t[9])
+    m[M_CREATED] = NOW
     local cms, cseq
     if delay_ms > 0 then
       m[M_STATE] = 'D'
@@ -305,6 +316,8 @@ local function create_tasks(tasks)
         ST_DIRTY[S_SCHED] = true
         delayed[#delayed + 1] = NOW + delay_ms
         delayed[#delayed + 1] = m[M_CKEY] .. id
+        byid[#byid + 1] = 0
+        byid[#byid + 1] = 'D' .. id
         note_deadline(NOW + delay_ms)
       else
         commit_ckey(cms, cseq)
@@ -326,6 +339,7 @@ local function create_tasks(tasks)
   call_many('ZADD', K_PENDING, pending)
   call_many('ZADD', K_PRIO, prio)
   call_many('ZADD', K_DELAYED, delayed)
+  call_many('ZADD', K_BYID, byid)
   if #pending > 0 then ev_pending() end
   return created
 end
@@ -386,6 +400,7 @@ local function apply_due(limit)
       redis.call('ZREM', K_LEASED, member)
       if ST[S_LIMITED] == 1 then ev_pending() end  -- room freed under max_leased
       local id = string.sub(member, SKEY_LEN + 1)
+      redis.call('ZREM', K_BYID, 'L' .. id)
       local m = get_meta(id)
       if m then attempt_failed(id, m, due_ms, string.sub(member, 1, SKEY_LEN)) end
     else
@@ -393,6 +408,7 @@ local function apply_due(limit)
       di = di + 2
       redis.call('ZREM', K_DELAYED, member)
       local id = string.sub(member, SKEY_LEN + 1)
+      redis.call('ZREM', K_BYID, 'D' .. id)
       local m = get_meta(id)
       if m then make_pending(id, m) end
     end
@@ -401,6 +417,7 @@ local function apply_due(limit)
   local ids = redis.call('ZRANGEBYSCORE', K_DONE, '-inf', NOW, 'LIMIT', 0, limit)
   for _, id in ipairs(ids) do
     redis.call('ZREM', K_DONE, id)
+    redis.call('ZREM', K_BYID, 'F' .. id)
     forget(id)
     n = n + 1
   end
@@ -445,7 +462,7 @@ local function acquire_many(ids, lease_ms, popped, cap)
     call_many('ZREM', K_PENDING, members)
     call_many('ZREM', K_PRIO, pms)
   end
-  local leased, records = {}, {}
+  local leased, records, byid = {}, {}, {}
   local sched = ST[S_SCHED]
   for i, id in ipairs(got) do
     local m = metas[i]
@@ -461,6 +478,8 @@ local function acquire_many(ids, lease_ms, popped, cap)
       m[M_CKEY] = string.format(SKEY_FMT, sched)
       leased[#leased + 1] = NOW + lease_ms
       leased[#leased + 1] = m[M_CKEY] .. id
+      byid[#byid + 1] = 0
+      byid[#byid + 1] = 'L' .. id
       records[#records + 1] = id
       records[#records + 1] = cmsgpack.pack(m)
     else
@@ -471,6 +490,7 @@ local function acquire_many(ids, lease_ms, popped, cap)
     ST[S_SCHED] = sched
     ST_DIRTY[S_SCHED] = true
     call_many('ZADD', K_LEASED, leased)
+    call_many('ZADD', K_BYID, byid)
     call_many('HSET', K_TASKS, records)
     note_deadline(NOW + lease_ms)
   else
@@ -493,6 +513,7 @@ local function complete_task(id, info, content)
   if m[M_FWD] ~= '' and m[M_FWD] ~= QUEUE then outbox_push(m[M_FWD], id, info, content, '', NOW, '') end
   if m[M_CACHE] > 0 then
     redis.call('ZADD', K_DONE, NOW + m[M_CACHE], id)
+    redis.call('ZADD', K_BYID, 0, 'F' .. id)
     note_deadline(NOW + m[M_CACHE])
     m[M_STATE] = 'F'
     m[M_CKEY] = ''
@@ -632,6 +653,7 @@ local function back_to_queue(id, m, visible_at)
     m[M_STATE] = 'D'
     m[M_CKEY] = string.format(SKEY_FMT, ST[S_SCHED])
     redis.call('ZADD', K_DELAYED, visible_at, m[M_CKEY] .. id)
+    redis.call('ZADD', K_BYID, 0, 'D' .. id)
     note_deadline(visible_at)
   else
     local ms, seq = peek_ckey()

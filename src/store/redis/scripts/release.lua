@@ -7,7 +7,7 @@ apply_due(DUE_LIMIT)
 local id = ARGV[5]
 local m = get_meta(id)
 if not m or m[M_STATE] ~= 'L' then return finish(0) end
-unindex(id, m)  -- out of the leased set; wakes a take waiting on max_leased room
+unindex(id, m)  -- out of leased and byid; wakes a take waiting on max_leased room
 if m[M_ATTEMPTS] > 0 then m[M_ATTEMPTS] = m[M_ATTEMPTS] - 1 end
 stat_incr(S_RELEASED)
 back_to_queue(id, m, NOW + tonumber(ARGV[6]))
