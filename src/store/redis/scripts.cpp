@@ -24,6 +24,7 @@ extern const std::string_view tc_embedded_release_lua;
 extern const std::string_view tc_embedded_put_dead_letter_lua;
 extern const std::string_view tc_embedded_redrive_pick_lua;
 extern const std::string_view tc_embedded_redrive_drop_lua;
+extern const std::string_view tc_embedded_take_keyed_lua;
 
 namespace tc::redis {
 namespace {
@@ -57,6 +58,7 @@ StoreScripts::StoreScripts()
       release(with_lib(tc_embedded_release_lua)),
       put_dead_letter(with_lib(tc_embedded_put_dead_letter_lua)),
       redrive_pick(with_lib(tc_embedded_redrive_pick_lua)),
-      redrive_drop(with_lib(tc_embedded_redrive_drop_lua)) {}
+      redrive_drop(with_lib(tc_embedded_redrive_drop_lua)),
+      take_keyed(with_lib(tc_embedded_take_keyed_lua)) {}
 
 }  // namespace tc::redis

@@ -28,6 +28,7 @@ struct StoreScripts {
   Script put_dead_letter;
   Script redrive_pick;
   Script redrive_drop;
+  Script take_keyed;
 };
 
 }  // namespace tc::redis
