@@ -175,6 +175,15 @@ Awaitable<Result<std::size_t>> TaskService::count_fitting(const TakeArgs& args) 
   }
   auto counted = co_await store_.count_fitting(args.queue, args.size, args.options);
   if (!counted) co_return std::move(counted).error();
+  if (*counted < args.size && args.options.max_cost) {
+    // Fewer than size fit: when more would fit without max_cost, max_cost has closed the
+    // batch (take order is the same), and waiting cannot add to it: the window ends.
+    TakeArgs uncapped = args;
+    uncapped.options.max_cost.reset();
+    auto without_cost = co_await count_fitting(uncapped);
+    if (!without_cost) co_return std::move(without_cost).error();
+    if (*without_cost > *counted) co_return std::size_t{args.size};
+  }
   co_return std::size_t{*counted};
 }
 

@@ -110,6 +110,17 @@ class KeyedTakeTest(ConformanceTest):
         self.assertEqual([t["id"] for t in taken], ["k0", "k1", "k2"])
         self.assertEqual(len(self.peek_ids(q)), 4)
 
+    def test_max_cost_ends_the_window_early(self):
+        q = self.queue()
+        for id in ("a", "b", "c"):
+            self.put_keyed(q, id, cost=1)
+        # The batch is closed by max_cost at once: the take answers without waiting out
+        # its (hour-long) window.
+        waiting = Background(self.c.take, q, promise_reply_time=30, size=10, timeout=3600,
+                             batch_window=3600, max_cost=2)
+        self.assertEqual([t["id"] for t in self.ok(waiting.join(60))], ["a", "b"])
+        self.assertEqual(self.peek_ids(q), ["c"])
+
 
 if __name__ == "__main__":
     unittest.main()
