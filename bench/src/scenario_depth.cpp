@@ -2,8 +2,14 @@
 // server has no put_batch), reports the server's RSS growth per queued task, then runs
 // --connections loops of put + take(size 1, no reply expected) so the depth stays put.
 // The cost of both must not grow with the depth.
+// --keys K (0: none): the tasks are spread over K batch keys (task i has key "k<i % K>"),
+// and each loop puts 16 tasks of one key (put_batch) and takes that key's batch of 16
+// (take with batch_key): the cost of a keyed take must not grow with the tasks of other
+// keys either.
 #include <atomic>
 #include <cstdio>
+#include <functional>
+#include <string>
 #include <thread>
 
 #include "json_scan.hpp"
@@ -23,7 +29,18 @@ struct Fill {
   std::atomic<std::int64_t> filled{0};
   std::atomic<bool> single{false};      // put_batch missing: fall back to put
   std::int64_t target = 0;
+  std::int64_t keys = 0;
 };
+
+constexpr int kKeyedBatch = 16;
+
+// ,"config":{"batch_key":"k<n % keys>"} when the run uses keys.
+void append_key_config(std::string& body, std::int64_t keys, std::uint64_t n) {
+  if (keys <= 0) return;
+  body.append(",\"config\":{\"batch_key\":\"k");
+  append_number(body, n % std::uint64_t(keys));
+  body.append("\"}");
+}
 
 asio::awaitable<void> fill_loop(asio::io_context& io, const Target& target, const Context& context,
                                 std::string queue, Fill& fill, Stats& stats) {
@@ -42,6 +59,7 @@ asio::awaitable<void> fill_loop(asio::io_context& io, const Target& target, cons
       body.append(batch ? "{\"id\":\"f" : "\"id\":\"f");
       append_number(body, std::uint64_t(k));
       body.append("\",\"info\":{\"n\":1},\"content\":\"").append(context.content_b64).append("\"");
+      append_key_config(body, fill.keys, std::uint64_t(k));
       if (batch) body.push_back('}');
     }
     body.append(batch ? "]}" : "}");
@@ -63,6 +81,54 @@ asio::awaitable<void> fill_loop(asio::io_context& io, const Target& target, cons
       continue;
     }
     fill.filled.fetch_add(last - first);
+  }
+}
+
+// Puts kKeyedBatch tasks of one key, then takes that key's batch (latency2: the take).
+asio::awaitable<void> keyed_put_take_loop(asio::io_context& io, const Target& target,
+                                          const Context& context, std::string queue,
+                                          std::string prefix, std::int64_t keys, Window window,
+                                          Stats& stats) {
+  HttpConnection connection(io, target);
+  std::string body;
+  std::uint64_t next_id = 0;
+  for (std::uint64_t seq = 0; Clock::now() < window.end; ++seq) {
+    const std::uint64_t key = (seq * 7919 + std::hash<std::string>{}(prefix)) % std::uint64_t(keys);
+    body.clear();
+    body.append("{\"queue\":\"").append(queue).append("\",\"tasks\":[");
+    for (int k = 0; k < kKeyedBatch; ++k) {
+      if (k) body.push_back(',');
+      body.append("{\"id\":\"").append(prefix);
+      append_number(body, next_id++);
+      body.append("\",\"info\":{\"n\":1},\"content\":\"").append(context.content_b64).append("\"");
+      append_key_config(body, keys, key);
+      body.push_back('}');
+    }
+    body.append("]}");
+    TimePoint t0 = Clock::now();
+    bool ok = co_await connection.post("/task/put_batch", body) && connection.status() == 200;
+    TimePoint t1 = Clock::now();
+    if (!ok) {
+      stats.error("put_batch: " + connection.last_error() + std::string(connection.response_body().substr(0, 200)));
+      co_await pause(io, std::chrono::milliseconds(1));
+      continue;
+    }
+    body.clear();
+    body.append("{\"queue\":\"").append(queue).append("\",\"size\":16,\"timeout\":0,\"promise_reply_time\":0,\"batch_key\":\"k");
+    append_number(body, key);
+    body.append("\"}");
+    ok = co_await connection.post("/task/take", body) && connection.status() == 200;
+    TimePoint t2 = Clock::now();
+    if (!ok) {
+      stats.error("take: " + connection.last_error() + std::string(connection.response_body().substr(0, 200)));
+      continue;
+    }
+    if (window.contains(t2)) {
+      ++stats.ops;
+      stats.requests += 2;
+      stats.latency.record(nanos_between(t0, t1));
+      stats.latency2.record(nanos_between(t1, t2));
+    }
   }
 }
 
@@ -105,6 +171,7 @@ asio::awaitable<void> put_take_loop(asio::io_context& io, const Target& target, 
 void run_depth(Context& context) {
   int connections = int(context.options.integer("connections", 16));
   int fillers = int(context.options.integer("fill-connections", 4));
+  const std::int64_t keys = context.options.integer("keys", 0);
   bool clear = context.options.text("clear", "yes") == "yes";
   auto rss = [&]() -> double {
     auto bytes = context.server_rss_bytes();
@@ -116,6 +183,7 @@ void run_depth(Context& context) {
     TimePoint fill_start = Clock::now();
     Fill fill;
     fill.target = depth;
+    fill.keys = keys;
     std::string fill_error;
     {
       Engine engine(context.threads);
@@ -133,14 +201,20 @@ void run_depth(Context& context) {
     Engine engine(context.threads);
     Window window = context.next_window();
     for (int c = 0; c < connections; ++c) {
+      if (keys > 0) {
+        engine.spawn(std::size_t(c), keyed_put_take_loop(engine.context(std::size_t(c)), context.target(std::size_t(c)), context,
+                                                         queue, id_prefix("s", std::uint64_t(c)), keys, window,
+                                                         engine.stats(std::size_t(c))));
+        continue;
+      }
       engine.spawn(std::size_t(c), put_take_loop(engine.context(std::size_t(c)), context.target(std::size_t(c)), context, queue,
                                                  id_prefix("s", std::uint64_t(c)), window, engine.stats(std::size_t(c))));
     }
     Row row;
     row.scenario = "depth";
-    row.mode = depth_name(depth);
+    row.mode = depth_name(depth) + (keys > 0 ? "/" + std::to_string(keys) + "keys" : "");
     row.connections = connections;
-    row.batch = 1;
+    row.batch = keys > 0 ? kKeyedBatch : 1;
     context.measure(engine, window, row);
     Stats all = engine.merged();
     // Bytes a task carries: id ("f" + digits), info {"n":1}, decoded content.
@@ -148,9 +222,9 @@ void run_depth(Context& context) {
                      double(context.content_b64.size()) * 3 / 4;
     char note[320];
     std::snprintf(note, sizeof note,
-                  "latency=put; take p50=%.3fms p99=%.3fms; fill %.1fs%s; rss growth %.0f B/task "
+                  "latency=put%s; take p50=%.3fms p99=%.3fms; fill %.1fs%s; rss growth %.0f B/task "
                   "(%.0f B beyond id+info+content)",
-                  double(all.latency2.quantile(0.5)) / 1e6, double(all.latency2.quantile(0.99)) / 1e6,
+                  keys > 0 ? " (put_batch of 16 of one key)" : "", double(all.latency2.quantile(0.5)) / 1e6, double(all.latency2.quantile(0.99)) / 1e6,
                   fill_seconds, fill.single ? " (single puts)" : "",
                   rss0 >= 0 ? (rss1 - rss0) / double(depth) : -1.0,
                   rss0 >= 0 ? (rss1 - rss0) / double(depth) - payload : -1.0);
@@ -163,7 +237,8 @@ void run_depth(Context& context) {
       std::atomic<bool> cleared{false};
       cleaner.spawn(0, [&]() -> asio::awaitable<void> {
         HttpConnection connection(cleaner.context(0), context.target());
-        std::string body = "{\"queue\":\"" + queue + "\"}";
+        // Bounded steps: one unbounded clear of a million tasks holds Redis for seconds.
+        std::string body = "{\"queue\":\"" + queue + "\",\"iter_num\":1,\"step_size\":10000}";
         for (int i = 0; i < 10000; ++i) {
           if (!co_await connection.post("/task/clear_queue", body)) break;
           if (connection.response_body().find("\"data\":true") != std::string_view::npos) break;

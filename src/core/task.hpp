@@ -45,6 +45,7 @@ struct PeekedTask {
   std::string id;
   std::string info;
   Cursor cursor;
+  std::int32_t priority = 0;  // config.priority
 };
 
 // What acquire / take return.
@@ -53,6 +54,21 @@ struct AcquiredTask {
   std::string info;
   std::string content;
   std::uint32_t attempt = 1;  // 1 on first delivery, grows with each redelivery
+  // The task's config, so a consumer of a mixed batch can tell its tasks apart.
+  std::int32_t priority = 0;
+  std::optional<std::string> batch_key;
+  double cost = 1;
+};
+
+// What a take may choose besides `size` (docs/protocol.md, "take, for batches a GPU
+// wants"). Validated by the HTTP layer. A take without any of them is a plain take.
+struct TakeOptions {
+  std::optional<double> max_cost;    // stop before the task that would exceed it
+  std::optional<std::string> batch_key;  // only tasks with this key
+  bool group_by_key = false;         // every task has the key of the first one taken
+
+  bool any() const noexcept { return max_cost || batch_key || group_by_key; }
+  bool operator==(const TakeOptions&) const = default;
 };
 
 // A reply, as cached and as handed to callers.

@@ -180,8 +180,9 @@ Result<TakeArgs> parse_take(std::string_view body) {
   ParsedBody parsed;
   auto root = parsed.parse(body);
   if (!root) return std::move(root).error();
-  static constexpr std::array<std::string_view, 5> kNames = {"queue", "size", "timeout",
-                                                             "promise_reply_time", "batch_window"};
+  static constexpr std::array<std::string_view, 8> kNames = {
+      "queue",        "size",     "timeout",   "promise_reply_time",
+      "batch_window", "max_cost", "batch_key", "group_by_key"};
   const auto fields = lookup(*root, kNames);
   TakeArgs args;
   TC_TRY(detail::read_name(fields[0], top("queue"), args.queue));
@@ -189,6 +190,20 @@ Result<TakeArgs> parse_take(std::string_view body) {
   TC_TRY(detail::read_seconds(fields[2], top("timeout"), false, args.timeout_ms));
   TC_TRY(detail::read_seconds(fields[3], top("promise_reply_time"), true, args.lease_ms));
   TC_TRY(detail::read_seconds(fields[4], top("batch_window"), false, args.batch_window_ms));
+  // Version 2 (docs/protocol.md, "take, for batches a GPU wants").
+  if (fields[5].given()) {
+    double max_cost = 0;
+    TC_TRY(detail::read_positive_number(fields[5], top("max_cost"), kMaxCost, max_cost));
+    args.options.max_cost = max_cost;
+  }
+  TC_TRY(detail::read_optional_name(fields[6], top("batch_key"), args.options.batch_key));
+  if (fields[7].given()) {
+    bool group_by_key = false;
+    if (fields[7].value.get_bool().get(group_by_key))
+      return detail::bad_request("field \"group_by_key\" must be a boolean, not " +
+                                 std::string(detail::type_name(fields[7].value)) + ".");
+    args.options.group_by_key = group_by_key;
+  }
   return args;
 }
 

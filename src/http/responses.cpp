@@ -170,6 +170,17 @@ std::string text(std::string_view value) {
   return out;
 }
 
+namespace {
+
+// Shortest text that reads back as the same number: 0.5, 10, 0.1.
+void append_number(std::string& out, double value) {
+  char buf[32];
+  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value);
+  out.append(buf, ec == std::errc{} ? end : buf);
+}
+
+}  // namespace
+
 std::string peeked(const PeekOutcome& outcome) {
   std::size_t size = kOkHead.size() + 48;
   for (const auto& task : outcome.tasks) size += task.id.size() + task.info.size() + 64;
@@ -187,6 +198,8 @@ std::string peeked(const PeekOutcome& outcome) {
     json::append_raw(out, task.info);
     out.append(R"(,"cursor":)");
     append_cursor(out, task.cursor);
+    out.append(R"(,"priority":)");
+    json::append_int(out, task.priority);
     out.push_back('}');
   }
   out.append(R"(],"cursor":)");
@@ -198,7 +211,7 @@ std::string peeked(const PeekOutcome& outcome) {
 std::string acquired(const std::vector<AcquiredTask>& tasks) {
   std::size_t size = kOkHead.size() + 4;
   for (const auto& task : tasks)
-    size += task.id.size() + task.info.size() + base64_encoded_size(task.content.size()) + 64;
+    size += task.id.size() + task.info.size() + base64_encoded_size(task.content.size()) + 128;
   std::string out;
   out.reserve(size);
   out.append(kOkHead);
@@ -215,6 +228,17 @@ std::string acquired(const std::vector<AcquiredTask>& tasks) {
     base64_encode_append(out, task.content);
     out.append(R"(","attempt":)");
     json::append_uint(out, task.attempt);
+    // Sent with their defaults too (0, null, 1): a consumer need not know them.
+    out.append(R"(,"priority":)");
+    json::append_int(out, task.priority);
+    out.append(R"(,"batch_key":)");
+    if (task.batch_key) {
+      json::append_string(out, *task.batch_key);
+    } else {
+      json::append_null(out);
+    }
+    out.append(R"(,"cost":)");
+    append_number(out, task.cost);
     out.push_back('}');
   }
   out.append("]}");
@@ -259,13 +283,6 @@ std::string queue_page(const QueuePage& page) {
 }
 
 namespace {
-
-// Shortest text that reads back as the same number: 0.5, 10, 0.1.
-void append_number(std::string& out, double value) {
-  char buf[32];
-  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value);
-  out.append(buf, ec == std::errc{} ? end : buf);
-}
 
 void append_settings(std::string& out, const QueueSettings& s) {
   out.append(R"({"paused":)");

@@ -121,7 +121,7 @@ Awaitable<Result<std::vector<AcquiredTask>>> TaskService::take(TakeArgs args, Cl
   const std::int64_t timeout_ms = std::min(args.timeout_ms, options_.max_wait_ms);
   const std::int64_t window_ms = std::min(args.batch_window_ms, options_.max_wait_ms);
   if (timeout_ms <= 0 && window_ms <= 0)
-    co_return co_await store_.take(args.queue, args.size, args.lease_ms);
+    co_return co_await store_.take_with(args.queue, args.size, args.lease_ms, args.options);
 
   auto registration = waiters_->watch_queue(args.queue, co_await asio::this_coro::executor);
   Waiter& waiter = registration.waiter();
@@ -133,20 +133,22 @@ Awaitable<Result<std::vector<AcquiredTask>>> TaskService::take(TakeArgs args, Cl
     // them until the lease ran out.
     if (gone(client)) co_return std::vector<AcquiredTask>{};
     if (window_ms > 0) {
-      // Wait for a first task without taking it, then let the batch fill for the window.
-      auto peeked = co_await store_.peek(args.queue, std::nullopt, args.size);
-      if (!peeked) co_return std::move(peeked).error();
-      if (!peeked->empty()) {
+      // Wait for a first task that fits without taking it, then let the batch fill
+      // for the window. A keyed take wakes on any put into the queue and counts again
+      // (count_fitting): only tasks that fit the take's options start or end the window.
+      auto fitting = co_await count_fitting(args);
+      if (!fitting) co_return std::move(fitting).error();
+      if (*fitting > 0) {
         const auto window_end = deadline_after(window_ms);
-        std::size_t visible = peeked->size();
+        std::size_t visible = *fitting;
         while (visible < args.size && !passed(window_end) && !stopping() && !gone(client)) {
           if (!co_await waiters_->wait(waiter, window_end)) break;
-          auto again = co_await store_.peek(args.queue, std::nullopt, args.size);
+          auto again = co_await count_fitting(args);
           if (!again) co_return std::move(again).error();
-          visible = again->size();
+          visible = *again;
         }
         if (gone(client)) co_return std::vector<AcquiredTask>{};
-        auto taken = co_await store_.take(args.queue, args.size, args.lease_ms);
+        auto taken = co_await store_.take_with(args.queue, args.size, args.lease_ms, args.options);
         if (!taken || !taken->empty() || passed(deadline) || stopping()) co_return taken;
         // Others took them meanwhile: look for more at once, unless the queue's settings
         // are what stopped this take (then wait below for them to allow it).
@@ -154,7 +156,7 @@ Awaitable<Result<std::vector<AcquiredTask>>> TaskService::take(TakeArgs args, Cl
         if (!gate || !gate->blocked) continue;
       }
     } else {
-      auto taken = co_await store_.take(args.queue, args.size, args.lease_ms);
+      auto taken = co_await store_.take_with(args.queue, args.size, args.lease_ms, args.options);
       if (!taken || !taken->empty()) co_return taken;
     }
     // The look at the queue's settings comes before the last check: a client that goes
@@ -163,6 +165,26 @@ Awaitable<Result<std::vector<AcquiredTask>>> TaskService::take(TakeArgs args, Cl
     if (passed(deadline) || stopping() || gone(client)) co_return std::vector<AcquiredTask>{};
     co_await waiters_->wait(waiter, look_until);
   }
+}
+
+Awaitable<Result<std::size_t>> TaskService::count_fitting(const TakeArgs& args) {
+  if (!args.options.any()) {
+    auto peeked = co_await store_.peek(args.queue, std::nullopt, args.size);
+    if (!peeked) co_return std::move(peeked).error();
+    co_return peeked->size();
+  }
+  auto counted = co_await store_.count_fitting(args.queue, args.size, args.options);
+  if (!counted) co_return std::move(counted).error();
+  if (*counted < args.size && args.options.max_cost) {
+    // Fewer than size fit: when more would fit without max_cost, max_cost has closed the
+    // batch (take order is the same), and waiting cannot add to it: the window ends.
+    TakeArgs uncapped = args;
+    uncapped.options.max_cost.reset();
+    auto without_cost = co_await count_fitting(uncapped);
+    if (!without_cost) co_return std::move(without_cost).error();
+    if (*without_cost > *counted) co_return std::size_t{args.size};
+  }
+  co_return std::size_t{*counted};
 }
 
 Awaitable<Result<bool>> TaskService::reply(std::string queue, std::string id, TaskResult result) {

@@ -48,6 +48,7 @@ struct TakeArgs {
   std::int64_t timeout_ms = 0;
   std::int64_t lease_ms = 0;
   std::int64_t batch_window_ms = 0;
+  TakeOptions options;  // max_cost, batch_key, group_by_key
 };
 
 struct CallArgs {
@@ -122,6 +123,8 @@ class TaskService {
   // room freed) is an event that ends the wait earlier.
   Awaitable<std::chrono::steady_clock::time_point> next_look(
       const std::string& queue, std::chrono::steady_clock::time_point deadline);
+  // How many tasks the take could lease now (up to its size): for its batch_window.
+  Awaitable<Result<std::size_t>> count_fitting(const TakeArgs& args);
 
   Store& store_;
   ServiceOptions options_;

@@ -323,6 +323,30 @@ Awaitable<Result<std::uint32_t>> MemoryStore::redrive(std::string queue,
   co_return co_await value_when_durable(std::move(logged));
 }
 
+Awaitable<Result<std::vector<AcquiredTask>>> MemoryStore::take_with(std::string queue,
+                                                                    std::uint32_t size,
+                                                                    std::int64_t lease_ms,
+                                                                    TakeOptions options) {
+  if (!options.any()) co_return co_await take(std::move(queue), size, lease_ms);
+  auto logged = mutate(
+      [&] { return size > 0 && state_.has_visible(queue); },
+      [&](std::string& b, std::int64_t now) {
+        log::encode_take_v2(b, now, queue, size, lease_ms, options);
+      },
+      [&](std::int64_t now) { return state_.take_with(now, queue, size, lease_ms, options); });
+  if (needs_sync(logged))
+    if (auto synced = co_await persist_->durable(logged->ticket); !synced)
+      co_return std::move(synced).error();
+  co_return value_of(std::move(logged));
+}
+
+Awaitable<Result<std::uint32_t>> MemoryStore::count_fitting(std::string queue, std::uint32_t size,
+                                                            TakeOptions options) {
+  std::lock_guard lock(mutex_);
+  apply_due_locked(now_locked());
+  co_return state_.count_fitting(queue, size, options);
+}
+
 std::size_t MemoryStore::task_count() const {
   std::lock_guard lock(mutex_);
   return state_.task_count();

@@ -76,6 +76,12 @@ class MemoryStore final : public Store {
   Awaitable<Result<std::uint32_t>> redrive(std::string queue, std::vector<std::string> ids,
                                            std::uint32_t size) override;
 
+  Awaitable<Result<std::vector<AcquiredTask>>> take_with(std::string queue, std::uint32_t size,
+                                                         std::int64_t lease_ms,
+                                                         TakeOptions options) override;
+  Awaitable<Result<std::uint32_t>> count_fitting(std::string queue, std::uint32_t size,
+                                                 TakeOptions options) override;
+
   // Tasks held in any state, across queues (for tests and metrics).
   std::size_t task_count() const;
   // The log, or null when memory only (for metrics and tests).

@@ -213,6 +213,28 @@ class Store {
     (void)queue, (void)state, (void)after, (void)size;
     co_return make_error(Errc::internal, "this store cannot list tasks.");
   }
+
+  // --- keyed takes (docs/protocol.md, "take, for batches a GPU wants") ---
+
+  // take() choosing by `options` too: `max_cost`, `batch_key`, `group_by_key`. A plain
+  // take without options by default; a store without keyed takes refuses the others.
+  virtual Awaitable<Result<std::vector<AcquiredTask>>> take_with(std::string queue,
+                                                                 std::uint32_t size,
+                                                                 std::int64_t lease_ms,
+                                                                 TakeOptions options) {
+    if (!options.any()) co_return co_await take(std::move(queue), size, lease_ms);
+    co_return make_error(Errc::internal, "this store has no keyed take");
+  }
+  // How many tasks take_with(queue, size, ..., options) would lease now, ignoring the
+  // queue's settings; changes nothing but what is due. For batch_window: it waits for
+  // tasks that fit. Default: what peek sees (right without options).
+  virtual Awaitable<Result<std::uint32_t>> count_fitting(std::string queue, std::uint32_t size,
+                                                         TakeOptions options) {
+    if (options.any()) co_return make_error(Errc::internal, "this store has no keyed take");
+    auto peeked = co_await peek(std::move(queue), std::nullopt, size);
+    if (!peeked) co_return std::move(peeked).error();
+    co_return static_cast<std::uint32_t>(peeked->size());
+  }
 };
 
 }  // namespace tc

@@ -177,11 +177,16 @@ class Client:
         return self.post("/task/acquire", {"queue": queue, "ids": list(ids),
                                            "promise_reply_time": promise_reply_time}, **kw)
 
-    def take(self, queue, promise_reply_time, size=1, timeout=0, batch_window=None, **kw):
+    def take(self, queue, promise_reply_time, size=1, timeout=0, batch_window=None,
+             max_cost=None, batch_key=None, group_by_key=None, **kw):
         payload = {"queue": queue, "size": size, "timeout": timeout,
                    "promise_reply_time": promise_reply_time}
         if batch_window is not None:
             payload["batch_window"] = batch_window
+        for name, value in (("max_cost", max_cost), ("batch_key", batch_key),
+                            ("group_by_key", group_by_key)):
+            if value is not None:
+                payload[name] = value
         return self.post("/task/take", payload, **_http_timeout(kw, timeout, batch_window))
 
     def reply(self, queue, id, info=None, content=b"", **kw):

@@ -191,6 +191,10 @@ class BadInputTest(ConformanceTest):
         cases += seconds_cases(["timeout"], required=False)
         cases += seconds_cases(["promise_reply_time"], required=True)
         cases += seconds_cases(["batch_window"], required=False)
+        cases += [(["max_cost"], v) for v in (0, -1, -0.5, 1e9 + 1, 1e30, "1", True, [], {},
+                                              Raw("1e400"), Raw("-1e400"))]
+        cases += name_cases(["batch_key"], required=False)
+        cases += [(["group_by_key"], v) for v in (0, 1, "true", [], {})]
         self.run_cases("/task/take", valid, cases)
 
     def test_reply(self):

@@ -46,6 +46,8 @@ class Generator:
         # Priorities come from a stream of their own, so adding them left every other
         # draw of a seed as it was.
         self.priority_rng = random.Random(seed * 7919 + 17)
+        # Keyed takes (cost, batch_key, max_cost, group_by_key): a stream of their own too.
+        self.keyed_rng = random.Random(seed * 104729 + 31)
 
     # -- small draws -------------------------------------------------------------
 
@@ -101,6 +103,10 @@ class Generator:
         # A few levels, both signs, so take's priority order is exercised on every engine.
         if self.priority_rng.random() < 0.4:
             config["priority"] = self.priority_rng.choice([-1000, -2, -1, 1, 1, 2, 5, 1000])
+        if self.keyed_rng.random() < 0.3:
+            config["cost"] = self.keyed_rng.choice([0.5, 1, 2, 3.5, 10])
+        if self.keyed_rng.random() < 0.35:
+            config["batch_key"] = self.keyed_rng.choice(["ka", "kb", "{k}"])
         return config, short_timer
 
     def lease(self, allow_zero=True):
@@ -187,9 +193,16 @@ class Generator:
     def op_take(self):
         lease, short_timer = self.lease()
         size = 1 if short_timer and "same-instant-order" in self.skips else self.rng.randint(1, 3)
-        return self.request("/task/take", {"queue": self.queue(), "size": size,
-                                           "timeout": self.poll_timeout(),
-                                           "promise_reply_time": lease}, short_timer)
+        payload = {"queue": self.queue(), "size": size, "timeout": self.poll_timeout(),
+                   "promise_reply_time": lease}
+        krng = self.keyed_rng
+        if krng.random() < 0.3:
+            payload["max_cost"] = krng.choice([0.5, 1, 2.5, 4, 100])
+        if krng.random() < 0.2:
+            payload["batch_key"] = krng.choice(["ka", "kb", "{k}", "none"])
+        if krng.random() < 0.25:
+            payload["group_by_key"] = krng.random() < 0.8
+        return self.request("/task/take", payload, short_timer)
 
     def op_reply(self):
         task_id = self.id()

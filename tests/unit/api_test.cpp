@@ -105,7 +105,7 @@ TEST_F(ApiTest, AcquireReplyAndCallRoundTripContentAndInfo) {
 
   auto acquired = post("/task/acquire", R"({"queue":"q","ids":["t","missing"],"promise_reply_time":30})");
   EXPECT_EQ(acquired.body, R"({"err_code":"0000","data":[{"id":"t","info":[1, "x"],"content":")" +
-                               content + R"(","attempt":1}]})");
+                               content + R"(","attempt":1,"priority":0,"batch_key":null,"cost":1}]})");
   // Acquired once only.
   EXPECT_EQ(post("/task/acquire", R"({"queue":"q","ids":["t"],"promise_reply_time":30})").body,
             R"({"err_code":"0000","data":[]})");
@@ -159,8 +159,8 @@ TEST_F(ApiTest, PutBatchTakeTouchAndClearQueue) {
   EXPECT_EQ(post("/task/put_batch", R"({"queue":"q","tasks":[{"id":"a"},{"id":"b","info":{"k": 2}},{"id":"a"}]})").body,
             R"({"err_code":"0000","data":[true,true,false]})");
   EXPECT_EQ(post("/task/take", R"({"queue":"q","size":5,"promise_reply_time":30})").body,
-            R"({"err_code":"0000","data":[{"id":"a","info":null,"content":"","attempt":1},)"
-            R"({"id":"b","info":{"k": 2},"content":"","attempt":1}]})");
+            R"({"err_code":"0000","data":[{"id":"a","info":null,"content":"","attempt":1,"priority":0,"batch_key":null,"cost":1},)"
+            R"({"id":"b","info":{"k": 2},"content":"","attempt":1,"priority":0,"batch_key":null,"cost":1}]})");
   EXPECT_EQ(post("/task/touch", R"({"queue":"q","id":"a","promise_reply_time":60})").body,
             R"({"err_code":"0000","data":true})");
   EXPECT_EQ(post("/task/touch", R"({"queue":"q","id":"zzz","promise_reply_time":60})").body,

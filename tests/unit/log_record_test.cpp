@@ -207,6 +207,26 @@ TEST(LogRecord, EveryOtherTypeRoundTrips) {
   EXPECT_EQ(r.queue_image.last_cursor, (Cursor{5, 5}));
 }
 
+TEST(LogRecord, TakeWithOptionsRoundTrips) {
+  std::string b;
+  TakeOptions options;
+  options.max_cost = 2.5;
+  options.batch_key = "model-a";
+  options.group_by_key = true;
+  encode_take_v2(b, 2, "q", 7, 300, options);
+  Record r = decode_one(b);
+  EXPECT_EQ(r.type, RecordType::take_v2);
+  EXPECT_EQ(r.queue, "q");
+  EXPECT_EQ(r.size, 7u);
+  EXPECT_EQ(r.lease_ms, 300);
+  EXPECT_EQ(r.take_options, options);
+  b.clear();
+  TakeOptions only_cost;
+  only_cost.max_cost = 1e9;
+  encode_take_v2(b, 3, "q", 1, 0, only_cost);
+  EXPECT_EQ(decode_one(b).take_options, only_cost);
+}
+
 TEST(LogRecord, DecodesFramesOneAfterAnother) {
   std::string b;
   encode_remove(b, 1, "q", "a");

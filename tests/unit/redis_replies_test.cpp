@@ -56,23 +56,32 @@ TEST(RedisReplies, AMalformedIntegerIsAnErrorNotZero) {
   EXPECT_FALSE(int_of(nil, "x").ok());
 }
 
-TEST(RedisReplies, AcquiredTasksNeedFourFieldsEach) {
+TEST(RedisReplies, AcquiredTasksNeedSevenFieldsEach) {
   Reply r;
   r.type = Reply::Type::array;
-  r.elements = {string_reply("a"), string_reply("null"), string_reply("c"), string_reply("2")};
+  r.elements = {string_reply("a"),  string_reply("null"), string_reply("c"), string_reply("2"),
+                string_reply("-3"), string_reply("gpu"),  string_reply("0.5")};
   auto ok = acquired_of(r, "take");
   ASSERT_TRUE(ok.ok());
   ASSERT_EQ(ok->size(), 1u);
   EXPECT_EQ((*ok)[0].attempt, 2u);
+  EXPECT_EQ((*ok)[0].priority, -3);
+  EXPECT_EQ((*ok)[0].batch_key, std::optional<std::string>("gpu"));
+  EXPECT_EQ((*ok)[0].cost, 0.5);
+  r.elements[5] = string_reply("");
+  auto keyless = acquired_of(r, "take");
+  ASSERT_TRUE(keyless.ok());
+  EXPECT_FALSE((*keyless)[0].batch_key);
   Reply cut;
   cut.type = Reply::Type::array;
-  cut.elements = {string_reply("a"), string_reply("null")};
+  cut.elements = {string_reply("a"), string_reply("null"), string_reply("c"), string_reply("2")};
   EXPECT_EQ(acquired_of(cut, "take").error().code, Errc::internal);
-  Reply bad_attempt;
-  bad_attempt.type = Reply::Type::array;
-  bad_attempt.elements = {string_reply("a"), string_reply("null"), string_reply(""),
-                          string_reply("two")};
+  Reply bad_attempt = r;
+  bad_attempt.elements[3] = string_reply("two");
   EXPECT_EQ(acquired_of(bad_attempt, "take").error().code, Errc::internal);
+  Reply bad_cost = r;
+  bad_cost.elements[6] = string_reply("x");
+  EXPECT_EQ(acquired_of(bad_cost, "take").error().code, Errc::internal);
 }
 
 }  // namespace

@@ -124,7 +124,7 @@ TEST_F(TaskServiceTest, TakeWaitsForAPutAndLeasesIt) {
   asio::co_spawn(
       io,
       [&]() -> asio::awaitable<void> {
-        TakeArgs args{"q", 4, 10'000, 30'000, 0};
+        TakeArgs args{"q", 4, 10'000, 30'000, 0, {}};
         got.emplace(co_await service.take(std::move(args)));
       },
       asio::detached);
@@ -143,7 +143,7 @@ TEST_F(TaskServiceTest, TakeWithBatchWindowTakesTheFilledBatch) {
   asio::co_spawn(
       io,
       [&]() -> asio::awaitable<void> {
-        TakeArgs args{"q", 2, 10'000, 30'000, 5'000};
+        TakeArgs args{"q", 2, 10'000, 30'000, 5'000, {}};
         got.emplace(co_await service.take(std::move(args)));
       },
       asio::detached);
@@ -164,7 +164,7 @@ TEST_F(TaskServiceTest, CallReturnsTheReply) {
       },
       asio::detached);
   later(20, [&]() -> asio::awaitable<void> {
-    TakeArgs args{"q", 1, 0, 30'000, 0};
+    TakeArgs args{"q", 1, 0, 30'000, 0, {}};
     auto taken = co_await service.take(std::move(args));
     EXPECT_EQ(taken->size(), 1u);
     EXPECT_EQ((*taken)[0].info, "{\"x\":1}");
@@ -270,7 +270,7 @@ TEST_F(TaskServiceTest, RemoveWhileACallWaitsAnswersRemoved) {
 TEST_F(TaskServiceTest, ExpiredLeaseIsRedeliveredToAWaitingPeekByTheReaper) {
   service.start(io.get_executor());
   ASSERT_TRUE(*run(service.put("q", make_task("a"))));
-  auto first = run(service.take(TakeArgs{"q", 1, 0, 1'000, 0}));
+  auto first = run(service.take(TakeArgs{"q", 1, 0, 1'000, 0, {}}));
   ASSERT_EQ(first->size(), 1u);
   std::optional<Result<PeekOutcome>> got;
   asio::co_spawn(

@@ -141,6 +141,12 @@ std::vector<Task> decode_tasks(std::string_view raw, std::string_view queue) {
           if (v.type() == od::json_type::string) task.cursor = std::string(std::string_view(v.get_string()));
         } else if (key == "attempt" || key == "attempts") {
           if (v.type() == od::json_type::number) task.attempt = static_cast<std::uint32_t>(std::uint64_t(v.get_uint64()));
+        } else if (key == "priority") {
+          if (v.type() == od::json_type::number) task.priority = static_cast<std::int32_t>(std::int64_t(v.get_int64()));
+        } else if (key == "batch_key") {
+          if (v.type() == od::json_type::string) task.batch_key = std::string(std::string_view(v.get_string()));
+        } else if (key == "cost") {
+          if (v.type() == od::json_type::number) task.cost = double(v.get_double());
         }
       }
       out.push_back(std::move(task));

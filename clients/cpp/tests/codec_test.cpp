@@ -163,6 +163,17 @@ TEST(Envelope, ScalarInfoAndContent) {
   EXPECT_EQ(tasks[1].info, "null");
 }
 
+TEST(Envelope, TasksCarryPriorityBatchKeyAndCost) {
+  Envelope e(HttpResult{200, R"({"err_code":"0000","data":[{"id":"a","info":null,"content":"","attempt":1,"priority":-3,"batch_key":"gpu","cost":2.5},{"id":"b","info":null,"content":"","attempt":1,"priority":0,"batch_key":null,"cost":1}]})"});
+  auto tasks = decode_tasks(e.data(), "q");
+  ASSERT_EQ(tasks.size(), 2u);
+  EXPECT_EQ(tasks[0].priority, -3);
+  EXPECT_EQ(tasks[0].batch_key, std::optional<std::string>("gpu"));
+  EXPECT_EQ(tasks[0].cost, 2.5);
+  EXPECT_FALSE(tasks[1].batch_key);
+  EXPECT_EQ(tasks[1].cost, 1);
+}
+
 TEST(Envelope, ErrorCodesBecomeTypedExceptions) {
   auto envelope = [](int status, std::string body) { return Envelope(HttpResult{status, std::move(body)}); };
   EXPECT_THROW(envelope(200, R"({"err_code":"0001","data":null})"), CallTimeout);

@@ -33,6 +33,8 @@ class Task:
     and bytes for tasks returned by ``acquire``/``take``/``results``.
     ``cursor`` is set for peeked tasks only. ``attempt`` (acquired tasks, when the
     server reports it) is 1 on the first delivery and grows with each redelivery.
+    ``priority``, ``batch_key`` and ``cost`` are the task's config as the server reports
+    it (acquired tasks; peeked tasks carry ``priority``), None from an older server.
     """
 
     id: str
@@ -41,11 +43,15 @@ class Task:
     content: Optional[bytes] = None
     queue: Optional[str] = None
     attempt: Optional[int] = None
+    priority: Optional[int] = None
+    batch_key: Optional[str] = None
+    cost: Optional[float] = None
 
     def __getitem__(self, key: str) -> Any:
         """``task["id"]``, ``task["info"]``...: the original client handed consumers
         dicts; this keeps their ``accept``/``process`` code working."""
-        if key not in ("id", "info", "cursor", "content", "queue", "attempt"):
+        if key not in ("id", "info", "cursor", "content", "queue", "attempt", "priority",
+                       "batch_key", "cost"):
             raise KeyError(key)
         return getattr(self, key)
 
@@ -54,7 +60,8 @@ class Task:
         content = item.get("content")
         return cls(id=item["id"], info=item.get("info"), cursor=item.get("cursor"),
                    content=None if content is None else decode_content(content),
-                   queue=queue, attempt=item.get("attempt"))
+                   queue=queue, attempt=item.get("attempt"), priority=item.get("priority"),
+                   batch_key=item.get("batch_key"), cost=item.get("cost"))
 
 
 @dataclass

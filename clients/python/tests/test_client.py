@@ -205,6 +205,23 @@ class ClientTest(unittest.TestCase):
         self.assertEqual([(t.id, t.content, t.attempt) for t in again], [("lease", b"c", 2)])
         self.assertEqual(got[0].attempt, 1)
 
+    def test_keyed_take_and_the_config_tasks_carry(self) -> None:
+        self.tc.put_batch(self.q, [
+            {"id": "a1", "config": {"batch_key": "a", "cost": 2}},
+            {"id": "b1", "config": {"batch_key": "b", "priority": 3}},
+            {"id": "a2", "config": {"batch_key": "a", "cost": 2}},
+            {"id": "plain"}])
+        peeked, _ = self.tc.peek(self.q, size=10)
+        self.assertEqual([(t.id, t.priority) for t in peeked],
+                         [("a1", 0), ("b1", 3), ("a2", 0), ("plain", 0)])
+        got = self.tc.take(self.q, timeout=0, batch_key="a", max_cost=3)
+        self.assertEqual([(t.id, t.batch_key, t.cost) for t in got], [("a1", "a", 2)])
+        got = self.tc.take(self.q, timeout=0, group_by_key=True)
+        self.assertEqual([(t.id, t["batch_key"], t.priority) for t in got], [("b1", "b", 3)])
+        got = self.tc.take(self.q, timeout=0)
+        self.assertEqual([(t.id, t.batch_key, t.cost) for t in got],
+                         [("a2", "a", 2), ("plain", None, 1)])
+
     def test_acquire_with_zero_promise_deletes(self) -> None:
         self.tc.put(self.q, "gone")
         self.assertEqual(len(self.tc.acquire(self.q, ["gone"], promise_reply_time=0)), 1)

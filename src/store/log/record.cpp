@@ -294,6 +294,19 @@ void encode_take(std::string& out, std::int64_t now, std::string_view queue, std
   end(out, start);
 }
 
+void encode_take_v2(std::string& out, std::int64_t now, std::string_view queue,
+                    std::uint32_t size, std::int64_t lease_ms, const TakeOptions& options) {
+  auto start = begin(out, RecordType::take_v2, now);
+  put_str(out, queue);
+  put_u32(out, size);
+  put_i64(out, lease_ms);
+  put_u8(out, options.max_cost ? 1 : 0);
+  if (options.max_cost) put_f64(out, *options.max_cost);
+  put_opt(out, options.batch_key);
+  put_u8(out, options.group_by_key ? 1 : 0);
+  end(out, start);
+}
+
 void encode_reply(std::string& out, std::int64_t now, std::string_view queue, std::string_view id,
                   const TaskResult& result) {
   auto start = begin(out, RecordType::reply, now);
@@ -661,6 +674,19 @@ Decoded decode_frame(std::string_view bytes, Record& record) {
           }
         });
       }
+      break;
+    }
+    case RecordType::take_v2: {
+      record.queue = r.str();
+      record.size = r.u32();
+      record.lease_ms = r.i64();
+      std::uint8_t has_max_cost = r.u8();
+      if (has_max_cost > 1) r.fail();
+      if (has_max_cost == 1) record.take_options.max_cost = r.f64();
+      record.take_options.batch_key = r.opt();
+      std::uint8_t group_by_key = r.u8();
+      if (group_by_key > 1) r.fail();
+      record.take_options.group_by_key = group_by_key == 1;
       break;
     }
     case RecordType::reply_batch: {

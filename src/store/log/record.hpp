@@ -44,6 +44,9 @@ enum class RecordType : std::uint8_t {
   fail = 9,     // queue, id, error info, error content
   release = 10, // queue, id, delay_ms (in lease_ms)
   redrive = 11, // queue, ids, size
+  // A take with options (a plain take keeps record 3): queue, size, lease_ms, max_cost
+  // (u8 present, f64), batch_key (optional string), group_by_key (u8).
+  take_v2 = 15,
   // Snapshot records (written by compaction: Persistence::encode_snapshot, persistence.cpp).
   snap_queue = 32,
   snap_task = 33,
@@ -68,6 +71,7 @@ struct Record {
   TaskImage task_image;          // snap_task
   std::vector<TaskReply> replies;  // reply_batch
   QueueSettingsChange settings;  // config_queue
+  TakeOptions take_options;      // take_v2
 };
 
 // Encoders append one complete frame to `out`.
@@ -79,6 +83,9 @@ void encode_take(std::string& out, std::int64_t now, std::string_view queue, std
                  std::int64_t lease_ms);
 void encode_reply(std::string& out, std::int64_t now, std::string_view queue, std::string_view id,
                   const TaskResult& result);
+// A take with options: record take_v2 (encode_take when there are none).
+void encode_take_v2(std::string& out, std::int64_t now, std::string_view queue,
+                    std::uint32_t size, std::int64_t lease_ms, const TakeOptions& options);
 void encode_touch(std::string& out, std::int64_t now, std::string_view queue, std::string_view id,
                   std::int64_t lease_ms);
 void encode_remove(std::string& out, std::int64_t now, std::string_view queue,

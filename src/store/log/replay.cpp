@@ -87,6 +87,9 @@ bool apply_record(memory::MemoryState& state, Record&& r) {
     case RecordType::reply_batch:
       state.reply_batch(r.now, r.queue, std::move(r.replies));
       return true;
+    case RecordType::take_v2:
+      state.take_with(r.now, r.queue, r.size, r.lease_ms, r.take_options);
+      return true;
   }
   return false;
 }

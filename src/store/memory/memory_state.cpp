@@ -11,6 +11,7 @@ MemoryState::~MemoryState() {
   deadlines_.clear();
   for (auto& [name, queue] : queues_) {
     clear_priorities(*queue);
+    clear_keys(*queue);
     queue->pending.clear();
     queue->by_state.clear();
     queue->tasks.clear_and_dispose([](TaskNode* node) { TaskNode::destroy(node); });
@@ -82,6 +83,7 @@ void MemoryState::detach(TaskNode& node) noexcept {
   switch (node.state) {
     case TaskState::pending:
       unindex_priority(node);
+      unindex_key(node);
       queue.pending.erase(queue.pending.iterator_to(node));
       return;
     case TaskState::delayed:
@@ -107,6 +109,7 @@ void MemoryState::make_visible(std::int64_t now, TaskNode& node) {
   // The new cursor is the largest of the queue: inserting at the end is O(1).
   queue.pending.insert(queue.pending.end(), node);
   index_priority(node);
+  index_key(node);
   wake(queue);
 }
 
@@ -266,8 +269,16 @@ AcquiredTask MemoryState::deliver(std::int64_t now, TaskNode& node, std::int64_t
   ++queue.total_acquired;
   ++node.attempts;
   spend_lease_token(queue, now);
-  AcquiredTask out{std::string(node.id()), std::string(node.info()),
-                   std::string(node.content()), node.attempts};
+  AcquiredTask out;
+  out.id = node.id();
+  out.info = node.info();
+  out.content = node.content();
+  out.attempt = node.attempts;
+  if (node.extras) {
+    out.priority = node.extras->priority;
+    out.batch_key = node.extras->batch_key;
+    out.cost = node.extras->cost;
+  }
   if (lease_ms > 0) {
     schedule(node, TaskState::leased, now + lease_ms);
     return out;
@@ -396,6 +407,7 @@ void MemoryState::clear_queue(std::int64_t now, std::string_view queue) {
   if (it == queues_.end()) return;
   Queue& q = *it->second;
   clear_priorities(q);
+  clear_keys(q);
   q.pending.clear();
   q.by_state.clear();
   task_count_ -= q.tasks.size();
@@ -430,7 +442,8 @@ std::vector<PeekedTask> MemoryState::peek(std::string_view queue, std::optional<
   if (!q) return out;
   auto it = after ? q->pending.upper_bound(*after) : q->pending.begin();
   for (; it != q->pending.end() && out.size() < size; ++it)
-    out.push_back(PeekedTask{std::string(it->id()), std::string(it->info()), it->cursor});
+    out.push_back(PeekedTask{std::string(it->id()), std::string(it->info()), it->cursor,
+                             it->extras ? it->extras->priority : 0});
   return out;
 }
 

@@ -139,6 +139,19 @@ class MemoryState {
   std::vector<bool> reply_batch(std::int64_t now, std::string_view queue,
                                 std::vector<TaskReply>&& replies);
 
+  // --- keyed takes (state_keys.cpp) ---
+
+  // take() with options: max_cost, batch_key, group_by_key (docs/protocol.md). Costs
+  // the tasks it returns, except a group_by_key take whose first task has no key: it
+  // steps over the keyed tasks ahead of the key-less ones in take order.
+  std::vector<AcquiredTask> take_with(std::int64_t now, std::string_view queue,
+                                      std::uint32_t size, std::int64_t lease_ms,
+                                      const TakeOptions& options);
+  // How many tasks take_with would lease now, ignoring the queue's settings (a read:
+  // apply_due(now) first to see the present).
+  std::uint32_t count_fitting(std::string_view queue, std::uint32_t size,
+                              const TakeOptions& options) const;
+
  private:
   Queue* find_queue(std::string_view name) const;
   Queue& queue_for(std::string_view name);
@@ -158,6 +171,11 @@ class MemoryState {
   void index_priority(TaskNode& node);
   static void unindex_priority(TaskNode& node) noexcept;
   static void clear_priorities(Queue& queue) noexcept;
+  // Queue::by_key upkeep (state_keys.cpp): a pending task with a batch_key is in its
+  // key's set too; these do nothing for a task without one.
+  static void index_key(TaskNode& node);
+  static void unindex_key(TaskNode& node) noexcept;
+  static void clear_keys(Queue& queue) noexcept;
   // take() of a queue with pending tasks of a priority other than 0.
   void take_by_priority(std::int64_t now, Queue& queue, std::uint32_t size,
                         std::int64_t lease_ms, std::vector<AcquiredTask>& out);

@@ -24,6 +24,18 @@ using PrioritySet = boost::intrusive::set<
     TaskExtras, boost::intrusive::member_hook<TaskExtras, OrderHook, &TaskExtras::priority_hook>,
     boost::intrusive::key_of_value<CursorOfExtras>, boost::intrusive::constant_time_size<false>>;
 
+// Take order among the pending tasks of one batch_key: highest priority first, then
+// cursor order (state_keys.cpp).
+struct KeyTakeOrder {
+  bool operator()(const TaskExtras& a, const TaskExtras& b) const noexcept {
+    if (a.priority != b.priority) return a.priority > b.priority;
+    return a.node->cursor < b.node->cursor;
+  }
+};
+using KeySet = boost::intrusive::set<
+    TaskExtras, boost::intrusive::member_hook<TaskExtras, OrderHook, &TaskExtras::key_hook>,
+    boost::intrusive::compare<KeyTakeOrder>, boost::intrusive::constant_time_size<false>>;
+
 struct Queue {
   std::string_view name;  // the key of MemoryState's queue map (stable)
   IdIndex tasks;          // every task of the queue in any state; owns the nodes
@@ -50,6 +62,10 @@ struct Queue {
   double bucket_tat = 0;
   std::uint64_t total_failed = 0;    // attempts a consumer reported failed (fail)
   std::uint64_t total_released = 0;  // leases given back untried (release)
+  // The pending tasks that have a batch_key, by key (also in `pending`); no entry for
+  // an empty set. Queues without keyed tasks keep this empty and pay nothing.
+  std::map<std::string, KeySet, std::less<>> by_key;
+  std::uint64_t keyed = 0;  // tasks in by_key's sets
 };
 
 inline bool DeadlineOrder::operator()(const TaskNode& a, const TaskNode& b) const noexcept {

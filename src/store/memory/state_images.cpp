@@ -125,6 +125,7 @@ bool MemoryState::restore_task(TaskImage&& image) {
     node->cursor = image.cursor;
     queue->pending.insert(queue->pending.end(), *node);
     index_priority(*node);
+    index_key(*node);
   } else {
     schedule(*node, state, image.deadline);
   }

@@ -47,6 +47,9 @@ struct TaskExtras {
   // when it is linked). Priority-0 tasks, most of them, have no extras and pay nothing.
   OrderHook priority_hook;
   TaskNode* node = nullptr;
+  // While the task is pending with a batch_key: its place in its queue's set of that
+  // key (Queue::by_key, take order: priority desc, then cursor). state_keys.cpp.
+  OrderHook key_hook;
 
   // The info/content of the last failed attempt (fail), kept for get and dead letters.
   std::optional<std::string> last_error_info;

@@ -178,15 +178,17 @@ Awaitable<Result<std::vector<PeekedTask>>> RedisStore::peek(std::string queue,
   auto r =
       co_await run(scripts_->peek, "peek", queue, args_of(std::move(start), std::to_string(size)));
   if (!r.ok()) co_return std::move(r).error();
-  if (!r->is_array() || r->elements.size() % 3 != 0) {
+  if (!r->is_array() || r->elements.size() % 4 != 0) {
     co_return redis::internal_error("peek: unexpected reply");
   }
   std::vector<PeekedTask> out;
-  for (std::size_t i = 0; i + 2 < r->elements.size(); i += 3) {
+  for (std::size_t i = 0; i + 3 < r->elements.size(); i += 4) {
     auto cursor = redis::parse_cursor_key(r->elements[i + 2].str);
     if (!cursor) co_return redis::internal_error("peek: a malformed cursor key in Redis");
-    out.push_back(
-        PeekedTask{std::move(r->elements[i].str), std::move(r->elements[i + 1].str), *cursor});
+    auto priority = redis::int_of(r->elements[i + 3], "peek");
+    if (!priority) co_return std::move(priority).error();
+    out.push_back(PeekedTask{std::move(r->elements[i].str), std::move(r->elements[i + 1].str),
+                             *cursor, static_cast<std::int32_t>(*priority)});
   }
   co_return out;
 }

@@ -113,6 +113,13 @@ class RedisStore final : public Store {
                                          std::optional<TaskListCursor> after,
                                          std::uint32_t size) override;
 
+  // Keyed takes (redis_store_keys.cpp).
+  Awaitable<Result<std::vector<AcquiredTask>>> take_with(std::string queue, std::uint32_t size,
+                                                         std::int64_t lease_ms,
+                                                         TakeOptions options) override;
+  Awaitable<Result<std::uint32_t>> count_fitting(std::string queue, std::uint32_t size,
+                                                 TakeOptions options) override;
+
   bool cluster_mode() const noexcept { return client_.cluster_mode(); }
 
   // The per-io_context clients of launch() (redis_store.cpp); named here only so the

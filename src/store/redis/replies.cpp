@@ -79,19 +79,31 @@ Result<std::int64_t> int_of(const Reply& reply, std::string_view what) {
 }
 
 Result<std::vector<AcquiredTask>> acquired_of(Reply& reply, std::string_view what) {
-  if (!reply.is_array() || reply.elements.size() % 4 != 0) {
+  constexpr std::size_t kFields = 7;  // lib.lua's ACQUIRED_FIELDS
+  if (!reply.is_array() || reply.elements.size() % kFields != 0) {
     return internal_error(std::string(what) + ": unexpected reply");
   }
   std::vector<AcquiredTask> out;
-  out.reserve(reply.elements.size() / 4);
-  for (std::size_t i = 0; i < reply.elements.size(); i += 4) {
+  out.reserve(reply.elements.size() / kFields);
+  for (std::size_t i = 0; i < reply.elements.size(); i += kFields) {
     auto attempt = int_of(reply.elements[i + 3], what);
     if (!attempt) return std::move(attempt).error();
+    auto priority = int_of(reply.elements[i + 4], what);
+    if (!priority) return std::move(priority).error();
+    const std::string& cost_text = reply.elements[i + 6].str;
+    double cost = 0;
+    const char* end = cost_text.data() + cost_text.size();
+    auto [p, ec] = std::from_chars(cost_text.data(), end, cost);
+    if (ec != std::errc() || p != end || cost_text.empty())
+      return internal_error(std::string(what) + ": a malformed cost in the reply");
     AcquiredTask t;
     t.id = std::move(reply.elements[i].str);
     t.info = std::move(reply.elements[i + 1].str);
     t.content = std::move(reply.elements[i + 2].str);
     t.attempt = static_cast<std::uint32_t>(*attempt);
+    t.priority = static_cast<std::int32_t>(*priority);
+    if (!reply.elements[i + 5].str.empty()) t.batch_key = std::move(reply.elements[i + 5].str);
+    t.cost = cost;
     out.push_back(std::move(t));
   }
   return out;

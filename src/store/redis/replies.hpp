@@ -24,7 +24,8 @@ ApiError error_of(const Reply& reply, std::string_view what);
 
 // An integer reply (or a string of decimal digits, as Lua numbers come back).
 Result<std::int64_t> int_of(const Reply& reply, std::string_view what);
-// {id, info, content, attempt, ...} of acquire.lua / take.lua.
+// {id, info, content, attempt, priority, batch_key, cost, ...} of acquire.lua /
+// take.lua / take_keyed.lua.
 Result<std::vector<AcquiredTask>> acquired_of(Reply& reply, std::string_view what);
 // Queue settings at elements first..first+3 of an array reply: paused (0/1), max_leased,
 // rate and burst (decimal text as given; burst 0 = the default). The burst answered is

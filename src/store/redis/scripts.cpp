@@ -26,6 +26,7 @@ extern const std::string_view tc_embedded_redrive_pick_lua;
 extern const std::string_view tc_embedded_redrive_drop_lua;
 extern const std::string_view tc_embedded_get_task_lua;
 extern const std::string_view tc_embedded_list_tasks_lua;
+extern const std::string_view tc_embedded_take_keyed_lua;
 
 namespace tc::redis {
 namespace {
@@ -61,6 +62,7 @@ StoreScripts::StoreScripts()
       redrive_pick(with_lib(tc_embedded_redrive_pick_lua)),
       redrive_drop(with_lib(tc_embedded_redrive_drop_lua)),
       get_task(with_lib(tc_embedded_get_task_lua)),
-      list_tasks(with_lib(tc_embedded_list_tasks_lua)) {}
+      list_tasks(with_lib(tc_embedded_list_tasks_lua)),
+      take_keyed(with_lib(tc_embedded_take_keyed_lua)) {}
 
 }  // namespace tc::redis

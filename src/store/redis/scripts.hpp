@@ -30,6 +30,7 @@ struct StoreScripts {
   Script redrive_drop;
   Script get_task;
   Script list_tasks;
+  Script take_keyed;
 };
 
 }  // namespace tc::redis

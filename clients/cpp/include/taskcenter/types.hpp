@@ -52,6 +52,11 @@ struct Task {
   std::string content;
   std::string cursor;         // peek only
   std::uint32_t attempt = 0;  // delivery number when the server reports it (0: unknown)
+  // The task's config as take/acquire report it (peek: priority only); the defaults
+  // when the server does not report them.
+  std::int32_t priority = 0;
+  std::optional<std::string> batch_key;
+  double cost = 1;
 };
 
 // One reply of Client::reply_many.

@@ -23,6 +23,9 @@ local function drain(key, key_len, state)
       if raw then
         local m = cmsgpack.unpack(raw)
         if m[M_STATE] ~= 'F' then ev_removed(id, m[M_INCARNATION]) end
+        -- A pending task leaves its batch_key's set here, so the sets left for the last
+        -- step below are empty and a bounded clear stays bounded.
+        if key == K_PENDING and m[M_STATE] == 'P' then key_index_rem(id, m) end
       end
     end
     call_many('HDEL', K_TASKS, ids)
@@ -41,7 +44,9 @@ local done = drain(K_PENDING, CKEY_LEN) and drain(K_DELAYED, SKEY_LEN, 'D') and
 if not done then return finish(0) end
 -- B.."prio" only indexes tasks of B.."pending": until here a take filters out its
 -- members whose task is gone (acquire_many).
-redis.call('DEL', K_TASKS, K_PENDING, K_DELAYED, K_LEASED, K_DONE, K_STATS,
+-- The batch_key sets index pending tasks too (B.."bkeys" lists them).
+for _, k in ipairs(redis.call('SMEMBERS', K_BKEYS)) do redis.call('DEL', B .. 'bkey:' .. k) end
+redis.call('DEL', K_BKEYS, K_TASKS, K_PENDING, K_DELAYED, K_LEASED, K_DONE, K_STATS,
            K_OUTBOX, K_LIMITS, K_PRIO, K_BYID)
 ST_DIRTY = {}  -- the stats are gone with the queue: finish() must not write them back
 return finish(1)

@@ -37,6 +37,12 @@
 --   B.."prio"    zset   the pending tasks whose priority is not 0 (they are in
 --                        pending too), all scores 0, member = "%04d" of 1000 - priority
 --                        .. ckey .. id: highest priority first, then cursor order
+--   B.."bkey:"..k zset  the pending tasks with batch_key k (they are in pending, and
+--                        in prio when their priority is not 0, too), all scores 0,
+--                        member = "%04d" of 1000 - priority .. ckey .. id (as prio's, for
+--                        every priority): take order. take_keyed.lua
+--   B.."bkeys"   set    every k that had such a set (for clear_queue; never shrinks
+--                        while the queue lives)
 --   B.."delayed" zset   member = skey .. id scored by the ms it becomes visible
 --   B.."leased"  zset   member = skey .. id scored by its lease deadline; skey = "%015d"
 --                        of the queue's schedule sequence (stats.sched), so equal
@@ -243,6 +249,22 @@ local function prio_member(id, m)
   return string.format('%04d', 1000 - p) .. m[M_CKEY] .. id
 end
 
+-- The index of a pending task's batch_key: its zset and member there (as prio_member,
+-- for every priority), or nil for a task without a key. Adding registers the key in
+-- B.."bkeys" (clear_queue deletes the sets from that list).
+local K_BKEYS = B .. 'bkeys'
+local function key_index_add(id, m)
+  local k = m[M_BKEY]
+  if not k or k == '' then return end
+  redis.call('ZADD', B .. 'bkey:' .. k, 0, string.format('%04d', 1000 - (m[M_PRIORITY] or 0)) .. m[M_CKEY] .. id)
+  redis.call('SADD', K_BKEYS, k)
+end
+local function key_index_rem(id, m)
+  local k = m[M_BKEY]
+  if not k or k == '' then return end
+  redis.call('ZREM', B .. 'bkey:' .. k, string.format('%04d', 1000 - (m[M_PRIORITY] or 0)) .. m[M_CKEY] .. id)
+end
+
 -- removes the task from whichever index its state puts it in
 local function unindex(id, m)
   local s = m[M_STATE]
@@ -250,6 +272,7 @@ local function unindex(id, m)
     redis.call('ZREM', K_PENDING, m[M_CKEY] .. id)
     local pm = prio_member(id, m)
     if pm then redis.call('ZREM', K_PRIO, pm) end
+    key_index_rem(id, m)
   elseif s == 'D' then redis.call('ZREM', K_DELAYED, m[M_CKEY] .. id)
   elseif s == 'L' then
     redis.call('ZREM', K_LEASED, m[M_CKEY] .. id)
@@ -328,6 +351,7 @@ local function create_tasks(tasks)
           prio[#prio + 1] = 0
           prio[#prio + 1] = pm
         end
+        key_index_add(id, m)
       end
       stat_incr(S_PUT)
     else
@@ -367,6 +391,7 @@ local function apply_due(limit)
     redis.call('ZADD', K_PENDING, 0, ckey .. id)
     local pm = prio_member(id, m)
     if pm then redis.call('ZADD', K_PRIO, 0, pm) end
+    key_index_add(id, m)
     set_meta(id, m)
     ev_pending()
   end
@@ -433,8 +458,10 @@ end
 -- Acquires the listed tasks that are pending (each once, in the order given): leased
 -- until NOW + lease_ms, or deleted when lease_ms == 0 (waiters are told "removed").
 -- `popped`: true when the caller already removed them from the pending set (take).
--- Returns the flat list {id, info, content, attempt, ...} of the acquired ones.
+-- Returns the flat list {id, info, content, attempt, priority, batch_key, cost, ...}
+-- of the acquired ones (ACQUIRED_FIELDS per task).
 -- `cap` (optional): acquire at most this many.
+local ACQUIRED_FIELDS = 7
 local function acquire_many(ids, lease_ms, popped, cap)
   local raws = hmget_many(K_TASKS, ids)
   local got, metas, seen = {}, {}, {}
@@ -466,12 +493,18 @@ local function acquire_many(ids, lease_ms, popped, cap)
   local sched = ST[S_SCHED]
   for i, id in ipairs(got) do
     local m = metas[i]
+    key_index_rem(id, m)  -- also when popped: take.lua pops pending and prio only
     m[M_ATTEMPTS] = m[M_ATTEMPTS] + 1
     local n = #out
     out[n + 1] = id
     out[n + 2] = m[M_INFO]
     out[n + 3] = m[M_CONTENT]
     out[n + 4] = m[M_ATTEMPTS]
+    -- priority, batch_key ('' none), cost: as text (a Lua number in a reply would be
+    -- cut to an integer)
+    out[n + 5] = string.format('%d', m[M_PRIORITY] or 0)
+    out[n + 6] = m[M_BKEY] or ''
+    out[n + 7] = string.format('%.17g', m[M_COST] or 1)
     if lease_ms > 0 then
       sched = sched + 1
       m[M_STATE] = 'L'
@@ -663,6 +696,7 @@ local function back_to_queue(id, m, visible_at)
     redis.call('ZADD', K_PENDING, 0, m[M_CKEY] .. id)
     local pm = prio_member(id, m)
     if pm then redis.call('ZADD', K_PRIO, 0, pm) end
+    key_index_add(id, m)
     ev_pending()
   end
   set_meta(id, m)

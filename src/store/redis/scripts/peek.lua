@@ -3,7 +3,7 @@
 -- ARGV[5]  first ckey to return, inclusive ("" = from the start); the caller passes the
 --          ckey of (cursor.ms, cursor.seq + 1) to mean "after cursor"
 -- ARGV[6]  size
--- reply    { id_1, info_1, ckey_1, id_2, ... }
+-- reply    { id_1, info_1, ckey_1, priority_1, id_2, ... }
 apply_due(DUE_LIMIT)
 local start = ARGV[5] == '' and '-' or ('[' .. ARGV[5])
 local members = redis.call('ZRANGEBYLEX', K_PENDING, start, '+', 'LIMIT', 0, tonumber(ARGV[6]))
@@ -13,8 +13,10 @@ local raws = hmget_many(K_TASKS, ids)
 local out = {}
 for i, member in ipairs(members) do
   local raw = raws[i]
+  local m = raw and cmsgpack.unpack(raw)
   out[#out + 1] = ids[i]
-  out[#out + 1] = raw and cmsgpack.unpack(raw)[M_INFO] or 'null'
+  out[#out + 1] = m and m[M_INFO] or 'null'
   out[#out + 1] = string.sub(member, 1, CKEY_LEN)
+  out[#out + 1] = m and m[M_PRIORITY] or 0
 end
 return finish(out)

@@ -3,7 +3,7 @@
 -- KEYS[1]  queue key base; ARGV[1..4] common (lib.lua)
 -- ARGV[5]  lease_ms (0: the task is deleted on acquire)
 -- ARGV[6]  size
--- reply    { id_1, info_1, content_1, attempt_1, id_2, ... }
+-- reply    { id_1, info_1, content_1, attempt_1, priority_1, batch_key_1, cost_1, id_2, ... }
 apply_due(DUE_LIMIT)
 local lease_ms = tonumber(ARGV[5])
 local size = math.min(tonumber(ARGV[6]), lease_allowance())  -- queue settings
@@ -62,5 +62,5 @@ else
 end
 if #ids == 0 then return finish({}) end
 local got = acquire_many(ids, lease_ms, true)
-spend_lease_tokens(#got / 4)
+spend_lease_tokens(#got / ACQUIRED_FIELDS)
 return finish(got)
