@@ -45,6 +45,8 @@ class Generator:
         # Priorities come from a stream of their own, so adding them left every other
         # draw of a seed as it was.
         self.priority_rng = random.Random(seed * 7919 + 17)
+        # Deadlines likewise, from a third stream.
+        self.deadline_rng = random.Random(seed * 104729 + 29)
 
     # -- small draws -------------------------------------------------------------
 
@@ -100,6 +102,14 @@ class Generator:
         # A few levels, both signs, so take's priority order is exercised on every engine.
         if self.priority_rng.random() < 0.4:
             config["priority"] = self.priority_rng.choice([-1000, -2, -1, 1, 1, 2, 5, 1000])
+        # A deadline is SHORT (the task expires, or is leased by then: the wait after the
+        # operation settles which before anything else runs) or LONG.
+        if self.deadline_rng.random() < 0.2:
+            if allow_short and self.deadline_rng.random() < 0.6:
+                config["deadline"] = self.deadline_rng.choice(SHORT_TIMES)
+                short_timer = True
+            else:
+                config["deadline"] = LONG
         return config, short_timer
 
     def lease(self, allow_zero=True):

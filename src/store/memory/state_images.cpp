@@ -50,6 +50,7 @@ void MemoryState::export_images(const std::function<void(const QueueImage&)>& on
     image.bucket_tat = queue->bucket_tat;
     image.total_failed = queue->total_failed;
     image.total_released = queue->total_released;
+    image.total_expired = queue->total_expired;
     on_queue(image);
   }
   TaskImage image;
@@ -79,6 +80,7 @@ void MemoryState::restore_queue(QueueImage&& image) {
   queue.bucket_tat = image.bucket_tat;
   queue.total_failed = image.total_failed;
   queue.total_released = image.total_released;
+  queue.total_expired = image.total_expired;
 }
 
 bool MemoryState::restore_task(TaskImage&& image) {
@@ -123,6 +125,7 @@ bool MemoryState::restore_task(TaskImage&& image) {
     node->cursor = image.cursor;
     queue->pending.insert(queue->pending.end(), *node);
     index_priority(*node);
+    index_expiry(*node);
   } else {
     schedule(*node, state, image.deadline);
   }

@@ -47,6 +47,9 @@ struct TaskExtras {
   // when it is linked). Priority-0 tasks, most of them, have no extras and pay nothing.
   OrderHook priority_hook;
   TaskNode* node = nullptr;
+  // While the task is pending or delayed with a deadline (expires_at != 0): its place in
+  // the store's ExpirySet (state_expiry.cpp). `node` is set when it is linked.
+  OrderHook expiry_hook;
 
   // The info/content of the last failed attempt (fail), kept for get and dead letters.
   std::optional<std::string> last_error_info;

@@ -34,8 +34,8 @@ local done = drain(K_PENDING, CKEY_LEN) and drain(K_DELAYED, SKEY_LEN) and
              drain(K_LEASED, SKEY_LEN) and drain(K_DONE, 0)
 if not done then return finish(0) end
 -- B.."prio" only indexes tasks of B.."pending": until here a take filters out its
--- members whose task is gone (acquire_many).
+-- members whose task is gone (acquire_many); B.."expiring" likewise (apply_due).
 redis.call('DEL', K_TASKS, K_PENDING, K_DELAYED, K_LEASED, K_DONE, K_STATS,
-           K_OUTBOX, K_LIMITS, K_PRIO)
+           K_OUTBOX, K_LIMITS, K_PRIO, K_EXPIRING)
 ST_DIRTY = {}  -- the stats are gone with the queue: finish() must not write them back
 return finish(1)

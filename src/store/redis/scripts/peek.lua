@@ -13,8 +13,13 @@ local raws = hmget_many(K_TASKS, ids)
 local out = {}
 for i, member in ipairs(members) do
   local raw = raws[i]
-  out[#out + 1] = ids[i]
-  out[#out + 1] = raw and cmsgpack.unpack(raw)[M_INFO] or 'null'
-  out[#out + 1] = string.sub(member, 1, CKEY_LEN)
+  local m = raw and cmsgpack.unpack(raw)
+  -- A task whose deadline passed is never shown, even when more came due than
+  -- apply_due applied (the next call or the reaper expires it).
+  if not (m and deadline_passed(m)) then
+    out[#out + 1] = ids[i]
+    out[#out + 1] = m and m[M_INFO] or 'null'
+    out[#out + 1] = string.sub(member, 1, CKEY_LEN)
+  end
 end
 return finish(out)

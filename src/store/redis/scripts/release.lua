@@ -10,5 +10,9 @@ if not m or m[M_STATE] ~= 'L' then return finish(0) end
 redis.call('ZREM', K_LEASED, m[M_CKEY] .. id)
 if m[M_ATTEMPTS] > 0 then m[M_ATTEMPTS] = m[M_ATTEMPTS] - 1 end
 stat_incr(S_RELEASED)
-back_to_queue(id, m, NOW + tonumber(ARGV[6]))
+if deadline_passed(m) then
+  expire_task(id, m, NOW, m[M_CKEY])  -- given back after its deadline: it expires instead
+else
+  back_to_queue(id, m, NOW + tonumber(ARGV[6]))
+end
 return finish(1)
