@@ -239,4 +239,31 @@ TEST_P(StoreConformance, PriorityTasksExpireToo) {
   EXPECT_EQ(stat("q")->total_expired, 2u);
 }
 
+// More tasks come due at once than one Redis script applies (1000 of each kind): take
+// and peek still never serve one past its deadline.
+TEST_P(StoreConformance, ManyExpiringAtOnceAreNeverServed) {
+  if (no_manual_clock()) return;
+  for (const char* queue : {"taken", "peeked"}) {
+    std::vector<NewTask> batch;
+    for (int i = 0; i < 1100; ++i) {
+      std::string id = "t";
+      id.append(std::to_string(i));
+      batch.push_back(task(std::move(id), with_deadline(1000)));
+    }
+    batch.push_back(task("plain"));
+    auto created = run(store_->put_batch(queue, std::move(batch)));
+    ASSERT_TRUE(created.ok());
+  }
+  advance(1000);
+  auto taken = take("taken", 2000, 30'000);
+  ASSERT_EQ(taken.size(), 1u);
+  EXPECT_EQ(taken[0].id, "plain");
+  EXPECT_EQ(stat("taken")->total_expired, 1100u);
+  EXPECT_EQ(peek_ids("peeked"), Ids{"plain"});
+  reap();
+  reap();
+  EXPECT_EQ(stat("peeked")->total_expired, 1100u);
+  EXPECT_EQ(stat("peeked")->length, 1u);
+}
+
 }  // namespace tc::test
