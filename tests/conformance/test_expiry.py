@@ -10,9 +10,25 @@ import unittest
 from base import Background, ConformanceTest
 
 
+# Deadlines (s) tried in turn by the tests that must lease a task before its deadline: on a
+# slow machine the take may come after a short one, and the next, longer one is tried.
+DEADLINES = (0.3, 1, 3, 10)
+
+
 class ExpiryTest(ConformanceTest):
     def last_instance(self):
         return len(self.c.base_urls) - 1
+
+    def leased_before_deadline(self, q, lease=30):
+        """Puts a task with a deadline and takes it before that passes; returns (id, deadline)."""
+        for deadline in DEADLINES:
+            tid = f"a{deadline}"
+            self.put(q, tid, config={"deadline": deadline})
+            got = self.ok(self.c.take(q, lease if lease else 2 * deadline))
+            if got:
+                self.assertEqual(got[0]["id"], tid)
+                return tid, deadline
+        self.fail("no take came before the task's deadline")
 
     def test_a_new_queue_counts_no_expiry(self):
         q = self.queue()
@@ -49,29 +65,30 @@ class ExpiryTest(ConformanceTest):
 
     def test_a_leased_task_is_governed_by_its_lease(self):
         q = self.queue()
-        self.put(q, "a", config={"deadline": 0.2})
-        self.assertEqual(len(self.ok(self.c.take(q, 30))), 1)
-        time.sleep(0.5)
-        self.assertEqual(self.stat(q)["total_expired"], 0)
-        self.assertIs(self.ok(self.c.reply(q, "a")), True)
+        tid, deadline = self.leased_before_deadline(q)
+        expired_before = self.stat(q)["total_expired"]  # the tries that came too late
+        time.sleep(deadline + 0.3)
+        self.assertEqual(self.stat(q)["total_expired"], expired_before)
+        self.assertIs(self.ok(self.c.reply(q, tid)), True)
 
     def test_a_lease_running_out_after_the_deadline_expires_the_task(self):
         q = self.queue()
-        self.put(q, "a", config={"deadline": 0.2})
-        self.assertEqual(len(self.ok(self.c.take(q, 0.4))), 1)
-        self.wait_until(lambda: self.stat(q)["total_expired"] == 1, what="the expiry")
+        _, deadline = self.leased_before_deadline(q, lease=0)  # a lease of twice the deadline
+        tries = DEADLINES.index(deadline) + 1
+        self.wait_until(lambda: self.stat(q)["total_expired"] == tries, timeout=30,
+                        what="the expiry")
         stat = self.stat(q)
         self.assertEqual(stat["total_redelivered"], 0)
         self.assertEqual(stat["leased"] + stat["length"], 0)
 
     def test_a_release_after_the_deadline_expires_the_task(self):
         q = self.queue()
-        self.put(q, "a", config={"deadline": 0.2})
-        self.assertEqual(len(self.ok(self.c.take(q, 30))), 1)
-        time.sleep(0.4)
-        self.assertIs(self.ok(self.c.post("/task/release", {"queue": q, "id": "a"})), True)
+        tid, deadline = self.leased_before_deadline(q)
+        tries = DEADLINES.index(deadline) + 1
+        time.sleep(deadline + 0.2)
+        self.assertIs(self.ok(self.c.post("/task/release", {"queue": q, "id": tid})), True)
         stat = self.stat(q)
-        self.assertEqual(stat["total_expired"], 1)
+        self.assertEqual(stat["total_expired"], tries)
         self.assertEqual(stat["length"], 0)
 
     def test_a_waiting_call_answers_0008_when_its_task_expires(self):
@@ -86,12 +103,19 @@ class ExpiryTest(ConformanceTest):
 
     def test_a_call_on_a_task_leased_before_its_deadline_waits_for_the_reply(self):
         q = self.queue()
-        call = Background(self.c.call, q, "c", 30, config={"deadline": 0.3}, instance=0)
-        got = self.wait_until(lambda: self.ok(self.c.take(q, 30, instance=self.last_instance())),
-                              what="the call's task")
-        self.assertEqual(got[0]["id"], "c")
-        time.sleep(0.5)
-        self.ok(self.c.reply(q, "c", info="late but leased", instance=self.last_instance()))
+        for deadline in DEADLINES:
+            tid = f"c{deadline}"
+            call = Background(self.c.call, q, tid, 30, config={"deadline": deadline},
+                              instance=0)
+            got = self.ok(self.c.take(q, 30, timeout=deadline, instance=self.last_instance()))
+            if got:
+                break
+            self.err(call.join(), "0008", 200)  # leased too late: the next deadline is tried
+        else:
+            self.fail("no take came before the call's deadline")
+        self.assertEqual(got[0]["id"], tid)
+        time.sleep(deadline + 0.2)
+        self.ok(self.c.reply(q, tid, info="late but leased", instance=self.last_instance()))
         self.assertEqual(self.ok(call.join())[0]["result_info"], "late but leased")
 
     def stat_on(self, q, instance):
