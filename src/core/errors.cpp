@@ -15,6 +15,7 @@ std::string_view errc_wire_code(Errc code) noexcept {
     case Errc::method_not_allowed: return "0007";
     case Errc::forbidden: return "0009";
     case Errc::internal: return "0010";
+    case Errc::expired: return "0008";
   }
   return "0002";
 }
@@ -23,7 +24,8 @@ int errc_http_status(Errc code) noexcept {
   switch (code) {
     case Errc::ok:
     case Errc::call_timeout:
-    case Errc::removed: return 200;
+    case Errc::removed:
+    case Errc::expired: return 200;
     case Errc::bad_request: return 400;
     case Errc::too_large: return 413;
     case Errc::unauthorized: return 401;

@@ -8,7 +8,8 @@
 
 namespace tc {
 
-// The numeric value is the wire err_code (0000..0007, 0009, 0010), except method_not_allowed.
+// The numeric value is the wire err_code (0000..0007, 0009, 0010), except method_not_allowed
+// and expired (0008), which came after.
 enum class Errc {
   ok = 0,
   call_timeout = 1,      // 0001: call waited `timeout` without a reply
@@ -20,8 +21,10 @@ enum class Errc {
   not_found = 7,         // 0007: unknown path (HTTP 404)
   method_not_allowed = 8, // 0007 too, but HTTP 405
   forbidden = 9,         // 0009: a known token outside its scope (HTTP 403)
-  internal = 10          // 0010: a broken invariant or a failing store script (HTTP 500);
+  internal = 10,         // 0010: a broken invariant or a failing store script (HTTP 500);
                          // never retried as an outage, unlike 0005
+  expired = 11           // 0008: call: the task's deadline passed before any consumer
+                         // leased it (HTTP 200); the last value (metrics count up to it)
 };
 
 // "0000".."0010" as written on the wire.

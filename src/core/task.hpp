@@ -98,6 +98,7 @@ struct QueueStats {
   std::uint64_t total_removed = 0;
   std::uint64_t total_failed = 0;    // attempts reported failed (fail)
   std::uint64_t total_released = 0;  // leases given back untried (release)
+  std::uint64_t total_expired = 0;   // tasks whose deadline passed before a lease
   std::uint64_t waiting = 0;     // filled in by the service: long-polls waiting here
   QueueSettings settings;        // config_queue
 };

@@ -43,7 +43,7 @@ class ApiMetrics {
   void render(std::string& out, std::uint64_t waiting) const;
 
  private:
-  static constexpr std::size_t kCodes = static_cast<std::size_t>(Errc::internal) + 1;
+  static constexpr std::size_t kCodes = static_cast<std::size_t>(Errc::expired) + 1;
   static constexpr std::size_t index(Endpoint endpoint, Errc code) noexcept {
     return static_cast<std::size_t>(endpoint) * kCodes + static_cast<std::size_t>(code);
   }

@@ -49,6 +49,9 @@ constexpr QueueFamily kFamilies[] = {
      [](const QueueStats& s, std::uint64_t) { return s.total_failed; }, true},
     {"taskcenter_queue_released_total", "counter", "Leases given back untried by release.",
      [](const QueueStats& s, std::uint64_t) { return s.total_released; }, true},
+    {"taskcenter_queue_expired_total", "counter",
+     "Tasks whose deadline passed before any consumer leased them.",
+     [](const QueueStats& s, std::uint64_t) { return s.total_expired; }, true},
 };
 
 void append_uint(std::string& out, std::uint64_t n) {

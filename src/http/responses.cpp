@@ -326,6 +326,7 @@ std::string queue_stats(const std::optional<QueueStats>& stats) {
   field("waiting", stats->waiting);
   field("total_failed", stats->total_failed);
   field("total_released", stats->total_released);
+  field("total_expired", stats->total_expired);
   out.append(R"(,"settings":)");
   append_settings(out, stats->settings);
   out.append("}}");

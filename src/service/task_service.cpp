@@ -224,6 +224,9 @@ Awaitable<Result<std::optional<TaskResult>>> TaskService::call(CallArgs args, Cl
   for (;;) {
     auto outcome = waiters_->outcome(waiter);
     if (outcome.result) co_return std::optional<TaskResult>(*outcome.result);
+    if (outcome.expired)
+      co_return make_error(Errc::expired,
+                           "the task's deadline passed before any consumer leased it");
     if (outcome.removed)
       co_return make_error(Errc::removed, "the task was removed while the call waited for it");
     if (woken && !stopping()) {

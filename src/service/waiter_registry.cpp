@@ -98,7 +98,8 @@ void WaiterRegistry::expect(Waiter& waiter, std::string incarnation) {
 WaiterRegistry::TaskOutcome WaiterRegistry::outcome(Waiter& waiter) {
   std::lock_guard lock(mutex_);
   for (const auto& r : waiter.reported) {
-    if (fits(waiter, r.incarnation)) return TaskOutcome{r.result, r.result == nullptr};
+    if (fits(waiter, r.incarnation))
+      return TaskOutcome{r.result, r.result == nullptr, r.result == nullptr && r.expired};
   }
   return TaskOutcome{};
 }
@@ -136,6 +137,17 @@ void WaiterRegistry::on_pending(std::string_view queue) {
 
 void WaiterRegistry::on_finished(std::string_view queue, std::string_view id,
                                  std::string_view incarnation, const TaskResult* result) {
+  report(queue, id, incarnation, result, false);
+}
+
+void WaiterRegistry::on_expired(std::string_view queue, std::string_view id,
+                                std::string_view incarnation) {
+  report(queue, id, incarnation, nullptr, true);
+}
+
+void WaiterRegistry::report(std::string_view queue, std::string_view id,
+                            std::string_view incarnation, const TaskResult* result,
+                            bool expired) {
   if (waiting_on_tasks_.load() == 0) return;  // see waiting_on_queues_
   std::string key = task_key(queue, id);
   std::lock_guard lock(mutex_);
@@ -149,7 +161,7 @@ void WaiterRegistry::on_finished(std::string_view queue, std::string_view id,
     // this call's. Once one that fits is kept, it wins; later ones change nothing.
     if (!fits(*waiter, incarnation)) continue;
     if (waiter->expected && !waiter->reported.empty()) continue;
-    waiter->reported.push_back(Waiter::Reported{std::string(incarnation), shared});
+    waiter->reported.push_back(Waiter::Reported{std::string(incarnation), shared, expired});
     signal_locked(waiter);
   }
 }

@@ -38,6 +38,7 @@ struct Waiter {
   struct Reported {
     std::string incarnation;
     std::shared_ptr<const TaskResult> result;
+    bool expired = false;  // with a null result: the task expired (on_expired)
   };
   std::vector<Reported> reported;
   std::optional<std::string> expected;  // set by expect()
@@ -83,6 +84,7 @@ class WaiterRegistry final : public StoreEvents {
   struct TaskOutcome {
     std::shared_ptr<const TaskResult> result;
     bool removed = false;
+    bool expired = false;  // removed because its deadline passed before a lease
   };
   TaskOutcome outcome(Waiter& waiter);
 
@@ -99,8 +101,14 @@ class WaiterRegistry final : public StoreEvents {
                    const TaskResult* result) override;
   // Wakes every waiter, queue and call alike; each then looks at the store.
   void on_events_lost() override;
+  // A removal (as on_finished with no result) that the call answers as 0008.
+  void on_expired(std::string_view queue, std::string_view id,
+                  std::string_view incarnation) override;
 
  private:
+  // on_finished / on_expired: records the outcome for the task's call waiters.
+  void report(std::string_view queue, std::string_view id, std::string_view incarnation,
+              const TaskResult* result, bool expired);
   struct StringHash {
     using is_transparent = void;
     std::size_t operator()(std::string_view s) const noexcept {

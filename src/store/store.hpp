@@ -43,6 +43,12 @@ class StoreEvents {
   // Events may have been lost (a Redis subscriber was disconnected and is back): every
   // waiter should look at the store again. Called on any thread.
   virtual void on_events_lost() = 0;
+  // Task (queue, id) expired: its deadline passed before any consumer leased it. A call
+  // waiting on it answers 0008. By default told as a removal (result nullptr).
+  virtual void on_expired(std::string_view queue, std::string_view id,
+                          std::string_view incarnation) {
+    on_finished(queue, id, incarnation, nullptr);
+  }
 };
 
 struct CallBegin {

@@ -48,6 +48,8 @@ class Generator:
         self.priority_rng = random.Random(seed * 7919 + 17)
         # Keyed takes (cost, batch_key, max_cost, group_by_key): a stream of their own too.
         self.keyed_rng = random.Random(seed * 104729 + 31)
+        # Deadlines likewise, from a third stream.
+        self.deadline_rng = random.Random(seed * 104729 + 29)
 
     # -- small draws -------------------------------------------------------------
 
@@ -107,6 +109,14 @@ class Generator:
             config["cost"] = self.keyed_rng.choice([0.5, 1, 2, 3.5, 10])
         if self.keyed_rng.random() < 0.35:
             config["batch_key"] = self.keyed_rng.choice(["ka", "kb", "{k}"])
+        # A deadline is SHORT (the task expires, or is leased by then: the wait after the
+        # operation settles which before anything else runs) or LONG.
+        if self.deadline_rng.random() < 0.2:
+            if allow_short and self.deadline_rng.random() < 0.6:
+                config["deadline"] = self.deadline_rng.choice(SHORT_TIMES)
+                short_timer = True
+            else:
+                config["deadline"] = LONG
         return config, short_timer
 
     def lease(self, allow_zero=True):

@@ -150,6 +150,48 @@ class SettingsTest(unittest.TestCase):
             server.stop()
 
 
+class DeadlinesTest(unittest.TestCase):
+    """Deadlines survive a restart and a kill -9: counted expiries stay counted, and a
+    deadline that passes while the server is down expires the task at the next start."""
+
+    def check(self, crash):
+        with tempfile.TemporaryDirectory() as tmp:
+            data = os.path.join(tmp, "data")
+            server = Server(data, fsync="always").start()
+            c = Client(server.port)
+            c.post("/task/put", {"queue": "q", "id": "gone", "config": {"deadline": 0.1,
+                                                                      "dead_letter_to": "dlq"}})
+            deadline = time.time() + 10
+            while c.post("/task/stat_queue", {"queue": "q"})["data"]["total_expired"] != 1:
+                self.assertLess(time.time(), deadline, "the first task never expired")
+                time.sleep(0.05)
+            c.post("/task/put", {"queue": "q", "id": "soon", "config": {"deadline": 1.5}})
+            c.post("/task/put", {"queue": "q", "id": "hour", "config": {"deadline": 3600}})
+            c.post("/task/put", {"queue": "q", "id": "delayed",
+                                 "config": {"deadline": 1.5, "delay": 60}})
+            if crash:
+                server.kill9()
+            else:
+                server.stop()
+            time.sleep(2)  # "soon" and "delayed" pass their deadlines while it is down
+
+            server = Server(data).start()
+            c = Client(server.port)
+            stat = c.post("/task/stat_queue", {"queue": "q"})["data"]
+            self.assertEqual((stat["total_expired"], stat["length"], stat["delayed"]), (3, 1, 0))
+            peek = c.post("/task/peek", {"queue": "q", "size": 100})["data"]
+            self.assertEqual([t["id"] for t in peek], ["hour"])
+            peek = c.post("/task/peek", {"queue": "dlq", "size": 100})["data"]
+            self.assertEqual([t["id"] for t in peek], ["gone"])
+            server.stop()
+
+    def test_a_clean_restart(self):
+        self.check(crash=False)
+
+    def test_kill_9(self):
+        self.check(crash=True)
+
+
 class FailuresTest(unittest.TestCase):
     """fail, release (with a delay) and redrive are replayed after a restart and a kill -9."""
 

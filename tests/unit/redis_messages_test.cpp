@@ -30,10 +30,21 @@ TEST(RedisMessages, ParsesEveryEventKind) {
   EXPECT_EQ(parsed->events[2].incarnation, "");
 }
 
+TEST(RedisMessages, ParsesAnExpiredEvent) {
+  auto parsed = parse_event_message(ns("inst1") + ns("x") + ns("q") + ns("late") + ns("17.2"));
+  ASSERT_TRUE(parsed);
+  ASSERT_EQ(parsed->events.size(), 1u);
+  EXPECT_EQ(parsed->events[0].kind, StoreEvent::Kind::expired);
+  EXPECT_EQ(parsed->events[0].queue, "q");
+  EXPECT_EQ(parsed->events[0].id, "late");
+  EXPECT_EQ(parsed->events[0].incarnation, "17.2");
+}
+
 TEST(RedisMessages, RejectsMalformedMessages) {
   EXPECT_FALSE(parse_event_message(""));
   EXPECT_FALSE(parse_event_message("5:ab"));                       // short
-  EXPECT_FALSE(parse_event_message(ns("o") + ns("x") + ns("q")));  // unknown kind
+  EXPECT_FALSE(parse_event_message(ns("o") + ns("z") + ns("q")));  // unknown kind
+  EXPECT_FALSE(parse_event_message(ns("o") + ns("x") + ns("q") + ns("id")));  // truncated
   EXPECT_FALSE(parse_event_message(ns("o") + ns("f") + ns("q") + ns("id")));  // truncated
   // An event without its incarnation (the format before incarnations) is malformed.
   EXPECT_FALSE(parse_event_message(ns("o") + ns("r") + ns("q") + ns("id")));

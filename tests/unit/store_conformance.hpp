@@ -82,6 +82,21 @@ class RecordingEvents final : public StoreEvents {
                                  std::string(incarnation)});
   }
 
+  // Also recorded in finished() as a removal (no result), as the default would.
+  void on_expired(std::string_view queue, std::string_view id,
+                  std::string_view incarnation) override {
+    {
+      std::lock_guard lock(mutex_);
+      expired_.push_back(std::string(queue) + "/" + std::string(id));
+    }
+    on_finished(queue, id, incarnation, nullptr);
+  }
+  // "queue/id" of every on_expired, in order.
+  std::vector<std::string> expired() const {
+    std::lock_guard lock(mutex_);
+    return expired_;
+  }
+
   std::vector<std::string> pending() const {
     std::lock_guard lock(mutex_);
     return pending_;
@@ -94,12 +109,14 @@ class RecordingEvents final : public StoreEvents {
     std::lock_guard lock(mutex_);
     pending_.clear();
     finished_.clear();
+    expired_.clear();
   }
 
  private:
   mutable std::mutex mutex_;
   std::vector<std::string> pending_;
   std::vector<Finished> finished_;
+  std::vector<std::string> expired_;
 };
 
 class StoreConformance : public ::testing::TestWithParam<StoreBackend> {

@@ -20,6 +20,7 @@ void throw_error(ErrorCode code, int http_status, std::string message) {
   switch (code) {
     case ErrorCode::call_timeout: throw CallTimeout(code, http_status, std::move(message));
     case ErrorCode::task_removed: throw TaskRemoved(code, http_status, std::move(message));
+    case ErrorCode::task_expired: throw TaskExpired(code, http_status, std::move(message));
     case ErrorCode::bad_request: throw BadRequest(code, http_status, std::move(message));
     case ErrorCode::too_large: throw PayloadTooLarge(code, http_status, std::move(message));
     case ErrorCode::unauthorized: throw Unauthorized(code, http_status, std::move(message));

@@ -97,7 +97,7 @@ Envelope::Envelope(HttpResult response) : body_(std::move(response.body)) {
     throw ProtocolError(ErrorCode::protocol, status, "HTTP " + std::to_string(status) + " without the API envelope: " + excerpt);
   }
   if (err_code == "0000") return;
-  if (err_code.size() == 4 && err_code.compare(0, 3, "000") == 0 && err_code[3] >= '1' && err_code[3] <= '7') {
+  if (err_code.size() == 4 && err_code.compare(0, 3, "000") == 0 && err_code[3] >= '1' && err_code[3] <= '8') {
     if (message.empty()) message = "err_code " + err_code;
     throw_error(static_cast<ErrorCode>(err_code[3] - '0'), status, std::move(message));
   }

@@ -183,6 +183,8 @@ TEST(Envelope, ErrorCodesBecomeTypedExceptions) {
   EXPECT_THROW(envelope(503, R"({"err_code":"0005","message":"redis down"})"), Unavailable);
   EXPECT_THROW(envelope(200, R"({"err_code":"0006","data":null})"), TaskRemoved);
   EXPECT_THROW(envelope(404, R"({"err_code":"0007","message":"no route"})"), NotFound);
+  EXPECT_THROW(envelope(200, R"({"err_code":"0008","data":null,"message":"deadline"})"), TaskExpired);
+  EXPECT_THROW(envelope(200, R"({"err_code":"0008","data":null})"), TaskRemoved);
   EXPECT_THROW(envelope(502, "<html>bad gateway</html>"), ProtocolError);
   EXPECT_THROW(envelope(200, R"({"err_code":"0099"})"), ProtocolError);
   try {

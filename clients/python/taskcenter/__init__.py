@@ -14,7 +14,8 @@ Standard library only. The pieces:
 from .client import DEFAULT_URL, TaskCenter
 from .consumer import TaskConsumer
 from .errors import (BadRequest, CallTimeout, ConnectionFailed, Forbidden, NotFound,
-                     PayloadTooLarge, TaskCenterError, TaskRemoved, Unauthorized, Unavailable)
+                     PayloadTooLarge, TaskCenterError, TaskExpired, TaskRemoved, Unauthorized,
+                     Unavailable)
 from .model import Result, Task
 
 __version__ = "0.1.0"
@@ -23,4 +24,5 @@ __all__ = [
     "TaskCenter", "TaskConsumer", "Task", "Result", "DEFAULT_URL",
     "TaskCenterError", "CallTimeout", "BadRequest", "PayloadTooLarge", "Unauthorized",
     "Unavailable", "ConnectionFailed", "TaskRemoved", "NotFound", "Forbidden",
+    "TaskExpired",
 ]

@@ -91,6 +91,11 @@ class TaskRemoved(TaskCenterError):
     """``call``: the task was removed while the caller waited (0006)."""
 
 
+class TaskExpired(TaskRemoved):
+    """``call``: the task's deadline passed before any consumer leased it (0008); the
+    task is gone. A TaskRemoved, so code written before deadlines existed still catches it."""
+
+
 class NotFound(TaskCenterError):
     """Unknown path or method (0007): usually a wrong base URL or an old server."""
 
@@ -103,6 +108,7 @@ _BY_CODE: Dict[str, Type[TaskCenterError]] = {
     "0005": Unavailable,
     "0006": TaskRemoved,
     "0007": NotFound,
+    "0008": TaskExpired,
     "0009": Forbidden,
 }
 

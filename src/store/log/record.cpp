@@ -204,6 +204,7 @@ enum : std::uint8_t {
 enum : std::uint8_t {
   kTagTotalFailed = 5,
   kTagTotalReleased = 6,
+  kTagTotalExpired = 7,
 };
 
 // Queue tags (snap_queue, format 2): the queue's settings (config_queue).
@@ -374,10 +375,11 @@ void encode_snap_queue(std::string& out, std::int64_t now, const QueueImage& q) 
   if (settings.rate > 0) tags.f64(kTagRate, settings.rate);
   if (settings.burst > 0) tags.f64(kTagBurst, settings.burst);
   if (q.bucket_tat != 0) tags.f64(kTagBucket, q.bucket_tat);
-  // sched's counters (tags 5, 6)
+  // failure counters (tags 5, 6) and total_expired (tag 7)
   if (q.total_failed != 0) tags.i64(kTagTotalFailed, static_cast<std::int64_t>(q.total_failed));
   if (q.total_released != 0)
     tags.i64(kTagTotalReleased, static_cast<std::int64_t>(q.total_released));
+  if (q.total_expired != 0) tags.i64(kTagTotalExpired, static_cast<std::int64_t>(q.total_expired));
   tags.end();
   end(out, start);
 }
@@ -620,6 +622,7 @@ Decoded decode_frame(std::string_view bytes, Record& record) {
             case kTagBucket: q.bucket_tat = field.f64(); return true;
             case kTagTotalFailed: q.total_failed = field.u64(); return true;
             case kTagTotalReleased: q.total_released = field.u64(); return true;
+            case kTagTotalExpired: q.total_expired = field.u64(); return true;
             default: return false;
           }
         });

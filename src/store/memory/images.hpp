@@ -20,6 +20,7 @@ struct QueueImage {
   QueueSettings settings;  // config_queue (burst as given: 0 = the default)
   double bucket_tat = 0;   // the token bucket's state (Queue::bucket_tat)
   std::uint64_t total_failed = 0, total_released = 0;
+  std::uint64_t total_expired = 0;
 };
 
 struct TaskImage {

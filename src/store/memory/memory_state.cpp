@@ -9,6 +9,7 @@ MemoryState::MemoryState() = default;
 
 MemoryState::~MemoryState() {
   deadlines_.clear();
+  expiring_.clear();
   for (auto& [name, queue] : queues_) {
     clear_priorities(*queue);
     clear_keys(*queue);
@@ -84,9 +85,11 @@ void MemoryState::detach(TaskNode& node) noexcept {
     case TaskState::pending:
       unindex_priority(node);
       unindex_key(node);
+      unindex_expiry(node);
       queue.pending.erase(queue.pending.iterator_to(node));
       return;
     case TaskState::delayed:
+      unindex_expiry(node);
       --queue.delayed;
       break;
     case TaskState::leased:
@@ -110,6 +113,7 @@ void MemoryState::make_visible(std::int64_t now, TaskNode& node) {
   queue.pending.insert(queue.pending.end(), node);
   index_priority(node);
   index_key(node);
+  index_expiry(node);
   wake(queue);
 }
 
@@ -120,6 +124,7 @@ void MemoryState::schedule(TaskNode& node, TaskState state, std::int64_t deadlin
   switch (state) {
     case TaskState::delayed:
       ++queue.delayed;
+      index_expiry(node);
       break;
     case TaskState::leased:
       ++queue.leased;
@@ -189,17 +194,38 @@ void MemoryState::flush_wakeups() {
 // --- time ---
 
 bool MemoryState::has_due(std::int64_t now) const noexcept {
-  return !deadlines_.empty() && deadlines_.begin()->deadline <= now;
+  return (!deadlines_.empty() && deadlines_.begin()->deadline <= now) ||
+         (!expiring_.empty() && expiring_.begin()->expires_at <= now);
 }
 
 std::uint64_t MemoryState::apply_due(std::int64_t now) {
   std::uint64_t applied = 0;
-  while (has_due(now)) {
-    TaskNode& node = *deadlines_.begin();
+  for (;;) {
+    TaskNode* due = !deadlines_.empty() && deadlines_.begin()->deadline <= now
+                        ? &*deadlines_.begin() : nullptr;
+    TaskExtras* expiring = !expiring_.empty() && expiring_.begin()->expires_at <= now
+                               ? &*expiring_.begin() : nullptr;
+    if (!due && !expiring) break;
+    // Deadlines of tasks (expiry) and of leases, delays and results merge by time, then
+    // queue name; at the same instant in the same queue the lease or delay goes first.
+    if (expiring && (!due || expiring->expires_at < due->deadline ||
+                     (expiring->expires_at == due->deadline &&
+                      expiring->node->queue->name < due->queue->name))) {
+      TaskNode& node = *expiring->node;
+      detach(node);
+      expire(now, node);
+      ++applied;
+      continue;
+    }
+    TaskNode& node = *due;
     detach(node);
     switch (node.state) {
       case TaskState::delayed:
-        make_visible(now, node);
+        if (deadline_passed(node, now)) {
+          expire(now, node);
+        } else {
+          make_visible(now, node);
+        }
         break;
       case TaskState::leased:
         expire_lease(now, node, node.deadline);
@@ -220,6 +246,11 @@ std::uint64_t MemoryState::apply_due(std::int64_t now) {
 void MemoryState::expire_lease(std::int64_t now, TaskNode& node, std::int64_t failed_at) {
   Queue& queue = *node.queue;
   if (node.max_attempts == 0 || node.attempts < node.max_attempts) {
+    // A redelivery after the task's deadline is an expiry instead.
+    if (deadline_passed(node, now)) {
+      expire(now, node);
+      return;
+    }
     ++queue.total_redelivered;
     redeliver(now, node, failed_at);
     return;
@@ -412,6 +443,7 @@ void MemoryState::clear_queue(std::int64_t now, std::string_view queue) {
   q.by_state.clear();
   task_count_ -= q.tasks.size();
   q.tasks.clear_and_dispose([&](TaskNode* node) {
+    unindex_expiry(*node);
     if (node->state != TaskState::pending) deadlines_.erase(deadlines_.iterator_to(*node));
     finished(*node, nullptr);
     live_bytes_ -= bytes_of(*node);
@@ -478,6 +510,7 @@ std::optional<QueueStats> MemoryState::stat_queue(std::string_view queue) const 
   stats.settings.burst = q->settings.effective_burst();
   stats.total_failed = q->total_failed;
   stats.total_released = q->total_released;
+  stats.total_expired = q->total_expired;
   return stats;
 }
 

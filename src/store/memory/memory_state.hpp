@@ -198,6 +198,23 @@ class MemoryState {
   static void mark_dead_letter(TaskNode& copy, TaskNode& corpse, std::string_view source);
   AcquiredTask deliver(std::int64_t now, TaskNode& node, std::int64_t lease_ms);
 
+  // --- deadlines (state_expiry.cpp) ---
+
+  // ExpirySet upkeep: a pending or delayed task with a deadline is in expiring_ too.
+  // Both do nothing (one test) for a task without extras or without a deadline.
+  void index_expiry(TaskNode& node);
+  void unindex_expiry(TaskNode& node) noexcept {
+    if (node.extras && node.extras->expiry_hook.is_linked())
+      expiring_.erase(expiring_.iterator_to(*node.extras));
+  }
+  // Whether the task's deadline has passed at `now` (false without one).
+  static bool deadline_passed(const TaskNode& node, std::int64_t now) noexcept {
+    return node.extras && node.extras->expires_at != 0 && node.extras->expires_at <= now;
+  }
+  // The detached task's deadline passed before it was leased: it leaves its queue (into
+  // its dead_letter_to, when set), total_expired grows, waiting calls are told.
+  void expire(std::int64_t now, TaskNode& node);
+
   // How many tasks a take/acquire may lease from `queue` now: pause, max_leased and the
   // bucket (UINT32_MAX when none applies). O(1). (state_settings.cpp)
   static std::uint32_t lease_allowance(const Queue& queue, std::int64_t now) noexcept;
@@ -211,6 +228,7 @@ class MemoryState {
 
   std::map<std::string, std::unique_ptr<Queue>, std::less<>> queues_;
   DeadlineSet deadlines_;
+  ExpirySet expiring_;  // pending / delayed tasks with a deadline (state_expiry.cpp)
   std::size_t task_count_ = 0;
   std::uint64_t live_bytes_ = 0;
   StoreEvents* events_ = nullptr;

@@ -66,11 +66,35 @@ struct Queue {
   // an empty set. Queues without keyed tasks keep this empty and pay nothing.
   std::map<std::string, KeySet, std::less<>> by_key;
   std::uint64_t keyed = 0;  // tasks in by_key's sets
+  std::uint64_t total_expired = 0;   // tasks whose deadline passed unleased (state_expiry.cpp)
 };
 
 inline bool DeadlineOrder::operator()(const TaskNode& a, const TaskNode& b) const noexcept {
   if (a.deadline != b.deadline) return a.deadline < b.deadline;
   return a.queue != b.queue && a.queue->name < b.queue->name;
 }
+
+// The order in which tasks expire (docs/scheduling.md, "Deadlines"): soonest expires_at
+// first; for equal ones, by queue name (as DeadlineOrder); within a queue the delayed
+// tasks first, in the order they were delayed (the multiset keeps insertion order among
+// equals), then the pending ones in cursor order. The key reads the node's state and
+// cursor: a task is unlinked before either changes (detach) and linked again after.
+struct ExpiryOrder {
+  bool operator()(const TaskExtras& a, const TaskExtras& b) const noexcept {
+    if (a.expires_at != b.expires_at) return a.expires_at < b.expires_at;
+    const TaskNode& x = *a.node;
+    const TaskNode& y = *b.node;
+    if (x.queue != y.queue) return x.queue->name < y.queue->name;
+    const bool xp = x.state == TaskState::pending, yp = y.state == TaskState::pending;
+    if (xp != yp) return !xp;
+    return xp && x.cursor < y.cursor;
+  }
+};
+
+// Every pending or delayed task that has a deadline, in ExpiryOrder. Tasks without one
+// are never in it.
+using ExpirySet = boost::intrusive::multiset<
+    TaskExtras, boost::intrusive::member_hook<TaskExtras, OrderHook, &TaskExtras::expiry_hook>,
+    boost::intrusive::compare<ExpiryOrder>, boost::intrusive::constant_time_size<false>>;
 
 }  // namespace tc::memory

@@ -58,7 +58,9 @@ bool MemoryState::release(std::int64_t now, std::string_view queue, std::string_
   ++q->total_released;
   // The attempt it used does not count: the next delivery has the same number again.
   if (node->attempts > 0) --node->attempts;
-  if (delay_ms > 0) {
+  if (deadline_passed(*node, now)) {
+    expire(now, *node);  // given back after its deadline: it expires instead
+  } else if (delay_ms > 0) {
     schedule(*node, TaskState::delayed, now + delay_ms);
   } else {
     make_visible(now, *node);

@@ -51,6 +51,7 @@ void MemoryState::export_images(const std::function<void(const QueueImage&)>& on
     image.bucket_tat = queue->bucket_tat;
     image.total_failed = queue->total_failed;
     image.total_released = queue->total_released;
+    image.total_expired = queue->total_expired;
     on_queue(image);
   }
   TaskImage image;
@@ -80,6 +81,7 @@ void MemoryState::restore_queue(QueueImage&& image) {
   queue.bucket_tat = image.bucket_tat;
   queue.total_failed = image.total_failed;
   queue.total_released = image.total_released;
+  queue.total_expired = image.total_expired;
 }
 
 bool MemoryState::restore_task(TaskImage&& image) {
@@ -126,6 +128,7 @@ bool MemoryState::restore_task(TaskImage&& image) {
     queue->pending.insert(queue->pending.end(), *node);
     index_priority(*node);
     index_key(*node);
+    index_expiry(*node);
   } else {
     schedule(*node, state, image.deadline);
   }

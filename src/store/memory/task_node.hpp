@@ -50,6 +50,9 @@ struct TaskExtras {
   // While the task is pending with a batch_key: its place in its queue's set of that
   // key (Queue::by_key, take order: priority desc, then cursor). state_keys.cpp.
   OrderHook key_hook;
+  // While the task is pending or delayed with a deadline (expires_at != 0): its place in
+  // the store's ExpirySet (state_expiry.cpp). `node` is set when it is linked.
+  OrderHook expiry_hook;
 
   // The info/content of the last failed attempt (fail), kept for get and dead letters.
   std::optional<std::string> last_error_info;

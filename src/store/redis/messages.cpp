@@ -40,11 +40,11 @@ std::optional<EventMessage> parse_event_message(std::string_view message) {
       ev.info = std::string(info);
       ev.content = std::string(content);
       ev.incarnation = std::string(incarnation);
-    } else if (kind == "r") {
+    } else if (kind == "r" || kind == "x") {
       std::string_view id, incarnation;
       if (!read_netstring(message, id) || !read_netstring(message, incarnation))
         return std::nullopt;
-      ev.kind = StoreEvent::Kind::removed;
+      ev.kind = kind == "r" ? StoreEvent::Kind::removed : StoreEvent::Kind::expired;
       ev.id = std::string(id);
       ev.incarnation = std::string(incarnation);
     } else {

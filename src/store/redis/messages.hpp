@@ -14,13 +14,14 @@
 namespace tc::redis {
 
 struct StoreEvent {
-  enum class Kind { pending, finished, removed };
+  // expired: removed because its deadline passed before a lease (a call answers 0008)
+  enum class Kind { pending, finished, removed, expired };
   Kind kind = Kind::pending;
   std::string queue;
-  std::string id;       // finished / removed
+  std::string id;       // finished / removed / expired
   std::string info;     // finished
   std::string content;  // finished
-  std::string incarnation;  // finished / removed: of the task that ended ("" = unknown)
+  std::string incarnation;  // finished / removed / expired: of the task that ended ("" = unknown)
 };
 
 struct EventMessage {

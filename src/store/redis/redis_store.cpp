@@ -62,6 +62,9 @@ void RedisStore::dispatch(const redis::EventMessage& message) {
       case redis::StoreEvent::Kind::removed:
         events->on_finished(ev.queue, ev.id, ev.incarnation, nullptr);
         break;
+      case redis::StoreEvent::Kind::expired:
+        events->on_expired(ev.queue, ev.id, ev.incarnation);
+        break;
     }
   }
 }
@@ -277,7 +280,7 @@ Awaitable<Result<std::optional<QueueStats>>> RedisStore::stat_queue(std::string 
   auto r = co_await run(scripts_->stat_queue, "stat_queue", queue, args_of());
   if (!r.ok()) co_return std::move(r).error();
   if (r->is_nil()) co_return std::optional<QueueStats>{};
-  if (!r->is_array() || r->elements.size() != 18) {
+  if (!r->is_array() || r->elements.size() != 19) {
     co_return redis::internal_error("stat_queue: unexpected reply");
   }
   auto& e = r->elements;
@@ -305,6 +308,9 @@ Awaitable<Result<std::optional<QueueStats>>> RedisStore::stat_queue(std::string 
   auto settings = redis::settings_of(*r, 14, "stat_queue");
   if (!settings) co_return std::move(settings).error();
   s.settings = *settings;
+  auto expired = redis::int_of(e[18], "stat_queue");
+  if (!expired) co_return std::move(expired).error();
+  s.total_expired = static_cast<std::uint64_t>(*expired);
   co_return std::optional<QueueStats>(s);
 }
 

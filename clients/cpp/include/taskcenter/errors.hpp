@@ -8,7 +8,7 @@
 
 namespace taskcenter {
 
-// The wire err_codes ("0000".."0007") plus the failures that happen before or around
+// The wire err_codes ("0000".."0008") plus the failures that happen before or around
 // the server's answer (no connection, unreadable response).
 enum class ErrorCode {
   ok = 0,
@@ -19,11 +19,12 @@ enum class ErrorCode {
   unavailable = 5,    // 0005: the server's store is down; nothing was changed
   task_removed = 6,   // 0006
   not_found = 7,      // 0007: unknown path or method
+  task_expired = 8,   // 0008: call: the task's deadline passed before any consumer leased it
   transport = 100,    // connect/send/receive failed or timed out
   protocol = 101,     // the response was not HTTP/JSON in the envelope we expect
 };
 
-// "0000".."0007" for server codes, "transport"/"protocol" for the client's own.
+// "0000".."0008" for server codes, "transport"/"protocol" for the client's own.
 std::string error_code_name(ErrorCode code);
 
 // Base class of everything the client throws on purpose.
@@ -50,6 +51,12 @@ class Error : public std::runtime_error {
 
 TASKCENTER_DEFINE_ERROR(CallTimeout);     // call waited its timeout; the task stays queued
 TASKCENTER_DEFINE_ERROR(TaskRemoved);     // call: the task was removed while waiting
+// call: the task's deadline passed before any consumer leased it (0008); the task is gone.
+// A TaskRemoved, so code that handles removal handles it too.
+class TaskExpired : public TaskRemoved {
+ public:
+  using TaskRemoved::TaskRemoved;
+};
 TASKCENTER_DEFINE_ERROR(BadRequest);      // the server rejected a field; message() says which
 TASKCENTER_DEFINE_ERROR(PayloadTooLarge); // body above the server's limit
 TASKCENTER_DEFINE_ERROR(Unauthorized);    // missing or wrong token

@@ -43,10 +43,10 @@ local done = drain(K_PENDING, CKEY_LEN) and drain(K_DELAYED, SKEY_LEN, 'D') and
              drain(K_LEASED, SKEY_LEN, 'L') and drain(K_DONE, 0, 'F')
 if not done then return finish(0) end
 -- B.."prio" only indexes tasks of B.."pending": until here a take filters out its
--- members whose task is gone (acquire_many).
+-- members whose task is gone (acquire_many); B.."expiring" likewise (apply_due).
 -- The batch_key sets index pending tasks too (B.."bkeys" lists them).
 for _, k in ipairs(redis.call('SMEMBERS', K_BKEYS)) do redis.call('DEL', B .. 'bkey:' .. k) end
 redis.call('DEL', K_BKEYS, K_TASKS, K_PENDING, K_DELAYED, K_LEASED, K_DONE, K_STATS,
-           K_OUTBOX, K_LIMITS, K_PRIO, K_BYID)
+           K_OUTBOX, K_LIMITS, K_PRIO, K_BYID, K_EXPIRING)
 ST_DIRTY = {}  -- the stats are gone with the queue: finish() must not write them back
 return finish(1)

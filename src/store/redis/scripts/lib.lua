@@ -51,6 +51,10 @@
 --   B.."stats"   hash   totals, last_ms/last_seq (the last cursor), due, sched; exists =
 --                        queue exists
 --   B.."outbox"  list   forwards / dead letters not yet delivered to their target queue
+--   B.."expiring" zset  the pending and delayed tasks that have a deadline, scored by
+--                        expires_at; member = "D" .. skey .. id while delayed, "P" .. ckey
+--                        .. id while pending (expiry_member): at one instant the delayed
+--                        ones first in schedule order, then the pending in cursor order
 --   B.."limits"  hash   queue settings (config_queue): paused, max_leased, rate, burst,
 --                        tat (the token bucket, see lease_allowance); exists only while
 --                        a setting is in force, and then stats.limited = 1
@@ -60,7 +64,7 @@
 --                        deadline does on touch). Every change of one of those states
 --                        changes this set in the same script.
 --
--- stats.due is a lower bound of every score in delayed, leased and done (NEVER when they
+-- stats.due is a lower bound of every score in delayed, leased, done and expiring (NEVER when they
 -- are empty): while NOW < due nothing is due and apply_due costs no command. Every ZADD
 -- into those sets lowers it (note_deadline); apply_due recomputes it when it scans.
 
@@ -80,6 +84,8 @@ local K_OUTBOX = B .. 'outbox'
 -- pending tasks whose priority is not 0, also in K_PENDING (prio_member); see take.lua
 local K_PRIO = B .. 'prio'
 local K_BYID = B .. 'byid'
+-- pending / delayed tasks with a deadline, by expires_at (expiry_member, expire_task)
+local K_EXPIRING = B .. 'expiring'
 
 local CKEY_LEN = 26  -- #"%015d-%010d"
 local SKEY_LEN = 15  -- #"%015d"
@@ -100,10 +106,10 @@ local M_CREATED = 24
 
 -- stats fields, read by one HMGET here and written back by one HSET in finish()
 local S_NAMES = {'due', 'last_ms', 'last_seq', 'put', 'acquired', 'replied', 'redelivered',
-                 'dead', 'removed', 'sched', 'limited', 'failed', 'released'}
+                 'dead', 'removed', 'sched', 'limited', 'failed', 'released', 'expired'}
 local S_DUE, S_LAST_MS, S_LAST_SEQ, S_PUT, S_ACQUIRED, S_REPLIED, S_REDELIVERED, S_DEAD,
       S_REMOVED, S_SCHED, S_LIMITED = 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11
-local S_FAILED, S_RELEASED = 12, 13
+local S_FAILED, S_RELEASED, S_EXPIRED = 12, 13, 14
 local ST = redis.call('HMGET', K_STATS, unpack(S_NAMES))
 local QUEUE_EXISTS = false
 for i = 1, #S_NAMES do
@@ -178,6 +184,10 @@ local function ev_finished(id, info, content, incarnation)
 end
 local function ev_removed(id, incarnation)
   EV[#EV + 1] = ns('r') .. ns(QUEUE) .. ns(id) .. ns(incarnation or '')
+end
+--   ns("x") ns(queue) ns(id) ns(incarnation)   removed: its deadline passed unleased
+local function ev_expired(id, incarnation)
+  EV[#EV + 1] = ns('x') .. ns(QUEUE) .. ns(id) .. ns(incarnation or '')
 end
 
 local OUTBOX = {}
@@ -265,6 +275,19 @@ local function key_index_rem(id, m)
   redis.call('ZREM', B .. 'bkey:' .. k, string.format('%04d', 1000 - (m[M_PRIORITY] or 0)) .. m[M_CKEY] .. id)
 end
 
+-- The member of a pending or delayed task in B.."expiring" (scored by its expires_at);
+-- nil for a task without a deadline (never in it). Read before M_STATE / M_CKEY change.
+local function expiry_member(id, m)
+  local x = m[M_EXPIRES]
+  if not x or x == 0 then return nil end
+  return (m[M_STATE] == 'D' and 'D' or 'P') .. m[M_CKEY] .. id
+end
+-- Whether the task's deadline has passed (false without one).
+local function deadline_passed(m)
+  local x = m[M_EXPIRES]
+  return x ~= nil and x ~= 0 and x <= NOW
+end
+
 -- removes the task from whichever index its state puts it in
 local function unindex(id, m)
   local s = m[M_STATE]
@@ -273,7 +296,12 @@ local function unindex(id, m)
     local pm = prio_member(id, m)
     if pm then redis.call('ZREM', K_PRIO, pm) end
     key_index_rem(id, m)
-  elseif s == 'D' then redis.call('ZREM', K_DELAYED, m[M_CKEY] .. id)
+    local xm = expiry_member(id, m)
+    if xm then redis.call('ZREM', K_EXPIRING, xm) end
+  elseif s == 'D' then
+    redis.call('ZREM', K_DELAYED, m[M_CKEY] .. id)
+    local xm = expiry_member(id, m)
+    if xm then redis.call('ZREM', K_EXPIRING, xm) end
   elseif s == 'L' then
     redis.call('ZREM', K_LEASED, m[M_CKEY] .. id)
     if ST[S_LIMITED] == 1 then ev_pending() end  -- room freed under max_leased
@@ -312,7 +340,7 @@ end
 
 local function create_tasks(tasks)
   local created = {}
-  local pending, delayed, prio, byid = {}, {}, {}, {}
+  local pending, delayed, prio, byid, expiring = {}, {}, {}, {}, {}
   for i, t in ipairs(tasks) do
     local id, delay_ms = t[1], t[8]
     if not incarnation_time then
@@ -353,6 +381,12 @@ local function create_tasks(tasks)
         end
         key_index_add(id, m)
       end
+      local xm = expiry_member(id, m)
+      if xm then
+        expiring[#expiring + 1] = m[M_EXPIRES]
+        expiring[#expiring + 1] = xm
+        note_deadline(m[M_EXPIRES])
+      end
       stat_incr(S_PUT)
     else
       created[i] = 0
@@ -364,6 +398,7 @@ local function create_tasks(tasks)
   call_many('ZADD', K_PRIO, prio)
   call_many('ZADD', K_DELAYED, delayed)
   call_many('ZADD', K_BYID, byid)
+  call_many('ZADD', K_EXPIRING, expiring)
   if #pending > 0 then ev_pending() end
   return created
 end
@@ -378,11 +413,22 @@ end
 -- its place in it. Dead letters for other queues carry their due time and skey in the
 -- outbox item, for the reaper to deliver those of one pass in the same order.
 local attempt_failed  -- (id, m, failed_at, skey): defined at the end of this file
+local expire_task     -- (id, m, due_ms, skey): likewise
 local function apply_due(limit)
   if NOW < ST[S_DUE] then return 0 end
   -- Helpers of this rare path are created here, not at the top: every closure a
   -- script creates costs Redis time on every call.
   local function make_pending(id, m)
+    local xm = expiry_member(id, m)
+    if xm then
+      redis.call('ZREM', K_EXPIRING, xm)
+      -- Its deadline passed while it was delayed: it expires instead (at its deadline's
+      -- place among dead letters, as the expiring set would have applied it).
+      if deadline_passed(m) then
+        expire_task(id, m, m[M_EXPIRES], 'x' .. string.sub(xm, 1, #xm - #id))
+        return
+      end
+    end
     local ms, seq = peek_ckey()
     commit_ckey(ms, seq)
     local ckey = ckey_of(ms, seq)
@@ -392,6 +438,7 @@ local function apply_due(limit)
     local pm = prio_member(id, m)
     if pm then redis.call('ZADD', K_PRIO, 0, pm) end
     key_index_add(id, m)
+    if xm then redis.call('ZADD', K_EXPIRING, m[M_EXPIRES], expiry_member(id, m)) end
     set_meta(id, m)
     ev_pending()
   end
@@ -439,6 +486,24 @@ local function apply_due(limit)
     end
     n = n + 1
   end
+  -- Tasks whose deadline passed while pending or delayed (after the leases and delays:
+  -- those already made due expiries of their own above).
+  local expiring = redis.call('ZRANGEBYSCORE', K_EXPIRING, '-inf', NOW, 'WITHSCORES', 'LIMIT', 0,
+                              limit)
+  for i = 1, #expiring, 2 do
+    local member = expiring[i]
+    local kind = string.sub(member, 1, 1)
+    local key_len = 1 + (kind == 'D' and SKEY_LEN or CKEY_LEN)
+    local id = string.sub(member, key_len + 1)
+    local m = get_meta(id)
+    if m and expiry_member(id, m) == member then
+      unindex(id, m)
+      expire_task(id, m, tonumber(expiring[i + 1]), 'x' .. string.sub(member, 1, key_len))
+    else
+      redis.call('ZREM', K_EXPIRING, member)  -- stale (its task is gone: clear_queue)
+    end
+    n = n + 1
+  end
   local ids = redis.call('ZRANGEBYSCORE', K_DONE, '-inf', NOW, 'LIMIT', 0, limit)
   for _, id in ipairs(ids) do
     redis.call('ZREM', K_DONE, id)
@@ -447,7 +512,8 @@ local function apply_due(limit)
     n = n + 1
   end
   -- What is left is not due (or more than `limit` was: then due <= NOW, scan again).
-  local due = math.min(first_score(K_LEASED), first_score(K_DELAYED), first_score(K_DONE))
+  local due = math.min(first_score(K_LEASED), first_score(K_DELAYED), first_score(K_DONE),
+                       first_score(K_EXPIRING))
   if QUEUE_EXISTS and due ~= ST[S_DUE] then
     ST[S_DUE] = due
     ST_DIRTY[S_DUE] = true
@@ -465,6 +531,7 @@ local ACQUIRED_FIELDS = 7
 local function acquire_many(ids, lease_ms, popped, cap)
   local raws = hmget_many(K_TASKS, ids)
   local got, metas, seen = {}, {}, {}
+  local late = nil  -- pending tasks whose deadline passed (more came due than apply_due did)
   for i, id in ipairs(ids) do
     local raw = raws[i]
     if cap and #got >= cap then break end
@@ -472,9 +539,28 @@ local function acquire_many(ids, lease_ms, popped, cap)
       local m = cmsgpack.unpack(raw)
       if m[M_STATE] == 'P' then
         seen[id] = true
-        got[#got + 1] = id
-        metas[#metas + 1] = m
+        if deadline_passed(m) then
+          late = late or {}
+          late[#late + 1] = {id, m}
+        else
+          got[#got + 1] = id
+          metas[#metas + 1] = m
+        end
       end
+    end
+  end
+  if late then
+    -- Never leased: they expire here. take popped them from pending and prio already.
+    for _, t in ipairs(late) do
+      local id, m = t[1], t[2]
+      local xm = expiry_member(id, m)
+      if popped then
+        redis.call('ZREM', K_EXPIRING, xm)
+        key_index_rem(id, m)  -- take.lua pops pending and prio only
+      else
+        unindex(id, m)
+      end
+      expire_task(id, m, m[M_EXPIRES], 'x' .. string.sub(xm, 1, #xm - #id))
     end
   end
   local out = {}
@@ -489,6 +575,12 @@ local function acquire_many(ids, lease_ms, popped, cap)
     call_many('ZREM', K_PENDING, members)
     call_many('ZREM', K_PRIO, pms)
   end
+  local xms = {}  -- leased tasks leave the expiring set: their lease governs them
+  for i, id in ipairs(got) do
+    local xm = expiry_member(id, metas[i])
+    if xm then xms[#xms + 1] = xm end
+  end
+  call_many('ZREM', K_EXPIRING, xms)
   local leased, records, byid = {}, {}, {}
   local sched = ST[S_SCHED]
   for i, id in ipairs(got) do
@@ -688,6 +780,8 @@ local function back_to_queue(id, m, visible_at)
     redis.call('ZADD', K_DELAYED, visible_at, m[M_CKEY] .. id)
     redis.call('ZADD', K_BYID, 0, 'D' .. id)
     note_deadline(visible_at)
+    local xm = expiry_member(id, m)
+    if xm then redis.call('ZADD', K_EXPIRING, m[M_EXPIRES], xm) end
   else
     local ms, seq = peek_ckey()
     commit_ckey(ms, seq)
@@ -697,6 +791,8 @@ local function back_to_queue(id, m, visible_at)
     local pm = prio_member(id, m)
     if pm then redis.call('ZADD', K_PRIO, 0, pm) end
     key_index_add(id, m)
+    local xm = expiry_member(id, m)
+    if xm then redis.call('ZADD', K_EXPIRING, m[M_EXPIRES], xm) end
     ev_pending()
   end
   set_meta(id, m)
@@ -733,6 +829,40 @@ attempt_failed = function(id, m, failed_at, skey)
     end
     return
   end
+  -- A redelivery after the task's deadline is an expiry instead.
+  if deadline_passed(m) then
+    expire_task(id, m, failed_at, skey)
+    return
+  end
   stat_incr(S_REDELIVERED)
   back_to_queue(id, m, failed_at + retry_delay_ms(m[M_RETRY], id, m[M_ATTEMPTS]))
+end
+
+-- Deadlines (docs/scheduling.md, "Deadlines"): task `id`, out of every set, expired (its
+-- deadline passed before a consumer leased it): it leaves the queue, into its
+-- dead_letter_to when set (a dead-lettered copy, as attempt_failed makes; due_ms and
+-- skey order the outbox item among the pass's dead letters: an expiry's skey is "x" ..
+-- its expiring member's key, after the leases of the same ms), and waiting calls are
+-- told "expired" (0008). The same as MemoryState::expire (state_expiry.cpp).
+expire_task = function(id, m, due_ms, skey)
+  forget(id)
+  stat_incr(S_EXPIRED)
+  ev_expired(id, m[M_INCARNATION])
+  local dlq = m[M_DLQ]
+  local has_error = m[M_LAST_ERROR_INFO] and true or false
+  if dlq == QUEUE then
+    local created = create_tasks({{id, m[M_INFO], m[M_CONTENT], m[M_CACHE], '', 0, '', 0}})
+    if created[1] == 1 then
+      mark_dead_letter(id, QUEUE, m[M_ATTEMPTS], has_error, m[M_LAST_ERROR_INFO],
+                       m[M_LAST_ERROR_CONTENT])
+    end
+  elseif dlq ~= '' then
+    local item = ns(dlq) .. ns(id) .. ns(m[M_INFO]) .. ns(m[M_CONTENT]) ..
+                 ns(string.format('%d', m[M_CACHE])) .. ns(string.format('%d', due_ms)) ..
+                 ns(skey) .. ns('d') .. ns(QUEUE) .. ns(string.format('%d', m[M_ATTEMPTS])) ..
+                 ns(has_error and '1' or '0') .. ns(has_error and m[M_LAST_ERROR_INFO] or '') ..
+                 ns(m[M_LAST_ERROR_CONTENT] or '')
+    redis.call('RPUSH', K_OUTBOX, item)
+    OUTBOX[#OUTBOX + 1] = item
+  end
 end

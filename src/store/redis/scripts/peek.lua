@@ -14,9 +14,13 @@ local out = {}
 for i, member in ipairs(members) do
   local raw = raws[i]
   local m = raw and cmsgpack.unpack(raw)
-  out[#out + 1] = ids[i]
-  out[#out + 1] = m and m[M_INFO] or 'null'
-  out[#out + 1] = string.sub(member, 1, CKEY_LEN)
-  out[#out + 1] = m and m[M_PRIORITY] or 0
+  -- A task whose deadline passed is never shown, even when more came due than
+  -- apply_due applied (the next call or the reaper expires it).
+  if not (m and deadline_passed(m)) then
+    out[#out + 1] = ids[i]
+    out[#out + 1] = m and m[M_INFO] or 'null'
+    out[#out + 1] = string.sub(member, 1, CKEY_LEN)
+    out[#out + 1] = m and m[M_PRIORITY] or 0
+  end
 end
 return finish(out)

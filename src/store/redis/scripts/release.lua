@@ -10,5 +10,9 @@ if not m or m[M_STATE] ~= 'L' then return finish(0) end
 unindex(id, m)  -- out of leased and byid; wakes a take waiting on max_leased room
 if m[M_ATTEMPTS] > 0 then m[M_ATTEMPTS] = m[M_ATTEMPTS] - 1 end
 stat_incr(S_RELEASED)
-back_to_queue(id, m, NOW + tonumber(ARGV[6]))
+if deadline_passed(m) then
+  expire_task(id, m, NOW, m[M_CKEY])  -- given back after its deadline: it expires instead
+else
+  back_to_queue(id, m, NOW + tonumber(ARGV[6]))
+end
 return finish(1)

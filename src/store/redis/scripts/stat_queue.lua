@@ -3,7 +3,7 @@
 -- reply    false (nil) for an unknown queue, else
 --          { length, delayed, leased, done, oldest_ckey ("" none), newest_ckey,
 --            put, acquired, replied, redelivered, dead, removed, failed, released,
---            paused (0/1), max_leased, rate, burst (as given; 0 = default) }
+--            paused (0/1), max_leased, rate, burst (as given; 0 = default), expired }
 apply_due(DUE_LIMIT)
 if not QUEUE_EXISTS then return finish(false) end
 local oldest = redis.call('ZRANGEBYLEX', K_PENDING, '-', '+', 'LIMIT', 0, 1)[1]
@@ -19,4 +19,5 @@ out[#out + 1] = limits[1]
 out[#out + 1] = limits[2]
 out[#out + 1] = limits[6]
 out[#out + 1] = limits[7]
+out[#out + 1] = ST[S_EXPIRED]
 return finish(out)

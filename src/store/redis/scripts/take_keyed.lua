@@ -56,7 +56,10 @@ local function walk_zset(zkey, min, max, prefix_len, visit)
     for i, member in ipairs(members) do
       if raws[i] then
         local m = cmsgpack.unpack(raws[i])
-        if m[M_STATE] == 'P' and m[M_CKEY] == string.sub(member, prefix_len + 1, prefix_len + CKEY_LEN) then
+        -- (A task whose deadline passed is neither counted nor chosen, even when more came
+        -- due than apply_due applied: the next step or the reaper expires it.)
+        if m[M_STATE] == 'P' and m[M_CKEY] == string.sub(member, prefix_len + 1, prefix_len + CKEY_LEN)
+           and not deadline_passed(m) then
           if not visit(ids[i], m) then return false end
         end
       end
