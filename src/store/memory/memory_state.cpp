@@ -260,18 +260,7 @@ void MemoryState::expire_lease(std::int64_t now, TaskNode& node, std::int64_t fa
   // that keeps id, info and content, and the source's result cache time.
   ++queue.total_dead;
   finished(node, nullptr);
-  // Unindex before creating the moved task: the dead-letter queue may be this queue.
-  queue.tasks.erase(node);
-  --task_count_;
-  live_bytes_ -= bytes_of(node);
-  NodePtr corpse(&node);
-  if (corpse->extras && corpse->extras->dead_letter_to) {
-    TaskConfig config;
-    config.cache_result_ms = corpse->cache_result_ms;
-    TaskNode* copy = create(now, queue_for(*corpse->extras->dead_letter_to), corpse->id(),
-                            corpse->info(), corpse->content(), std::move(config));
-    if (copy) mark_dead_letter(*copy, *corpse, queue.name);
-  }
+  leave_queue(now, node);
 }
 
 // --- mutations ---

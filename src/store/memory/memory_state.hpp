@@ -196,6 +196,11 @@ class MemoryState {
   // Gives the dead-lettered `copy` of `corpse` (from queue `source`) what it carries:
   // source_queue, the attempts used there and the last_error (state_failures.cpp).
   static void mark_dead_letter(TaskNode& copy, TaskNode& corpse, std::string_view source);
+  // The detached task leaves its queue for good (attempts used up, or expired) and is
+  // destroyed; its dead_letter_to, when set, gets a dead-lettered copy: a fresh task (no
+  // deadline, retries or forwarding) keeping id, info, content and the result cache
+  // time, plus what mark_dead_letter gives it (state_failures.cpp).
+  void leave_queue(std::int64_t now, TaskNode& node);
   AcquiredTask deliver(std::int64_t now, TaskNode& node, std::int64_t lease_ms);
 
   // --- deadlines (state_expiry.cpp) ---

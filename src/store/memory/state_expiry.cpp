@@ -24,20 +24,7 @@ void MemoryState::expire(std::int64_t now, TaskNode& node) {
   Queue& queue = *node.queue;
   ++queue.total_expired;
   if (events_) events_->on_expired(queue.name, node.id(), std::to_string(node.incarnation));
-  // Unindex before creating the copy: the dead-letter queue may be this queue.
-  queue.tasks.erase(node);
-  --task_count_;
-  live_bytes_ -= bytes_of(node);
-  NodePtr corpse(&node);
-  if (corpse->extras && corpse->extras->dead_letter_to) {
-    // A dead-lettered copy as from a lease out of attempts: a fresh task (no deadline,
-    // no retries, no forwarding) with the id, info, content and result cache time.
-    TaskConfig config;
-    config.cache_result_ms = corpse->cache_result_ms;
-    TaskNode* copy = create(now, queue_for(*corpse->extras->dead_letter_to), corpse->id(),
-                            corpse->info(), corpse->content(), std::move(config));
-    if (copy) mark_dead_letter(*copy, *corpse, queue.name);
-  }
+  leave_queue(now, node);  // into dead_letter_to as from a lease out of attempts
 }
 
 }  // namespace tc::memory

@@ -69,6 +69,22 @@ bool MemoryState::release(std::int64_t now, std::string_view queue, std::string_
   return true;
 }
 
+void MemoryState::leave_queue(std::int64_t now, TaskNode& node) {
+  Queue& queue = *node.queue;
+  // Unindex before creating the copy: the dead-letter queue may be this queue.
+  queue.tasks.erase(node);
+  --task_count_;
+  live_bytes_ -= bytes_of(node);
+  NodePtr corpse(&node);
+  if (corpse->extras && corpse->extras->dead_letter_to) {
+    TaskConfig config;
+    config.cache_result_ms = corpse->cache_result_ms;
+    TaskNode* copy = create(now, queue_for(*corpse->extras->dead_letter_to), corpse->id(),
+                            corpse->info(), corpse->content(), std::move(config));
+    if (copy) mark_dead_letter(*copy, *corpse, queue.name);
+  }
+}
+
 void MemoryState::mark_dead_letter(TaskNode& copy, TaskNode& corpse, std::string_view source) {
   if (!copy.extras) copy.extras = std::make_unique<TaskExtras>();
   copy.extras->source_queue = std::string(source);

@@ -798,6 +798,32 @@ local function back_to_queue(id, m, visible_at)
   set_meta(id, m)
 end
 
+-- Task `id` (its record `m`, already forgotten) leaves the queue for good: into its
+-- dead_letter_to when set, as a dead-lettered copy (a fresh task: no retries, no
+-- forwarding) that keeps id, info, content and the result cache time, plus its origin
+-- and last error. Into this same queue at once; into another through the outbox, where
+-- `due_ms` and `skey` order the item among one pass's dead letters (parse_outbox_item in
+-- messages.cpp reads it). Shared by attempts used up (attempt_failed) and expiry.
+local function dead_letter(id, m, due_ms, skey)
+  local dlq = m[M_DLQ]
+  local has_error = m[M_LAST_ERROR_INFO] and true or false
+  if dlq == QUEUE then
+    local created = create_tasks({{id, m[M_INFO], m[M_CONTENT], m[M_CACHE], '', 0, '', 0}})
+    if created[1] == 1 then
+      mark_dead_letter(id, QUEUE, m[M_ATTEMPTS], has_error, m[M_LAST_ERROR_INFO],
+                       m[M_LAST_ERROR_CONTENT])
+    end
+  elseif dlq ~= '' then
+    local item = ns(dlq) .. ns(id) .. ns(m[M_INFO]) .. ns(m[M_CONTENT]) ..
+                 ns(string.format('%d', m[M_CACHE])) .. ns(string.format('%d', due_ms)) ..
+                 ns(skey) .. ns('d') .. ns(QUEUE) .. ns(string.format('%d', m[M_ATTEMPTS])) ..
+                 ns(has_error and '1' or '0') .. ns(has_error and m[M_LAST_ERROR_INFO] or '') ..
+                 ns(m[M_LAST_ERROR_CONTENT] or '')
+    redis.call('RPUSH', K_OUTBOX, item)
+    OUTBOX[#OUTBOX + 1] = item
+  end
+end
+
 -- Attempt m[M_ATTEMPTS] of task `id` failed at `failed_at` (its lease ran out then, or
 -- fail was called): with attempts left, the task is redelivered at failed_at + its retry
 -- delay (pending at once when that is not in the future); else it is dead-lettered or
@@ -809,24 +835,7 @@ attempt_failed = function(id, m, failed_at, skey)
     forget(id)
     stat_incr(S_DEAD)
     ev_removed(id, m[M_INCARNATION])
-    local dlq = m[M_DLQ]
-    local has_error = m[M_LAST_ERROR_INFO] and true or false
-    if dlq == QUEUE then
-      local created = create_tasks({{id, m[M_INFO], m[M_CONTENT], m[M_CACHE], '', 0, '', 0}})
-      if created[1] == 1 then
-        mark_dead_letter(id, QUEUE, m[M_ATTEMPTS], has_error, m[M_LAST_ERROR_INFO],
-                         m[M_LAST_ERROR_CONTENT])
-      end
-    elseif dlq ~= '' then
-      -- outbox_push's item, plus the dead letter's origin (messages.cpp, parse_outbox_item)
-      local item = ns(dlq) .. ns(id) .. ns(m[M_INFO]) .. ns(m[M_CONTENT]) ..
-                   ns(string.format('%d', m[M_CACHE])) .. ns(string.format('%d', failed_at)) ..
-                   ns(skey) .. ns('d') .. ns(QUEUE) .. ns(string.format('%d', m[M_ATTEMPTS])) ..
-                   ns(has_error and '1' or '0') .. ns(has_error and m[M_LAST_ERROR_INFO] or '') ..
-                   ns(m[M_LAST_ERROR_CONTENT] or '')
-      redis.call('RPUSH', K_OUTBOX, item)
-      OUTBOX[#OUTBOX + 1] = item
-    end
+    dead_letter(id, m, failed_at, skey)
     return
   end
   -- A redelivery after the task's deadline is an expiry instead.
@@ -848,21 +857,5 @@ expire_task = function(id, m, due_ms, skey)
   forget(id)
   stat_incr(S_EXPIRED)
   ev_expired(id, m[M_INCARNATION])
-  local dlq = m[M_DLQ]
-  local has_error = m[M_LAST_ERROR_INFO] and true or false
-  if dlq == QUEUE then
-    local created = create_tasks({{id, m[M_INFO], m[M_CONTENT], m[M_CACHE], '', 0, '', 0}})
-    if created[1] == 1 then
-      mark_dead_letter(id, QUEUE, m[M_ATTEMPTS], has_error, m[M_LAST_ERROR_INFO],
-                       m[M_LAST_ERROR_CONTENT])
-    end
-  elseif dlq ~= '' then
-    local item = ns(dlq) .. ns(id) .. ns(m[M_INFO]) .. ns(m[M_CONTENT]) ..
-                 ns(string.format('%d', m[M_CACHE])) .. ns(string.format('%d', due_ms)) ..
-                 ns(skey) .. ns('d') .. ns(QUEUE) .. ns(string.format('%d', m[M_ATTEMPTS])) ..
-                 ns(has_error and '1' or '0') .. ns(has_error and m[M_LAST_ERROR_INFO] or '') ..
-                 ns(m[M_LAST_ERROR_CONTENT] or '')
-    redis.call('RPUSH', K_OUTBOX, item)
-    OUTBOX[#OUTBOX + 1] = item
-  end
+  dead_letter(id, m, due_ms, skey)
 end
