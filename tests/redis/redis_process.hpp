@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
@@ -45,6 +46,18 @@ inline int free_port() {
   ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
   ::close(fd);
   return ntohs(addr.sin_port);
+}
+
+// Whether `port` on the loopback address can be bound now (nobody listens on it).
+inline bool port_is_free(int port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<std::uint16_t>(port));
+  const bool bindable = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  ::close(fd);
+  return bindable;
 }
 
 // Sends one inline command and returns what the first read() got ("" on failure).
@@ -116,11 +129,13 @@ class RedisProcess {
 
   int port() const noexcept { return port_; }
 
-  // A cluster node also listens on port + 10000 (the cluster bus): keep both valid.
+  // A cluster node also listens on port + 10000 (the cluster bus): both must be valid and
+  // free, or the node exits at start (a bus port taken by another test's connection made
+  // "redis-server did not start" a rare failure of the cluster tests).
   static int pick_port(bool cluster) {
     for (;;) {
       int port = free_port();
-      if (!cluster || port + 10000 < 65536) return port;
+      if (!cluster || (port + 10000 < 65536 && port_is_free(port + 10000))) return port;
     }
   }
   std::string url() const { return "redis://127.0.0.1:" + std::to_string(port_) + "/0"; }

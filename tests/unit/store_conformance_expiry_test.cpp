@@ -266,4 +266,32 @@ TEST_P(StoreConformance, ManyExpiringAtOnceAreNeverServed) {
   EXPECT_EQ(stat("peeked")->length, 1u);
 }
 
+
+// A task given back (fail with a retry left, release) is pending again with its deadline:
+// it still expires at that deadline even when the queue's next due time had moved past it
+// (a touch extended the lease and a scan found nothing due meanwhile).
+TEST_P(StoreConformance, ATaskGivenBackAfterATouchStillExpiresAtItsDeadline) {
+  if (no_manual_clock()) return;
+  for (const bool by_fail : {false, true}) {
+    const std::string q = by_fail ? "failed" : "released";
+    EXPECT_TRUE(put(q, task("a", with_deadline(30'000))));
+    ASSERT_EQ(take(q, 1, 5'000).size(), 1u);
+    advance(1'000);
+    EXPECT_TRUE(touch(q, "a", 60'000));  // the lease now ends at 61 s
+    advance(5'000);
+    EXPECT_EQ(stat(q)->leased, 1u);  // a look at 6 s: nothing is due before 61 s
+    advance(4'000);
+    if (by_fail)
+      EXPECT_TRUE(STORE_VALUE(store_->fail(q, "a", TaskResult{"null", ""})));
+    else
+      EXPECT_TRUE(STORE_VALUE(store_->release(q, "a", 0)));
+    advance(19'999);
+    EXPECT_EQ(stat(q)->length, 1u);
+    advance(1);  // 30 s after the put
+    auto stats = stat(q);
+    EXPECT_EQ(stats->length, 0u) << q;
+    EXPECT_EQ(stats->total_expired, 1u) << q;
+  }
+}
+
 }  // namespace tc::test

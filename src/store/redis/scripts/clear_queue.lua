@@ -23,9 +23,20 @@ local function drain(key, key_len, state)
       if raw then
         local m = cmsgpack.unpack(raw)
         if m[M_STATE] ~= 'F' then ev_removed(id, m[M_INCARNATION]) end
-        -- A pending task leaves its batch_key's set here, so the sets left for the last
-        -- step below are empty and a bounded clear stays bounded.
-        if key == K_PENDING and m[M_STATE] == 'P' then key_index_rem(id, m) end
+        -- A pending task leaves its batch_key's set and the priority index here, so the
+        -- sets left for the last step below are empty and a bounded clear stays bounded,
+        -- and a clear that stops halfway leaves no entry of a drained task for take to
+        -- trust (take.lua reads ids from B.."prio" and counts priority-0 tasks by
+        -- subtracting its size). Likewise its place in B.."expiring".
+        if key == K_PENDING and m[M_STATE] == 'P' then
+          key_index_rem(id, m)
+          local pm = prio_member(id, m)
+          if pm then redis.call('ZREM', K_PRIO, pm) end
+        end
+        if (key == K_PENDING and m[M_STATE] == 'P') or (key == K_DELAYED and m[M_STATE] == 'D') then
+          local xm = expiry_member(id, m)
+          if xm then redis.call('ZREM', K_EXPIRING, xm) end
+        end
       end
     end
     call_many('HDEL', K_TASKS, ids)
@@ -42,9 +53,8 @@ end
 local done = drain(K_PENDING, CKEY_LEN) and drain(K_DELAYED, SKEY_LEN, 'D') and
              drain(K_LEASED, SKEY_LEN, 'L') and drain(K_DONE, 0, 'F')
 if not done then return finish(0) end
--- B.."prio" only indexes tasks of B.."pending": until here a take filters out its
--- members whose task is gone (acquire_many); B.."expiring" likewise (apply_due).
--- The batch_key sets index pending tasks too (B.."bkeys" lists them).
+-- The drain took each task out of B.."prio", B.."expiring" and its batch_key set; the
+-- sets are deleted here with the rest (B.."bkeys" lists the key sets).
 for _, k in ipairs(redis.call('SMEMBERS', K_BKEYS)) do redis.call('DEL', B .. 'bkey:' .. k) end
 redis.call('DEL', K_BKEYS, K_TASKS, K_PENDING, K_DELAYED, K_LEASED, K_DONE, K_STATS,
            K_OUTBOX, K_LIMITS, K_PRIO, K_BYID, K_EXPIRING)

@@ -769,6 +769,17 @@ local function retry_delay_ms(base, id, attempt)
   return delay - math.floor(delay * (h % 2001) / 10000)
 end
 
+-- A task back in pending or delayed with a deadline rejoins B.."expiring", and the
+-- deadline bounds stats.due like every other score there: without that, a queue whose due
+-- had moved past the deadline (a touched lease) would expire the task only at that later
+-- time, while the memory engine expires it at its deadline.
+local function note_expiry(id, m)
+  local xm = expiry_member(id, m)
+  if not xm then return end
+  redis.call('ZADD', K_EXPIRING, m[M_EXPIRES], xm)
+  note_deadline(m[M_EXPIRES])
+end
+
 -- Task `id`, out of the leased set, goes back to its queue: delayed until `visible_at`
 -- when that is in the future, else pending now (with its priority entry). Writes m.
 -- (A retry after a failed attempt, and release.lua.)
@@ -780,8 +791,7 @@ local function back_to_queue(id, m, visible_at)
     redis.call('ZADD', K_DELAYED, visible_at, m[M_CKEY] .. id)
     redis.call('ZADD', K_BYID, 0, 'D' .. id)
     note_deadline(visible_at)
-    local xm = expiry_member(id, m)
-    if xm then redis.call('ZADD', K_EXPIRING, m[M_EXPIRES], xm) end
+    note_expiry(id, m)
   else
     local ms, seq = peek_ckey()
     commit_ckey(ms, seq)
@@ -791,8 +801,7 @@ local function back_to_queue(id, m, visible_at)
     local pm = prio_member(id, m)
     if pm then redis.call('ZADD', K_PRIO, 0, pm) end
     key_index_add(id, m)
-    local xm = expiry_member(id, m)
-    if xm then redis.call('ZADD', K_EXPIRING, m[M_EXPIRES], xm) end
+    note_expiry(id, m)
     ev_pending()
   end
   set_meta(id, m)
