@@ -232,7 +232,12 @@ async function main() {
       assert.equal((await api('stat_queue', {queue: q})).data, null);
       await page.waitForFunction(() => /does not exist/.test(document.getElementById('status').textContent));
       await page.click('header a[href="#/"]');
-      await page.waitForFunction(o => [...document.querySelectorAll('#rows tr')].some(tr => tr.cells[0].textContent === o), other);
+      // The overview may first show the figures it fetched before the clear; the next
+      // refresh (every 2 s) lists the other queue and no longer the cleared one.
+      await page.waitForFunction(([q, o]) => {
+        const names = [...document.querySelectorAll('#rows tr')].map(tr => tr.cells[0].textContent);
+        return names.includes(o) && !names.includes(q);
+      }, [q, other]);
       assert.equal(await overviewRow(page, q), null);
     });
 
