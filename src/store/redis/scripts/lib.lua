@@ -868,3 +868,27 @@ expire_task = function(id, m, due_ms, skey)
   ev_expired(id, m[M_INCARNATION])
   dead_letter(id, m, due_ms, skey)
 end
+
+-- One task's row as get_task.lua and list_tasks.lua answer it, appended to `out`:
+-- {id, state, info, attempt, age_ms, ms_left or "", key, priority, cost, batch_key,
+-- last_error info, last_error content, source_queue}. `deadline`: the score of a delayed
+-- or leased task in its set (nil otherwise); key: its ckey when pending, else its id;
+-- info is "null" for a done task (it keeps only its result); cost as %.17g (exact); the
+-- optional fields are '' when absent (last_error info is JSON text when there).
+local function append_view(out, id, m, deadline)
+  local s = m[M_STATE]
+  out[#out + 1] = id
+  out[#out + 1] = s
+  out[#out + 1] = s == 'F' and 'null' or m[M_INFO]
+  out[#out + 1] = string.format('%d', m[M_ATTEMPTS])
+  out[#out + 1] = string.format('%d', math.max(NOW - (m[M_CREATED] or NOW), 0))
+  out[#out + 1] = deadline and string.format('%d', math.max(tonumber(deadline) - NOW, 0)) or ''
+  out[#out + 1] = s == 'P' and m[M_CKEY] or id
+  out[#out + 1] = string.format('%d', m[M_PRIORITY] or 0)
+  out[#out + 1] = string.format('%.17g', m[M_COST] or 1)
+  out[#out + 1] = m[M_BKEY] or ''
+  out[#out + 1] = m[M_LAST_ERROR_INFO] or ''
+  out[#out + 1] = m[M_LAST_ERROR_CONTENT] or ''
+  local source = m[M_SOURCE_QUEUE]
+  out[#out + 1] = source and source[1] or ''
+end

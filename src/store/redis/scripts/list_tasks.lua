@@ -9,26 +9,14 @@
 -- reply    flat rows {id, state, info, attempt, age_ms, ms_left or "", key, priority, cost,
 --          batch_key, last_error info, last_error content, source_queue}: ms_left is
 --          the delay's or the lease's rest (D, L), key as ARGV[7]; info is "null" for a
---          done task (it keeps only its result)
--- The Version 2 fields of a view, appended to its row: priority, cost (%.17g: exact),
--- batch_key ('' none), last_error info ('' none: it is JSON text when there) and content,
--- source_queue ('' none).
-local function append_fields(row, m)
-  row[#row + 1] = string.format('%d', m[M_PRIORITY] or 0)
-  row[#row + 1] = string.format('%.17g', m[M_COST] or 1)
-  row[#row + 1] = m[M_BKEY] or ''
-  row[#row + 1] = m[M_LAST_ERROR_INFO] or ''
-  row[#row + 1] = m[M_LAST_ERROR_CONTENT] or ''
-  local source = m[M_SOURCE_QUEUE]
-  row[#row + 1] = source and source[1] or ''
-end
+--          done task (it keeps only its result); lib.lua's append_view writes them
 apply_due(DUE_LIMIT)
 local only, after_state, after_key, want = ARGV[5], ARGV[6], ARGV[7], tonumber(ARGV[8])
 local ORDER = {'P', 'D', 'L', 'F'}
 local after_rank = 0
 for r, s in ipairs(ORDER) do if s == after_state then after_rank = r end end
 -- '\255' sorts after every byte of UTF-8: "everything that starts with this prefix"
-local ids, states, keys = {}, {}, {}
+local ids, states = {}, {}
 for r, s in ipairs(ORDER) do
   if #ids >= want then break end
   if (only == '' or only == s) and r >= after_rank then
@@ -39,7 +27,6 @@ for r, s in ipairs(ORDER) do
       for _, member in ipairs(members) do
         ids[#ids + 1] = string.sub(member, CKEY_LEN + 1)
         states[#ids] = s
-        keys[#ids] = string.sub(member, 1, CKEY_LEN)
       end
     else
       local start = resume and ('(' .. s .. after_key) or ('[' .. s)
@@ -48,7 +35,6 @@ for r, s in ipairs(ORDER) do
       for _, member in ipairs(members) do
         ids[#ids + 1] = string.sub(member, 2)
         states[#ids] = s
-        keys[#ids] = ids[#ids]
       end
     end
   end
@@ -84,16 +70,7 @@ for i, id in ipairs(ids) do
   local m = metas[i]
   -- an index entry always has its record (same scripts write both); skip one that does not
   if m and m[M_STATE] == states[i] then
-    local s = states[i]
-    out[#out + 1] = id
-    out[#out + 1] = s
-    out[#out + 1] = s == 'F' and 'null' or m[M_INFO]
-    out[#out + 1] = string.format('%d', m[M_ATTEMPTS])
-    out[#out + 1] = string.format('%d', math.max(NOW - (m[M_CREATED] or NOW), 0))
-    local deadline = deadlines[i]
-    out[#out + 1] = deadline and string.format('%d', math.max(tonumber(deadline) - NOW, 0)) or ''
-    out[#out + 1] = keys[i]
-    append_fields(out, m)
+    append_view(out, id, m, deadlines[i])
   end
 end
 return finish(out)
