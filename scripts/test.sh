@@ -21,7 +21,8 @@ export CMAKE_CXX_COMPILER_LAUNCHER=ccache
 cmake -S . -B build-test -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER_LAUNCHER=ccache \
   -DTC_TESTS=ON -DTC_WERROR=ON -DTC_SANITIZE=OFF >/dev/null
 cmake --build build-test -j "$jobs"
-(cd build-test && ctest --output-on-failure --no-tests=error -j "$jobs" --timeout 600)
+(cd build-test && ctest --output-on-failure --no-tests=error -j "$jobs" --timeout 600) ||
+  { scripts/failure_digest.sh build-test; exit 8; }
 
 # --- release build (ops): the binary the container image ships, built by the same
 # script as the Dockerfile's build stage (tests/packaging/test_deploy.py checks both).
@@ -33,5 +34,6 @@ if [[ "${TC_SKIP_SANITIZE:-0}" != 1 ]]; then
     -DTC_TESTS=ON -DTC_WERROR=ON -DTC_SANITIZE=ON >/dev/null
   cmake --build build-asan -j "$jobs"
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-  (cd build-asan && ctest --output-on-failure --no-tests=error -j "$jobs" --timeout 900 -LE nosanitize)
+  (cd build-asan && ctest --output-on-failure --no-tests=error -j "$jobs" --timeout 900 -LE nosanitize) ||
+    { scripts/failure_digest.sh build-asan; exit 8; }
 fi
