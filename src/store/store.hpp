@@ -22,6 +22,7 @@
 #include "core/awaitable.hpp"
 #include "core/errors.hpp"
 #include "core/task.hpp"
+#include "core/task_event.hpp"
 #include "core/task_view.hpp"
 
 namespace tc {
@@ -48,6 +49,13 @@ class StoreEvents {
   virtual void on_expired(std::string_view queue, std::string_view id,
                           std::string_view incarnation) {
     on_finished(queue, id, incarnation, nullptr);
+  }
+  // Task (queue, id) of `incarnation` recorded progress event `event` (its seq is one more
+  // than the last one told, unless events were lost: a watcher that sees a gap reads the
+  // store). Carries the event so a stream pays no round trip per event.
+  virtual void on_progress(std::string_view queue, std::string_view id,
+                           std::string_view incarnation, const TaskEvent& event) {
+    (void)queue, (void)id, (void)incarnation, (void)event;
   }
 };
 
@@ -240,6 +248,26 @@ class Store {
     auto peeked = co_await peek(std::move(queue), std::nullopt, size);
     if (!peeked) co_return std::move(peeked).error();
     co_return static_cast<std::uint32_t>(peeked->size());
+  }
+
+  // --- progress and streamed results (docs/protocol.md, "Progress and streamed results") ---
+
+  // The consumer holding the lease of (queue, id) reports progress: appends an event
+  // (info, content) to the task's events, dropping the oldest beyond kTaskEventsKept or
+  // kTaskEventBytesKept, tells on_progress, and with lease_ms extends the lease to now +
+  // lease_ms as touch() does. The new event's seq; nullopt (nothing recorded) if the task
+  // is not leased. One atomic step.
+  virtual Awaitable<Result<std::optional<std::uint64_t>>> progress(
+      std::string queue, std::string id, TaskResult event, std::optional<std::int64_t> lease_ms) {
+    (void)queue, (void)id, (void)event, (void)lease_ms;
+    co_return make_error(Errc::internal, "this store has no progress events");
+  }
+  // The kept events of (queue, id) with seq > after, and its result if it is done.
+  // O(events answered).
+  virtual Awaitable<Result<TaskEvents>> events(std::string queue, std::string id,
+                                               std::uint64_t after) {
+    (void)queue, (void)id, (void)after;
+    co_return make_error(Errc::internal, "this store has no progress events");
   }
 };
 
