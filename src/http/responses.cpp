@@ -40,7 +40,15 @@ void append_seconds(std::string& out, std::int64_t ms) {
   out.append(digits, length);
 }
 
-void append_double(std::string& out, double value) {
+// Shortest text that reads back as the same number: 0.5, 10, 0.1. A whole number (a
+// task's cost is 1 unless set) takes the integer path: to_chars(double) costs about 200
+// instructions, a quarter of an item's formatting.
+void append_number(std::string& out, double value) {
+  if (value == static_cast<double>(static_cast<std::int64_t>(value)) && value > -9.0e15 &&
+      value < 9.0e15) {
+    json::append_int(out, static_cast<std::int64_t>(value));
+    return;
+  }
   char buffer[32];
   auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, value);
   if (ec != std::errc{}) {
@@ -86,7 +94,7 @@ void append_view(std::string& out, const TaskView& view) {
   if (view.batch_key) json::append_string(out, *view.batch_key);
   else json::append_null(out);
   out.append(R"(,"cost":)");
-  append_double(out, view.cost);
+  append_number(out, view.cost);
   out.append(R"(,"attempt":)");
   json::append_uint(out, view.attempt);
   out.append(R"(,"age":)");
@@ -169,17 +177,6 @@ std::string text(std::string_view value) {
   out.push_back('}');
   return out;
 }
-
-namespace {
-
-// Shortest text that reads back as the same number: 0.5, 10, 0.1.
-void append_number(std::string& out, double value) {
-  char buf[32];
-  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value);
-  out.append(buf, ec == std::errc{} ? end : buf);
-}
-
-}  // namespace
 
 std::string peeked(const PeekOutcome& outcome) {
   std::size_t size = kOkHead.size() + 48;

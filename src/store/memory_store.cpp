@@ -327,17 +327,24 @@ Awaitable<Result<std::vector<AcquiredTask>>> MemoryStore::take_with(std::string 
                                                                     std::uint32_t size,
                                                                     std::int64_t lease_ms,
                                                                     TakeOptions options) {
-  if (!options.any()) co_return co_await take(std::move(queue), size, lease_ms);
-  auto logged = mutate(
-      [&] { return size > 0 && state_.has_visible(queue); },
-      [&](std::string& b, std::int64_t now) {
-        log::encode_take_v2(b, now, queue, size, lease_ms, options);
-      },
-      [&](std::int64_t now) { return state_.take_with(now, queue, size, lease_ms, options); });
-  if (needs_sync(logged))
-    if (auto synced = co_await persist_->durable(logged->ticket); !synced)
-      co_return std::move(synced).error();
-  co_return value_of(std::move(logged));
+  // A plain take is logged as record 3 (readable by older builds) and runs here, not
+  // through co_await take(): TaskService takes through take_with, and a nested coroutine
+  // frame per take was measurable.
+  const auto ready = [&] { return size > 0 && state_.has_visible(queue); };
+  auto logged =
+      options.any()
+          ? mutate(
+                ready,
+                [&](std::string& b, std::int64_t now) {
+                  log::encode_take_v2(b, now, queue, size, lease_ms, options);
+                },
+                [&](std::int64_t now) { return state_.take_with(now, queue, size, lease_ms, options); })
+          : mutate(
+                ready,
+                [&](std::string& b, std::int64_t now) { log::encode_take(b, now, queue, size, lease_ms); },
+                [&](std::int64_t now) { return state_.take(now, queue, size, lease_ms); });
+  if (!needs_sync(logged)) co_return value_of(std::move(logged));
+  co_return co_await value_when_durable(std::move(logged));
 }
 
 Awaitable<Result<std::uint32_t>> MemoryStore::count_fitting(std::string queue, std::uint32_t size,
