@@ -466,4 +466,21 @@ TEST_F(ClientTest, FailReleaseAndRedrive) {
   EXPECT_TRUE(tc.take(queue(), take_options(1, 0s, 30s)).empty());  // delayed
 }
 
+TEST_F(ClientTest, ProgressOfALeasedTask) {
+  EXPECT_FALSE(tc.progress(queue(), "t", "1"));  // no such task
+  ASSERT_TRUE(tc.put(queue(), "t"));
+  EXPECT_FALSE(tc.progress(queue(), "t", "1"));  // pending, not leased
+  ASSERT_EQ(tc.take(queue(), take_options(1, 0s, 5s)).size(), 1u);
+  EXPECT_TRUE(tc.progress(queue(), "t", R"({"step":1})", std::string("b\0c", 3)));
+  EXPECT_TRUE(tc.progress(queue(), "t", R"("two")", {}, Seconds{600}));
+  const std::string view =
+      tc.post_raw("/task/get", R"({"queue":")" + queue() + R"(","id":"t"})");
+  EXPECT_NE(view.find(R"("progress":"two")"), std::string::npos) << view;
+  const auto left = view.find(R"("lease_left":)");
+  ASSERT_NE(left, std::string::npos) << view;
+  EXPECT_GT(std::stod(view.substr(left + 13)), 500.0) << view;  // extended from 5 s
+  ASSERT_TRUE(tc.reply(queue(), "t"));
+  EXPECT_FALSE(tc.progress(queue(), "t", "3"));  // done
+}
+
 }  // namespace
