@@ -198,6 +198,8 @@ enum : std::uint8_t {
   kTagLastErrorContent = 7,
   kTagSourceQueue = 8,
   kTagCreated = 9,  // the put's time (ms), for get's age
+  // 10 and 11 are taken by progress events.
+  kTagLeaseStart = 12,  // a leased task's lease start (ms), for the service time
 };
 
 // Queue tags (snap_queue).
@@ -410,6 +412,7 @@ void encode_snap_task(std::string& out, std::int64_t now, const TaskImage& t) {
   if (t.source_queue)
     tags.str(kTagSourceQueue, std::to_string(t.source_attempts) + ":" + *t.source_queue);
   if (t.created_ms != 0) tags.i64(kTagCreated, t.created_ms);
+  if (t.lease_start_ms) tags.i64(kTagLeaseStart, *t.lease_start_ms);
   tags.end();
   end(out, start);
 }
@@ -659,6 +662,7 @@ Decoded decode_frame(std::string_view bytes, Record& record) {
             case kTagLastErrorInfo: t.last_error_info = field.rest(); return true;
             case kTagLastErrorContent: t.last_error_content = field.rest(); return true;
             case kTagCreated: t.created_ms = field.i64(); return true;
+            case kTagLeaseStart: t.lease_start_ms = field.i64(); return true;
             case kTagSourceQueue: {
               std::string text = field.rest();
               auto colon = text.find(':');

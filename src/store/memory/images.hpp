@@ -43,6 +43,9 @@ struct TaskImage {
   std::optional<std::string> source_queue;  // dead-lettered copies
   std::uint32_t source_attempts = 0;        // with source_queue
   std::int64_t created_ms = 0;  // when its put ran (get's age)
+  // Leased: when its lease began (the service time's start); nullopt when not leased or
+  // not known (a snapshot written before it was kept).
+  std::optional<std::int64_t> lease_start_ms;
 };
 
 }  // namespace tc::memory
