@@ -61,8 +61,8 @@ void LatencyMetrics::forget(std::string_view queue) {
   if (auto it = queues_.find(queue); it != queues_.end()) queues_.erase(it);
 }
 
-void LatencyMetrics::render_family(std::string& out, std::string_view name,
-                                   std::string_view help, Durations Queue::*which) const {
+void LatencyMetrics::render_family(std::string& out, std::string_view name, std::string_view help,
+                                   Durations Queue::*which) const {
   bool any = std::any_of(queues_.begin(), queues_.end(),
                          [&](const auto& entry) { return (entry.second.*which).count > 0; });
   if (!any) return;

@@ -1,9 +1,9 @@
 // Per-queue histograms of queue delay (how long a task waited, visible, before a consumer
 // leased it) and service time (how long the consumer held the lease before its reply), in
 // GET /metrics, so an operator can tune `size` and `batch_window` from data. The store
-// reports both times from its own clock readings (docs/operations.md, "Per queue"), so they are right
-// when put, take and reply ran on different instances; each instance observes what it
-// served (Prometheus sums instances). Process-wide like batch_metrics().
+// reports both times from its own clock readings (docs/operations.md, "Per queue"), so they are
+// right when put, take and reply ran on different instances; each instance observes what it served
+// (Prometheus sums instances). Process-wide like batch_metrics().
 #pragma once
 
 #include <array>
@@ -36,8 +36,8 @@ class LatencyMetrics {
 
   // Upper bounds of the buckets in ms (le, in seconds: 0.001 .. 600); the last is +Inf.
   static constexpr std::array<std::int64_t, 18> kBoundsMs = {
-      1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 120000,
-      300000, 600000};
+      1,    2,    5,    10,    25,    50,    100,    250,    500,
+      1000, 2500, 5000, 10000, 30000, 60000, 120000, 300000, 600000};
 
  private:
   struct Durations {

@@ -27,8 +27,8 @@ TEST(LatencyMetrics, RendersBothFamiliesPerQueueInSeconds) {
   EXPECT_EQ(empty, "");  // no queue had a lease: no family at all
 
   metrics.observe_leased("q", {waited(0), waited(1), waited(2), waited(600'000), waited(600'001)});
-  metrics.observe_replied("q", std::vector<ReplyOutcome>{{true, 1500}, {true, std::nullopt},
-                                                         {false, std::nullopt}});
+  metrics.observe_replied(
+      "q", std::vector<ReplyOutcome>{{true, 1500}, {true, std::nullopt}, {false, std::nullopt}});
   std::string text;
   metrics.render(text);
   EXPECT_TRUE(has_line(text, "# TYPE taskcenter_queue_delay_seconds histogram")) << text;

@@ -1,6 +1,7 @@
 // Store conformance, latency: the queue delay every acquired task carries and the service
 // time a reply reports, read from the store's clock, on every backend (same fixture as
-// store_conformance_test.cpp, store_conformance.hpp). docs/operations.md, "Per queue" says what they mean.
+// store_conformance_test.cpp, store_conformance.hpp). docs/operations.md, "Per queue" says what
+// they mean.
 #include <string>
 #include <vector>
 
