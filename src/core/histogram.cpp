@@ -48,14 +48,15 @@ std::uint64_t Histogram::count() const noexcept {
   return total;
 }
 
-void Histogram::render(std::string& out, std::string_view name, std::string_view labels) const {
+void append_histogram(std::string& out, std::string_view name, std::string_view labels,
+                      std::span<const std::string_view> le,
+                      std::span<const std::uint64_t> counts, double sum) {
   std::uint64_t cumulative = 0;
-  for (std::size_t i = 0; i <= kBounds.size(); ++i) {
-    for (const auto& shard : shards_)
-      cumulative += shard.buckets[i].load(std::memory_order_relaxed);
+  for (std::size_t i = 0; i <= le.size(); ++i) {
+    cumulative += counts[i];
     open_labels(out, name, "_bucket", labels);
     out.append("le=\"");
-    out.append(i < kBounds.size() ? kBoundLabels[i] : std::string_view("+Inf"));
+    out.append(i < le.size() ? le[i] : std::string_view("+Inf"));
     out.append("\"} ");
     append_uint(out, cumulative);
     out.push_back('\n');
@@ -68,9 +69,7 @@ void Histogram::render(std::string& out, std::string_view name, std::string_view
     out.push_back('}');
   }
   out.push_back(' ');
-  std::uint64_t sum_us = 0;
-  for (const auto& shard : shards_) sum_us += shard.sum_us.load(std::memory_order_relaxed);
-  append_double(out, static_cast<double>(sum_us) / 1e6);
+  append_double(out, sum);
   out.push_back('\n');
   out.append(name);
   out.append("_count");
@@ -82,6 +81,15 @@ void Histogram::render(std::string& out, std::string_view name, std::string_view
   out.push_back(' ');
   append_uint(out, cumulative);
   out.push_back('\n');
+}
+
+void Histogram::render(std::string& out, std::string_view name, std::string_view labels) const {
+  std::array<std::uint64_t, kBounds.size() + 1> counts{};
+  for (std::size_t i = 0; i < counts.size(); ++i)
+    for (const auto& shard : shards_) counts[i] += shard.buckets[i].load(std::memory_order_relaxed);
+  std::uint64_t sum_us = 0;
+  for (const auto& shard : shards_) sum_us += shard.sum_us.load(std::memory_order_relaxed);
+  append_histogram(out, name, labels, kBoundLabels, counts, static_cast<double>(sum_us) / 1e6);
 }
 
 }  // namespace tc

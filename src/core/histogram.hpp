@@ -7,10 +7,18 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 
 namespace tc {
+
+// Appends the _bucket, _sum and _count lines of histogram `name` (no HELP/TYPE): one
+// bucket per `le` label and +Inf; `counts` are per bucket, not cumulative (one more than
+// `le`, the last is +Inf's). `labels` is empty or `key="value",...` without braces.
+void append_histogram(std::string& out, std::string_view name, std::string_view labels,
+                      std::span<const std::string_view> le,
+                      std::span<const std::uint64_t> counts, double sum);
 
 class Histogram {
  public:

@@ -58,6 +58,21 @@ struct AcquiredTask {
   std::int32_t priority = 0;
   std::optional<std::string> batch_key;
   double cost = 1;
+  // How long the task had been visible and waiting when this lease began (ms, >= 0): from
+  // its put, the end of its delay, or its return to pending after a lease that ran out, a
+  // failed attempt or a release. For the queue delay histogram; not on the wire.
+  std::int64_t queue_delay_ms = 0;
+};
+
+// What a reply does: whether it completed the task (the first reply wins) and, when it
+// completed a leased task, how long that lease had run (ms, from the acquire or take
+// that began it; touch does not restart it). For the service time histogram.
+struct ReplyOutcome {
+  bool completed = false;
+  std::optional<std::int64_t> service_ms;  // nullopt: not completed, or the task was not leased
+
+  explicit operator bool() const noexcept { return completed; }
+  bool operator==(const ReplyOutcome&) const = default;
 };
 
 // What a take may choose besides `size` (docs/protocol.md, "take, for batches a GPU

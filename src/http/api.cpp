@@ -6,6 +6,7 @@
 #include "core/build_info.hpp"
 #include "core/ops_metrics.hpp"
 #include "http/batch_metrics.hpp"
+#include "http/latency_metrics.hpp"
 #include "http/handlers.hpp"
 #include "http/metrics.hpp"
 #include "http/pages.hpp"
@@ -203,6 +204,7 @@ Awaitable<HttpResponse> Api::handle(HttpRequest request) {
         append_queue_metrics(response.body, *queues, static_cast<std::uint64_t>(now_ms));
       }
       batch_metrics().render(response.body);
+      latency_metrics().render(response.body);
       co_return response;
     }
     case Endpoint::openapi:

@@ -7,6 +7,7 @@
 
 #include "auth/scope.hpp"
 #include "http/batch_metrics.hpp"
+#include "http/latency_metrics.hpp"
 #include "http/requests.hpp"
 #include "http/responses.hpp"
 #include "service/queue_summary.hpp"
@@ -73,9 +74,11 @@ Awaitable<Answer> acquire(TaskService& service, std::string_view body, const Gra
   auto request = parse_acquire(body);
   if (!request) co_return from_error(std::move(request).error());
   if (auto denied = refused(scope, Endpoint::acquire, request->queue)) co_return *denied;
+  std::string queue = request->queue;  // the latency histograms' label
   auto tasks = co_await service.acquire(std::move(request->queue), std::move(request->ids),
                                         request->lease_ms);
   if (!tasks) co_return from_error(std::move(tasks).error());
+  latency_metrics().observe_leased(queue, *tasks);
   co_return Answer{Errc::ok, responses::acquired(*tasks)};
 }
 
@@ -87,7 +90,10 @@ Awaitable<Answer> take(TaskService& service, std::string_view body, ClientWatch*
   std::string queue = args->queue;  // the batch-size histogram's label
   auto tasks = co_await service.take(std::move(*args), client);
   if (!tasks) co_return from_error(std::move(tasks).error());
-  if (!tasks->empty()) batch_metrics().observe_take(queue, tasks->size());
+  if (!tasks->empty()) {
+    batch_metrics().observe_take(queue, tasks->size());
+    latency_metrics().observe_leased(queue, *tasks);
+  }
   co_return Answer{Errc::ok, responses::acquired(*tasks)};
 }
 
@@ -95,10 +101,12 @@ Awaitable<Answer> reply(TaskService& service, std::string_view body, const Grant
   auto request = parse_reply(body);
   if (!request) co_return from_error(std::move(request).error());
   if (auto denied = refused(scope, Endpoint::reply, request->queue)) co_return *denied;
-  auto completed = co_await service.reply(std::move(request->queue), std::move(request->id),
-                                          std::move(request->result));
-  if (!completed) co_return from_error(std::move(completed).error());
-  co_return Answer{Errc::ok, responses::boolean(*completed)};
+  std::string queue = request->queue;  // the service time histogram's label
+  auto outcome = co_await service.reply(std::move(request->queue), std::move(request->id),
+                                        std::move(request->result));
+  if (!outcome) co_return from_error(std::move(outcome).error());
+  latency_metrics().observe_replied(queue, *outcome);
+  co_return Answer{Errc::ok, responses::boolean(outcome->completed)};
 }
 
 Awaitable<Answer> call(TaskService& service, std::string_view body, ClientWatch* client,
@@ -139,7 +147,10 @@ Awaitable<Answer> clear_queue(TaskService& service, std::string_view body, const
   std::string queue = request->queue;
   auto cleared = co_await service.clear_queue(std::move(request->queue), request->max_steps);
   if (!cleared) co_return from_error(std::move(cleared).error());
-  if (*cleared) batch_metrics().forget(queue);
+  if (*cleared) {
+    batch_metrics().forget(queue);
+    latency_metrics().forget(queue);
+  }
   co_return Answer{Errc::ok, responses::boolean(*cleared)};
 }
 
@@ -190,10 +201,15 @@ Awaitable<Answer> reply_batch(TaskService& service, std::string_view body, const
   auto request = parse_reply_batch(body);
   if (!request) co_return from_error(std::move(request).error());
   if (auto denied = refused(scope, Endpoint::reply_batch, request->queue)) co_return *denied;
-  auto completed =
+  std::string queue = request->queue;  // the service time histogram's label
+  auto outcomes =
       co_await service.reply_batch(std::move(request->queue), std::move(request->replies));
-  if (!completed) co_return from_error(std::move(completed).error());
-  co_return Answer{Errc::ok, responses::booleans(*completed)};
+  if (!outcomes) co_return from_error(std::move(outcomes).error());
+  latency_metrics().observe_replied(queue, *outcomes);
+  std::vector<bool> completed;
+  completed.reserve(outcomes->size());
+  for (const ReplyOutcome& o : *outcomes) completed.push_back(o.completed);
+  co_return Answer{Errc::ok, responses::booleans(completed)};
 }
 
 Awaitable<Answer> config_queue(TaskService& service, std::string_view body, const Grants* scope) {

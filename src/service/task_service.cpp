@@ -187,13 +187,14 @@ Awaitable<Result<std::size_t>> TaskService::count_fitting(const TakeArgs& args) 
   co_return std::size_t{*counted};
 }
 
-Awaitable<Result<bool>> TaskService::reply(std::string queue, std::string id, TaskResult result) {
-  return store_.reply(std::move(queue), std::move(id), std::move(result));
+Awaitable<Result<ReplyOutcome>> TaskService::reply(std::string queue, std::string id,
+                                                   TaskResult result) {
+  return store_.reply_timed(std::move(queue), std::move(id), std::move(result));
 }
 
-Awaitable<Result<std::vector<bool>>> TaskService::reply_batch(std::string queue,
-                                                              std::vector<TaskReply> replies) {
-  return store_.reply_batch(std::move(queue), std::move(replies));
+Awaitable<Result<std::vector<ReplyOutcome>>> TaskService::reply_batch(
+    std::string queue, std::vector<TaskReply> replies) {
+  return store_.reply_batch_timed(std::move(queue), std::move(replies));
 }
 
 Awaitable<Result<std::optional<TaskResult>>> TaskService::call(CallArgs args, ClientWatch* client) {

@@ -71,10 +71,11 @@ class TaskService {
   Awaitable<Result<std::vector<AcquiredTask>>> acquire(std::string queue, std::vector<std::string> ids,
                                                   std::int64_t lease_ms);
   Awaitable<Result<std::vector<AcquiredTask>>> take(TakeArgs args, ClientWatch* client = nullptr);
-  Awaitable<Result<bool>> reply(std::string queue, std::string id, TaskResult result);
+  // Whether the reply completed the task, with its service time (Store::reply_timed).
+  Awaitable<Result<ReplyOutcome>> reply(std::string queue, std::string id, TaskResult result);
   // Each as reply(), one store step for the batch.
-  Awaitable<Result<std::vector<bool>>> reply_batch(std::string queue,
-                                                   std::vector<TaskReply> replies);
+  Awaitable<Result<std::vector<ReplyOutcome>>> reply_batch(std::string queue,
+                                                           std::vector<TaskReply> replies);
   // ok(result): the task's reply. ok(nullopt): timeout == 0 and no result yet.
   // Errors: call_timeout (0001), removed (0006), unavailable (0005).
   Awaitable<Result<std::optional<TaskResult>>> call(CallArgs args, ClientWatch* client = nullptr);

@@ -133,7 +133,8 @@ Awaitable<Result<std::vector<AcquiredTask>>> MemoryStore::take(std::string queue
   co_return co_await value_when_durable(std::move(logged));
 }
 
-Awaitable<Result<bool>> MemoryStore::reply(std::string queue, std::string id, TaskResult result) {
+Awaitable<Result<ReplyOutcome>> MemoryStore::reply_timed(std::string queue, std::string id,
+                                                        TaskResult result) {
   auto logged = mutate(
       [&] {
         auto state = state_.task_state(queue, id);
@@ -259,8 +260,8 @@ Awaitable<Result<std::vector<NamedQueueStats>>> MemoryStore::stat_queues(
   co_return out;
 }
 
-Awaitable<Result<std::vector<bool>>> MemoryStore::reply_batch(std::string queue,
-                                                         std::vector<TaskReply> replies) {
+Awaitable<Result<std::vector<ReplyOutcome>>> MemoryStore::reply_batch_timed(
+    std::string queue, std::vector<TaskReply> replies) {
   auto logged = mutate(
       [&] {
         return std::any_of(replies.begin(), replies.end(), [&](const TaskReply& r) {

@@ -44,7 +44,8 @@ class MemoryStore final : public Store {
                                                   std::int64_t lease_ms) override;
   Awaitable<Result<std::vector<AcquiredTask>>> take(std::string queue, std::uint32_t size,
                                                std::int64_t lease_ms) override;
-  Awaitable<Result<bool>> reply(std::string queue, std::string id, TaskResult result) override;
+  Awaitable<Result<ReplyOutcome>> reply_timed(std::string queue, std::string id,
+                                              TaskResult result) override;
   Awaitable<Result<CallBegin>> call_begin(std::string queue, NewTask task,
                                      bool put_if_absent) override;
   Awaitable<Result<bool>> touch(std::string queue, std::string id, std::int64_t lease_ms) override;
@@ -63,8 +64,8 @@ class MemoryStore final : public Store {
   // One lock hold per 1000 queues, so a scrape of many queues never stalls requests long.
   Awaitable<Result<std::vector<NamedQueueStats>>> stat_queues(std::optional<std::string> after,
                                                               std::uint32_t size) override;
-  Awaitable<Result<std::vector<bool>>> reply_batch(std::string queue,
-                                              std::vector<TaskReply> replies) override;
+  Awaitable<Result<std::vector<ReplyOutcome>>> reply_batch_timed(
+      std::string queue, std::vector<TaskReply> replies) override;
 
   Awaitable<Result<QueueSettings>> config_queue(std::string queue,
                                                 QueueSettingsChange change) override;

@@ -96,10 +96,17 @@ class Store {
   virtual Awaitable<Result<std::vector<AcquiredTask>>> take(std::string queue, std::uint32_t size,
                                                        std::int64_t lease_ms) = 0;
 
-  // Completes a pending or leased task. true = this reply completed it (first wins).
-  // Caches the result for the task's cache_result_ms, forwards it when configured,
-  // and reports on_finished.
-  virtual Awaitable<Result<bool>> reply(std::string queue, std::string id, TaskResult result) = 0;
+  // Completes a pending or leased task. completed = this reply completed it (first
+  // wins), with the service time when the task was leased. Caches the result for the
+  // task's cache_result_ms, forwards it when configured, and reports on_finished.
+  virtual Awaitable<Result<ReplyOutcome>> reply_timed(std::string queue, std::string id,
+                                                      TaskResult result) = 0;
+  // reply_timed() without the service time: true = this reply completed the task.
+  Awaitable<Result<bool>> reply(std::string queue, std::string id, TaskResult result) {
+    auto outcome = co_await reply_timed(std::move(queue), std::move(id), std::move(result));
+    if (!outcome) co_return std::move(outcome).error();
+    co_return outcome->completed;
+  }
 
   // For call: if (queue, id) is done, its cached result; else, when put_if_absent,
   // puts `task` unless it exists. One atomic step.
@@ -157,10 +164,20 @@ class Store {
   // executors of its callers still exist. Nothing to release by default (MemoryStore).
   virtual void close() {}
 
-  // Each element as reply() (the first reply of an id wins: a repeated id answers
-  // false), in the order given; one atomic step for the whole batch.
-  virtual Awaitable<Result<std::vector<bool>>> reply_batch(std::string queue,
-                                                      std::vector<TaskReply> replies) = 0;
+  // Each element as reply_timed() (the first reply of an id wins: a repeated id answers
+  // not completed), in the order given; one atomic step for the whole batch.
+  virtual Awaitable<Result<std::vector<ReplyOutcome>>> reply_batch_timed(
+      std::string queue, std::vector<TaskReply> replies) = 0;
+  // reply_batch_timed() without the service times.
+  Awaitable<Result<std::vector<bool>>> reply_batch(std::string queue,
+                                                   std::vector<TaskReply> replies) {
+    auto outcomes = co_await reply_batch_timed(std::move(queue), std::move(replies));
+    if (!outcomes) co_return std::move(outcomes).error();
+    std::vector<bool> completed;
+    completed.reserve(outcomes->size());
+    for (const ReplyOutcome& o : *outcomes) completed.push_back(o.completed);
+    co_return completed;
+  }
   // --- queue settings (config_queue) ---
 
   // Changes the queue's settings (creating the queue when it does not exist: it is then

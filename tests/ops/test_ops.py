@@ -102,6 +102,24 @@ class MetricsTest(unittest.TestCase):
         self.assertEqual(c.post("/task/clear_queue", {"queue": "m-sizes"}).data, True)
         self.assertNotIn("m-sizes", self.metrics())
 
+    def test_queue_delay_and_service_time_by_queue(self):
+        c = self.client
+        c.put("m-lat", "a")
+        self.assertEqual(len(c.take("m-lat", promise_reply_time=30).data), 1)
+        self.assertIs(c.reply("m-lat", "a").data, True)
+        text = self.metrics()
+        if PROMTOOL:
+            ok, complaints = promtool_check(text)
+            self.assertTrue(ok, complaints)
+        q = '{queue="m-lat"}'
+        for family in ["taskcenter_queue_delay_seconds", "taskcenter_queue_service_seconds"]:
+            self.assertIn(f"# TYPE {family} histogram", text)
+            self.assertEqual(series(text, family + "_count")[q], 1)
+            self.assertEqual(series(text, family + "_bucket")['{queue="m-lat",le="+Inf"}'], 1)
+            self.assertEqual(len([k for k in series(text, family + "_bucket") if "m-lat" in k]), 19)
+        self.assertEqual(c.post("/task/clear_queue", {"queue": "m-lat"}).data, True)
+        self.assertNotIn("m-lat", self.metrics())
+
     def test_per_queue_series_appear_and_go_away_with_their_queue(self):
         c = self.client
         q = 'q "quoted" \\ name'

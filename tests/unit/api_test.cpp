@@ -313,7 +313,9 @@ class DownStore final : public Store {
   Awaitable<Result<std::vector<AcquiredTask>>> take(std::string, std::uint32_t, std::int64_t) override {
     co_return down();
   }
-  Awaitable<Result<bool>> reply(std::string, std::string, TaskResult) override { co_return down(); }
+  Awaitable<Result<ReplyOutcome>> reply_timed(std::string, std::string, TaskResult) override {
+    co_return down();
+  }
   Awaitable<Result<CallBegin>> call_begin(std::string, NewTask, bool) override { co_return down(); }
   Awaitable<Result<bool>> touch(std::string, std::string, std::int64_t) override { co_return down(); }
   Awaitable<Result<bool>> remove(std::string, std::string) override { co_return down(); }
@@ -324,7 +326,8 @@ class DownStore final : public Store {
   Awaitable<Result<std::optional<QueueStats>>> stat_queue(std::string) override { co_return down(); }
   Awaitable<Result<std::uint64_t>> reap() override { co_return down(); }
   Awaitable<bool> ready() override { co_return false; }
-  Awaitable<Result<std::vector<bool>>> reply_batch(std::string, std::vector<TaskReply>) override {
+  Awaitable<Result<std::vector<ReplyOutcome>>> reply_batch_timed(std::string,
+                                                                std::vector<TaskReply>) override {
     co_return down();
   }
 };

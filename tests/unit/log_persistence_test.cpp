@@ -693,5 +693,33 @@ TEST(LogPersistence, AReplyBatchSurvivesARestartAsOneRecord) {
   EXPECT_NE(before.find("done a \"ra\""), std::string::npos) << before;
 }
 
+// The service time starts at the lease: a restart replays the take at its own clock
+// reading, and a snapshot keeps a leased task's lease start (snap_task tag 12).
+TEST(LogPersistence, ALeaseStartSurvivesARestartFromTheLogAndFromASnapshot) {
+  TempDir dir;
+  ManualClock clock;
+  {
+    auto opened = open_store(clock, dir.path());
+    for (const char* id : {"a", "b"}) EXPECT_TRUE(*run_sync(opened.store->put("q", task(id))));
+    clock.advance(100);
+    EXPECT_EQ(run_sync(opened.store->take("q", 1, 60'000))->size(), 1u);  // a
+    clock.advance(200);
+  }
+  {
+    auto opened = open_store(clock, dir.path());  // from the log
+    clock.advance(50);
+    EXPECT_EQ(*run_sync(opened.store->reply_timed("q", "a", TaskResult{})),
+              (ReplyOutcome{true, 250}));
+    EXPECT_EQ(run_sync(opened.store->take("q", 1, 60'000))->size(), 1u);  // b
+    clock.advance(30);
+    ASSERT_TRUE(opened.store->compact());
+  }
+  auto opened = open_store(clock, dir.path());  // from the snapshot
+  ASSERT_TRUE(opened.report.snapshot);
+  clock.advance(20);
+  EXPECT_EQ(*run_sync(opened.store->reply_timed("q", "b", TaskResult{})),
+            (ReplyOutcome{true, 50}));
+}
+
 }  // namespace
 }  // namespace tc::test

@@ -3,6 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <iterator>
+#include <string>
+
 #include "store/log/crc32c.hpp"
 
 namespace tc::log {
@@ -107,6 +111,11 @@ TEST(LogRecord, SnapshotTaskRoundTripsTheVersion2Fields) {
   EXPECT_EQ(r.task_image.batch_key, "k");
   EXPECT_EQ(r.task_image.retry_delay_ms, 10);
   EXPECT_EQ(r.task_image.expires_at, 1'000'000);
+  EXPECT_EQ(r.task_image.lease_start_ms, std::nullopt);  // not written when not known
+  image.lease_start_ms = 1'700'000'000'123;
+  bytes.clear();
+  encode_snap_task(bytes, 5, image);
+  EXPECT_EQ(decode_one(bytes).task_image.lease_start_ms, 1'700'000'000'123);  // tag 12
 }
 
 TEST(LogRecord, RefusesAnUnknownTagAndAnOutOfRangeField) {
@@ -225,6 +234,22 @@ TEST(LogRecord, TakeWithOptionsRoundTrips) {
   only_cost.max_cost = 1e9;
   encode_take_v2(b, 3, "q", 1, 0, only_cost);
   EXPECT_EQ(decode_one(b).take_options, only_cost);
+}
+
+// The fuzz driver's seeds of record 15 (tests/fuzz/corpus/log_record) are frames this
+// decoder accepts, so mutations start from a valid take_v2.
+TEST(LogRecord, TheTakeWithOptionsFuzzSeedsDecode) {
+  for (const char* name : {"frame-09-type15.bin", "frame-10-type15.bin"}) {
+    std::ifstream in(std::string(TC_SOURCE_DIR) + "/tests/fuzz/corpus/log_record/" + name,
+                     std::ios::binary);
+    std::string frame((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    ASSERT_FALSE(frame.empty()) << name;
+    Record r;
+    auto decoded = decode_frame(frame, r);
+    ASSERT_EQ(decoded.status, DecodeStatus::ok) << name << ": " << decoded.message;
+    EXPECT_EQ(decoded.frame_size, frame.size()) << name;
+    EXPECT_EQ(r.type, RecordType::take_v2) << name;
+  }
 }
 
 TEST(LogRecord, DecodesFramesOneAfterAnother) {

@@ -56,11 +56,12 @@ TEST(RedisReplies, AMalformedIntegerIsAnErrorNotZero) {
   EXPECT_FALSE(int_of(nil, "x").ok());
 }
 
-TEST(RedisReplies, AcquiredTasksNeedSevenFieldsEach) {
+TEST(RedisReplies, AcquiredTasksNeedEightFieldsEach) {
   Reply r;
   r.type = Reply::Type::array;
-  r.elements = {string_reply("a"),  string_reply("null"), string_reply("c"), string_reply("2"),
-                string_reply("-3"), string_reply("gpu"),  string_reply("0.5")};
+  r.elements = {string_reply("a"),  string_reply("null"), string_reply("c"),
+                string_reply("2"),  string_reply("-3"),   string_reply("gpu"),
+                string_reply("0.5"), string_reply("1500")};
   auto ok = acquired_of(r, "take");
   ASSERT_TRUE(ok.ok());
   ASSERT_EQ(ok->size(), 1u);
@@ -68,6 +69,7 @@ TEST(RedisReplies, AcquiredTasksNeedSevenFieldsEach) {
   EXPECT_EQ((*ok)[0].priority, -3);
   EXPECT_EQ((*ok)[0].batch_key, std::optional<std::string>("gpu"));
   EXPECT_EQ((*ok)[0].cost, 0.5);
+  EXPECT_EQ((*ok)[0].queue_delay_ms, 1500);
   r.elements[5] = string_reply("");
   auto keyless = acquired_of(r, "take");
   ASSERT_TRUE(keyless.ok());
@@ -82,6 +84,30 @@ TEST(RedisReplies, AcquiredTasksNeedSevenFieldsEach) {
   Reply bad_cost = r;
   bad_cost.elements[6] = string_reply("x");
   EXPECT_EQ(acquired_of(bad_cost, "take").error().code, Errc::internal);
+  Reply bad_delay = r;
+  bad_delay.elements[7] = string_reply("soon");
+  EXPECT_EQ(acquired_of(bad_delay, "take").error().code, Errc::internal);
+}
+
+TEST(RedisReplies, ReplyOutcomesArePairsOfCompletedAndServiceTime) {
+  Reply r;
+  r.type = Reply::Type::array;
+  Reply one, zero, minus_one, ms;
+  one.type = zero.type = minus_one.type = ms.type = Reply::Type::integer;
+  one.integer = 1;
+  zero.integer = 0;
+  minus_one.integer = -1;
+  ms.integer = 250;
+  r.elements = {one, ms, one, minus_one, zero, minus_one};
+  auto outcomes = reply_outcomes_of(r, 3, "reply_batch");
+  ASSERT_TRUE(outcomes.ok());
+  EXPECT_EQ((*outcomes)[0], (ReplyOutcome{true, 250}));
+  EXPECT_EQ((*outcomes)[1], (ReplyOutcome{true, std::nullopt}));  // the task was not leased
+  EXPECT_EQ((*outcomes)[2], (ReplyOutcome{false, std::nullopt}));
+  EXPECT_EQ(reply_outcomes_of(r, 2, "reply_batch").error().code, Errc::internal);
+  Reply bad = r;
+  bad.elements[1] = string_reply("x");
+  EXPECT_EQ(reply_outcomes_of(bad, 3, "reply_batch").error().code, Errc::internal);
 }
 
 }  // namespace

@@ -406,8 +406,9 @@ class LossyStore final : public Store, public StoreEvents {
                                                std::int64_t lease_ms) override {
     return inner_.take(std::move(q), size, lease_ms);
   }
-  Awaitable<Result<bool>> reply(std::string q, std::string id, TaskResult r) override {
-    return inner_.reply(std::move(q), std::move(id), std::move(r));
+  Awaitable<Result<ReplyOutcome>> reply_timed(std::string q, std::string id,
+                                              TaskResult r) override {
+    return inner_.reply_timed(std::move(q), std::move(id), std::move(r));
   }
   Awaitable<Result<CallBegin>> call_begin(std::string q, NewTask t, bool put_if_absent) override {
     if (before_call_begin) before_call_begin();
@@ -432,9 +433,9 @@ class LossyStore final : public Store, public StoreEvents {
   }
   Awaitable<Result<std::uint64_t>> reap() override { return inner_.reap(); }
   Awaitable<bool> ready() override { return inner_.ready(); }
-  Awaitable<Result<std::vector<bool>>> reply_batch(std::string q,
-                                              std::vector<TaskReply> replies) override {
-    return inner_.reply_batch(std::move(q), std::move(replies));
+  Awaitable<Result<std::vector<ReplyOutcome>>> reply_batch_timed(
+      std::string q, std::vector<TaskReply> replies) override {
+    return inner_.reply_batch_timed(std::move(q), std::move(replies));
   }
 
  private:

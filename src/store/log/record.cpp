@@ -201,6 +201,7 @@ enum : std::uint8_t {
   // u32 count, then per event: u64 seq, string info, string content (oldest first)
   kTagEvents = 10,
   kTagNextEventSeq = 11,  // the seq the next progress event gets (last given + 1)
+  kTagLeaseStart = 12,  // a leased task's lease start (ms), for the service time
 };
 
 // Queue tags (snap_queue).
@@ -425,6 +426,7 @@ void encode_snap_task(std::string& out, std::int64_t now, const TaskImage& t) {
   }
   if (t.last_event_seq != 0)
     tags.i64(kTagNextEventSeq, static_cast<std::int64_t>(t.last_event_seq + 1));
+  if (t.lease_start_ms) tags.i64(kTagLeaseStart, *t.lease_start_ms);
   tags.end();
   end(out, start);
 }
@@ -716,6 +718,7 @@ Decoded decode_frame(std::string_view bytes, Record& record) {
               t.last_event_seq = static_cast<std::uint64_t>(next - 1);
               return true;
             }
+            case kTagLeaseStart: t.lease_start_ms = field.i64(); return true;
             case kTagSourceQueue: {
               std::string text = field.rest();
               auto colon = text.find(':');

@@ -49,6 +49,9 @@ struct TaskImage {
   // newest one given (0: it never reported progress).
   std::vector<TaskEvent> events;
   std::uint64_t last_event_seq = 0;
+  // Leased: when its lease began (the service time's start); nullopt when not leased or
+  // not known (a snapshot written before it was kept).
+  std::optional<std::int64_t> lease_start_ms;
 };
 
 }  // namespace tc::memory

@@ -285,6 +285,9 @@ std::vector<bool> MemoryState::put_batch(std::int64_t now, std::string_view queu
 
 AcquiredTask MemoryState::deliver(std::int64_t now, TaskNode& node, std::int64_t lease_ms) {
   Queue& queue = *node.queue;
+  // Visible since its cursor was handed out (make_visible: put, end of delay, back to
+  // pending); a cursor ahead of the clock (a step back) counts as no wait.
+  const std::int64_t visible_since = static_cast<std::int64_t>(node.cursor.ms);
   detach(node);
   ++queue.total_acquired;
   ++node.attempts;
@@ -294,6 +297,7 @@ AcquiredTask MemoryState::deliver(std::int64_t now, TaskNode& node, std::int64_t
   out.info = node.info();
   out.content = node.content();
   out.attempt = node.attempts;
+  out.queue_delay_ms = std::max<std::int64_t>(now - visible_since, 0);
   if (node.extras) {
     out.priority = node.extras->priority;
     out.batch_key = node.extras->batch_key;
@@ -301,6 +305,7 @@ AcquiredTask MemoryState::deliver(std::int64_t now, TaskNode& node, std::int64_t
   }
   if (lease_ms > 0) {
     schedule(node, TaskState::leased, now + lease_ms);
+    node.lease_start_ms = now;
     return out;
   }
   // No reply is expected: the task is gone. Anyone waiting on it (call) learns so now
@@ -343,12 +348,15 @@ std::vector<AcquiredTask> MemoryState::take(std::int64_t now, std::string_view q
   return out;
 }
 
-bool MemoryState::reply(std::int64_t now, std::string_view queue, std::string_view id,
-                        TaskResult&& result) {
+ReplyOutcome MemoryState::reply(std::int64_t now, std::string_view queue, std::string_view id,
+                                TaskResult&& result) {
   apply_due(now);
   Queue* q = find_queue(queue);
   TaskNode* node = q ? find_task(*q, id) : nullptr;
-  if (!node || node->state == TaskState::done) return false;
+  if (!node || node->state == TaskState::done) return ReplyOutcome{};
+  ReplyOutcome out{.completed = true, .service_ms = std::nullopt};
+  if (node->state == TaskState::leased && node->lease_start_ms != TaskNode::kUnknownLeaseStart)
+    out.service_ms = std::max<std::int64_t>(now - node->lease_start_ms, 0);
   // A result that does not fit the node needs a new one: allocated before any change.
   NodePtr moved;
   if (node->cache_result_ms > 0 && !node->fits(result.info, result.content))
@@ -373,7 +381,7 @@ bool MemoryState::reply(std::int64_t now, std::string_view queue, std::string_vi
     destroy(*node);
   }
   flush_wakeups();
-  return true;
+  return out;
 }
 
 CallBegin MemoryState::call_begin(std::int64_t now, std::string_view queue, NewTask&& task,

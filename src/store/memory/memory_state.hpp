@@ -56,9 +56,10 @@ class MemoryState {
   // order (docs/protocol.md, "Orders").
   std::vector<AcquiredTask> take(std::int64_t now, std::string_view queue, std::uint32_t size,
                                  std::int64_t lease_ms);
-  // Completes a pending, delayed or leased task; false if absent or already done.
-  bool reply(std::int64_t now, std::string_view queue, std::string_view id,
-             TaskResult&& result);
+  // Completes a pending, delayed or leased task; not completed if absent or already
+  // done. A leased task's service time is now - its lease start.
+  ReplyOutcome reply(std::int64_t now, std::string_view queue, std::string_view id,
+                     TaskResult&& result);
   CallBegin call_begin(std::int64_t now, std::string_view queue, NewTask&& task,
                        bool put_if_absent);
   // Moves a lease's end to now + lease_ms; false unless the task is leased.
@@ -135,9 +136,9 @@ class MemoryState {
   // --- batches (state_batches.cpp) ---
 
   // Each reply as reply() in the order given, due items applied once; a repeated id
-  // finds its task done (or gone) and answers false.
-  std::vector<bool> reply_batch(std::int64_t now, std::string_view queue,
-                                std::vector<TaskReply>&& replies);
+  // finds its task done (or gone) and answers not completed.
+  std::vector<ReplyOutcome> reply_batch(std::int64_t now, std::string_view queue,
+                                        std::vector<TaskReply>&& replies);
 
   // --- keyed takes (state_keys.cpp) ---
 

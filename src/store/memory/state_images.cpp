@@ -18,6 +18,8 @@ void fill(TaskImage& image, const TaskNode& node) {
   image.attempts = node.attempts;
   image.max_attempts = node.max_attempts;
   image.created_ms = node.created_ms;
+  if (node.state == TaskState::leased && node.lease_start_ms != TaskNode::kUnknownLeaseStart)
+    image.lease_start_ms = node.lease_start_ms;
   const TaskExtras none;
   const TaskExtras& extras = node.extras ? *node.extras : none;
   image.forward_result_to = extras.forward_result_to;
@@ -159,6 +161,7 @@ bool MemoryState::restore_task(TaskImage&& image) {
     index_expiry(*node);
   } else {
     schedule(*node, state, image.deadline);
+    node->lease_start_ms = image.lease_start_ms.value_or(TaskNode::kUnknownLeaseStart);
   }
   return true;
 }

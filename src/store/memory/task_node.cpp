@@ -48,6 +48,7 @@ NodePtr TaskNode::remake(const TaskNode& from, std::string_view info, std::strin
     node->cursor = from.cursor;
   } else {
     node->deadline = from.deadline;
+    node->lease_start_ms = from.lease_start_ms;
   }
   node->cache_result_ms = from.cache_result_ms;
   node->queue = from.queue;

@@ -97,6 +97,7 @@ using IdHook = boost::intrusive::unordered_set_member_hook<>;
 class TaskNode {
  public:
   static constexpr std::size_t kMaxIdSize = 0xffff;
+  static constexpr std::int64_t kUnknownLeaseStart = INT64_MIN;
 
   // Allocates a node holding copies of the three byte strings; every other field has
   // its default value. Throws std::length_error for an id longer than kMaxIdSize or an
@@ -134,10 +135,16 @@ class TaskNode {
   OrderHook state_hook;
   // The cursor of a task that is not pending means nothing, the deadline of a pending
   // one neither: they share their bytes. The member that is read is the one the
-  // state says (make_visible writes the cursor, schedule the deadline).
+  // state says (make_visible writes the cursor, schedule the deadline). A lease's start
+  // takes the cursor's other half, so a leased task pays no byte for it.
   union {
-    Cursor cursor{};        // while pending
-    std::int64_t deadline;  // while delayed, leased or done
+    Cursor cursor{};  // while pending
+    struct {
+      std::int64_t deadline;        // while delayed, leased or done
+      // While leased: when the acquire or take ran (store clock); kUnknownLeaseStart
+      // when restored from a snapshot that did not keep it.
+      std::int64_t lease_start_ms;
+    };
   };
   std::int64_t cache_result_ms = 0;
   Queue* queue = nullptr;

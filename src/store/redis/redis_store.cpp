@@ -220,11 +220,14 @@ Awaitable<Result<std::vector<AcquiredTask>>> RedisStore::take(std::string queue,
   co_return redis::acquired_of(*r, "take");
 }
 
-Awaitable<Result<bool>> RedisStore::reply(std::string queue, std::string id, TaskResult result) {
+Awaitable<Result<ReplyOutcome>> RedisStore::reply_timed(std::string queue, std::string id,
+                                                       TaskResult result) {
   auto r = co_await run(scripts_->reply, "reply", queue,
                         args_of(std::move(id), std::move(result.info), std::move(result.content)));
   if (!r.ok()) co_return std::move(r).error();
-  co_return flag_of(*r, "reply");
+  auto outcomes = redis::reply_outcomes_of(*r, 1, "reply");
+  if (!outcomes) co_return std::move(outcomes).error();
+  co_return outcomes->front();
 }
 
 Awaitable<Result<CallBegin>> RedisStore::call_begin(std::string queue, NewTask task,

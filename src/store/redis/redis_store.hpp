@@ -82,7 +82,8 @@ class RedisStore final : public Store {
                                                   std::int64_t lease_ms) override;
   Awaitable<Result<std::vector<AcquiredTask>>> take(std::string queue, std::uint32_t size,
                                                std::int64_t lease_ms) override;
-  Awaitable<Result<bool>> reply(std::string queue, std::string id, TaskResult result) override;
+  Awaitable<Result<ReplyOutcome>> reply_timed(std::string queue, std::string id,
+                                              TaskResult result) override;
   Awaitable<Result<CallBegin>> call_begin(std::string queue, NewTask task,
                                      bool put_if_absent) override;
   Awaitable<Result<bool>> touch(std::string queue, std::string id, std::int64_t lease_ms) override;
@@ -94,8 +95,8 @@ class RedisStore final : public Store {
   Awaitable<Result<std::uint64_t>> reap() override;
   Awaitable<bool> ready() override;
   // redis_store_batches.cpp
-  Awaitable<Result<std::vector<bool>>> reply_batch(std::string queue,
-                                              std::vector<TaskReply> replies) override;
+  Awaitable<Result<std::vector<ReplyOutcome>>> reply_batch_timed(
+      std::string queue, std::vector<TaskReply> replies) override;
 
   // Queue settings (redis_store_settings.cpp).
   Awaitable<Result<QueueSettings>> config_queue(std::string queue,

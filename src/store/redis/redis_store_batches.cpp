@@ -5,8 +5,8 @@
 
 namespace tc {
 
-Awaitable<Result<std::vector<bool>>> RedisStore::reply_batch(std::string queue,
-                                                             std::vector<TaskReply> replies) {
+Awaitable<Result<std::vector<ReplyOutcome>>> RedisStore::reply_batch_timed(
+    std::string queue, std::vector<TaskReply> replies) {
   std::vector<std::string> args;
   args.reserve(1 + replies.size() * 3);
   args.push_back(std::to_string(replies.size()));
@@ -17,16 +17,7 @@ Awaitable<Result<std::vector<bool>>> RedisStore::reply_batch(std::string queue,
   }
   auto r = co_await run(scripts_->reply_batch, "reply_batch", queue, std::move(args));
   if (!r.ok()) co_return std::move(r).error();
-  if (!r->is_array() || r->elements.size() != replies.size())
-    co_return redis::internal_error("reply_batch: unexpected reply");
-  std::vector<bool> out;
-  out.reserve(replies.size());
-  for (const auto& element : r->elements) {
-    auto completed = redis::int_of(element, "reply_batch");
-    if (!completed) co_return std::move(completed).error();
-    out.push_back(*completed == 1);
-  }
-  co_return out;
+  co_return redis::reply_outcomes_of(*r, replies.size(), "reply_batch");
 }
 
 }  // namespace tc

@@ -79,7 +79,7 @@ Result<std::int64_t> int_of(const Reply& reply, std::string_view what) {
 }
 
 Result<std::vector<AcquiredTask>> acquired_of(Reply& reply, std::string_view what) {
-  constexpr std::size_t kFields = 7;  // lib.lua's ACQUIRED_FIELDS
+  constexpr std::size_t kFields = 8;  // lib.lua's ACQUIRED_FIELDS
   if (!reply.is_array() || reply.elements.size() % kFields != 0) {
     return internal_error(std::string(what) + ": unexpected reply");
   }
@@ -90,6 +90,8 @@ Result<std::vector<AcquiredTask>> acquired_of(Reply& reply, std::string_view wha
     if (!attempt) return std::move(attempt).error();
     auto priority = int_of(reply.elements[i + 4], what);
     if (!priority) return std::move(priority).error();
+    auto queue_delay_ms = int_of(reply.elements[i + 7], what);
+    if (!queue_delay_ms) return std::move(queue_delay_ms).error();
     const std::string& cost_text = reply.elements[i + 6].str;
     double cost = 0;
     const char* end = cost_text.data() + cost_text.size();
@@ -104,7 +106,27 @@ Result<std::vector<AcquiredTask>> acquired_of(Reply& reply, std::string_view wha
     t.priority = static_cast<std::int32_t>(*priority);
     if (!reply.elements[i + 5].str.empty()) t.batch_key = std::move(reply.elements[i + 5].str);
     t.cost = cost;
+    t.queue_delay_ms = *queue_delay_ms;
     out.push_back(std::move(t));
+  }
+  return out;
+}
+
+Result<std::vector<ReplyOutcome>> reply_outcomes_of(const Reply& reply, std::size_t count,
+                                                    std::string_view what) {
+  if (!reply.is_array() || reply.elements.size() != 2 * count)
+    return internal_error(std::string(what) + ": unexpected reply");
+  std::vector<ReplyOutcome> out;
+  out.reserve(count);
+  for (std::size_t i = 0; i < reply.elements.size(); i += 2) {
+    auto completed = int_of(reply.elements[i], what);
+    if (!completed) return std::move(completed).error();
+    auto service_ms = int_of(reply.elements[i + 1], what);
+    if (!service_ms) return std::move(service_ms).error();
+    ReplyOutcome o;
+    o.completed = *completed == 1;
+    if (o.completed && *service_ms >= 0) o.service_ms = *service_ms;
+    out.push_back(o);
   }
   return out;
 }

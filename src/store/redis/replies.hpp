@@ -27,6 +27,10 @@ Result<std::int64_t> int_of(const Reply& reply, std::string_view what);
 // {id, info, content, attempt, priority, batch_key, cost, ...} of acquire.lua /
 // take.lua / take_keyed.lua.
 Result<std::vector<AcquiredTask>> acquired_of(Reply& reply, std::string_view what);
+// `count` replies' outcomes of reply.lua / reply_batch.lua: {completed (0/1), service_ms
+// (-1: none)} per reply, flat.
+Result<std::vector<ReplyOutcome>> reply_outcomes_of(const Reply& reply, std::size_t count,
+                                                    std::string_view what);
 // Queue settings at elements first..first+3 of an array reply: paused (0/1), max_leased,
 // rate and burst (decimal text as given; burst 0 = the default). The burst answered is
 // the one in force. (redis_store_settings.cpp)

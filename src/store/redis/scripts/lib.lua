@@ -111,6 +111,9 @@ local M_CREATED = 24
 -- Progress events (progress.lua): the seq of the last event given, the info + content
 -- bytes of those kept in B.."ev:"..id; absent until the task's first progress.
 local M_EVSEQ, M_EVBYTES = 20, 21
+-- NOW of the acquire or take that leased the task (the service time's start); read only
+-- while the state is L (a record leased before it existed has none: no service time).
+local M_LEASED = 22
 
 -- stats fields, read by one HMGET here and written back by one HSET in finish()
 local S_NAMES = {'due', 'last_ms', 'last_seq', 'put', 'acquired', 'replied', 'redelivered',
@@ -557,10 +560,11 @@ end
 -- Acquires the listed tasks that are pending (each once, in the order given): leased
 -- until NOW + lease_ms, or deleted when lease_ms == 0 (waiters are told "removed").
 -- `popped`: true when the caller already removed them from the pending set (take).
--- Returns the flat list {id, info, content, attempt, priority, batch_key, cost, ...}
--- of the acquired ones (ACQUIRED_FIELDS per task).
+-- Returns the flat list {id, info, content, attempt, priority, batch_key, cost,
+-- queue_delay_ms, ...} of the acquired ones (ACQUIRED_FIELDS per task); queue_delay_ms:
+-- NOW - the ms of the cursor it was pending with (when it became visible), at least 0.
 -- `cap` (optional): acquire at most this many.
-local ACQUIRED_FIELDS = 7
+local ACQUIRED_FIELDS = 8
 local function acquire_many(ids, lease_ms, popped, cap)
   local raws = hmget_many(K_TASKS, ids)
   local got, metas, seen = {}, {}, {}
@@ -630,9 +634,11 @@ local function acquire_many(ids, lease_ms, popped, cap)
     out[n + 5] = string.format('%d', m[M_PRIORITY] or 0)
     out[n + 6] = m[M_BKEY] or ''
     out[n + 7] = string.format('%.17g', m[M_COST] or 1)
+    out[n + 8] = string.format('%d', math.max(NOW - tonumber(string.sub(m[M_CKEY], 1, 15)), 0))
     if lease_ms > 0 then
       sched = sched + 1
       m[M_STATE] = 'L'
+      m[M_LEASED] = NOW
       m[M_CKEY] = string.format(SKEY_FMT, sched)
       leased[#leased + 1] = NOW + lease_ms
       leased[#leased + 1] = m[M_CKEY] .. id
@@ -667,10 +673,13 @@ end
 -- forward in the outbox when the task has forward_result_to, notes "finished".
 -- A forward is a put made while this task still holds its id: one into the task's own
 -- queue finds the id taken and creates nothing (docs/protocol.md), so none is queued.
--- Returns 1 if this reply completed the task, else 0. (reply.lua, reply_batch.lua)
+-- Returns 1 if this reply completed the task, else 0; and the service time (NOW - the
+-- lease start) when it completed a leased task, else -1. (reply.lua, reply_batch.lua)
 local function complete_task(id, info, content)
   local m = get_meta(id)
-  if not m or m[M_STATE] == 'F' then return 0 end
+  if not m or m[M_STATE] == 'F' then return 0, -1 end
+  local service_ms = -1
+  if m[M_STATE] == 'L' and m[M_LEASED] then service_ms = math.max(NOW - m[M_LEASED], 0) end
   unindex(id, m)
   if m[M_FWD] ~= '' and m[M_FWD] ~= QUEUE then outbox_push(m[M_FWD], id, info, content, '', NOW, '') end
   if m[M_CACHE] > 0 then
@@ -687,7 +696,7 @@ local function complete_task(id, info, content)
   end
   stat_incr(S_REPLIED)
   ev_finished(id, info, content, m[M_INCARNATION])
-  return 1
+  return 1, service_ms
 end
 
 -- Queue settings (config_queue): pause, max_leased and a token bucket over leases.
