@@ -113,6 +113,8 @@ Scenarios (each prints one table row per run; list values give one row each):
            latency percentiles, server RSS and open fds  [--rate 400] [--call-rate 50]
            [--churn-rate 20] [--producers 4 --consumers 4 --callers 4 --pollers 16]
            [--poll-timeout 5] [--minute-seconds 60]
+  progress each connection leases a task of its own and posts /task/progress on it
+           --connections 1,16,64  [--payload BYTES] (the events' content)
 
 Common options:
   --duration S (5)   --warmup S (1)   --threads T client threads (1)

@@ -101,5 +101,6 @@ void run_idle(Context& context);
 void run_depth(Context& context);
 void run_ceiling(Context& context);
 void run_soak(Context& context);
+void run_progress(Context& context);
 
 }  // namespace bench

@@ -52,6 +52,7 @@ Need need_of(Endpoint endpoint) noexcept {
     case Endpoint::acquire:
     case Endpoint::reply:
     case Endpoint::touch:
+    case Endpoint::progress:
     case Endpoint::reply_batch:
     case Endpoint::fail:
     case Endpoint::release: return Need::consume;

@@ -24,7 +24,7 @@ struct Route {
 
 // Every route in one place. Paths are exact and case-sensitive; the query string is
 // ignored for routing.
-constexpr std::array<Route, 29> kRoutes = {{
+constexpr std::array<Route, 30> kRoutes = {{
     {"/task/put", "POST", Endpoint::put},
     {"/task/peek", "POST", Endpoint::peek},
     {"/task/acquire", "POST", Endpoint::acquire},
@@ -53,6 +53,7 @@ constexpr std::array<Route, 29> kRoutes = {{
     {"/task/redrive", "POST", Endpoint::redrive},
     {"/task/get", "POST", Endpoint::get},
     {"/task/list_tasks", "POST", Endpoint::list_tasks},
+    {"/task/progress", "POST", Endpoint::progress},
     {"/task/watch", "POST", Endpoint::watch},
 }};
 

@@ -270,6 +270,16 @@ Awaitable<Answer> list_tasks(TaskService& service, std::string_view body, const 
   co_return Answer{Errc::ok, responses::task_page(*page)};
 }
 
+Awaitable<Answer> progress(TaskService& service, std::string_view body, const Grants* scope) {
+  auto request = parse_progress(body);
+  if (!request) co_return from_error(std::move(request).error());
+  if (auto denied = refused(scope, Endpoint::progress, request->queue)) co_return *denied;
+  auto seq = co_await service.progress(std::move(request->queue), std::move(request->id),
+                                       std::move(request->event), request->lease_ms);
+  if (!seq) co_return from_error(std::move(seq).error());
+  co_return Answer{Errc::ok, responses::boolean(seq->has_value())};
+}
+
 Awaitable<Answer> watch(TaskService& service, std::string_view body, ClientWatch* client,
                         const Grants* scope, CallDataShape shape, stream_lines::Format format) {
   auto args = parse_watch(body);
@@ -318,6 +328,7 @@ Awaitable<Answer> handle_task(Endpoint endpoint, TaskService& service, std::stri
     case Endpoint::redrive: return redrive(service, body, scope);
     case Endpoint::get: return get(service, body, scope);
     case Endpoint::list_tasks: return list_tasks(service, body, scope);
+    case Endpoint::progress: return progress(service, body, scope);
     case Endpoint::watch: return watch(service, body, client, scope, call_data, stream_format);
     default: break;
   }

@@ -70,6 +70,13 @@ struct TouchRequest {
   std::int64_t lease_ms = 0;
 };
 
+struct ProgressRequest {
+  std::string queue;
+  std::string id;
+  TaskResult event;                     // info (raw JSON, "null" when absent), content
+  std::optional<std::int64_t> lease_ms;  // promise_reply_time: extend the lease
+};
+
 struct ClearQueueRequest {
   std::string queue;
   std::uint32_t max_steps = 0;  // 0: no bound
@@ -99,6 +106,8 @@ Result<ReplyRequest> parse_reply(std::string_view body);
 Result<CallArgs> parse_call(std::string_view body);
 Result<TaskRef> parse_remove(std::string_view body);
 Result<TouchRequest> parse_touch(std::string_view body);
+// /task/progress (requests_progress.cpp).
+Result<ProgressRequest> parse_progress(std::string_view body);
 Result<ClearQueueRequest> parse_clear_queue(std::string_view body);
 Result<ListQueueRequest> parse_list_queue(std::string_view body);
 Result<StatQueueRequest> parse_stat_queue(std::string_view body);

@@ -91,6 +91,8 @@ constexpr milliseconds kLingerTime{2000};
 // channel per thread for a case that should be rare), then gets 503.
 constexpr milliseconds kBudgetWait{1000};
 constexpr milliseconds kBudgetPoll{20};
+// A streamed response's socket send buffer (SO_SNDBUF; the kernel doubles it).
+constexpr int kStreamSendBuffer = 64 * 1024;
 // Repeated refusals and accept errors: one log line per interval, with a count.
 constexpr std::chrono::seconds kLogInterval{10};
 // accept() out of descriptors: retry after this, doubling up to the maximum.
@@ -827,6 +829,12 @@ asio::awaitable<std::size_t> Server::Impl::write_stream(Stream& stream, Connecti
                                                         std::string_view extra_headers,
                                                         beast::error_code& ec) {
   const bool chunked = version != 10;
+  // Back-pressure must reach the stream: with the kernel's autotuned send buffer (up to
+  // 4 MiB on Linux) a reader that stopped reading could hold thousands of events
+  // there before any write blocked. Capped, the bound on unsent events means something
+  // (and 1,000 open streams cannot pin gigabytes of kernel memory).
+  beast::error_code option_ec;
+  lowest(stream).set_option(asio::socket_base::send_buffer_size(kStreamSendBuffer), option_ec);
   format_stream_head(head, response, version, keep_alive, extra_headers);
   conn->deadline = SteadyClock::now() + milliseconds(options.read_timeout_ms);
   co_await asio::async_write(stream, asio::buffer(head), redirect(ec));

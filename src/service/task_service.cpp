@@ -374,6 +374,11 @@ Awaitable<Result<std::optional<TaskView>>> TaskService::get(std::string queue, s
   return store_.get(std::move(queue), std::move(id), with_content);
 }
 
+Awaitable<Result<std::optional<std::uint64_t>>> TaskService::progress(
+    std::string queue, std::string id, TaskResult event, std::optional<std::int64_t> lease_ms) {
+  return store_.progress(std::move(queue), std::move(id), std::move(event), lease_ms);
+}
+
 Awaitable<Result<TaskPage>> TaskService::list_tasks(std::string queue,
                                                     std::optional<TaskViewState> state,
                                                     std::optional<TaskListCursor> after,

@@ -122,6 +122,11 @@ class TaskService {
                                                  bool with_content);
   Awaitable<Result<TaskPage>> list_tasks(std::string queue, std::optional<TaskViewState> state,
                                          std::optional<TaskListCursor> after, std::uint32_t size);
+  // /task/progress: the event's seq, nullopt when the task is not leased (the store
+  // tells on_progress, which wakes the streams of the task).
+  Awaitable<Result<std::optional<std::uint64_t>>> progress(std::string queue, std::string id,
+                                                           TaskResult event,
+                                                           std::optional<std::int64_t> lease_ms);
 
   // Runs the reaper on `executor` until shutdown().
   void start(const boost::asio::any_io_executor& executor);

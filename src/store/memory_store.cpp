@@ -347,6 +347,25 @@ Awaitable<Result<std::uint32_t>> MemoryStore::count_fitting(std::string queue, s
   co_return state_.count_fitting(queue, size, options);
 }
 
+Awaitable<Result<std::optional<std::uint64_t>>> MemoryStore::progress(
+    std::string queue, std::string id, TaskResult event, std::optional<std::int64_t> lease_ms) {
+  auto logged = mutate(
+      [&] { return state_.task_state(queue, id) == memory::TaskState::leased; },
+      [&](std::string& b, std::int64_t now) {
+        log::encode_progress(b, now, queue, id, event, lease_ms);
+      },
+      [&](std::int64_t now) { return state_.progress(now, queue, id, std::move(event), lease_ms); });
+  if (!needs_sync(logged)) co_return value_of(std::move(logged));
+  co_return co_await value_when_durable(std::move(logged));
+}
+
+Awaitable<Result<TaskEvents>> MemoryStore::events(std::string queue, std::string id,
+                                                  std::uint64_t after) {
+  std::lock_guard lock(mutex_);
+  apply_due_locked(now_locked());
+  co_return state_.events(queue, id, after);
+}
+
 std::size_t MemoryStore::task_count() const {
   std::lock_guard lock(mutex_);
   return state_.task_count();

@@ -82,6 +82,12 @@ class MemoryStore final : public Store {
   Awaitable<Result<std::uint32_t>> count_fitting(std::string queue, std::uint32_t size,
                                                  TakeOptions options) override;
 
+  Awaitable<Result<std::optional<std::uint64_t>>> progress(
+      std::string queue, std::string id, TaskResult event,
+      std::optional<std::int64_t> lease_ms) override;
+  Awaitable<Result<TaskEvents>> events(std::string queue, std::string id,
+                                       std::uint64_t after) override;
+
   // Tasks held in any state, across queues (for tests and metrics).
   std::size_t task_count() const;
   // The log, or null when memory only (for metrics and tests).

@@ -245,6 +245,16 @@ class Client:
                 payload[key] = value
         return self.post("/task/list_tasks", payload, **kw)
 
+    def progress(self, queue, id, info=None, content=None, promise_reply_time=None, **kw):
+        payload = {"queue": queue, "id": id}
+        if info is not None:
+            payload["info"] = info
+        if content is not None:
+            payload["content"] = b64(content)
+        if promise_reply_time is not None:
+            payload["promise_reply_time"] = promise_reply_time
+        return self.post("/task/progress", payload, **kw)
+
 
 def _http_timeout(kw, timeout, window):
     """A long-poll must not hit the socket timeout before the server answers."""

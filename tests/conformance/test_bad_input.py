@@ -397,6 +397,21 @@ class BadInputTest(ConformanceTest):
                     self.err(self.c.request(method, f"/task/{path}", body), "0007", 405)
         self.assertStateUnchanged("failure endpoints on another queue")
 
+    def test_progress(self):
+        valid = {"queue": self.q, "id": "l1", "info": {"step": 1}, "content": "YQ==",
+                 "promise_reply_time": 600}
+        cases = name_cases(["queue"]) + name_cases(["id"])
+        cases += [(["content"], v) for v in BAD_BASE64]
+        cases += seconds_cases(["promise_reply_time"], required=False)
+        self.run_cases("/task/progress", valid, cases)
+        # Nothing was recorded by the refused bodies.
+        self.assertNotIn("progress", self.ok(self.c.post("/task/get", {"queue": self.q,
+                                                                       "id": "l1"})))
+        for method in ("GET", "PUT", "DELETE"):
+            with self.subTest(case=f"{method} progress"):
+                body = encode({"queue": self.q, "id": "l1"}) if method != "GET" else None
+                self.err(self.c.request(method, "/task/progress", body), "0007", 405)
+
 
 @unittest.skipUnless(harness.can_start_servers(), "needs the server binary (TC_BINARY)")
 class LimitsTest(unittest.TestCase):

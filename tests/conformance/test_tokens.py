@@ -85,6 +85,16 @@ class ScopedTokensTest(unittest.TestCase):
         self.check(cons.list_tasks(q), 403, "0009")
         self.check(self.client(None).get_task(q, "a"), 401, "0004")
 
+    def test_progress_is_a_consume_endpoint(self):
+        task_id = harness.unique("t")
+        root, cons = self.client("root-token"), self.client("cons-token")
+        self.check(root.put("jobs.gpu", task_id), 200, "0000")
+        self.check(root.acquire("jobs.gpu", [task_id], 60), 200, "0000")
+        self.check(cons.progress("jobs.gpu", task_id, info=1), 200, "0000")
+        self.check(self.client("prod-token").progress("jobs.gpu", task_id, info=2), 403, "0009")
+        self.check(self.client("reader-token").progress("jobs.gpu", task_id, info=3), 403, "0009")
+        self.assertEqual(root.get_task("jobs.gpu", task_id).data["progress"], 1)
+
     def test_list_queue_shows_only_readable_queues(self):
         mine, theirs = harness.unique("jobs."), harness.unique("secret")
         root = self.client("root-token")

@@ -138,7 +138,7 @@ class Generator:
                  ("reply", 10), ("touch", 4), ("remove", 4), ("clear_queue", 2),
                  ("stat_queue", 8), ("list_queue", 3), ("call0", 4), ("wait", 1),
                  ("concurrent", 3), ("restart", 1), ("reply_batch", 6), ("config_queue", 2), ("fail", 4),
-                 ("release", 3), ("get", 6), ("list_tasks", 3)]
+                 ("release", 3), ("get", 6), ("list_tasks", 3), ("progress", 5)]
         total = sum(w for _, w in kinds)
         pick = self.rng.uniform(0, total)
         for kind, weight in kinds:
@@ -345,6 +345,16 @@ class Generator:
         if self.rng.random() < 0.5:
             op["state"] = self.rng.choice(["pending", "delayed", "leased", "done"])
         return op
+
+    def op_progress(self):
+        payload = {"queue": self.queue(), "id": self.id(), "info": self.info(),
+                   "content": self.content()}
+        short_timer = False
+        if self.rng.random() < 0.3:
+            lease, short_timer = self.lease(allow_zero=self.rng.random() < 0.2)
+            short_timer |= lease == 0  # a lease that ends now is redelivered by the next reap
+            payload["promise_reply_time"] = lease
+        return self.request("/task/progress", payload, short_timer)
 
     def sequence(self, count):
         return [self.op() for _ in range(count)]

@@ -207,6 +207,35 @@ void expiry(MemoryStore& store, ManualClock& clock) {
   clock.advance(5);
 }
 
+// Progress events (record progress, snap_task tags 10 and 11): events of leased tasks,
+// one extending its lease, one task over the 1,000 kept, a done task keeping its events
+// while its result is cached, a removed one; a snapshot, then more progress after it.
+// In render()'s hour the leases run out (the events stay) and the result expires.
+void events(MemoryStore& store, ManualClock& clock) {
+  TaskConfig cached;
+  cached.cache_result_ms = 60'000;
+  for (const char* id : {"s0", "s1", "s3"}) must(run_sync(store.put("stream", task(id))));
+  must(run_sync(store.put("stream", task("s2", "null", "", cached))));
+  must(run_sync(store.take("stream", 10, 600'000)));
+  clock.advance(10);
+  auto progress = [&](const char* id, std::string info, std::string content,
+                      std::optional<std::int64_t> lease_ms = std::nullopt) {
+    must(run_sync(store.progress("stream", id, TaskResult{std::move(info), std::move(content)},
+                                 lease_ms)));
+  };
+  progress("s0", R"({"token":"Hel"})", "Hel");
+  progress("s0", R"({"token":"lo"})", "lo", 900'000);
+  progress("s1", "1", "");
+  for (int i = 1; i <= 1003; ++i) progress("s3", std::to_string(i), "");
+  progress("s2", R"("half")", "");
+  must(run_sync(store.reply("stream", "s2", TaskResult{R"("whole")", "out"})));
+  must(run_sync(store.remove("stream", "s1")));
+  clock.advance(10);
+  if (auto r = store.compact(); !r.ok()) throw std::runtime_error(r.error().message);
+  progress("s0", "null", "!");
+  clock.advance(5);
+}
+
 struct GoldenCase {
   const char* name;
   Scenario scenario;
@@ -227,6 +256,7 @@ const std::vector<GoldenCase>& cases() {
       {"v2-scheduling", scheduling},
       {"v2-keyed", keyed},
       {"v2-expiry", expiry},
+      {"v2-events", events},
   };
   return all;
 }
@@ -263,14 +293,28 @@ std::string render(MemoryStore& store, ManualClock& clock) {
       } else if (begin.exists) {
         out << "  " << q << "/" << id << " exists\n";
       }
+      // Progress events, only of tasks that have some (so logs from before them render
+      // as they did): the first and last kept, and what get shows.
+      auto events = must(run_sync(store.events(q, id, 0)));
+      if (!events.events.empty()) {
+        const auto& first = events.events.front();
+        const auto& last = events.events.back();
+        out << "    events " << events.events.size() << " " << first.seq << "=" << first.info
+            << "/" << first.content << " .. " << last.seq << "=" << last.info << "/"
+            << last.content;
+        if (auto view = must(run_sync(store.get(q, id, false))); view && view->progress)
+          out << " progress=" << *view->progress;
+        out << "\n";
+      }
     }
   };
   std::vector<std::pair<std::string, std::string>> ids;
   for (const auto& q :
-       {"jobs", "dlq", "results", "calls", "gone", "a", "b", "c", "z", "after-snapshot", "gpu"}) {
+       {"jobs", "dlq", "results", "calls", "gone", "a", "b", "c", "z", "after-snapshot", "gpu",
+        "stream"}) {
     for (const auto& id : {"j0", "j1", "j2", "j3", "j4", "j5", "j6",   "j9",    "late", "fwd",
                            "c1", "g",  "a1", "b1", "b2", "b3", "self", "plain", "d",    "x",
-                           "k0", "k1", "k2", "k3", "k4", "k5"}) {
+                           "k0", "k1", "k2", "k3", "k4", "k5", "s0", "s1", "s2", "s3"}) {
       ids.emplace_back(q, id);
     }
   }

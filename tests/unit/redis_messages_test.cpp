@@ -40,6 +40,29 @@ TEST(RedisMessages, ParsesAnExpiredEvent) {
   EXPECT_EQ(parsed->events[0].incarnation, "17.2");
 }
 
+TEST(RedisMessages, ParsesAProgressEvent) {
+  std::string binary("t\0k", 3);
+  auto parsed = parse_event_message(ns("inst1") + ns("g") + ns("q") + ns("job") + ns("17.2") +
+                                    ns("42") + ns(R"({"step":3})") + ns(binary));
+  ASSERT_TRUE(parsed);
+  ASSERT_EQ(parsed->events.size(), 1u);
+  const StoreEvent& ev = parsed->events[0];
+  EXPECT_EQ(ev.kind, StoreEvent::Kind::progress);
+  EXPECT_EQ(ev.queue, "q");
+  EXPECT_EQ(ev.id, "job");
+  EXPECT_EQ(ev.incarnation, "17.2");
+  EXPECT_EQ(ev.seq, 42u);
+  EXPECT_EQ(ev.info, R"({"step":3})");
+  EXPECT_EQ(ev.content, binary);
+  // A seq that is not a positive integer, or a missing field, is malformed.
+  EXPECT_FALSE(parse_event_message(ns("o") + ns("g") + ns("q") + ns("id") + ns("1") + ns("x") +
+                                   ns("null") + ns("")));
+  EXPECT_FALSE(parse_event_message(ns("o") + ns("g") + ns("q") + ns("id") + ns("1") + ns("0") +
+                                   ns("null") + ns("")));
+  EXPECT_FALSE(parse_event_message(ns("o") + ns("g") + ns("q") + ns("id") + ns("1") + ns("3") +
+                                   ns("null")));
+}
+
 TEST(RedisMessages, RejectsMalformedMessages) {
   EXPECT_FALSE(parse_event_message(""));
   EXPECT_FALSE(parse_event_message("5:ab"));                       // short

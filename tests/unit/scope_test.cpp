@@ -52,6 +52,7 @@ TEST(Scope, RoleTable) {
       {Endpoint::redrive, false, false, false, true},
       {Endpoint::get, true, true, true, true},
       {Endpoint::list_tasks, true, true, true, true},
+      {Endpoint::progress, false, false, true, true},
       {Endpoint::watch, false, true, false, true},
   };
   for (const auto& row : rows) {

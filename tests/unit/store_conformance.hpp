@@ -97,6 +97,23 @@ class RecordingEvents final : public StoreEvents {
     return expired_;
   }
 
+  struct Progress {
+    std::string queue;
+    std::string id;
+    std::string incarnation;
+    TaskEvent event;
+  };
+  void on_progress(std::string_view queue, std::string_view id, std::string_view incarnation,
+                   const TaskEvent& event) override {
+    std::lock_guard lock(mutex_);
+    progress_.push_back(
+        Progress{std::string(queue), std::string(id), std::string(incarnation), event});
+  }
+  std::vector<Progress> progress() const {
+    std::lock_guard lock(mutex_);
+    return progress_;
+  }
+
   std::vector<std::string> pending() const {
     std::lock_guard lock(mutex_);
     return pending_;
@@ -110,6 +127,7 @@ class RecordingEvents final : public StoreEvents {
     pending_.clear();
     finished_.clear();
     expired_.clear();
+    progress_.clear();
   }
 
  private:
@@ -117,6 +135,7 @@ class RecordingEvents final : public StoreEvents {
   std::vector<std::string> pending_;
   std::vector<Finished> finished_;
   std::vector<std::string> expired_;
+  std::vector<Progress> progress_;
 };
 
 class StoreConformance : public ::testing::TestWithParam<StoreBackend> {

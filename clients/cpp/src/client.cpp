@@ -415,4 +415,14 @@ std::uint64_t Client::redrive(std::string_view queue, const std::vector<std::str
   return static_cast<std::uint64_t>(std::stoull(std::string(impl_->post("/task/redrive", w).data())));
 }
 
+bool Client::progress(std::string_view queue, std::string_view id, std::string_view info,
+                      std::string_view content, std::optional<Seconds> promise_reply_time) {
+  JsonWriter w;
+  w.begin_object().key("queue").string(queue).key("id").string(id);
+  write_payload(w, info, content);
+  if (promise_reply_time) w.key("promise_reply_time").number(promise_reply_time->count());
+  w.end_object();
+  return detail::decode_bool(impl_->post("/task/progress", w).data());
+}
+
 }  // namespace taskcenter

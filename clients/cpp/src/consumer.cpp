@@ -15,6 +15,16 @@ namespace {
 
 using SteadyClock = std::chrono::steady_clock;
 
+// The task this worker thread's process() works on (Consumer::progress).
+thread_local const Task* t_current_task = nullptr;
+struct CurrentTask {
+  explicit CurrentTask(const Task* task) : previous(t_current_task) { t_current_task = task; }
+  ~CurrentTask() { t_current_task = previous; }
+  CurrentTask(const CurrentTask&) = delete;
+  CurrentTask& operator=(const CurrentTask&) = delete;
+  const Task* previous;
+};
+
 // A pause that ends early when the consumer is asked to stop.
 template <class StopFn>
 void pause_unless(Seconds how_long, StopFn&& stopping) {
@@ -78,6 +88,7 @@ std::vector<Reply> Consumer::process_batch(const std::vector<Task>& tasks) {
       continue;
     }
     try {
+      CurrentTask current(&task);
       replies.push_back(process(task));
     } catch (...) {
       {
@@ -279,6 +290,7 @@ std::vector<Task> Consumer::fetch_by_peek() {
 std::vector<std::optional<Reply>> Consumer::process_guarded(const std::vector<Task>& tasks) {
   std::vector<std::optional<Reply>> out(tasks.size());
   try {
+    CurrentTask current(tasks.size() == 1 ? &tasks[0] : nullptr);
     auto replies = process_batch(tasks);
     for (std::size_t i = 0; i < tasks.size() && i < replies.size(); ++i) {
       if (!replies[i].skip) out[i] = std::move(replies[i]);
@@ -397,6 +409,27 @@ void Consumer::heartbeat_loop() {
     for (auto& id : gone)
       if (held_->leased_at.count(id)) held_->lost.insert(std::move(id));
   }
+}
+
+bool Consumer::progress(std::string_view info, std::string_view content) {
+  if (t_current_task == nullptr)
+    throw std::logic_error("taskcenter::Consumer::progress: no current task; name the task");
+  return progress(*t_current_task, info, content);
+}
+
+bool Consumer::progress(const Task& task, std::string_view info, std::string_view content) {
+  const bool leased =
+      client_->progress(options_.queue, task.id, info, content, options_.promise_reply_time);
+  std::lock_guard lock(held_->mutex);
+  auto held = held_->leased_at.find(task.id);
+  if (held != held_->leased_at.end()) {
+    if (leased) {
+      held->second = SteadyClock::now();  // the lease was just renewed
+    } else {
+      held_->lost.insert(task.id);
+    }
+  }
+  return leased;
 }
 
 }  // namespace taskcenter

@@ -331,4 +331,29 @@ TEST_F(ConsumerTest, TaskOfAKilledConsumerProcessIsRedelivered) {
   EXPECT_EQ(again[0].attempt, 2u);
 }
 
+TEST_F(ConsumerTest, ProgressInsideProcessReportsTheCurrentTask) {
+  LambdaConsumer consumer(tc, options());
+  std::mutex mutex;
+  std::vector<bool> answers;
+  consumer.on_process = [&](const Task& task) {
+    for (int step = 0; step < 3; ++step) {
+      bool leased = consumer.progress(R"({"step":)" + std::to_string(step) + "}", "part");
+      std::lock_guard lock(mutex);
+      answers.push_back(leased);
+    }
+    return Reply{R"("done")", task.content};
+  };
+  std::thread runner([&] { consumer.run(); });
+  taskcenter::CallOptions call;
+  call.timeout = 10s;
+  call.config.cache_result_time = taskcenter::Seconds{60};
+  EXPECT_EQ(tc.call(queue(), "a", "null", "", call).info, R"("done")");
+  consumer.stop();
+  runner.join();
+  EXPECT_EQ(answers, (std::vector<bool>{true, true, true}));
+  const std::string view = tc.post_raw("/task/get", R"({"queue":")" + queue() + R"(","id":"a"})");
+  EXPECT_NE(view.find(R"("progress":{"step":2})"), std::string::npos) << view;
+  EXPECT_THROW(consumer.progress("null"), std::logic_error);  // not inside process()
+}
+
 }  // namespace

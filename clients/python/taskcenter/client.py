@@ -535,6 +535,22 @@ class TaskCenter:
             if not cursor:
                 return
 
+    # -- progress ----------------------------------------------------------------
+
+    def progress(self, queue: str, id: str, info: Any = None,
+                 content: Optional[BytesLike] = None,
+                 promise_reply_time: Optional[float] = None) -> bool:
+        """Report progress of a task this consumer holds the lease of: appends an event
+        (``info``, any JSON value; ``content``, bytes) that callers streaming the task see
+        and ``get`` shows as ``progress``. With ``promise_reply_time`` the lease is
+        extended as :meth:`touch` does. False when the task is no longer leased (lease
+        lost, removed or done): nothing was recorded; stop working on it."""
+        payload = _task_body(id, info, content, {})
+        payload["queue"] = queue
+        if promise_reply_time is not None:
+            payload["promise_reply_time"] = promise_reply_time
+        return bool(self._post("progress", payload)["data"])
+
 
 def _decoded_view(view: Optional[Dict[str, Any]]) -> Optional[Dict[str, Any]]:
     """A task view with its base64 fields as bytes."""

@@ -148,6 +148,8 @@ class TaskConsumer:
         self._cursor: Optional[str] = None
         self._peek_lock = threading.Lock()
         self._threads: List[threading.Thread] = []
+        # Per worker thread: the task its process() works on (self.progress reports it).
+        self._current = threading.local()
         self._heartbeat_thread: Optional[threading.Thread] = None
         self._workers_done = threading.Event()  # ends the heartbeat
 
@@ -355,11 +357,14 @@ class TaskConsumer:
                             type(self).__name__, task.id, exc)
 
     def _run_one(self, task: Task) -> None:
+        self._current.task = task
         try:
             outcome = _as_outcome(self.process(task))
         except Exception as exc:
             self._failed([task], exc)
             return
+        finally:
+            self._current.task = None
         if self.lease_lost(task.id):
             log.warning("%s: not replying to %r: its lease was lost while processing",
                         type(self).__name__, task.id)
@@ -367,6 +372,8 @@ class TaskConsumer:
         self._reply(task, outcome)
 
     def _run_batch(self, tasks: List[Task]) -> None:
+        # A batch of one has a current task too; a larger one names its task to progress().
+        self._current.task = tasks[0] if len(tasks) == 1 else None
         try:
             outcomes = list(self.process_batch(tasks))
             if len(outcomes) != len(tasks):
@@ -375,6 +382,8 @@ class TaskConsumer:
         except Exception as exc:
             self._failed(tasks, exc)
             return
+        finally:
+            self._current.task = None
         kept = [(task, outcome) for task, outcome in zip(tasks, outcomes)
                 if not self.lease_lost(task.id)]
         self._reply_all([task for task, _ in kept], [_as_outcome(outcome) for _, outcome in kept])
@@ -490,3 +499,24 @@ class TaskConsumer:
                                 type(self).__name__, task_id)
         if self._owns_client:
             self.client.close()  # every worker has exited: release the sockets
+
+    def progress(self, info: Any = None, content: Optional[bytes] = None,
+                 task: Optional[Task] = None) -> bool:
+        """Inside ``process``: report progress of the task being processed (an event
+        callers streaming it see as it comes; ``get`` shows its ``info`` as
+        ``progress``). Inside ``process_batch`` of more than one task, name the task.
+        The report also renews the lease (as the heartbeat's ``touch``). False when the
+        lease is lost (expired or removed): nothing was recorded, the task will not be
+        replied to, and ``process`` may stop early."""
+        task = task or getattr(self._current, "task", None)
+        if task is None:
+            raise RuntimeError("progress() outside process(): name the task")
+        alive = self.client.progress(self.queue, task.id, info=info, content=content,
+                                     promise_reply_time=self.promise_reply_time)
+        with self._held_lock:
+            if task.id in self._held:
+                if alive:
+                    self._held[task.id] = time.monotonic()  # the lease was just renewed
+                else:
+                    self._lost.add(task.id)
+        return alive

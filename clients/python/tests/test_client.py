@@ -332,6 +332,29 @@ class ClientTest(unittest.TestCase):
         self.assertEqual(self.tc.stat_queue(self.q)["length"], 320)
 
 
+class ProgressTest(unittest.TestCase):
+    def setUp(self) -> None:
+        self.tc = TaskCenter(SERVER.url, timeout=10)
+        self.q = unique()
+
+    def tearDown(self) -> None:
+        self.tc.close()
+
+    def test_progress_of_a_leased_task(self) -> None:
+        self.assertFalse(self.tc.progress(self.q, "x", info=1), "no such task")
+        self.tc.put(self.q, "x")
+        self.assertFalse(self.tc.progress(self.q, "x", info=1), "pending: not leased")
+        self.tc.take(self.q, size=1, timeout=0, promise_reply_time=5)
+        self.assertTrue(self.tc.progress(self.q, "x", info={"step": 1}, content=b"tok"))
+        self.assertEqual(self.tc.get(self.q, "x")["progress"], {"step": 1})
+        self.assertTrue(self.tc.progress(self.q, "x", info="two", promise_reply_time=600))
+        view = self.tc.get(self.q, "x")
+        self.assertEqual(view["progress"], "two")
+        self.assertGreater(view["lease_left"], 500, "the lease was extended")
+        self.tc.reply(self.q, "x", info="done")
+        self.assertFalse(self.tc.progress(self.q, "x", info=3), "done: not leased")
+
+
 class ResultsIteratorTest(unittest.TestCase):
     """The seed's asynchronous flow: put with forward_result_to, read the results."""
 

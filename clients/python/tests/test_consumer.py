@@ -349,5 +349,50 @@ class ConsumerTest(unittest.TestCase):
         self.assertEqual(consumer.processed, 0, "no reply sent for a lost lease")
 
 
+    def test_progress_inside_process_reports_the_current_task(self) -> None:
+        seen = []
+
+        class Steps(TaskConsumer):
+            def process(self, task: Task) -> Any:
+                for step in range(3):
+                    seen.append(self.progress({"step": step}, b"part%d" % step))
+                return "done"
+
+        self.start(Steps(SERVER.url, workers=2, queue=self.q, poll_timeout=0.3))
+        self.tc.put(self.q, "a", cache_result_time=60)
+        self.assertEqual(self.tc.call(self.q, "a", timeout=10).info, "done")
+        self.assertEqual(seen, [True, True, True])
+        self.assertEqual(self.tc.get(self.q, "a")["progress"], {"step": 2})
+
+    def test_progress_answering_false_gives_the_task_up(self) -> None:
+        answers, go_on = [], threading.Event()
+
+        class Removed(TaskConsumer):
+            def process(self, task: Task) -> Any:
+                answers.append(self.progress("first"))
+                go_on.wait(10)
+                answers.append(self.progress("second"))
+                return "too late"
+
+        consumer = self.start(Removed(SERVER.url, queue=self.q, poll_timeout=0.3))
+        self.tc.put(self.q, "x")
+        self.assertTrue(wait_until(lambda: answers == [True], timeout=10))
+        self.assertTrue(self.tc.remove(self.q, "x"))
+        go_on.set()
+        self.assertTrue(wait_until(lambda: len(answers) == 2, timeout=10))
+        self.assertEqual(answers, [True, False])
+        consumer.stop()
+        self.assertTrue(consumer.join(10))
+        self.assertEqual(consumer.processed, 0, "no reply sent for a lost lease")
+
+    def test_progress_outside_process_needs_the_task(self) -> None:
+        echo = Echo(SERVER.url, queue=self.q)
+        try:
+            with self.assertRaises(RuntimeError):
+                echo.progress("nothing")
+        finally:
+            echo.client.close()
+
+
 if __name__ == "__main__":
     unittest.main()

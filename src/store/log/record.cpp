@@ -198,6 +198,9 @@ enum : std::uint8_t {
   kTagLastErrorContent = 7,
   kTagSourceQueue = 8,
   kTagCreated = 9,  // the put's time (ms), for get's age
+  // u32 count, then per event: u64 seq, string info, string content (oldest first)
+  kTagEvents = 10,
+  kTagNextEventSeq = 11,  // the seq the next progress event gets (last given + 1)
 };
 
 // Queue tags (snap_queue).
@@ -410,6 +413,18 @@ void encode_snap_task(std::string& out, std::int64_t now, const TaskImage& t) {
   if (t.source_queue)
     tags.str(kTagSourceQueue, std::to_string(t.source_attempts) + ":" + *t.source_queue);
   if (t.created_ms != 0) tags.i64(kTagCreated, t.created_ms);
+  if (!t.events.empty()) {
+    std::string events;
+    put_u32(events, static_cast<std::uint32_t>(t.events.size()));
+    for (const TaskEvent& event : t.events) {
+      put_u64(events, event.seq);
+      put_str(events, event.info);
+      put_str(events, event.content);
+    }
+    tags.str(kTagEvents, events);
+  }
+  if (t.last_event_seq != 0)
+    tags.i64(kTagNextEventSeq, static_cast<std::int64_t>(t.last_event_seq + 1));
   tags.end();
   end(out, start);
 }
@@ -448,6 +463,19 @@ void encode_redrive(std::string& out, std::int64_t now, std::string_view queue,
   put_u32(out, static_cast<std::uint32_t>(ids.size()));
   for (const auto& id : ids) put_str(out, id);
   put_u32(out, size);
+  end(out, start);
+}
+
+void encode_progress(std::string& out, std::int64_t now, std::string_view queue,
+                     std::string_view id, const TaskResult& event,
+                     std::optional<std::int64_t> lease_ms) {
+  auto start = begin(out, RecordType::progress, now);
+  put_str(out, queue);
+  put_str(out, id);
+  put_str(out, event.info);
+  put_str(out, event.content);
+  put_u8(out, lease_ms ? 1 : 0);
+  put_i64(out, lease_ms.value_or(0));
   end(out, start);
 }
 
@@ -579,6 +607,17 @@ Decoded decode_frame(std::string_view bytes, Record& record) {
     case RecordType::clear:
       record.queue = r.str();
       break;
+    case RecordType::progress: {
+      record.queue = r.str();
+      record.id = r.str();
+      record.result.info = r.str();
+      record.result.content = r.str();
+      const std::uint8_t given = r.u8();
+      if (given > 1) r.fail();
+      record.lease_given = given == 1;
+      record.lease_ms = r.i64();
+      break;
+    }
     case RecordType::config_queue: {
       record.queue = r.str();
       const std::uint8_t mask = r.u8();
@@ -659,6 +698,24 @@ Decoded decode_frame(std::string_view bytes, Record& record) {
             case kTagLastErrorInfo: t.last_error_info = field.rest(); return true;
             case kTagLastErrorContent: t.last_error_content = field.rest(); return true;
             case kTagCreated: t.created_ms = field.i64(); return true;
+            case kTagEvents: {
+              const std::uint32_t n = field.u32();
+              if (n > kTaskEventsKept) return false;
+              for (std::uint32_t i = 0; i < n && field.ok(); ++i) {
+                TaskEvent event;
+                event.seq = field.u64();
+                event.info = field.str();
+                event.content = field.str();
+                t.events.push_back(std::move(event));
+              }
+              return true;
+            }
+            case kTagNextEventSeq: {
+              const std::int64_t next = field.i64();
+              if (next < 2) return false;
+              t.last_event_seq = static_cast<std::uint64_t>(next - 1);
+              return true;
+            }
             case kTagSourceQueue: {
               std::string text = field.rest();
               auto colon = text.find(':');

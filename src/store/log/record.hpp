@@ -47,6 +47,8 @@ enum class RecordType : std::uint8_t {
   // A take with options (a plain take keeps record 3): queue, size, lease_ms, max_cost
   // (u8 present, f64), batch_key (optional string), group_by_key (u8).
   take_v2 = 15,
+  // queue, id, event info, event content, u8 lease given, i64 lease_ms (0 when not given)
+  progress = 13,
   // Snapshot records (written by compaction: Persistence::encode_snapshot, persistence.cpp).
   snap_queue = 32,
   snap_task = 33,
@@ -72,6 +74,7 @@ struct Record {
   std::vector<TaskReply> replies;  // reply_batch
   QueueSettingsChange settings;  // config_queue
   TakeOptions take_options;      // take_v2
+  bool lease_given = false;      // progress: lease_ms extends the lease
 };
 
 // Encoders append one complete frame to `out`.
@@ -105,6 +108,11 @@ void encode_release(std::string& out, std::int64_t now, std::string_view queue,
                     std::string_view id, std::int64_t delay_ms);
 void encode_redrive(std::string& out, std::int64_t now, std::string_view queue,
                     const std::vector<std::string>& ids, std::uint32_t size);
+
+// progress: `event` as reply's result; lease_ms nullopt: the lease is left as it is.
+void encode_progress(std::string& out, std::int64_t now, std::string_view queue,
+                     std::string_view id, const TaskResult& event,
+                     std::optional<std::int64_t> lease_ms);
 
 enum class DecodeStatus {
   ok,

@@ -87,6 +87,10 @@ bool apply_record(memory::MemoryState& state, Record&& r) {
     case RecordType::reply_batch:
       state.reply_batch(r.now, r.queue, std::move(r.replies));
       return true;
+    case RecordType::progress:
+      state.progress(r.now, r.queue, r.id, std::move(r.result),
+                     r.lease_given ? std::optional<std::int64_t>(r.lease_ms) : std::nullopt);
+      return true;
     case RecordType::take_v2:
       state.take_with(r.now, r.queue, r.size, r.lease_ms, r.take_options);
       return true;

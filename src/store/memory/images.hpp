@@ -5,9 +5,11 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/cursor.hpp"
 #include "core/queue_settings.hpp"
+#include "core/task_event.hpp"
 
 namespace tc::memory {
 
@@ -43,6 +45,10 @@ struct TaskImage {
   std::optional<std::string> source_queue;  // dead-lettered copies
   std::uint32_t source_attempts = 0;        // with source_queue
   std::int64_t created_ms = 0;  // when its put ran (get's age)
+  // Progress events: those kept (oldest first, consecutive seqs) and the seq of the
+  // newest one given (0: it never reported progress).
+  std::vector<TaskEvent> events;
+  std::uint64_t last_event_seq = 0;
 };
 
 }  // namespace tc::memory

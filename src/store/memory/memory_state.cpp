@@ -403,9 +403,13 @@ bool MemoryState::touch(std::int64_t now, std::string_view queue, std::string_vi
   Queue* q = find_queue(queue);
   TaskNode* node = q ? find_task(*q, id) : nullptr;
   if (!node || node->state != TaskState::leased) return false;
-  detach(*node);
-  schedule(*node, TaskState::leased, now + lease_ms);
+  extend_lease(now, *node, lease_ms);
   return true;
+}
+
+void MemoryState::extend_lease(std::int64_t now, TaskNode& node, std::int64_t lease_ms) {
+  detach(node);
+  schedule(node, TaskState::leased, now + lease_ms);
 }
 
 bool MemoryState::remove(std::int64_t now, std::string_view queue, std::string_view id) {

@@ -152,6 +152,18 @@ class MemoryState {
   std::uint32_t count_fitting(std::string_view queue, std::uint32_t size,
                               const TakeOptions& options) const;
 
+  // --- progress events (state_events.cpp) ---
+
+  // The leased task reports progress: appends `event` to its events (dropping the
+  // oldest beyond kTaskEventsKept / kTaskEventBytesKept), tells on_progress, and with
+  // lease_ms extends the lease as touch() does. The event's seq; nullopt (nothing
+  // changed) unless the task is leased.
+  std::optional<std::uint64_t> progress(std::int64_t now, std::string_view queue,
+                                        std::string_view id, TaskResult&& event,
+                                        std::optional<std::int64_t> lease_ms);
+  // The kept events of the task with seq > after, and its result when done (a read).
+  TaskEvents events(std::string_view queue, std::string_view id, std::uint64_t after) const;
+
  private:
   Queue* find_queue(std::string_view name) const;
   Queue& queue_for(std::string_view name);
@@ -202,6 +214,9 @@ class MemoryState {
   // time, plus what mark_dead_letter gives it (state_failures.cpp).
   void leave_queue(std::int64_t now, TaskNode& node);
   AcquiredTask deliver(std::int64_t now, TaskNode& node, std::int64_t lease_ms);
+  // Moves the leased task's lease end to now + lease_ms (touch, and progress with a
+  // lease time).
+  void extend_lease(std::int64_t now, TaskNode& node, std::int64_t lease_ms);
 
   // --- deadlines (state_expiry.cpp) ---
 

@@ -31,6 +31,33 @@ void fill(TaskImage& image, const TaskNode& node) {
   image.last_error_content = extras.last_error_content;
   image.source_queue = extras.source_queue;
   image.source_attempts = extras.source_attempts;
+  image.events.clear();
+  image.last_event_seq = 0;
+  if (extras.events) {
+    image.events.assign(extras.events->kept.begin(), extras.events->kept.end());
+    image.last_event_seq = extras.events->last_seq;
+  }
+}
+
+// The image's events as a node keeps them; null when it has none, or when they do not
+// fit (seqs not consecutive, above the last one given, or more than the task may keep).
+bool restore_events(TaskImage& image, std::unique_ptr<TaskEventLog>& out) {
+  if (image.last_event_seq == 0) return image.events.empty();
+  if (image.events.size() > kTaskEventsKept) return false;
+  auto log = std::make_unique<TaskEventLog>();
+  log->last_seq = image.last_event_seq;
+  std::uint64_t expected = image.events.empty()
+                               ? image.last_event_seq + 1
+                               : image.last_event_seq + 1 - image.events.size();
+  if (image.events.size() > image.last_event_seq) return false;
+  for (TaskEvent& event : image.events) {
+    if (event.seq != expected++) return false;
+    log->bytes += event.info.size() + event.content.size();
+    log->kept.push_back(std::move(event));
+  }
+  if (log->bytes > kTaskEventBytesKept) return false;
+  out = std::move(log);
+  return true;
 }
 
 }  // namespace
@@ -109,6 +136,7 @@ bool MemoryState::restore_task(TaskImage&& image) {
   restored.last_error_content = std::move(image.last_error_content);
   restored.source_queue = std::move(image.source_queue);
   restored.source_attempts = image.source_attempts;
+  if (!restore_events(image, restored.events)) return false;
   std::unique_ptr<TaskExtras> extras;
   if (!restored.all_default()) extras = std::make_unique<TaskExtras>(std::move(restored));
   TaskNode* node = TaskNode::make(image.id, hash, image.info, image.content).release();

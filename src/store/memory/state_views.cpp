@@ -40,6 +40,8 @@ TaskView view_of(std::int64_t now, const TaskNode& node) {
     if (extras->last_error_info)
       view.last_error = TaskResult{*extras->last_error_info, extras->last_error_content};
     view.source_queue = extras->source_queue;
+    if (extras->events && !extras->events->kept.empty())
+      view.progress = extras->events->kept.back().info;
   }
   // 0: restored from a snapshot image that did not carry the put's time.
   if (node.created_ms != 0) view.age_ms = std::max<std::int64_t>(now - node.created_ms, 0);

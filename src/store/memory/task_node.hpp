@@ -11,12 +11,14 @@
 #include <boost/intrusive/set.hpp>
 #include <boost/intrusive/unordered_set_hook.hpp>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include "core/cursor.hpp"
+#include "core/task_event.hpp"
 
 namespace tc::memory {
 
@@ -31,6 +33,15 @@ class TaskNode;
 
 using OrderHook =
     boost::intrusive::set_member_hook<boost::intrusive::optimize_size<true>>;
+
+// A task's progress events (state_events.cpp): the newest kTaskEventsKept, at most
+// kTaskEventBytesKept bytes of info + content, oldest first. Their seqs are consecutive
+// (only the oldest are dropped), so `after` finds its place by subtraction.
+struct TaskEventLog {
+  std::deque<TaskEvent> kept;
+  std::uint64_t last_seq = 0;  // the seq of the newest event given, kept or not
+  std::size_t bytes = 0;       // info + content bytes of `kept`
+};
 
 // The options most tasks do not use: where a task's reply or its corpse goes, and the
 // Version 2 config fields. Allocated only when one of them differs from its default.
@@ -60,11 +71,14 @@ struct TaskExtras {
   // A dead-lettered copy: the queue it came from (redrive sends it back there).
   std::optional<std::string> source_queue;
   std::uint32_t source_attempts = 0;  // with source_queue: the attempts it used there
+  // Its progress events, from the first one reported (a task that never reports
+  // progress pays nothing more). Forgotten with the node.
+  std::unique_ptr<TaskEventLog> events;
 
   bool all_default() const noexcept {
     return !forward_result_to && !dead_letter_to && !batch_key && cost == 1 &&
            retry_delay_ms == 0 && expires_at == 0 && priority == 0 && !last_error_info &&
-           !source_queue;
+           !source_queue && !events;
   }
 };
 

@@ -47,6 +47,20 @@ std::optional<EventMessage> parse_event_message(std::string_view message) {
       ev.kind = kind == "r" ? StoreEvent::Kind::removed : StoreEvent::Kind::expired;
       ev.id = std::string(id);
       ev.incarnation = std::string(incarnation);
+    } else if (kind == "g") {
+      std::string_view id, incarnation, seq, info, content;
+      if (!read_netstring(message, id) || !read_netstring(message, incarnation) ||
+          !read_netstring(message, seq) || !read_netstring(message, info) ||
+          !read_netstring(message, content))
+        return std::nullopt;
+      auto [end, ec] = std::from_chars(seq.data(), seq.data() + seq.size(), ev.seq);
+      if (seq.empty() || ec != std::errc() || end != seq.data() + seq.size() || ev.seq == 0)
+        return std::nullopt;
+      ev.kind = StoreEvent::Kind::progress;
+      ev.id = std::string(id);
+      ev.incarnation = std::string(incarnation);
+      ev.info = std::string(info);
+      ev.content = std::string(content);
     } else {
       return std::nullopt;
     }

@@ -14,14 +14,16 @@
 namespace tc::redis {
 
 struct StoreEvent {
-  // expired: removed because its deadline passed before a lease (a call answers 0008)
-  enum class Kind { pending, finished, removed, expired };
+  // expired: removed because its deadline passed before a lease (a call answers 0008);
+  // progress: the leased task reported a progress event (seq, info, content)
+  enum class Kind { pending, finished, removed, expired, progress };
   Kind kind = Kind::pending;
   std::string queue;
   std::string id;       // finished / removed / expired
-  std::string info;     // finished
-  std::string content;  // finished
+  std::string info;     // finished; progress: the event's
+  std::string content;  // finished; progress: the event's
   std::string incarnation;  // finished / removed / expired: of the task that ended ("" = unknown)
+  std::uint64_t seq = 0;    // progress: the event's
 };
 
 struct EventMessage {

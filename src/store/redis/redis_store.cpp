@@ -65,6 +65,10 @@ void RedisStore::dispatch(const redis::EventMessage& message) {
       case redis::StoreEvent::Kind::expired:
         events->on_expired(ev.queue, ev.id, ev.incarnation);
         break;
+      case redis::StoreEvent::Kind::progress:
+        events->on_progress(ev.queue, ev.id, ev.incarnation,
+                            TaskEvent{ev.seq, ev.info, ev.content});
+        break;
     }
   }
 }

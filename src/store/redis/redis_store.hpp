@@ -120,6 +120,13 @@ class RedisStore final : public Store {
   Awaitable<Result<std::uint32_t>> count_fitting(std::string queue, std::uint32_t size,
                                                  TakeOptions options) override;
 
+  // Progress events (redis_store_events.cpp: progress.lua, events.lua).
+  Awaitable<Result<std::optional<std::uint64_t>>> progress(
+      std::string queue, std::string id, TaskResult event,
+      std::optional<std::int64_t> lease_ms) override;
+  Awaitable<Result<TaskEvents>> events(std::string queue, std::string id,
+                                       std::uint64_t after) override;
+
   bool cluster_mode() const noexcept { return client_.cluster_mode(); }
 
   // The per-io_context clients of launch() (redis_store.cpp); named here only so the

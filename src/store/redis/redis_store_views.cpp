@@ -14,7 +14,7 @@ using redis::args_of;
 using redis::Reply;
 
 // The fields of one row of get_task.lua / list_tasks.lua.
-constexpr std::size_t kRowFields = 13;
+constexpr std::size_t kRowFields = 14;
 
 std::optional<TaskViewState> state_of_letter(std::string_view letter) noexcept {
   if (letter == "P") return TaskViewState::pending;
@@ -77,6 +77,7 @@ bool row_of(Reply& r, std::size_t at, TaskView& view, std::string& key) {
     view.last_error =
         TaskResult{std::move(r.elements[at + 10].str), std::move(r.elements[at + 11].str)};
   if (!r.elements[at + 12].str.empty()) view.source_queue = std::move(r.elements[at + 12].str);
+  if (!r.elements[at + 13].str.empty()) view.progress = std::move(r.elements[at + 13].str);
   return true;
 }
 

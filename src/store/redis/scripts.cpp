@@ -27,6 +27,8 @@ extern const std::string_view tc_embedded_redrive_drop_lua;
 extern const std::string_view tc_embedded_get_task_lua;
 extern const std::string_view tc_embedded_list_tasks_lua;
 extern const std::string_view tc_embedded_take_keyed_lua;
+extern const std::string_view tc_embedded_progress_lua;
+extern const std::string_view tc_embedded_events_lua;
 
 namespace tc::redis {
 namespace {
@@ -63,6 +65,8 @@ StoreScripts::StoreScripts()
       redrive_drop(with_lib(tc_embedded_redrive_drop_lua)),
       get_task(with_lib(tc_embedded_get_task_lua)),
       list_tasks(with_lib(tc_embedded_list_tasks_lua)),
-      take_keyed(with_lib(tc_embedded_take_keyed_lua)) {}
+      take_keyed(with_lib(tc_embedded_take_keyed_lua)),
+      progress(with_lib(tc_embedded_progress_lua)),
+      events(with_lib(tc_embedded_events_lua)) {}
 
 }  // namespace tc::redis

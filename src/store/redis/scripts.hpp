@@ -31,6 +31,8 @@ struct StoreScripts {
   Script get_task;
   Script list_tasks;
   Script take_keyed;
+  Script progress;
+  Script events;
 };
 
 }  // namespace tc::redis

@@ -151,6 +151,14 @@ class Client {
   std::uint64_t redrive(std::string_view queue, const std::vector<std::string>& ids = {},
                         std::size_t size = 100);
 
+  // POST /task/progress: reports progress of a task whose lease this consumer holds (an
+  // event callers streaming the task see; get shows its info as "progress"). `info` is
+  // JSON text. With promise_reply_time the lease is extended as touch() does. true: the
+  // task is leased and the event recorded; false: it is not (lease lost, removed, done).
+  bool progress(std::string_view queue, std::string_view id, std::string_view info = "null",
+                std::string_view content = {},
+                std::optional<Seconds> promise_reply_time = std::nullopt);
+
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;

@@ -118,6 +118,15 @@ class Consumer {
   const ConsumerOptions& options() const { return options_; }
   Client& client() { return *client_; }
 
+  // Inside process(): reports progress of the task being processed (an event callers
+  // streaming it see as it comes; get shows `info`, JSON text, as its "progress"), and
+  // renews its lease as the heartbeat's touch does. Inside a process_batch() override,
+  // name the task (a batch of one has a current task too). false: the lease is gone
+  // (nothing recorded; the task will not be replied, process() may stop early). Throws
+  // std::logic_error outside process() without a task.
+  bool progress(std::string_view info = "null", std::string_view content = {});
+  bool progress(const Task& task, std::string_view info = "null", std::string_view content = {});
+
  private:
   struct Held;
   Consumer(std::unique_ptr<Client> owned, Client* shared, ConsumerOptions options);

@@ -18,10 +18,12 @@ local function drain(key, key_len, state)
       ids[i] = string.sub(member, key_len + 1)
     end
     local raws = hmget_many(K_TASKS, ids)
+    local event_keys = {}  -- the progress events of those that have some (lib.lua's forget)
     for i, id in ipairs(ids) do
       local raw = raws[i]
       if raw then
         local m = cmsgpack.unpack(raw)
+        if m[M_EVSEQ] then event_keys[#event_keys + 1] = B .. 'ev:' .. id end
         if m[M_STATE] ~= 'F' then ev_removed(id, m[M_INCARNATION]) end
         -- A pending task leaves its batch_key's set and the priority index here, so the
         -- sets left for the last step below are empty and a bounded clear stays bounded,
@@ -40,6 +42,9 @@ local function drain(key, key_len, state)
       end
     end
     call_many('HDEL', K_TASKS, ids)
+    for i = 1, #event_keys, CHUNK do
+      redis.call('DEL', unpack(event_keys, i, math.min(i + CHUNK - 1, #event_keys)))
+    end
     if state then
       local indexed = {}
       for i, id in ipairs(ids) do indexed[i] = state .. id end

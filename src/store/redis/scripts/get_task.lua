@@ -4,7 +4,7 @@
 -- reply    {} when there is no such task, else one row as list_tasks.lua's (lib.lua's
 --          append_view)
 --          {id, state, info, attempt, age_ms, ms_left or "", key, priority, cost,
---          batch_key, last_error info, last_error content, source_queue} followed by
+--          batch_key, last_error info, last_error content, source_queue, progress} followed by
 --          content (the result's when done; the task's with ARGV[6]; else "") and
 --          result_info ("" unless done)
 apply_due(DUE_LIMIT)

@@ -58,6 +58,11 @@
 --   B.."limits"  hash   queue settings (config_queue): paused, max_leased, rate, burst,
 --                        tat (the token bucket, see lease_allowance); exists only while
 --                        a setting is in force, and then stats.limited = 1
+--   B.."ev:"..id list  the task's progress events, oldest first, each cmsgpack {seq, info,
+--                        content}: the newest 1,000, at most 1 MiB of info + content
+--                        (progress.lua trims it); meta fields 20 (the last seq given) and
+--                        21 (the kept bytes) describe it. Deleted with the task's record
+--                        (forget).
 --   B.."byid"    zset   all scores 0, member = state letter (D, L or F) .. id: the delayed,
 --                        leased and done tasks by state and id, the order list_tasks pages
 --                        them in (it does not change while a task keeps its state, as a
@@ -103,6 +108,9 @@ local M_PRIORITY, M_COST, M_BKEY, M_RETRY, M_EXPIRES = 12, 13, 14, 15, 16
 -- NOW of the put that created the task (get's age). Fields 20..23 are reserved (progress
 -- and others), so a record with it is a msgpack map (docs/redis.md); indexing is the same.
 local M_CREATED = 24
+-- Progress events (progress.lua): the seq of the last event given, the info + content
+-- bytes of those kept in B.."ev:"..id; absent until the task's first progress.
+local M_EVSEQ, M_EVBYTES = 20, 21
 
 -- stats fields, read by one HMGET here and written back by one HSET in finish()
 local S_NAMES = {'due', 'last_ms', 'last_seq', 'put', 'acquired', 'replied', 'redelivered',
@@ -188,6 +196,12 @@ end
 --   ns("x") ns(queue) ns(id) ns(incarnation)   removed: its deadline passed unleased
 local function ev_expired(id, incarnation)
   EV[#EV + 1] = ns('x') .. ns(QUEUE) .. ns(id) .. ns(incarnation or '')
+end
+--   ns("g") ns(queue) ns(id) ns(incarnation) ns(seq) ns(info) ns(content)
+--                                             a progress event of a leased task
+local function ev_progress(id, incarnation, seq, info, content)
+  EV[#EV + 1] = ns('g') .. ns(QUEUE) .. ns(id) .. ns(incarnation or '') ..
+                ns(string.format('%d', seq)) .. ns(info) .. ns(content)
 end
 
 local OUTBOX = {}
@@ -309,7 +323,26 @@ local function unindex(id, m)
   if s ~= 'P' then redis.call('ZREM', K_BYID, s .. id) end
 end
 
-local function forget(id) redis.call('HDEL', K_TASKS, id) end
+-- Deletes the task's record and its progress events: every path that deletes a task
+-- comes here. `m`, its record when the caller read it, saves the DEL of a task that
+-- never reported progress; without it the events key is deleted blindly.
+local function forget(id, m)
+  redis.call('HDEL', K_TASKS, id)
+  if not m or m[M_EVSEQ] then redis.call('DEL', B .. 'ev:' .. id) end
+end
+
+-- Moves the leased task's lease end to NOW + lease_ms, scheduled again (a new skey), as
+-- on the memory store: among leases of the same deadline it now comes after those
+-- scheduled before. Writes m. (touch.lua, progress.lua)
+local function extend_lease(id, m, lease_ms)
+  local deadline = NOW + lease_ms
+  redis.call('ZREM', K_LEASED, m[M_CKEY] .. id)
+  stat_incr(S_SCHED)
+  m[M_CKEY] = string.format(SKEY_FMT, ST[S_SCHED])
+  redis.call('ZADD', K_LEASED, deadline, m[M_CKEY] .. id)
+  set_meta(id, m)
+  note_deadline(deadline)
+end
 
 -- Creates tasks unless one with the id exists in any state; `tasks` is a list of
 -- {id, info, content, cache_ms, fwd, max_att, dlq, delay_ms}. One HSETNX per task, then
@@ -620,6 +653,10 @@ local function acquire_many(ids, lease_ms, popped, cap)
     note_deadline(NOW + lease_ms)
   else
     call_many('HDEL', K_TASKS, got)
+    -- As forget does: a redelivered task may carry progress events of earlier leases.
+    for i, id in ipairs(got) do
+      if metas[i][M_EVSEQ] then redis.call('DEL', B .. 'ev:' .. id) end
+    end
   end
   stat_incr(S_ACQUIRED, #got)
   return out
@@ -646,7 +683,7 @@ local function complete_task(id, info, content)
     m[M_RINFO] = info
     set_meta(id, m)
   else
-    forget(id)
+    forget(id, m)
   end
   stat_incr(S_REPLIED)
   ev_finished(id, info, content, m[M_INCARNATION])
@@ -841,7 +878,7 @@ end
 -- cache time; `skey` orders outbox items of one pass (the lease's schedule key).
 attempt_failed = function(id, m, failed_at, skey)
   if m[M_MAXATT] > 0 and m[M_ATTEMPTS] >= m[M_MAXATT] then
-    forget(id)
+    forget(id, m)
     stat_incr(S_DEAD)
     ev_removed(id, m[M_INCARNATION])
     dead_letter(id, m, failed_at, skey)
@@ -863,7 +900,7 @@ end
 -- its expiring member's key, after the leases of the same ms), and waiting calls are
 -- told "expired" (0008). The same as MemoryState::expire (state_expiry.cpp).
 expire_task = function(id, m, due_ms, skey)
-  forget(id)
+  forget(id, m)
   stat_incr(S_EXPIRED)
   ev_expired(id, m[M_INCARNATION])
   dead_letter(id, m, due_ms, skey)
@@ -871,7 +908,7 @@ end
 
 -- One task's row as get_task.lua and list_tasks.lua answer it, appended to `out`:
 -- {id, state, info, attempt, age_ms, ms_left or "", key, priority, cost, batch_key,
--- last_error info, last_error content, source_queue}. `deadline`: the score of a delayed
+-- last_error info, last_error content, source_queue, progress}. `deadline`: the score of a delayed
 -- or leased task in its set (nil otherwise); key: its ckey when pending, else its id;
 -- info is "null" for a done task (it keeps only its result); cost as %.17g (exact); the
 -- optional fields are '' when absent (last_error info is JSON text when there).
@@ -891,4 +928,11 @@ local function append_view(out, id, m, deadline)
   out[#out + 1] = m[M_LAST_ERROR_CONTENT] or ''
   local source = m[M_SOURCE_QUEUE]
   out[#out + 1] = source and source[1] or ''
+  -- the info of the latest progress event kept ('' none: an info is never empty)
+  local latest = ''
+  if m[M_EVBYTES] and m[M_EVBYTES] > 0 then
+    local raw = redis.call('LINDEX', B .. 'ev:' .. id, -1)
+    if raw then latest = cmsgpack.unpack(raw)[2] end
+  end
+  out[#out + 1] = latest
 end

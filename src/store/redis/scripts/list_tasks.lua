@@ -7,7 +7,7 @@
 -- ARGV[7]  its key: its ckey when P, else its id
 -- ARGV[8]  how many to return at most
 -- reply    flat rows {id, state, info, attempt, age_ms, ms_left or "", key, priority, cost,
---          batch_key, last_error info, last_error content, source_queue}: ms_left is
+--          batch_key, last_error info, last_error content, source_queue, progress}: ms_left is
 --          the delay's or the lease's rest (D, L), key as ARGV[7]; info is "null" for a
 --          done task (it keeps only its result); lib.lua's append_view writes them
 apply_due(DUE_LIMIT)

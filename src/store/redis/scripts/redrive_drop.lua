@@ -9,6 +9,6 @@ local id = ARGV[5]
 local m = get_meta(id)
 if not m or m[M_STATE] ~= 'P' or m[M_CKEY] ~= ARGV[6] then return finish(0) end
 unindex(id, m)
-forget(id)
+forget(id, m)
 ev_removed(id, m[M_INCARNATION])
 return finish(1)

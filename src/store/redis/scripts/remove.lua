@@ -7,7 +7,7 @@ local id = ARGV[5]
 local m = get_meta(id)
 if not m then return finish(0) end
 unindex(id, m)
-forget(id)
+forget(id, m)
 stat_incr(S_REMOVED)
 if m[M_STATE] ~= 'F' then ev_removed(id, m[M_INCARNATION]) end
 return finish(1)
