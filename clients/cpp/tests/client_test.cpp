@@ -466,4 +466,64 @@ TEST_F(ClientTest, FailReleaseAndRedrive) {
   EXPECT_TRUE(tc.take(queue(), take_options(1, 0s, 30s)).empty());  // delayed
 }
 
+TEST_F(ClientTest, ProgressOfALeasedTask) {
+  EXPECT_FALSE(tc.progress(queue(), "t", "1"));  // no such task
+  ASSERT_TRUE(tc.put(queue(), "t"));
+  EXPECT_FALSE(tc.progress(queue(), "t", "1"));  // pending, not leased
+  ASSERT_EQ(tc.take(queue(), take_options(1, 0s, 5s)).size(), 1u);
+  EXPECT_TRUE(tc.progress(queue(), "t", R"({"step":1})", std::string("b\0c", 3)));
+  EXPECT_TRUE(tc.progress(queue(), "t", R"("two")", {}, Seconds{600}));
+  const std::string view =
+      tc.post_raw("/task/get", R"({"queue":")" + queue() + R"(","id":"t"})");
+  EXPECT_NE(view.find(R"("progress":"two")"), std::string::npos) << view;
+  const auto left = view.find(R"("lease_left":)");
+  ASSERT_NE(left, std::string::npos) << view;
+  EXPECT_GT(std::stod(view.substr(left + 13)), 500.0) << view;  // extended from 5 s
+  ASSERT_TRUE(tc.reply(queue(), "t"));
+  EXPECT_FALSE(tc.progress(queue(), "t", "3"));  // done
+}
+
+}  // namespace
+
+namespace {
+
+TEST(ClientStreams, CallStreamHandsEachEventToTheCallbackThenReturnsTheResult) {
+  tctest::ServerProcess server;
+  Client tc{server.url()};
+  const std::string q = "cpp-streams";
+  std::thread consumer([&] {
+    Client worker(server.url());
+    taskcenter::TakeOptions take;
+    take.timeout = 10s;
+    take.promise_reply_time = 30s;
+    auto tasks = worker.take(q, take);
+    ASSERT_EQ(tasks.size(), 1u);
+    worker.progress(q, "s", R"({"token":"a"})", "x");
+    worker.progress(q, "s", R"({"token":"b"})");
+    worker.reply(q, "s", R"("ab")", "done");
+  });
+  std::vector<taskcenter::ProgressEvent> events;
+  taskcenter::CallOptions options;
+  options.timeout = 10s;
+  auto result = tc.call_stream(
+      q, "s", [&](const taskcenter::ProgressEvent& e) { events.push_back(e); }, "null", {}, options);
+  consumer.join();
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].seq, 1u);
+  EXPECT_EQ(events[0].info, R"({"token":"a"})");
+  EXPECT_EQ(events[0].content, "x");
+  EXPECT_EQ(events[1].seq, 2u);
+  EXPECT_EQ(result.info, R"("ab")");
+  EXPECT_EQ(result.content, "done");
+
+  // watch resumes after a seq; no such task is nullopt; the timeout throws CallTimeout.
+  std::vector<std::uint64_t> seqs;
+  auto watched = tc.watch(q, "s", [&](const taskcenter::ProgressEvent& e) { seqs.push_back(e.seq); }, 1, 5s);
+  ASSERT_TRUE(watched);
+  EXPECT_EQ(seqs, std::vector<std::uint64_t>{2});
+  EXPECT_FALSE(tc.watch(q, "none", nullptr, 0, 1s));
+  ASSERT_TRUE(tc.put(q, "p"));
+  EXPECT_THROW(tc.watch(q, "p", nullptr, 0, Seconds{0.2}), taskcenter::CallTimeout);
+}
+
 }  // namespace
