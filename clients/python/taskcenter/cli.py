@@ -294,7 +294,7 @@ def _cmd_watch(tc: TaskCenter, args: argparse.Namespace, out: _Output) -> int:
                      "content": encode_content(result.content) if result else ""}
             text = "result  %s  %s" % (_compact(value["info"]),
                                        _preview(result.content if result else b""))
-        print(text if out.table else _compact(value), flush=True)
+        print(text.rstrip() if out.table else _compact(value), flush=True)
     if not seen:
         out.emit(None, "no such task")
     return 0
