@@ -45,6 +45,7 @@ Need need_of(Endpoint endpoint) noexcept {
     case Endpoint::put:
     case Endpoint::put_batch:
     case Endpoint::call:
+    case Endpoint::watch:
     case Endpoint::remove: return Need::produce;  // remove: cancel a task it no longer wants
     case Endpoint::peek:
     case Endpoint::take:

@@ -25,7 +25,7 @@ struct Route {
 
 // Every route in one place. Paths are exact and case-sensitive; the query string is
 // ignored for routing.
-constexpr std::array<Route, 29> kRoutes = {{
+constexpr std::array<Route, 30> kRoutes = {{
     {"/task/put", "POST", Endpoint::put},
     {"/task/peek", "POST", Endpoint::peek},
     {"/task/acquire", "POST", Endpoint::acquire},
@@ -55,6 +55,7 @@ constexpr std::array<Route, 29> kRoutes = {{
     {"/task/get", "POST", Endpoint::get},
     {"/task/list_tasks", "POST", Endpoint::list_tasks},
     {"/task/progress", "POST", Endpoint::progress},
+    {"/task/watch", "POST", Endpoint::watch},
 }};
 
 // The /task/* endpoints: those of version 1 come before healthz, those added since after
@@ -72,7 +73,19 @@ HttpResponse json_response(Answer answer) {
   HttpResponse response;
   response.status = errc_http_status(answer.code);
   response.body = std::move(answer.body);
+  if (answer.stream) {
+    response.stream = std::move(answer.stream);
+    response.content_type = answer.content_type;
+  }
   return response;
+}
+
+// Server-sent events when the client asks for them (Accept: text/event-stream), else
+// NDJSON.
+stream_lines::Format stream_format_of(std::string_view accept) {
+  return accept.find("text/event-stream") != std::string_view::npos
+             ? stream_lines::Format::sse
+             : stream_lines::Format::ndjson;
 }
 
 // Observes the request's duration under its endpoint when the coroutine ends, whichever
@@ -161,7 +174,8 @@ Awaitable<HttpResponse> Api::handle(HttpRequest request) {
       }
     }
     Answer answer = co_await handle_task(endpoint, service_, request.body, request.client,
-                                         scope.get(), call_data_);
+                                         scope.get(), call_data_,
+                                         stream_format_of(request.accept));
     metrics_->count(endpoint, answer.code);
     co_return json_response(std::move(answer));
   }

@@ -14,6 +14,7 @@
 #include "auth/access_control.hpp"
 #include "core/client_watch.hpp"
 #include "http/call_data_shape.hpp"
+#include "http/response_stream.hpp"
 
 #include "service/task_service.hpp"
 #include "store/store.hpp"
@@ -28,6 +29,7 @@ struct HttpRequest {
   std::string_view body;
   std::string_view authorization;  // the Authorization header, empty when absent
   ClientWatch* client = nullptr;   // tells a waiting request that its client has gone
+  std::string_view accept = {};    // the Accept header, empty when absent
 };
 
 struct HttpResponse {
@@ -36,6 +38,9 @@ struct HttpResponse {
   // bytes, past the small-string buffer) cost two allocations per request.
   std::string_view content_type = "application/json";
   std::string body;
+  // Set: the body is streamed (HTTP/1.1 chunked) from this source instead; `body` is
+  // empty and content_type is the stream's.
+  std::shared_ptr<ResponseStream> stream = nullptr;
 };
 
 struct ApiOptions {

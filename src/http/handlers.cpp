@@ -8,6 +8,7 @@
 #include "auth/scope.hpp"
 #include "http/batch_metrics.hpp"
 #include "http/latency_metrics.hpp"
+#include "http/event_stream_response.hpp"
 #include "http/requests.hpp"
 #include "http/responses.hpp"
 #include "service/queue_summary.hpp"
@@ -109,12 +110,25 @@ Awaitable<Answer> reply(TaskService& service, std::string_view body, const Grant
   co_return Answer{Errc::ok, responses::boolean(outcome->completed)};
 }
 
+Answer streamed(std::unique_ptr<TaskEventStream> stream, stream_lines::Format format,
+                CallDataShape shape) {
+  Answer answer;
+  answer.stream = std::make_shared<EventStreamResponse>(std::move(stream), format, shape);
+  answer.content_type = stream_lines::content_type(format);
+  return answer;
+}
+
 Awaitable<Answer> call(TaskService& service, std::string_view body, ClientWatch* client,
-                       const Grants* scope, CallDataShape shape) {
+                       const Grants* scope, CallDataShape shape, stream_lines::Format format) {
   auto args = parse_call(body);
   if (!args) co_return from_error(std::move(args).error());
   if (auto denied = refused(scope, Endpoint::call, args->queue)) co_return *denied;
   if (auto denied = refused_targets(scope, args->task.config)) co_return *denied;
+  if (args->stream) {
+    auto stream = co_await service.call_stream(std::move(*args), client);
+    if (!stream) co_return from_error(std::move(stream).error());
+    co_return streamed(std::move(*stream), format, shape);
+  }
   std::string id = args->task.id;  // the answer names it; the task itself moves on
   auto result = co_await service.call(std::move(*args), client);
   if (!result) co_return from_error(std::move(result).error());
@@ -282,6 +296,18 @@ Awaitable<Answer> progress(TaskService& service, std::string_view body, const Gr
   co_return Answer{Errc::ok, responses::boolean(seq->has_value())};
 }
 
+Awaitable<Answer> watch(TaskService& service, std::string_view body, ClientWatch* client,
+                        const Grants* scope, CallDataShape shape, stream_lines::Format format) {
+  auto args = parse_watch(body);
+  if (!args) co_return from_error(std::move(args).error());
+  if (auto denied = refused(scope, Endpoint::watch, args->queue)) co_return *denied;
+  auto stream = co_await service.watch(std::move(*args), client);
+  if (!stream) co_return from_error(std::move(stream).error());
+  // No such task: the ordinary envelope, data null.
+  if (!*stream) co_return Answer{Errc::ok, responses::call_result("", std::nullopt, shape)};
+  co_return streamed(std::move(*stream), format, shape);
+}
+
 Awaitable<Answer> not_a_task_endpoint() {
   co_return error_answer(Errc::not_found, "this path is not a /task/* endpoint.");
 }
@@ -296,7 +322,7 @@ Answer error_answer(Errc code, std::string_view message) {
 // request holds one handler frame, not two, for as long as it waits (long-polls).
 Awaitable<Answer> handle_task(Endpoint endpoint, TaskService& service, std::string_view body,
                          ClientWatch* client, const Grants* scope,
-                              CallDataShape call_data) {
+                              CallDataShape call_data, stream_lines::Format stream_format) {
   switch (endpoint) {
     case Endpoint::put: return put(service, body, scope);
     case Endpoint::put_batch: return put_batch(service, body, scope);
@@ -304,7 +330,7 @@ Awaitable<Answer> handle_task(Endpoint endpoint, TaskService& service, std::stri
     case Endpoint::acquire: return acquire(service, body, scope);
     case Endpoint::take: return take(service, body, client, scope);
     case Endpoint::reply: return reply(service, body, scope);
-    case Endpoint::call: return call(service, body, client, scope, call_data);
+    case Endpoint::call: return call(service, body, client, scope, call_data, stream_format);
     case Endpoint::touch: return touch(service, body, scope);
     case Endpoint::remove: return remove(service, body, scope);
     case Endpoint::clear_queue: return clear_queue(service, body, scope);
@@ -319,6 +345,7 @@ Awaitable<Answer> handle_task(Endpoint endpoint, TaskService& service, std::stri
     case Endpoint::get: return get(service, body, scope);
     case Endpoint::list_tasks: return list_tasks(service, body, scope);
     case Endpoint::progress: return progress(service, body, scope);
+    case Endpoint::watch: return watch(service, body, client, scope, call_data, stream_format);
     default: break;
   }
   return not_a_task_endpoint();

@@ -36,6 +36,7 @@ std::string_view endpoint_name(Endpoint endpoint) noexcept {
     case Endpoint::get: return "get";
     case Endpoint::list_tasks: return "list_tasks";
     case Endpoint::progress: return "progress";
+    case Endpoint::watch: return "watch";
     case Endpoint::unknown:
     case Endpoint::count_: break;
   }

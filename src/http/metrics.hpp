@@ -17,7 +17,7 @@ enum class Endpoint : std::uint8_t {
   put, put_batch, peek, acquire, take, reply, call, touch, remove, clear_queue, list_queue,
   stat_queue,
   // Version 2 /task/* endpoints follow stat_queue (api.cpp's is_task_endpoint).
-  summary, reply_batch, config_queue, fail, release, redrive, get, list_tasks, progress,
+  summary, reply_batch, config_queue, fail, release, redrive, get, list_tasks, progress, watch,
   healthz, readyz, version, buildtime, metrics, openapi, docs, dashboard,
   unknown,  // 404 / 405
   count_

@@ -225,12 +225,30 @@ Result<CallArgs> parse_call(std::string_view body) {
   ParsedBody parsed;
   auto root = parsed.parse(body);
   if (!root) return std::move(root).error();
-  static constexpr std::array<std::string_view, 2> kNames = {"queue", "timeout"};
+  static constexpr std::array<std::string_view, 3> kNames = {"queue", "timeout", "stream"};
   const auto fields = lookup(*root, kNames);
   CallArgs args;
   TC_TRY(detail::read_name(fields[0], top("queue"), args.queue));
   TC_TRY(detail::read_task(*root, parsed.text(), "", -1, args.task));
   TC_TRY(detail::read_seconds(fields[1], top("timeout"), true, args.timeout_ms));
+  if (fields[2].given() && fields[2].value.get_bool().get(args.stream))
+    return detail::bad_request("field \"stream\" must be true or false, not " +
+                               std::string(detail::type_name(fields[2].value)) + ".");
+  return args;
+}
+
+Result<WatchArgs> parse_watch(std::string_view body) {
+  ParsedBody parsed;
+  auto root = parsed.parse(body);
+  if (!root) return std::move(root).error();
+  static constexpr std::array<std::string_view, 4> kNames = {"queue", "id", "after", "timeout"};
+  const auto fields = lookup(*root, kNames);
+  WatchArgs args;
+  TC_TRY(detail::read_name(fields[0], top("queue"), args.queue));
+  TC_TRY(detail::read_name(fields[1], top("id"), args.id));
+  // A seq is a JSON integer a client can hold exactly (2^53).
+  TC_TRY(detail::read_integer(fields[2], top("after"), 0, 1ull << 53, args.after));
+  TC_TRY(detail::read_seconds(fields[3], top("timeout"), true, args.timeout_ms));
   return args;
 }
 

@@ -163,6 +163,8 @@ struct ListTasksRequest {
 Result<GetRequest> parse_get(std::string_view body);
 // A cursor must be one list_tasks returned; with `state`, one of that state.
 Result<ListTasksRequest> parse_list_tasks(std::string_view body);
+// watch: {"queue", "id", "after"?: 0, "timeout"}.
+Result<WatchArgs> parse_watch(std::string_view body);
 
 // Seconds on the wire -> milliseconds inside, rounding fractions of a millisecond up so
 // that a positive time never becomes 0. Exposed for tests.

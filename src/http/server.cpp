@@ -74,6 +74,8 @@ using Socket = asio::basic_stream_socket<tcp, asio::io_context::executor_type>;
 using Acceptor = asio::basic_socket_acceptor<tcp, asio::io_context::executor_type>;
 using TlsStream = asio::ssl::stream<Socket>;
 using wire::format_head;
+using wire::format_stream_head;
+using wire::frame_chunk;
 using wire::ParsedRequest;
 using wire::RequestParser;
 
@@ -89,6 +91,8 @@ constexpr milliseconds kLingerTime{2000};
 // channel per thread for a case that should be rare), then gets 503.
 constexpr milliseconds kBudgetWait{1000};
 constexpr milliseconds kBudgetPoll{20};
+// A streamed response's socket send buffer (SO_SNDBUF; the kernel doubles it).
+constexpr int kStreamSendBuffer = 64 * 1024;
 // Repeated refusals and accept errors: one log line per interval, with a count.
 constexpr std::chrono::seconds kLogInterval{10};
 // accept() out of descriptors: retry after this, doubling up to the maximum.
@@ -263,6 +267,13 @@ struct Server::Impl {
                                      ConnectionRef conn, BudgetHold& budget,
                                      beast::error_code& ec);
   asio::awaitable<bool> wait_for_budget(Worker& w, BudgetHold& budget, std::uint64_t bytes);
+  // Writes a streamed response (HttpResponse::stream) as it comes; bytes written, and ec
+  // set (operation_aborted for a cut-off) when the connection must close.
+  template <class Stream>
+  asio::awaitable<std::size_t> write_stream(Stream& stream, ConnectionRef conn, std::string& head,
+                                            HttpResponse& response, unsigned version,
+                                            bool keep_alive, std::string_view extra_headers,
+                                            beast::error_code& ec);
   template <class Stream>
   asio::awaitable<void> write_response(Stream& stream, ConnectionRef conn, std::string& head,
                                        const HttpResponse& response, unsigned version,
@@ -608,7 +619,8 @@ asio::awaitable<void> Server::Impl::serve(Worker& w, Stream& stream, ConnectionR
     if (auto refusal = browser_gate(req, extra_headers)) {
       response = std::move(*refusal);
     } else {
-      HttpRequest request{req.method, req.target, req.body, req.authorization, &client->watch};
+      HttpRequest request{req.method, req.target, req.body, req.authorization, &client->watch,
+                          req.accept};
       try {
         response = co_await handler(request);
       } catch (const std::exception& e) {
@@ -618,6 +630,24 @@ asio::awaitable<void> Server::Impl::serve(Worker& w, Stream& stream, ConnectionR
       }
     }
     budget.release();  // the body has been used
+    if (response.stream) {
+      // A stream waits and writes by turns, watched for the client's going away
+      // throughout (the watch started with the stream's first wait).
+      if (stopping.load(std::memory_order_relaxed) || req.version == 10) keep_alive = false;
+      const std::size_t bytes = co_await write_stream(stream, conn, head, response, req.version,
+                                                      keep_alive, extra_headers, ec);
+      response.stream.reset();  // unregisters from the service while the watch is alive
+      if (client->watch.watching()) {
+        ++client->generation;
+        beast::error_code cancel_ec;
+        socket.cancel(cancel_ec);
+      }
+      client->watch.reset();
+      if (observed && bytes > 0) request_finished(peer, req, response, bytes, started);
+      if (ec || !keep_alive || stopping.load(std::memory_order_relaxed)) break;
+      req.trim();
+      continue;
+    }
     if (client->watch.watching()) {
       ++client->generation;
       socket.cancel(ec);  // the watch, the only operation pending on the socket now
@@ -790,6 +820,51 @@ asio::awaitable<void> Server::Impl::write_response(Stream& stream, ConnectionRef
   std::array<asio::const_buffer, 2> buffers{
       asio::buffer(head), head_only ? asio::const_buffer() : asio::buffer(response.body)};
   co_await asio::async_write(stream, buffers, redirect(ec));
+}
+
+template <class Stream>
+asio::awaitable<std::size_t> Server::Impl::write_stream(Stream& stream, ConnectionRef conn,
+                                                        std::string& head, HttpResponse& response,
+                                                        unsigned version, bool keep_alive,
+                                                        std::string_view extra_headers,
+                                                        beast::error_code& ec) {
+  const bool chunked = version != 10;
+  // Back-pressure must reach the stream: with the kernel's autotuned send buffer (up to
+  // 4 MiB on Linux) a reader that stopped reading could hold thousands of events
+  // there before any write blocked. Capped, the bound on unsent events means something
+  // (and 1,000 open streams cannot pin gigabytes of kernel memory).
+  beast::error_code option_ec;
+  lowest(stream).set_option(asio::socket_base::send_buffer_size(kStreamSendBuffer), option_ec);
+  format_stream_head(head, response, version, keep_alive, extra_headers);
+  conn->deadline = SteadyClock::now() + milliseconds(options.read_timeout_ms);
+  co_await asio::async_write(stream, asio::buffer(head), redirect(ec));
+  if (ec) co_return 0;
+  std::size_t bytes = head.size();
+  std::string piece;
+  std::string frame;
+  for (;;) {
+    piece.clear();
+    // Waiting for the next events is not idleness: like a long poll, the stream's own
+    // timeout bounds it. Each write is bounded as any response's is.
+    conn->deadline = SteadyClock::time_point::max();
+    const ResponseStream::Next next = co_await response.stream->next(piece);
+    if (next == ResponseStream::Next::cut_off) {
+      ec = asio::error::operation_aborted;  // close without ending the body
+      co_return bytes;
+    }
+    const bool last = next == ResponseStream::Next::end;
+    if (chunked)
+      frame_chunk(frame, piece, last);
+    else
+      frame.swap(piece);
+    if (!frame.empty()) {
+      conn->deadline = SteadyClock::now() + milliseconds(options.read_timeout_ms);
+      co_await asio::async_write(stream, asio::buffer(frame), redirect(ec));
+      if (ec) co_return bytes;
+      bytes += frame.size();
+    }
+    if (last) co_return bytes;
+  }
 }
 
 // On the TCP socket even under TLS: what the client still sends is discarded unread.

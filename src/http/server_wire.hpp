@@ -34,6 +34,7 @@ struct ParsedRequest {
   std::string sec_fetch_site;
   std::string host;
   std::string content_type;      // empty when absent or exactly application/json
+  std::string accept;            // empty when absent (chooses NDJSON or SSE for streams)
   bool content_type_json = false;  // Content-Type was exactly application/json
   http::verb verb = http::verb::unknown;
   unsigned version = 11;
@@ -48,6 +49,7 @@ struct ParsedRequest {
     sec_fetch_site.clear();
     host.clear();
     content_type.clear();
+    accept.clear();
     content_type_json = false;
     verb = http::verb::unknown;
     version = 11;
@@ -89,6 +91,9 @@ class RequestParser final : public http::basic_parser<true> {
         break;
       case http::field::host:
         out_.host.assign(value.data(), value.size());
+        break;
+      case http::field::accept:
+        out_.accept.assign(value.data(), value.size());
         break;
       case http::field::content_type:
         // The common value is not copied: a flag says it was there.
@@ -157,6 +162,42 @@ inline void format_head(std::string& head, const HttpResponse& response, unsigne
   if (version == 10 && keep_alive) head += "Connection: keep-alive\r\n";
   if (version != 10 && !keep_alive) head += "Connection: close\r\n";
   head += "\r\n";
+}
+
+// The head of a streamed response: HTTP/1.1 chunked; HTTP/1.0 has no chunks, so there
+// the body runs to the connection's close (docs/protocol.md). Proxies are asked not to
+// buffer or cache it.
+inline void format_stream_head(std::string& head, const HttpResponse& response,
+                               unsigned version, bool keep_alive,
+                               std::string_view extra_headers = {}) {
+  head.clear();
+  head += version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
+  append_number(head, static_cast<std::uint64_t>(response.status));
+  head += ' ';
+  auto reason = http::obsolete_reason(http::int_to_status(static_cast<unsigned>(response.status)));
+  head.append(reason.data(), reason.size());
+  head += "\r\nServer: taskcenter\r\nContent-Type: ";
+  head += response.content_type;
+  head += "\r\nCache-Control: no-cache\r\nX-Accel-Buffering: no\r\n";
+  head += extra_headers;
+  if (version != 10) head += "Transfer-Encoding: chunked\r\n";
+  if (version == 10 || !keep_alive) head += "Connection: close\r\n";
+  head += "\r\n";
+}
+
+// One chunk of a chunked body around `piece` (nothing for an empty piece: an empty
+// chunk would end the body); `last` adds the terminating chunk.
+inline void frame_chunk(std::string& out, std::string_view piece, bool last) {
+  out.clear();
+  if (!piece.empty()) {
+    char digits[20];
+    auto [end, ec] = std::to_chars(digits, digits + sizeof digits, piece.size(), 16);
+    out.append(digits, end);
+    out += "\r\n";
+    out.append(piece);
+    out += "\r\n";
+  }
+  if (last) out += "0\r\n\r\n";
 }
 
 }  // namespace tc::wire

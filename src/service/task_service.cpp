@@ -10,6 +10,7 @@
 
 #include "core/logger.hpp"
 #include "core/ops_metrics.hpp"
+#include "service/event_stream.hpp"
 #include "service/waiter_registry.hpp"
 
 namespace tc {
@@ -246,6 +247,36 @@ Awaitable<Result<std::optional<TaskResult>>> TaskService::call(CallArgs args, Cl
   co_return make_error(Errc::call_timeout,
                        "no reply within the timeout; the task stays queued and a later call "
                        "with the same id returns its result");
+}
+
+Awaitable<Result<std::unique_ptr<TaskEventStream>>> TaskService::call_stream(
+    CallArgs args, ClientWatch* client) {
+  const std::int64_t timeout_ms = std::max<std::int64_t>(std::min(args.timeout_ms, options_.max_wait_ms), 0);
+  // Registered before the put, as call is: nothing reported after it is missed.
+  auto stream = std::make_unique<TaskEventStream>(store_, *waiters_, stopping_, args.queue,
+                                                  args.task.id, client,
+                                                  deadline_after(timeout_ms),
+                                                  co_await asio::this_coro::executor);
+  auto begun = co_await store_.call_begin(args.queue, std::move(args.task), timeout_ms > 0);
+  if (!begun) co_return std::move(begun).error();
+  stream->follow(std::move(begun->incarnation), std::move(begun->cached));
+  // timeout 0 asks "is it done?": what is kept, then the result or data null.
+  if (timeout_ms == 0) stream->end_with(StreamEnd{});
+  auto begun_stream = co_await stream->begin(0, false);
+  if (!begun_stream) co_return std::move(begun_stream).error();
+  co_return stream;
+}
+
+Awaitable<Result<std::unique_ptr<TaskEventStream>>> TaskService::watch(WatchArgs args,
+                                                                       ClientWatch* client) {
+  const std::int64_t timeout_ms = std::max<std::int64_t>(std::min(args.timeout_ms, options_.max_wait_ms), 0);
+  auto stream = std::make_unique<TaskEventStream>(store_, *waiters_, stopping_, args.queue,
+                                                  args.id, client, deadline_after(timeout_ms),
+                                                  co_await asio::this_coro::executor);
+  auto exists = co_await stream->begin(args.after, true);
+  if (!exists) co_return std::move(exists).error();
+  if (!*exists) co_return std::unique_ptr<TaskEventStream>();
+  co_return stream;
 }
 
 Awaitable<Result<bool>> TaskService::touch(std::string queue, std::string id, std::int64_t lease_ms) {

@@ -23,6 +23,7 @@
 namespace tc {
 
 class WaiterRegistry;
+class TaskEventStream;  // service/event_stream.hpp
 
 struct ServiceOptions {
   std::int64_t max_wait_ms = 300'000;   // cap on any long-poll timeout / batch window
@@ -55,6 +56,14 @@ struct CallArgs {
   std::string queue;
   NewTask task;
   std::int64_t timeout_ms = 0;
+  bool stream = false;  // "stream": true: answered by call_stream
+};
+
+struct WatchArgs {
+  std::string queue;
+  std::string id;
+  std::uint64_t after = 0;
+  std::int64_t timeout_ms = 0;
 };
 
 class TaskService {
@@ -79,6 +88,15 @@ class TaskService {
   // ok(result): the task's reply. ok(nullopt): timeout == 0 and no result yet.
   // Errors: call_timeout (0001), removed (0006), unavailable (0005).
   Awaitable<Result<std::optional<TaskResult>>> call(CallArgs args, ClientWatch* client = nullptr);
+  // call with "stream": true: as call, but the answer is a stream of the task's events
+  // and then its result (service/event_stream.hpp). timeout 0 never puts, and ends at
+  // once (with the result, or data null). Errors: those found before streaming begins.
+  Awaitable<Result<std::unique_ptr<TaskEventStream>>> call_stream(CallArgs args,
+                                                                  ClientWatch* client = nullptr);
+  // watch: the stream of an existing task's events after `after`, then its result.
+  // nullptr: no such task.
+  Awaitable<Result<std::unique_ptr<TaskEventStream>>> watch(WatchArgs args,
+                                                            ClientWatch* client = nullptr);
   Awaitable<Result<bool>> touch(std::string queue, std::string id, std::int64_t lease_ms);
   Awaitable<Result<bool>> remove(std::string queue, std::string id);
   Awaitable<Result<bool>> clear_queue(std::string queue, std::uint32_t max_steps);

@@ -4,17 +4,21 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <algorithm>
+
 namespace tc {
 
 namespace asio = boost::asio;
 
 WaiterRegistry::Registration::Registration(WaiterRegistry& registry, std::string key,
-                                           bool on_task, const asio::any_io_executor& executor)
+                                           bool on_task, const asio::any_io_executor& executor,
+                                           bool wants_events)
     : registry_(registry),
       key_(std::move(key)),
       on_task_(on_task),
       waiter_(std::make_shared<Waiter>(executor)) {
   std::lock_guard lock(registry_.mutex_);
+  waiter_->wants_events = wants_events;
   auto& list = (on_task_ ? registry_.by_task_ : registry_.by_queue_)[key_];
   position_ = list.insert(list.end(), waiter_);
   if (registry_.closed_.load()) waiter_->signalled = true;
@@ -52,6 +56,19 @@ WaiterRegistry::Registration WaiterRegistry::watch_task(std::string_view queue,
                                                         std::string_view id,
                                                         const asio::any_io_executor& executor) {
   return Registration(*this, task_key(queue, id), true, executor);
+}
+
+WaiterRegistry::Registration WaiterRegistry::watch_task_events(
+    std::string_view queue, std::string_view id, const asio::any_io_executor& executor) {
+  return Registration(*this, task_key(queue, id), true, executor, true);
+}
+
+WaiterRegistry::TakenEvents WaiterRegistry::take_events(Waiter& waiter) {
+  std::lock_guard lock(mutex_);
+  TakenEvents taken{std::move(waiter.events), waiter.events_overflowed, waiter.newest_seq};
+  waiter.events.clear();
+  waiter.events_overflowed = false;
+  return taken;
 }
 
 void WaiterRegistry::signal_locked(const std::shared_ptr<Waiter>& waiter) {
@@ -93,6 +110,12 @@ void WaiterRegistry::expect(Waiter& waiter, std::string incarnation) {
   waiter.expected = std::move(incarnation);
   std::erase_if(waiter.reported,
                 [&waiter](const Waiter::Reported& r) { return !fits(waiter, r.incarnation); });
+  // Events kept before this may be another incarnation's: drop them, and the stream
+  // reads the store (which answers this incarnation's) before it trusts live ones.
+  if (waiter.wants_events && !waiter.events.empty()) {
+    waiter.events.clear();
+    waiter.events_overflowed = true;
+  }
 }
 
 WaiterRegistry::TaskOutcome WaiterRegistry::outcome(Waiter& waiter) {
@@ -143,6 +166,25 @@ void WaiterRegistry::on_finished(std::string_view queue, std::string_view id,
 void WaiterRegistry::on_expired(std::string_view queue, std::string_view id,
                                 std::string_view incarnation) {
   report(queue, id, incarnation, nullptr, true);
+}
+
+void WaiterRegistry::on_progress(std::string_view queue, std::string_view id,
+                                 std::string_view incarnation, const TaskEvent& event) {
+  if (waiting_on_tasks_.load() == 0) return;  // see waiting_on_queues_
+  std::string key = task_key(queue, id);
+  std::lock_guard lock(mutex_);
+  auto it = by_task_.find(key);
+  if (it == by_task_.end()) return;
+  for (auto& waiter : it->second) {
+    if (!waiter->wants_events || !fits(*waiter, incarnation)) continue;
+    // Before expect() every incarnation's events are kept; expect() drops them.
+    waiter->newest_seq = std::max(waiter->newest_seq, event.seq);
+    if (waiter->events.size() < Waiter::kEventsBuffered)
+      waiter->events.push_back(event);
+    else
+      waiter->events_overflowed = true;
+    signal_locked(waiter);
+  }
 }
 
 void WaiterRegistry::report(std::string_view queue, std::string_view id,

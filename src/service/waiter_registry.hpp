@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "core/task.hpp"
+#include "core/task_event.hpp"
 #include "store/store.hpp"
 
 namespace tc {
@@ -42,6 +43,15 @@ struct Waiter {
   };
   std::vector<Reported> reported;
   std::optional<std::string> expected;  // set by expect()
+  // Stream waiters (watch_task_events): the progress events reported for the task's id
+  // (those of the expected incarnation, once expect() said which), at most
+  // kEventsBuffered; more set `events_overflowed` (the stream reads the store instead).
+  // `newest_seq` is the highest seq reported, kept or not.
+  static constexpr std::size_t kEventsBuffered = 64;
+  bool wants_events = false;
+  std::vector<TaskEvent> events;
+  bool events_overflowed = false;
+  std::uint64_t newest_seq = 0;
 };
 
 class WaiterRegistry final : public StoreEvents {
@@ -52,7 +62,7 @@ class WaiterRegistry final : public StoreEvents {
   class Registration {
    public:
     Registration(WaiterRegistry& registry, std::string key, bool on_task,
-                 const boost::asio::any_io_executor& executor);
+                 const boost::asio::any_io_executor& executor, bool wants_events = false);
     ~Registration();
     Registration(const Registration&) = delete;
     Registration& operator=(const Registration&) = delete;
@@ -69,6 +79,18 @@ class WaiterRegistry final : public StoreEvents {
   Registration watch_queue(std::string_view queue, const boost::asio::any_io_executor& executor);
   Registration watch_task(std::string_view queue, std::string_view id,
                           const boost::asio::any_io_executor& executor);
+  // As watch_task, and the waiter also collects the task's progress events (a stream).
+  Registration watch_task_events(std::string_view queue, std::string_view id,
+                                 const boost::asio::any_io_executor& executor);
+
+  // A stream waiter's collected events, moved out under the lock (oldest first), with
+  // whether some were dropped since the last take, and the newest seq reported so far.
+  struct TakenEvents {
+    std::vector<TaskEvent> events;
+    bool overflowed = false;
+    std::uint64_t newest_seq = 0;
+  };
+  TakenEvents take_events(Waiter& waiter);
 
   // Waits until the waiter is signalled (true) or the deadline passes (false).
   // Consumes the signal. Returns at once once the registry is closed.
@@ -104,6 +126,9 @@ class WaiterRegistry final : public StoreEvents {
   // A removal (as on_finished with no result) that the call answers as 0008.
   void on_expired(std::string_view queue, std::string_view id,
                   std::string_view incarnation) override;
+  // Hands the event to the task's stream waiters (bounded each) and wakes them.
+  void on_progress(std::string_view queue, std::string_view id, std::string_view incarnation,
+                   const TaskEvent& event) override;
 
  private:
   // on_finished / on_expired: records the outcome for the task's call waiters.

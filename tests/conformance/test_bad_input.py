@@ -255,6 +255,19 @@ class BadInputTest(ConformanceTest):
                                             "p:" + "1" * 2000)]
         self.run_cases("/task/list_tasks", valid, cases)
 
+    def test_call_stream(self):
+        valid = {"queue": self.q, "id": "new", "timeout": 0.2, "stream": True}
+        cases = [(["stream"], v) for v in (1, 0, "true", [], {})]
+        cases += seconds_cases(["timeout"], required=True)
+        self.run_cases("/task/call", valid, cases, malformed=False)
+
+    def test_watch(self):
+        valid = {"queue": self.q, "id": "p1", "after": 0, "timeout": 0}
+        cases = name_cases(["queue"]) + name_cases(["id"])
+        cases += [(["after"], v) for v in BAD_INTEGERS + ["x", Raw("9007199254740993")]]
+        cases += seconds_cases(["timeout"], required=True)
+        self.run_cases("/task/watch", valid, cases)
+
     def test_valid_bodies_are_accepted(self):
         """The baseline of the table: the bodies above, unbroken, are valid."""
         c = self.c
@@ -299,7 +312,7 @@ class BadInputTest(ConformanceTest):
         for path in ("/task/put", "/task/peek", "/task/acquire", "/task/reply", "/task/call",
                      "/task/remove", "/task/clear_queue", "/task/list_queue",
                      "/task/stat_queue", "/task/take", "/task/touch", "/task/put_batch",
-                     "/task/get", "/task/list_tasks"):
+                     "/task/get", "/task/list_tasks", "/task/watch"):
             for method in ("GET", "PUT", "DELETE"):
                 with self.subTest(case=f"{method} {path}"):
                     body = encode({"queue": self.q, "id": "new"}) if method != "GET" else None

@@ -138,7 +138,8 @@ class Generator:
                  ("reply", 10), ("touch", 4), ("remove", 4), ("clear_queue", 2),
                  ("stat_queue", 8), ("list_queue", 3), ("call0", 4), ("wait", 1),
                  ("concurrent", 3), ("restart", 1), ("reply_batch", 6), ("config_queue", 2), ("fail", 4),
-                 ("release", 3), ("get", 6), ("list_tasks", 3), ("progress", 5)]
+                 ("release", 3), ("get", 6), ("list_tasks", 3), ("progress", 5),
+                 ("watch", 3)]
         total = sum(w for _, w in kinds)
         pick = self.rng.uniform(0, total)
         for kind, weight in kinds:
@@ -355,6 +356,12 @@ class Generator:
             short_timer |= lease == 0  # a lease that ends now is redelivered by the next reap
             payload["promise_reply_time"] = lease
         return self.request("/task/progress", payload, short_timer)
+
+    def op_watch(self):
+        # timeout 0: the kept events after `after`, then the result line (or 0001) at once,
+        # so every deployment streams the same lines.
+        return self.request("/task/watch", {"queue": self.queue(), "id": self.id(),
+                                            "after": self.rng.randint(0, 3), "timeout": 0})
 
     def sequence(self, count):
         return [self.op() for _ in range(count)]

@@ -110,6 +110,10 @@ class Session:
     def observe(self, op_no, path, number, response, tag=""):
         """The observable content of one answer, cursors made symbolic."""
         body = response.json
+        if (response.headers.get("Content-Type") or "").startswith("application/x-ndjson"):
+            # A stream (watch): the events seen and the result line, one object each.
+            return {"status": response.status,
+                    "lines": [json.loads(line) for line in response.text.splitlines() if line]}
         if not isinstance(body, dict):
             return {"status": response.status, "body": response.text[:500]}
         obs = {"status": response.status, "err_code": body.get("err_code")}

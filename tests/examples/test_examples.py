@@ -47,5 +47,32 @@ class HeteroWorkersTest(unittest.TestCase):
                 server.wait(timeout=30)
 
 
+class StreamingTest(unittest.TestCase):
+    def test_every_caller_sees_every_token_in_order_then_the_reply(self):
+        port = free_port()
+        with tempfile.TemporaryDirectory() as tmp:
+            server = subprocess.Popen([os.environ["TC_BINARY"], "--port", str(port),
+                                       "--data-dir", ""], cwd=tmp,
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+            try:
+                url = "http://127.0.0.1:%d" % port
+                for _ in range(200):
+                    try:
+                        urllib.request.urlopen(url + "/healthz", timeout=1).read()
+                        break
+                    except OSError:
+                        time.sleep(0.05)
+                run = subprocess.run(
+                    [sys.executable, os.path.join(ROOT, "examples", "streaming.py"),
+                     "--url", url, "--calls", "8", "--tokens", "30"],
+                    capture_output=True, text=True, timeout=240)
+                print(run.stdout)
+                self.assertEqual(run.returncode, 0, run.stdout + run.stderr)
+                self.assertIn("failures: 0", run.stdout)
+            finally:
+                server.terminate()
+                server.wait(timeout=30)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -53,6 +53,7 @@ TEST(Scope, RoleTable) {
       {Endpoint::get, true, true, true, true},
       {Endpoint::list_tasks, true, true, true, true},
       {Endpoint::progress, false, false, true, true},
+      {Endpoint::watch, false, true, false, true},
   };
   for (const auto& row : rows) {
     const auto name = endpoint_name(row.endpoint);

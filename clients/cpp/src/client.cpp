@@ -76,6 +76,39 @@ struct Client::Impl {
     return detail::Envelope(send("POST", path, body.str(), extra_wait));
   }
 
+  // A request whose answer may be a stream of NDJSON lines: each progress line goes to
+  // `on_event` as it arrives; the result line (or the ordinary envelope of an answer
+  // that is not a stream) is decoded as call's answer.
+  std::optional<CallResult> stream(std::string_view path, JsonWriter& body, Seconds wait,
+                                   const Client::EventCallback& on_event) {
+    std::string result_line;
+    bool streamed = false;
+    detail::BodyObserver observer = [&](std::string& received) {
+      if (!streamed && received.rfind("{\"event\"", 0) != 0) return;  // an envelope
+      streamed = true;
+      std::size_t start = 0;
+      for (std::size_t end; (end = received.find('\n', start)) != std::string::npos; start = end + 1) {
+        std::string line = received.substr(start, end - start);
+        ProgressEvent event;
+        if (detail::decode_stream_line(line, event)) {
+          if (on_event) on_event(event);
+        } else {
+          result_line = std::move(line);
+        }
+      }
+      received.erase(0, start);
+    };
+    detail::HttpResult answer = pool.exchange(
+        request_text("POST", path, body.str()), deadline(wait),
+        std::chrono::duration_cast<Clock::duration>(options.connect_timeout), &observer);
+    if (!streamed) return detail::decode_call_result(detail::Envelope(std::move(answer)).data());
+    if (result_line.empty())
+      throw TransportError(ErrorCode::transport, answer.status,
+                           "the stream ended before its result line; resume with watch after "
+                           "the last seq received");
+    return detail::decode_call_result(detail::Envelope(detail::HttpResult{200, std::move(result_line)}).data());
+  }
+
   ClientOptions options;
   detail::ConnectionPool pool;
   std::string auth_header;
@@ -237,6 +270,26 @@ CallResult Client::call(std::string_view queue, std::string_view id, std::string
   // timeout 0 is the server's "is it done?" check: no result means "not yet".
   if (!result) throw CallTimeout(ErrorCode::call_timeout, 200, "no result for " + std::string(id) + " yet");
   return std::move(*result);
+}
+
+CallResult Client::call_stream(std::string_view queue, std::string_view id, const EventCallback& on_event,
+                               std::string_view info, std::string_view content, const CallOptions& options) {
+  JsonWriter w;
+  w.begin_object().key("queue").string(queue).key("id").string(id);
+  write_payload(w, info, content);
+  write_config(w, options.config);
+  w.key("timeout").number(options.timeout.count()).key("stream").raw("true").end_object();
+  auto result = impl_->stream("/task/call", w, options.timeout, on_event);
+  if (!result) throw CallTimeout(ErrorCode::call_timeout, 200, "no result for " + std::string(id) + " yet");
+  return std::move(*result);
+}
+
+std::optional<CallResult> Client::watch(std::string_view queue, std::string_view id, const EventCallback& on_event,
+                                        std::uint64_t after, Seconds timeout) {
+  JsonWriter w;
+  w.begin_object().key("queue").string(queue).key("id").string(id).key("after").number(after);
+  w.key("timeout").number(timeout.count()).end_object();
+  return impl_->stream("/task/watch", w, timeout, on_event);
 }
 
 std::optional<CallResult> Client::result(std::string_view queue, std::string_view id) {

@@ -26,10 +26,10 @@ void ConnectionPool::give_back(std::unique_ptr<Connection> connection) {
 }
 
 HttpResult ConnectionPool::exchange(std::string_view request, Clock::time_point deadline,
-                                    Clock::duration connect_timeout) {
+                                    Clock::duration connect_timeout, const BodyObserver* on_body) {
   auto connection = borrow();
   try {
-    HttpResult result = connection->exchange(request, deadline, connect_timeout);
+    HttpResult result = connection->exchange(request, deadline, connect_timeout, on_body);
     give_back(std::move(connection));
     return result;
   } catch (const TransportError&) {
@@ -37,7 +37,7 @@ HttpResult ConnectionPool::exchange(std::string_view request, Clock::time_point 
   }
   // The server had closed the kept-alive connection before reading our request.
   auto fresh = std::make_unique<Connection>(url_);
-  HttpResult result = fresh->exchange(request, deadline, connect_timeout);
+  HttpResult result = fresh->exchange(request, deadline, connect_timeout, on_body);
   give_back(std::move(fresh));
   return result;
 }

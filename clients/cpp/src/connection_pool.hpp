@@ -21,7 +21,8 @@ class ConnectionPool {
 
   // One request/response. Retries once on a fresh connection when a reused one turns
   // out to have been closed by the server before it answered.
-  HttpResult exchange(std::string_view request, Clock::time_point deadline, Clock::duration connect_timeout);
+  HttpResult exchange(std::string_view request, Clock::time_point deadline, Clock::duration connect_timeout,
+                      const BodyObserver* on_body = nullptr);
   // Pipelines `requests` on one connection; what the server left unanswered (it closed
   // the connection) is resent on a fresh one. So only for idempotent requests.
   std::vector<HttpResult> exchange_many(std::span<const std::string> requests, Clock::time_point deadline,

@@ -122,12 +122,14 @@ bool Connection::idle_and_open() const {
   return n == 0;
 }
 
-void Connection::receive(ResponseReader& reader, Clock::time_point deadline) {
+void Connection::receive(ResponseReader& reader, Clock::time_point deadline,
+                         const BodyObserver* on_body) {
   char buf[64 * 1024];
   while (reader.status() == ResponseReader::Status::need_more) {
     ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
     if (n > 0) {
       reader.feed(std::string_view(buf, static_cast<std::size_t>(n)));
+      if (on_body && reader.status() != ResponseReader::Status::error) (*on_body)(reader.body());
     } else if (n == 0) {
       reader.finish();
     } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
@@ -139,7 +141,7 @@ void Connection::receive(ResponseReader& reader, Clock::time_point deadline) {
 }
 
 HttpResult Connection::exchange(std::string_view request, Clock::time_point deadline,
-                                Clock::duration connect_timeout) {
+                                Clock::duration connect_timeout, const BodyObserver* on_body) {
   failed_as_stale_ = false;
   keep_alive_ = false;
   bool reused = fd_ >= 0 && used_;
@@ -148,7 +150,7 @@ HttpResult Connection::exchange(std::string_view request, Clock::time_point dead
   ResponseReader reader;
   try {
     send_all(request, deadline);
-    receive(reader, deadline);
+    receive(reader, deadline, on_body);
   } catch (const TransportError&) {
     failed_as_stale_ = reused && !reader.started();
     close();

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -19,6 +20,10 @@ struct HttpResult {
   std::string body;
 };
 
+// Called as a response's body grows (a streamed answer): may consume the front of the
+// body (the lines it has handled).
+using BodyObserver = std::function<void(std::string& body)>;
+
 class Connection {
  public:
   explicit Connection(const ServerUrl& url) : url_(url) {}
@@ -29,7 +34,8 @@ class Connection {
   // Connects if needed, writes `request` (a complete HTTP request), reads the response.
   // Throws TransportError on connect/IO failures and timeouts, ProtocolError on a
   // response that is not HTTP.
-  HttpResult exchange(std::string_view request, Clock::time_point deadline, Clock::duration connect_timeout);
+  HttpResult exchange(std::string_view request, Clock::time_point deadline, Clock::duration connect_timeout,
+                      const BodyObserver* on_body = nullptr);
 
   // HTTP/1.1 pipelining: writes every request, then reads the responses in order. Returns
   // fewer results than requests when the server closed the connection part way (the
@@ -51,7 +57,8 @@ class Connection {
  private:
   void connect(Clock::time_point deadline);
   // Receives until `reader` is done or failed (EOF is handed to the reader).
-  void receive(class ResponseReader& reader, Clock::time_point deadline);
+  void receive(class ResponseReader& reader, Clock::time_point deadline,
+               const BodyObserver* on_body = nullptr);
   void close();
   void send_all(std::string_view data, Clock::time_point deadline);
   // Waits for `events` on the socket; throws TransportError at the deadline.

@@ -260,4 +260,27 @@ std::optional<QueueStat> decode_stat(std::string_view raw) {
   });
 }
 
+bool decode_stream_line(std::string line, ProgressEvent& event) {
+  return guarded("stream line", [&] {
+    line.reserve(line.size() + simdjson::SIMDJSON_PADDING);
+    od::document doc = parse_slice(line);
+    bool progress = false;
+    for (od::field field : doc.get_object()) {
+      std::string_view key = field.unescaped_key();
+      od::value v = field.value();
+      if (key == "event") {
+        progress = std::string_view(v.get_string()) == "progress";
+        if (!progress) return false;
+      } else if (key == "seq") {
+        event.seq = v.get_uint64();
+      } else if (key == "info") {
+        event.info = std::string(raw_of(v));
+      } else if (key == "content") {
+        event.content = decode_content(v.get_string());
+      }
+    }
+    return progress;
+  });
+}
+
 }  // namespace taskcenter::detail

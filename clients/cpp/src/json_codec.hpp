@@ -45,5 +45,8 @@ std::vector<std::string> decode_string_list(std::string_view raw);
 std::optional<std::string> decode_optional_string(std::string_view raw);
 std::optional<QueueStat> decode_stat(std::string_view raw);
 QueueSettings decode_settings(std::string_view raw);
+// One line of a streamed answer: a progress event (true, `event` filled), or the result
+// line (false: decode it as an Envelope).
+bool decode_stream_line(std::string line, ProgressEvent& event);
 
 }  // namespace taskcenter::detail

@@ -484,3 +484,46 @@ TEST_F(ClientTest, ProgressOfALeasedTask) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(ClientStreams, CallStreamHandsEachEventToTheCallbackThenReturnsTheResult) {
+  tctest::ServerProcess server;
+  Client tc{server.url()};
+  const std::string q = "cpp-streams";
+  std::thread consumer([&] {
+    Client worker(server.url());
+    taskcenter::TakeOptions take;
+    take.timeout = 10s;
+    take.promise_reply_time = 30s;
+    auto tasks = worker.take(q, take);
+    ASSERT_EQ(tasks.size(), 1u);
+    worker.progress(q, "s", R"({"token":"a"})", "x");
+    worker.progress(q, "s", R"({"token":"b"})");
+    worker.reply(q, "s", R"("ab")", "done");
+  });
+  std::vector<taskcenter::ProgressEvent> events;
+  taskcenter::CallOptions options;
+  options.timeout = 10s;
+  auto result = tc.call_stream(
+      q, "s", [&](const taskcenter::ProgressEvent& e) { events.push_back(e); }, "null", {}, options);
+  consumer.join();
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].seq, 1u);
+  EXPECT_EQ(events[0].info, R"({"token":"a"})");
+  EXPECT_EQ(events[0].content, "x");
+  EXPECT_EQ(events[1].seq, 2u);
+  EXPECT_EQ(result.info, R"("ab")");
+  EXPECT_EQ(result.content, "done");
+
+  // watch resumes after a seq; no such task is nullopt; the timeout throws CallTimeout.
+  std::vector<std::uint64_t> seqs;
+  auto watched = tc.watch(q, "s", [&](const taskcenter::ProgressEvent& e) { seqs.push_back(e.seq); }, 1, 5s);
+  ASSERT_TRUE(watched);
+  EXPECT_EQ(seqs, std::vector<std::uint64_t>{2});
+  EXPECT_FALSE(tc.watch(q, "none", nullptr, 0, 1s));
+  ASSERT_TRUE(tc.put(q, "p"));
+  EXPECT_THROW(tc.watch(q, "p", nullptr, 0, Seconds{0.2}), taskcenter::CallTimeout);
+}
+
+}  // namespace

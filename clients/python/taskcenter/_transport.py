@@ -11,7 +11,7 @@ import select
 import socket
 import ssl
 import threading
-from typing import List, Optional, Tuple
+from typing import Iterator, List, Optional, Tuple
 from urllib.parse import urlsplit
 
 from .errors import ConnectionFailed
@@ -161,6 +161,51 @@ class Transport:
                 self._checkin(conn)
             return status, content_type, data
         raise AssertionError("unreachable")
+
+    def stream(self, path: str, body: bytes, timeout: float
+               ) -> Tuple[int, str, Iterator[bytes]]:
+        """POST a request whose answer may be streamed: (status, content type, lines).
+        A streamed answer's lines are read as they arrive (the connection is its own
+        and goes back to the pool once the body ended); any other answer is read whole
+        and handed over as one line. timeout bounds each read, so it must exceed the
+        longest quiet spell of the stream."""
+        request = self._request_bytes("POST", path, body).replace(
+            b"Accept: application/json\r\n", b"Accept: application/x-ndjson\r\n", 1)
+        try:
+            conn = self._connect(timeout)
+            conn.sock.settimeout(timeout)
+            conn.sock.sendall(request)
+            response = http.client.HTTPResponse(conn.sock, method="POST")
+            response.begin()
+        except (OSError, http.client.HTTPException) as exc:
+            raise ConnectionFailed("cannot reach %s: %s"
+                                   % (self.url, exc or type(exc).__name__)) from exc
+        content_type = response.getheader("Content-Type", "") or ""
+
+        def lines() -> Iterator[bytes]:
+            complete = False
+            try:
+                while True:
+                    line = response.readline()
+                    if not line:
+                        complete = not response.will_close and response.isclosed()
+                        return
+                    yield line
+            except (OSError, http.client.HTTPException):
+                return  # the caller sees a stream without its result line
+            finally:
+                response.close()
+                if complete:
+                    self._checkin(conn)
+                else:
+                    conn.close()
+
+        if not content_type.startswith("application/x-ndjson"):
+            data = response.read()
+            response.close()
+            conn.close()
+            return response.status, content_type, iter([data])
+        return response.status, content_type, lines()
 
     def close(self) -> None:
         """Close every idle connection; requests in flight finish on their own.

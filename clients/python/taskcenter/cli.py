@@ -276,6 +276,30 @@ def _cmd_tasks(tc: TaskCenter, args: argparse.Namespace, out: _Output) -> int:
     return 0
 
 
+def _cmd_watch(tc: TaskCenter, args: argparse.Namespace, out: _Output) -> int:
+    # One line per event as it arrives (JSON lines, or a readable line with --table),
+    # flushed at once: this is for following a task live.
+    seen = False
+    for event in tc.watch(args.queue, args.id, after=args.after, timeout=args.timeout):
+        seen = True
+        if event["event"] == "progress":
+            value = {"event": "progress", "seq": event["seq"], "info": event["info"],
+                     "content": encode_content(event["content"])}
+            text = "%d  %s  %s" % (event["seq"], _compact(event["info"]),
+                                   _preview(event["content"]))
+        else:
+            result = event["result"]
+            value = {"event": "result", "id": result.id if result else args.id,
+                     "info": result.info if result else None,
+                     "content": encode_content(result.content) if result else ""}
+            text = "result  %s  %s" % (_compact(value["info"]),
+                                       _preview(result.content if result else b""))
+        print(text.rstrip() if out.table else _compact(value), flush=True)
+    if not seen:
+        out.emit(None, "no such task")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for tests and documentation)."""
     def common_options(suppress: bool) -> argparse.ArgumentParser:
@@ -397,6 +421,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cursor", help="page cursor from a previous --page listing")
     p.add_argument("--size", type=int, default=100, help="tasks per page (default 100)")
     p.add_argument("--page", action="store_true", help="show one page and the next cursor")
+
+    p = command("watch", "print a task's progress events as they come, then its result "
+                "(one JSON object per line)", _cmd_watch, task_id=True)
+    p.add_argument("--after", type=int, default=0,
+                   help="only events with a seq above this (resume a broken watch)")
+    p.add_argument("--timeout", type=float, default=60.0,
+                   help="seconds to follow the task (default 60; exit 3 when it runs out)")
     return parser
 
 

@@ -23,6 +23,7 @@ from typing import (Any, Dict, Iterable, Iterator, List, Mapping, Optional, Sequ
 from .errors import ConnectionFailed, Unavailable, error_for
 from .model import BytesLike, Result, Task, decode_content, encode_content
 from ._transport import Transport
+from . import _streams
 
 __all__ = ["TaskCenter", "DEFAULT_URL"]
 
@@ -178,9 +179,12 @@ class TaskCenter:
              dead_letter_to: Optional[str] = None, priority: Optional[int] = None,
              deadline: Optional[float] = None, cost: Optional[float] = None,
              batch_key: Optional[str] = None,
-             retry_delay: Optional[float] = None) -> Optional[Result]:
+             retry_delay: Optional[float] = None, stream: bool = False) -> Any:
         """Put the task (unless it exists) and wait up to ``timeout`` seconds for
         its reply. Calls with the same id share one task and one result.
+
+        With ``stream=True`` it returns an iterator instead: the task's progress
+        events as they arrive, then its result (see :meth:`watch` for their shape).
 
         Raises CallTimeout when no reply came in time (the task stays queued; call
         again with the same id to pick the result up), TaskRemoved when the task
@@ -194,12 +198,49 @@ class TaskCenter:
         payload = _task_body(id, info, content, config)
         payload["queue"] = queue
         payload["timeout"] = timeout
+        if stream:
+            payload["stream"] = True
+            return self._stream("call", payload, timeout)
         data = self._post("call", payload, long_poll=timeout)["data"]
         if not data:
             return None
         # A list of one (the default), or the result object itself (a server started
         # with --call-data object, and the running original service).
         return Result.from_wire(data if isinstance(data, dict) else data[0])
+
+    def watch(self, queue: str, id: str, after: int = 0,
+              timeout: float = 10.0) -> Iterator[Dict[str, Any]]:
+        """Follow an existing task: its events with ``seq > after`` (those kept first,
+        then live ones), then its result, for up to ``timeout`` seconds. Yields
+        ``{"event": "progress", "seq", "info", "content": bytes}`` per event and last
+        ``{"event": "result", "result": Result}``; raises CallTimeout at the timeout
+        (or when the server shuts down), TaskRemoved / TaskExpired, and
+        ConnectionFailed (with ``last_seq``) when the stream broke off: call again
+        with ``after=last_seq``. Yields nothing when there is no such task.
+        """
+        return self._stream("watch", {"queue": queue, "id": id, "after": after,
+                                      "timeout": timeout}, timeout)
+
+    def _stream(self, endpoint: str, payload: Dict[str, Any],
+                timeout: float) -> Iterator[Dict[str, Any]]:
+        body = json.dumps(payload, separators=(",", ":")).encode("utf-8")
+        # Between two events the server may be quiet for the whole timeout.
+        wait = self.timeout + timeout + _LONG_POLL_MARGIN
+        status, content_type, lines = self._transport.stream("/task/" + endpoint, body, wait)
+        if not content_type.startswith("application/x-ndjson"):
+            envelope_text = next(iter(lines), b"")
+            try:
+                envelope = json.loads(envelope_text)
+            except ValueError:
+                envelope = None
+            if not isinstance(envelope, dict):
+                raise error_for(None, "/task/%s: HTTP %d: %r"
+                                % (endpoint, status, envelope_text[:200]), status)
+            if envelope.get("err_code") != "0000":
+                raise error_for(envelope.get("err_code"),
+                                envelope.get("message") or "/task/%s failed" % endpoint, status)
+            return iter(())  # watch of no such task
+        return _streams.events(lines, "/task/" + endpoint)
 
     # -- consuming ------------------------------------------------------------
 

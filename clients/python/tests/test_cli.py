@@ -166,6 +166,22 @@ class CliTest(unittest.TestCase):
         table = self.cli("tasks", self.q, "--table")
         self.assertEqual(table.splitlines()[0].split(), ["id", "state", "attempt", "age", "info"])
 
+    def test_watch_prints_one_line_per_event_then_the_result(self) -> None:
+        self.tc.put(self.q, "w")
+        self.tc.take(self.q, timeout=0, promise_reply_time=60)
+        self.tc.progress(self.q, "w", info={"t": 1}, content=b"hi")
+        self.tc.progress(self.q, "w", info={"t": 2})
+        self.tc.reply(self.q, "w", info="done")
+        text = self.cli("watch", self.q, "w", "--timeout", "5", "--table")
+        self.assertEqual(text.splitlines(), ["1  {\"t\":1}  hi", "2  {\"t\":2}", "result  \"done\""])
+        proc = run_python(["-m", "taskcenter", "--url", SERVER.url, "watch", self.q, "w",
+                           "--after", "1", "--timeout", "5"])
+        lines = [json.loads(line) for line in proc.stdout.decode().splitlines()]
+        self.assertEqual([line["event"] for line in lines], ["progress", "result"])
+        self.assertEqual(lines[0]["seq"], 2)
+        self.tc.put(self.q, "p")
+        self.cli("watch", self.q, "p", "--timeout", "0.2", expect=3)  # timed out
+
     def test_url_from_environment(self) -> None:
         env_url = run_python(["-c", "import os, sys; os.environ['TASKCENTER_URL'] = sys.argv[1];"
                               "from taskcenter.cli import main; sys.exit(main(['put', sys.argv[2], 'e']))",

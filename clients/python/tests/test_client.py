@@ -9,6 +9,7 @@ import unittest
 from support import Server, unique, wait_until
 
 from taskcenter import (BadRequest, CallTimeout, ConnectionFailed, Forbidden, NotFound,
+                        TaskCenterError,
                         PayloadTooLarge, Result, TaskCenter, TaskRemoved, Unauthorized,
                         Unavailable)
 from taskcenter import _transport
@@ -569,3 +570,62 @@ class FailuresTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class StreamsTest(unittest.TestCase):
+    """call(..., stream=True) and watch(): events as they arrive, then the result."""
+
+    def setUp(self) -> None:
+        self.tc = TaskCenter(SERVER.url, timeout=10)
+        self.q = unique()
+        try:
+            list(self.tc.watch(self.q, "probe", timeout=0))
+        except TaskCenterError as exc:
+            if "no progress events" in str(exc):
+                self.skipTest("this server's store has no progress events")
+            raise
+
+    def tearDown(self) -> None:
+        self.tc.close()
+
+    def progress(self, id: str, info: object) -> None:
+        try:
+            self.tc._post("progress", {"queue": self.q, "id": id, "info": info})
+        except NotFound:
+            self.skipTest("this server has no /task/progress")
+
+    def test_call_stream_yields_the_events_then_the_result(self) -> None:
+        stream = self.tc.call(self.q, "s", info="in", timeout=10, stream=True)
+        tasks = self.tc.take(self.q, timeout=5)
+        self.assertEqual([t.id for t in tasks], ["s"])
+        self.progress("s", {"token": "Hel"})
+        self.progress("s", {"token": "lo"})
+        self.tc.reply(self.q, "s", info="Hello", content=b"\x00")
+        events = list(stream)
+        self.assertEqual([(e["event"], e.get("seq"), e.get("info")) for e in events[:2]],
+                         [("progress", 1, {"token": "Hel"}), ("progress", 2, {"token": "lo"})])
+        self.assertEqual(events[2]["event"], "result")
+        self.assertEqual((events[2]["result"].info, events[2]["result"].content), ("Hello", b"\x00"))
+        self.assertEqual(len(events), 3)
+
+    def test_watch_resumes_after_a_seq(self) -> None:
+        self.tc.put(self.q, "w")
+        self.tc.take(self.q, timeout=0)
+        for i in range(1, 4):
+            self.progress("w", i)
+        self.tc.reply(self.q, "w", info="done")
+        events = list(self.tc.watch(self.q, "w", after=1, timeout=5))
+        self.assertEqual([e.get("seq") for e in events], [2, 3, None])
+        self.assertEqual(events[-1]["result"].info, "done")
+
+    def test_a_stream_without_events_ends_with_its_result_or_its_error(self) -> None:
+        self.assertEqual(list(self.tc.watch(self.q, "none", timeout=1)), [], "no such task")
+        self.tc.put(self.q, "t")
+        with self.assertRaises(CallTimeout):
+            list(self.tc.watch(self.q, "t", timeout=0.2))
+        done = list(self.tc.call(self.q, "z", timeout=0, stream=True))
+        self.assertEqual(done, [{"event": "result", "result": None}])
+        stream = self.tc.call(self.q, "r", timeout=10, stream=True)
+        self.assertTrue(self.tc.remove(self.q, "r"))
+        with self.assertRaises(TaskRemoved):
+            list(stream)

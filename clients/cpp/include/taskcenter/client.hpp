@@ -8,6 +8,7 @@
 // of keep-alive connections. Errors are exceptions from errors.hpp.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -90,6 +91,19 @@ class Client {
   // id picks up the result) or TaskRemoved.
   CallResult call(std::string_view queue, std::string_view id, std::string_view info = "null",
                   std::string_view content = {}, const CallOptions& options = {});
+  // call with "stream": true: as call(), and `on_event` runs for each progress event as
+  // it arrives (those already recorded first), before the result is returned. Throws
+  // as call() does; TransportError when the stream broke off before its result (a
+  // reader that falls too far behind is cut off): resume with watch() after the last seq.
+  using EventCallback = std::function<void(const ProgressEvent&)>;
+  CallResult call_stream(std::string_view queue, std::string_view id, const EventCallback& on_event,
+                         std::string_view info = "null", std::string_view content = {},
+                         const CallOptions& options = {});
+  // Follows an existing task: `on_event` for each event with seq > after, then its result.
+  // nullopt: no such task. Throws CallTimeout at the timeout, like call_stream otherwise.
+  std::optional<CallResult> watch(std::string_view queue, std::string_view id,
+                                  const EventCallback& on_event, std::uint64_t after = 0,
+                                  Seconds timeout = Seconds{30});
   // The cached result of (queue, id) if it is done, else nullopt. Never creates a task.
   std::optional<CallResult> result(std::string_view queue, std::string_view id);
 

@@ -73,6 +73,13 @@ struct CallResult {
   std::string content;        // the reply's content
 };
 
+// A progress event of a task, as a streamed call or watch delivers it.
+struct ProgressEvent {
+  std::uint64_t seq = 0;      // 1, 2, ... per task
+  std::string info = "null";  // raw JSON
+  std::string content;
+};
+
 struct PeekResult {
   std::vector<Task> tasks;            // in cursor order, without content
   std::optional<std::string> cursor;  // pass to the next peek; nullopt when still at the start
