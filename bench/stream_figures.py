@@ -4,7 +4,12 @@ one watch stream, and the latency from a consumer's /task/progress to the stream
 (p50 / p99), on the embedded store and on Redis with the consumer and the watcher on two
 instances. Starts its own servers (and redis-server) on free loopback ports.
 
-    python3 bench/stream_figures.py --binary build/taskcenter [--events 5000]
+    python3 bench/stream_figures.py --binary build/taskcenter [--events 5000] [--streams 1000]
+
+With --streams N it also holds N watch streams open at once on the embedded store (one
+leased task each): the server's RSS per open stream, its CPU while they wait, and its CPU
+per event delivered (a /task/progress and the stream line it causes) against a /task/touch
+of the same tasks without streams, both read from /proc.
 
 The latency is measured in one Python process: the sender notes the time before it
 writes each POST /task/progress, the reader notes when the event's line arrives (one
@@ -84,12 +89,80 @@ def measure(consumer_url, watcher_url, events, paced):
             "p50_ms": lat[len(lat) // 2], "p99_ms": lat[min(len(lat) - 1, int(len(lat) * 0.99))]}
 
 
+def rss_kib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        return int(next(line for line in f if line.startswith("VmRSS:")).split()[1])
+
+
+def cpu_s(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def many_streams(n):
+    import resource
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(soft, n + 256)), hard))
+    # All the streams come from one address: lift the per-address limit (1,000 by default).
+    server = harness.ServerProcess(extra_args=["--max-connections-per-client", "0"]).start()
+    try:
+        pid = server.proc.pid
+        q = harness.unique("streams")
+        host, port = harness.host_port(server.url)
+        s = socket.create_connection((host, port))
+        ids = [f"t{i}" for i in range(n)]
+        for i in range(0, n, 500):
+            post(s, "/task/put_batch", {"queue": q, "tasks": [{"id": x} for x in ids[i:i + 500]]})
+        taken = 0
+        while taken < n:
+            got = post(s, "/task/take", {"queue": q, "size": 500, "promise_reply_time": 600})["data"]
+            taken += len(got)
+
+        def each(path, extra):
+            began = cpu_s(pid)
+            for x in ids:
+                post(s, path, dict({"queue": q, "id": x}, **extra))
+            return (cpu_s(pid) - began) / n
+
+        touch_cpu = each("/task/touch", {"promise_reply_time": 600})
+        time.sleep(0.5)
+        rss_before = rss_kib(pid)
+        readers = [StreamReader(server.url, "/task/watch", {"queue": q, "id": x, "timeout": 300})
+                   for x in ids]
+        for r in readers:
+            r.read_head()
+        time.sleep(1)
+        rss_open = rss_kib(pid)
+        idle_began = cpu_s(pid)
+        time.sleep(5)
+        idle_cpu = (cpu_s(pid) - idle_began) / 5
+        began = time.perf_counter()
+        progress_cpu = each("/task/progress", {"info": 1})
+        lines = sum(1 for r in readers if (r.next_line() or {}).get("event") == "progress")
+        delivered_in = time.perf_counter() - began
+        for r in readers:
+            r.close()
+        s.close()
+        print(f"{n} open watch streams, embedded: server RSS +{(rss_open - rss_before) / n:.1f} KiB "
+              f"per stream ({rss_before / 1024:.1f} -> {rss_open / 1024:.1f} MiB); CPU while "
+              f"they wait {idle_cpu * 100:.2f}% of a core; one event to each: {lines}/{n} lines in "
+              f"{delivered_in:.2f} s, server CPU {progress_cpu * 1e6:.0f} us per progress + line "
+              f"against {touch_cpu * 1e6:.0f} us per touch without streams")
+    finally:
+        server.close()
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--binary", default=os.path.join(HERE, "..", "build", "taskcenter"))
     ap.add_argument("--events", type=int, default=5000)
+    ap.add_argument("--streams", type=int, default=0,
+                    help="also hold this many watch streams open at once (0: not)")
     args = ap.parse_args()
     os.environ["TC_BINARY"] = os.path.abspath(args.binary)
+    if args.streams:
+        many_streams(args.streams)
     rows = []
     embedded = harness.ServerProcess().start()
     try:

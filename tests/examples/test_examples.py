@@ -1,6 +1,9 @@
-"""Runs examples/ against a real memory-only server on a free loopback port."""
+"""Runs examples/ against real servers on free loopback ports: a memory-only server, and
+for the streaming example also two instances sharing a redis-server of their own."""
 
+import contextlib
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -18,60 +21,82 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def wait_until_up(url: str, process: subprocess.Popen) -> None:
+    for _ in range(200):
+        if process.poll() is not None:
+            raise AssertionError("%s exited with %s" % (process.args[0], process.returncode))
+        try:
+            urllib.request.urlopen(url + "/readyz", timeout=1).read()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise AssertionError("%s did not come up" % url)
+
+
+@contextlib.contextmanager
+def started(args, cwd, url=None):
+    """A process of `args`, stopped at the end; with `url`, once it answers /readyz (its
+    store is reachable)."""
+    process = subprocess.Popen(args, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    try:
+        if url:
+            wait_until_up(url, process)
+        yield process
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def run_streaming_example(test: unittest.TestCase, url: str, caller_url: str) -> None:
+    run = subprocess.run(
+        [sys.executable, os.path.join(ROOT, "examples", "streaming.py"),
+         "--url", url, "--caller-url", caller_url, "--calls", "8", "--tokens", "30"],
+        capture_output=True, text=True, timeout=240)
+    print(run.stdout)
+    test.assertEqual(run.returncode, 0, run.stdout + run.stderr)
+    test.assertIn("failures: 0", run.stdout)
+
+
 class HeteroWorkersTest(unittest.TestCase):
     def test_batches_hold_one_model_within_max_cost_and_every_call_is_answered(self):
         port = free_port()
-        with tempfile.TemporaryDirectory() as tmp:
-            server = subprocess.Popen([os.environ["TC_BINARY"], "--port", str(port),
-                                       "--data-dir", ""], cwd=tmp,
-                                      stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-            try:
-                url = "http://127.0.0.1:%d" % port
-                for _ in range(200):
-                    try:
-                        urllib.request.urlopen(url + "/healthz", timeout=1).read()
-                        break
-                    except OSError:
-                        time.sleep(0.05)
-                run = subprocess.run(
-                    [sys.executable, os.path.join(ROOT, "examples", "hetero_workers.py"),
-                     "--url", url, "--calls", "400", "--concurrency", "32"],
-                    capture_output=True, text=True, timeout=240)
-                print(run.stdout)
-                # The example exits 1 when a call failed or went unanswered, or a GPU batch
-                # mixed models or went over max_cost.
-                self.assertEqual(run.returncode, 0, run.stdout + run.stderr)
-                self.assertIn("in a batch of another model: 0;", run.stdout)
-            finally:
-                server.terminate()
-                server.wait(timeout=30)
+        url = "http://127.0.0.1:%d" % port
+        with tempfile.TemporaryDirectory() as tmp, \
+                started([os.environ["TC_BINARY"], "--port", str(port), "--data-dir", ""], tmp, url):
+            run = subprocess.run(
+                [sys.executable, os.path.join(ROOT, "examples", "hetero_workers.py"),
+                 "--url", url, "--calls", "400", "--concurrency", "32"],
+                capture_output=True, text=True, timeout=240)
+            print(run.stdout)
+            # The example exits 1 when a call failed or went unanswered, or a GPU batch
+            # mixed models or went over max_cost.
+            self.assertEqual(run.returncode, 0, run.stdout + run.stderr)
+            self.assertIn("in a batch of another model: 0;", run.stdout)
 
 
 class StreamingTest(unittest.TestCase):
     def test_every_caller_sees_every_token_in_order_then_the_reply(self):
         port = free_port()
-        with tempfile.TemporaryDirectory() as tmp:
-            server = subprocess.Popen([os.environ["TC_BINARY"], "--port", str(port),
-                                       "--data-dir", ""], cwd=tmp,
-                                      stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-            try:
-                url = "http://127.0.0.1:%d" % port
-                for _ in range(200):
-                    try:
-                        urllib.request.urlopen(url + "/healthz", timeout=1).read()
-                        break
-                    except OSError:
-                        time.sleep(0.05)
-                run = subprocess.run(
-                    [sys.executable, os.path.join(ROOT, "examples", "streaming.py"),
-                     "--url", url, "--calls", "8", "--tokens", "30"],
-                    capture_output=True, text=True, timeout=240)
-                print(run.stdout)
-                self.assertEqual(run.returncode, 0, run.stdout + run.stderr)
-                self.assertIn("failures: 0", run.stdout)
-            finally:
-                server.terminate()
-                server.wait(timeout=30)
+        url = "http://127.0.0.1:%d" % port
+        with tempfile.TemporaryDirectory() as tmp, \
+                started([os.environ["TC_BINARY"], "--port", str(port), "--data-dir", ""], tmp, url):
+            run_streaming_example(self, url, url)
+
+    @unittest.skipUnless(shutil.which("redis-server"), "needs redis-server (scripts/deps.sh installs it)")
+    def test_across_two_instances_on_redis_the_tokens_reach_the_callers(self):
+        # The consumer reports progress on one instance, the callers stream from the other:
+        # every event crosses Redis pub/sub.
+        redis_port, ports = free_port(), [free_port(), free_port()]
+        urls = ["http://127.0.0.1:%d" % p for p in ports]
+        with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
+            stack.enter_context(started(
+                ["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "",
+                 "--appendonly", "no", "--dir", tmp], tmp))
+            for port, url in zip(ports, urls):
+                stack.enter_context(started(
+                    [os.environ["TC_BINARY"], "--port", str(port), "--data-dir", "",
+                     "--redis", "redis://127.0.0.1:%d" % redis_port], tmp, url))
+            run_streaming_example(self, urls[0], urls[1])
 
 
 if __name__ == "__main__":
