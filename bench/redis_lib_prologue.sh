@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# What every Redis operation pays before its own work: the top level of lib.lua (which
+# RedisStore prepends to every script), run as `lib.lua` + `return 1` through EVALSHA by
+# redis-benchmark against a redis-server of its own, beside a bare `return 1`. Alternates
+# the given lib.lua files over ROUNDS rounds (the machine is shared: compare within a run).
+# Prints Redis's usec_per_call (INFO commandstats) per file and round.
+#
+#   bench/redis_lib_prologue.sh LIB.lua [LIB.lua ...]     env: ROUNDS (3), N (40000), C (4)
+set -euo pipefail
+rounds=${ROUNDS:-3}; n=${N:-40000}; c=${C:-4}
+work=$(mktemp -d)
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$work" >/dev/null 2>&1 &
+redis_pid=$!
+trap 'kill $redis_pid 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
+for _ in $(seq 50); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+per_call() {  # script-text numkeys args...
+  local sha
+  sha=$(redis-cli -p "$port" script load "$1")
+  shift
+  redis-cli -p "$port" config resetstat >/dev/null
+  redis-benchmark -p "$port" -c "$c" -n "$n" EVALSHA "$sha" "$@" >/dev/null 2>&1
+  redis-cli -p "$port" info commandstats | sed -n 's/^cmdstat_evalsha:.*usec_per_call=\([0-9.]*\).*/\1/p'
+}
+for round in $(seq "$rounds"); do
+  echo "round $round: bare 'return 1' $(per_call 'return 1' 0) us/call"
+  for lib in "$@"; do
+    # KEYS[1] a queue's key base that does not exist; ARGV as RedisStore sends them.
+    echo "round $round: $lib + 'return 1' $(per_call "$(cat "$lib"; echo 'return 1')" 1 \
+      'bench:{rb}:' rb "$(date +%s%3N)" benchorigin benchchan) us/call"
+  done
+done
