@@ -137,15 +137,20 @@ inline void append_number(std::string& out, std::uint64_t n) {
 }
 
 // The response head, written by hand: cheaper than Beast's serializer and all we need.
-// extra_headers: whole header lines ("Name: value\r\n"), e.g. CORS answers.
-inline void format_head(std::string& head, const HttpResponse& response, unsigned version,
-                        bool keep_alive, std::string_view extra_headers = {}) {
+// Replaces `head` with the status line (without its CRLF), which both heads below begin with.
+inline void start_head(std::string& head, const HttpResponse& response, unsigned version) {
   head.clear();
   head += version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
   append_number(head, static_cast<std::uint64_t>(response.status));
   head += ' ';
   auto reason = http::obsolete_reason(http::int_to_status(static_cast<unsigned>(response.status)));
   head.append(reason.data(), reason.size());
+}
+
+// extra_headers: whole header lines ("Name: value\r\n"), e.g. CORS answers.
+inline void format_head(std::string& head, const HttpResponse& response, unsigned version,
+                        bool keep_alive, std::string_view extra_headers = {}) {
+  start_head(head, response, version);
   head += "\r\nServer: taskcenter\r\n";
   if (!response.content_type.empty()) {
     head += "Content-Type: ";
@@ -170,12 +175,7 @@ inline void format_head(std::string& head, const HttpResponse& response, unsigne
 inline void format_stream_head(std::string& head, const HttpResponse& response,
                                unsigned version, bool keep_alive,
                                std::string_view extra_headers = {}) {
-  head.clear();
-  head += version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
-  append_number(head, static_cast<std::uint64_t>(response.status));
-  head += ' ';
-  auto reason = http::obsolete_reason(http::int_to_status(static_cast<unsigned>(response.status)));
-  head.append(reason.data(), reason.size());
+  start_head(head, response, version);
   head += "\r\nServer: taskcenter\r\nContent-Type: ";
   head += response.content_type;
   head += "\r\nCache-Control: no-cache\r\nX-Accel-Buffering: no\r\n";

@@ -47,14 +47,19 @@ def started(args, cwd, url=None):
         process.wait(timeout=30)
 
 
-def run_streaming_example(test: unittest.TestCase, url: str, caller_url: str) -> None:
-    run = subprocess.run(
-        [sys.executable, os.path.join(ROOT, "examples", "streaming.py"),
-         "--url", url, "--caller-url", caller_url, "--calls", "8", "--tokens", "30"],
-        capture_output=True, text=True, timeout=240)
+def run_example(test: unittest.TestCase, script: str, args, expected: str) -> None:
+    """Runs examples/`script` with `args`; it must exit 0 and print `expected`."""
+    run = subprocess.run([sys.executable, os.path.join(ROOT, "examples", script), *args],
+                         capture_output=True, text=True, timeout=240)
     print(run.stdout)
     test.assertEqual(run.returncode, 0, run.stdout + run.stderr)
-    test.assertIn("failures: 0", run.stdout)
+    test.assertIn(expected, run.stdout)
+
+
+def run_streaming_example(test: unittest.TestCase, url: str, caller_url: str) -> None:
+    run_example(test, "streaming.py",
+                ["--url", url, "--caller-url", caller_url, "--calls", "8", "--tokens", "30"],
+                "failures: 0")
 
 
 class HeteroWorkersTest(unittest.TestCase):
@@ -63,15 +68,11 @@ class HeteroWorkersTest(unittest.TestCase):
         url = "http://127.0.0.1:%d" % port
         with tempfile.TemporaryDirectory() as tmp, \
                 started([os.environ["TC_BINARY"], "--port", str(port), "--data-dir", ""], tmp, url):
-            run = subprocess.run(
-                [sys.executable, os.path.join(ROOT, "examples", "hetero_workers.py"),
-                 "--url", url, "--calls", "400", "--concurrency", "32"],
-                capture_output=True, text=True, timeout=240)
-            print(run.stdout)
             # The example exits 1 when a call failed or went unanswered, or a GPU batch
             # mixed models or went over max_cost.
-            self.assertEqual(run.returncode, 0, run.stdout + run.stderr)
-            self.assertIn("in a batch of another model: 0;", run.stdout)
+            run_example(self, "hetero_workers.py",
+                        ["--url", url, "--calls", "400", "--concurrency", "32"],
+                        "in a batch of another model: 0;")
 
 
 class StreamingTest(unittest.TestCase):
