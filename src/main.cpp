@@ -46,6 +46,9 @@ tc::Result<StoreChoice> make_store(const tc::Config& config, const tc::Clock& cl
     options.wait_replicas = config.redis_wait_replicas;
     options.wait_timeout_ms = config.redis_wait_timeout_ms;
     options.sweep_interval_ms = config.redis_sweep_interval_ms;
+    options.script_mode = config.redis_scripts == "functions" ? tc::redis::ScriptMode::functions
+                          : config.redis_scripts == "eval"    ? tc::redis::ScriptMode::eval
+                                                              : tc::redis::ScriptMode::automatic;
     try {
       return StoreChoice{tc::RedisStore::launch(clock, options), "redis " + config.redis_url};
     } catch (const std::exception& e) {  // malformed URL or prefix

@@ -246,6 +246,14 @@ const std::vector<Option>& options() {
        set_duration(&Config::redis_wait_timeout_ms, 1)},
       {"redis-sweep-interval", "TASKCENTER_REDIS_SWEEP_INTERVAL", true,
        set_duration(&Config::redis_sweep_interval_ms, 100)},
+      {"redis-scripts", "TASKCENTER_REDIS_SCRIPTS", true,
+       [](Config& c, std::string_view v) -> std::string {
+         if (v != "auto" && v != "functions" && v != "eval") {
+           return quoted(v) + " is not one of auto, functions, eval";
+         }
+         c.redis_scripts = std::string(v);
+         return {};
+       }},
   };
   return table;
 }
@@ -458,6 +466,11 @@ Redis replication (docs/redis.md, "Failover"):
                            how often one instance reaps every queue, catching a
                            lost due hint (docs/redis.md, "The reaper")
                                                            [TASKCENTER_REDIS_SWEEP_INTERVAL, default 5m]
+  --redis-scripts MODE     functions (a Redis Function library, Redis 7+), eval
+                           (EVALSHA, any Redis; each call pays more), or auto:
+                           functions unless the server refuses them
+                           (docs/redis.md, "How the scripts run")
+                                                           [TASKCENTER_REDIS_SCRIPTS, default auto]
 
 Other:
   -h, --help               this text

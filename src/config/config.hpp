@@ -64,6 +64,7 @@ struct Config {
   std::uint32_t redis_wait_replicas = 0;
   std::int64_t redis_wait_timeout_ms = 1000;  // past it the write answers 0005
   std::int64_t redis_sweep_interval_ms = 300'000;  // the reaper's full pass over every queue
+  std::string redis_scripts = "auto";  // auto | functions | eval
 
   // Actions instead of serving
   bool show_help = false;

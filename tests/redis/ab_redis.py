@@ -12,6 +12,8 @@ during one more cycle (inflated by SLOWLOG itself; compare variants, not absolut
     VARIANT_DIR   a directory holding a `taskcenter` binary and its `scripts/*.lua`, e.g.
                   mkdir -p /tmp/new/scripts && cp build/taskcenter /tmp/new/ &&
                   cp src/store/redis/scripts/*.lua /tmp/new/scripts/
+                  and optionally a file `args` with more server arguments, one per
+                  line (e.g. --redis-scripts then eval: one binary, two variants)
   env: ROUNDS (2) DUR seconds per run (5) CONNS (16,64) SLOWLOG (0)"""
 import csv, hashlib, os, socket, subprocess, sys, tempfile, time
 
@@ -46,7 +48,10 @@ for _ in range(100):
 
 def src(v, op):
     d = os.path.join(v, "scripts")
-    return open(os.path.join(d, "lib.lua")).read() + "\n" + open(os.path.join(d, op + ".lua")).read()
+    lib = open(os.path.join(d, "lib.lua")).read()
+    # A lib.lua that keeps a call's state in begin_call() needs it first (scripts.cpp).
+    begin = "begin_call(KEYS, ARGV)\n" if "local function begin_call(" in lib else ""
+    return lib + "\n" + begin + open(os.path.join(d, op + ".lua")).read()
 
 
 def shas(v):
@@ -54,11 +59,13 @@ def shas(v):
 
 
 def evalsha_stats():
+    """Calls and us per call of the scripts: EVALSHA and FCALL together."""
+    calls, usec = 0, 0.0
     for line in rc("info", "commandstats").splitlines():
-        if line.startswith("cmdstat_evalsha:"):
+        if line.startswith("cmdstat_evalsha:") or line.startswith("cmdstat_fcall:"):
             f = dict(kv.split("=") for kv in line.split(":", 1)[1].split(","))
-            return int(f["calls"]), float(f["usec_per_call"])
-    return 0, 0.0
+            calls += int(f["calls"]); usec += float(f["usec"])
+    return calls, (usec / calls if calls else 0.0)
 
 
 def ceiling(v, c):
@@ -78,8 +85,10 @@ def ceiling(v, c):
 
 def start_server(v):
     pf = os.path.join(tmp, "port%d" % time.monotonic_ns())
+    extra = os.path.join(v, "args")
+    extra = open(extra).read().split() if os.path.exists(extra) else []
     p = subprocess.Popen([os.path.join(v, "taskcenter"), "--host", "127.0.0.1", "--port", "0",
-                          "--port-file", pf, "--redis", "redis://127.0.0.1:%d/0" % rport],
+                          "--port-file", pf, "--redis", "redis://127.0.0.1:%d/0" % rport, *extra],
                          stderr=subprocess.DEVNULL)
     for _ in range(200):
         if os.path.exists(pf) and open(pf).read().strip(): break
@@ -139,13 +148,13 @@ for rnd in range(ROUNDS):
                   f"{r['server_cpu_pct']}%  errors {r['errors']}")
             sys.stdout.flush()
         calls, us = evalsha_stats()
-        print(f"[{rnd}] {name:8s} put EVALSHA {us:.2f} us/call over {calls} calls")
+        print(f"[{rnd}] {name:8s} put script {us:.2f} us/call over {calls} calls")
         rc("flushall"); rc("config", "resetstat")
         r = bench(["cycle", "--url", url, "--producers", "8", "--consumers", "8", "--batch", "16"])[0]
         calls, us = evalsha_stats()
         print(f"[{rnd}] {name:8s} cycle b16: {float(r['ops_per_s']):8.0f} tasks/s  "
               f"{float(r['req_per_s']):8.0f} req/s server CPU {r['server_cpu_pct']}% errors "
-              f"{r['errors']}; EVALSHA {us:.2f} us/call avg over {calls}")
+              f"{r['errors']}; script {us:.2f} us/call avg over {calls}")
         sys.stdout.flush()
         rc("flushall")
         if os.environ.get("SLOWLOG", "0") == "1" and rnd == 0:

@@ -34,7 +34,9 @@ echo "== $(date -u +%FT%TZ) $(nproc) CPUs, load: $(cut -d' ' -f1-3 /proc/loadavg
 
 echo "== 1. ceiling: redis-benchmark, EVALSHA of lib.lua + put.lua (one new task per call),"
 echo "   64 connections like the put below"
-src=$(cat src/store/redis/scripts/lib.lua; echo; cat src/store/redis/scripts/put.lua)
+# (the EVAL way: lib.lua, begin_call, put.lua; the server runs FCALL on Redis 7, which
+# skips lib.lua's top level, so its put may exceed this ceiling)
+src=$(cat src/store/redis/scripts/lib.lua; echo; echo 'begin_call(KEYS, ARGV)'; cat src/store/redis/scripts/put.lua)
 sha=$(redis-cli -p "$rport" SCRIPT LOAD "$src")
 now=$(date +%s%3N)
 CEILING=0

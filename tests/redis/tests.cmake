@@ -2,8 +2,8 @@
 # one Redis, (b) three instances on one Redis, (c) three instances on a 3-master Redis
 # Cluster (tests/conformance/redis_deploy.py starts the Redis servers), and the fault
 # tests of tests/redis/test_faults.py (Redis restart, instance kill -9, lease handover),
-# tests/redis/test_cluster_ops.py (failover, resharding) and tests/redis/test_reaper.py
-# (the reaper's due index and sweep).
+# tests/redis/test_cluster_ops.py (failover, resharding), tests/redis/test_reaper.py
+# (the reaper's due index and sweep) and tests/redis/test_script_modes.py.
 find_package(Python3 COMPONENTS Interpreter)
 find_program(TC_REDIS_SERVER redis-server)
 if(Python3_Interpreter_FOUND AND TC_REDIS_SERVER)
@@ -28,6 +28,14 @@ if(Python3_Interpreter_FOUND AND TC_REDIS_SERVER)
   set_tests_properties(redis_reaper PROPERTIES
                        ENVIRONMENT "TC_BINARY=$<TARGET_FILE:taskcenter>"
                        TIMEOUT 600)
+  # How the scripts run: a Function library, EVALSHA, and the fallback between them
+  # (tests/redis/test_script_modes.py).
+  add_test(NAME redis_script_modes
+           COMMAND ${Python3_EXECUTABLE} -m unittest -v test_script_modes
+           WORKING_DIRECTORY ${CMAKE_CURRENT_LIST_DIR})
+  set_tests_properties(redis_script_modes PROPERTIES
+                       ENVIRONMENT "TC_BINARY=$<TARGET_FILE:taskcenter>"
+                       TIMEOUT 300)
   # Failover (kill -9 a master of a 3+3 cluster, with and without --redis-wait-replicas)
   # and resharding under load: real clusters, a minute of load; not for sanitizer runs.
   find_program(TC_REDIS_CLI redis-cli)

@@ -1,5 +1,7 @@
 #include "store/redis/client.hpp"
 
+#include "core/logger.hpp"
+
 #include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -249,33 +251,36 @@ Awaitable<Reply> Client::command_resp(std::string_view routing_key, Resp resp, R
   co_return got;
 }
 
+namespace {
+
+// The command that runs `script` in `mode`: FCALL <function> or EVALSHA <sha>, then
+// KEYS: the routing key (the scripts derive the queue's keys from it), then the queue's
+// stats key. The routing key never exists, so declaring a second key makes the command
+// "multi-key" for Redis Cluster: while its slot is being migrated, neither node runs it
+// (TRYAGAIN, retried by command_resp) until the slot has moved. With the routing key
+// alone, the source would answer ASK and the target would run the script on the keys
+// it has so far, beside the ones still on the source.
+Resp script_command(bool functions, const std::string& name_or_sha,
+                    const std::string& routing_key, std::size_t argc,
+                    const std::string& argv_resp) {
+  std::string text;
+  text.reserve(64 + name_or_sha.size() + 2 * routing_key.size() + argv_resp.size());
+  RespWriter::header(text, 5 + argc);
+  RespWriter::arg(text, functions ? "FCALL" : "EVALSHA");
+  RespWriter::arg(text, name_or_sha);
+  RespWriter::arg(text, "2");
+  RespWriter::arg(text, routing_key);
+  RespWriter::arg(text, routing_key + "stats");
+  text += argv_resp;
+  return std::make_shared<const std::string>(std::move(text));
+}
+
+}  // namespace
+
 Awaitable<Reply> Client::eval(Script& script, std::string routing_key, std::size_t argc,
                               std::string argv_resp, WaitReplicas wait,
                               std::string* not_replicated) {
-  std::string sha = script.sha();
-  if (sha.empty()) {
-    Reply loaded = co_await command(routing_key, args_of("SCRIPT", "LOAD", script.source()));
-    if (loaded.type != Reply::Type::string) co_return loaded;
-    script.set_sha(loaded.str);
-    sha = loaded.str;
-  }
-  // KEYS: the routing key (the scripts derive the queue's keys from it), then the
-  // queue's stats key. The routing key never exists, so declaring a second key makes
-  // the command "multi-key" for Redis Cluster: while its slot is being migrated, neither
-  // node runs it (TRYAGAIN, retried below) until the slot has moved. With the routing
-  // key alone, the source would answer ASK and the target would run the script on the
-  // keys it has so far, beside the ones still on the source.
-  std::string stats_key = routing_key + "stats";
-  std::string text;
-  text.reserve(64 + sha.size() + 2 * routing_key.size() + argv_resp.size());
-  RespWriter::header(text, 5 + argc);
-  RespWriter::arg(text, "EVALSHA");
-  RespWriter::arg(text, sha);
-  RespWriter::arg(text, "2");
-  RespWriter::arg(text, routing_key);
-  RespWriter::arg(text, stats_key);
-  text += argv_resp;
-  Resp resp = std::make_shared<const std::string>(std::move(text));
+  ScriptLibrary& library = script.library();
   // WAIT counts the writes of the connection it runs on: it is pipelined right behind
   // the script on the same one (and sent again with each redirected attempt).
   Resp then;
@@ -283,7 +288,25 @@ Awaitable<Reply> Client::eval(Script& script, std::string routing_key, std::size
     then = std::make_shared<const std::string>(RespWriter::command(
         args_of("WAIT", std::to_string(wait.replicas), std::to_string(wait.timeout_ms))));
   }
-  for (int attempt = 0; attempt < 3; ++attempt) {
+  Resp resp;
+  bool resp_functions = false;
+  for (int attempt = 0; attempt < 4; ++attempt) {
+    const bool functions = library.mode.load() != ScriptMode::eval;
+    if (!resp || resp_functions != functions) {
+      std::string sha;
+      if (!functions) {
+        sha = script.sha();
+        if (sha.empty()) {
+          Reply loaded = co_await command(routing_key, args_of("SCRIPT", "LOAD", script.source()));
+          if (loaded.type != Reply::Type::string) co_return loaded;
+          script.set_sha(loaded.str);
+          sha = loaded.str;
+        }
+      }
+      resp = script_command(functions, functions ? script.function_name() : sha, routing_key,
+                            argc, argv_resp);
+      resp_functions = functions;
+    }
     Reply got = co_await command_resp(routing_key, resp, then);
     if (then && !got.is_array()) co_return got;
     Reply r = then ? std::move(got.elements[0]) : std::move(got);
@@ -298,14 +321,45 @@ Awaitable<Reply> Client::eval(Script& script, std::string routing_key, std::size
                           " ms (it is applied on the master; retrying is safe)";
       }
     }
-    if (!r.error_starts_with("NOSCRIPT")) co_return r;
-    // This node has not seen the script (restarted, flushed, or a new cluster node). The
-    // SHA1 of a script never changes, so the same command is sent again after loading.
-    Reply loaded = co_await command(routing_key, args_of("SCRIPT", "LOAD", script.source()));
-    if (loaded.type != Reply::Type::string) co_return loaded;
-    script.set_sha(loaded.str);
+    if (!functions) {
+      if (!r.error_starts_with("NOSCRIPT")) co_return r;
+      // This node has not seen the script (restarted, flushed, or a new cluster node).
+      // The SHA1 of a script never changes, so the same command is sent again after
+      // loading.
+      Reply loaded = co_await command(routing_key, args_of("SCRIPT", "LOAD", script.source()));
+      if (loaded.type != Reply::Type::string) co_return loaded;
+      script.set_sha(loaded.str);
+      continue;
+    }
+    const bool no_fcall = r.error_starts_with("ERR unknown command");
+    if (!r.error_starts_with("ERR Function not found") && !no_fcall) co_return r;
+    // This node lacks the library (restarted without persistence, FUNCTION FLUSH, a new
+    // cluster node) or Functions altogether. Another instance may load it at the same
+    // moment: "already exists" is success.
+    Reply loaded;
+    if (!no_fcall) {
+      loaded = co_await command(routing_key, args_of("FUNCTION", "LOAD", library.source));
+      if (loaded.is_io_error()) co_return loaded;
+      if (!loaded.is_error() || (loaded.error_starts_with("ERR Library") &&
+                                 loaded.str.find("already exists") != std::string::npos)) {
+        continue;
+      }
+    }
+    // Only a refusal of the commands falls back to EVALSHA; any other failure (the
+    // library does not compile, the server is out of memory) is the answer.
+    const bool refused = no_fcall || loaded.error_starts_with("ERR unknown") ||
+                         loaded.error_starts_with("NOPERM");
+    ScriptMode expected = ScriptMode::automatic;
+    if (!refused || library.mode.load() == ScriptMode::functions) {
+      co_return no_fcall ? r : loaded;
+    }
+    if (library.mode.compare_exchange_strong(expected, ScriptMode::eval)) {
+      logging::warn("redis: the server refuses Redis Functions; running the scripts with EVALSHA "
+                    "(each call pays for lib.lua's top level)",
+                    {{"reason", no_fcall ? r.str : loaded.str}});
+    }
   }
-  co_return Reply::io_failure("Redis keeps forgetting the script");
+  co_return Reply::io_failure("Redis keeps forgetting the scripts");
 }
 
 }  // namespace tc::redis

@@ -35,11 +35,33 @@ std::vector<std::string> args_of(Args&&... args) {
   return v;
 }
 
-// A Lua script known by source; its SHA1 is learnt from the first SCRIPT LOAD.
+// How the store's scripts run on Redis (docs/redis.md, "How the scripts run"):
+// `functions`, one Function library loaded once per node and an FCALL per operation
+// (Redis 7+: the library's top level runs once, not per call); `eval`, one EVALSHA
+// script per operation (any Redis); `automatic`, functions until a server refuses them
+// (Redis before 7, or an ACL without FUNCTION), then eval.
+enum class ScriptMode { automatic, functions, eval };
+
+// The Function library every operation script belongs to, and the mode in use, shared
+// by the store's clients (an `automatic` library that fell back to eval stays there).
+struct ScriptLibrary {
+  std::string name;             // taskcenter_<hash of the text>
+  std::string function_prefix;  // tc_<hash>_, then the operation's name
+  std::string source;           // FUNCTION LOAD's argument
+  std::atomic<ScriptMode> mode{ScriptMode::automatic};
+};
+
+// One operation script: its EVAL source (SHA1 learnt from the first SCRIPT LOAD) and its
+// function in the library.
 class Script {
  public:
-  explicit Script(std::string source) : source_(std::move(source)) {}
+  Script(std::string source, std::string function_name, std::shared_ptr<ScriptLibrary> library)
+      : source_(std::move(source)),
+        function_name_(std::move(function_name)),
+        library_(std::move(library)) {}
   const std::string& source() const noexcept { return source_; }
+  const std::string& function_name() const noexcept { return function_name_; }
+  ScriptLibrary& library() const noexcept { return *library_; }
   std::string sha() const {
     std::lock_guard lock(mutex_);
     return sha_;
@@ -51,6 +73,8 @@ class Script {
 
  private:
   std::string source_;
+  std::string function_name_;
+  std::shared_ptr<ScriptLibrary> library_;
   mutable std::mutex mutex_;
   std::string sha_;
 };
@@ -86,7 +110,9 @@ class Client {
   // {reply to resp, reply to then} once `resp` was not redirected (else an io_error).
   Awaitable<Reply> command_resp(std::string_view routing_key, Resp resp, Resp then = nullptr);
 
-  // EVALSHA script with KEYS = {routing_key} and ARGV = the `argc` arguments already
+  // Runs `script` (FCALL or EVALSHA, as its library's mode says; loading the library or
+  // the script where the node lacks it) with KEYS = {routing_key, routing_key.."stats"}
+  // and ARGV = the `argc` arguments already
   // written in RESP in `argv_resp` (RespWriter::arg each). With `wait.replicas` > 0 and a
   // script that succeeded, `*not_replicated` says why the WAIT fell short (empty when
   // it did not): the script ran on the master all the same.

@@ -48,6 +48,8 @@ struct RedisStoreOptions {
   std::int64_t sweep_interval_ms = 300'000;
   std::int64_t due_claim_ms = 10'000;
   std::uint32_t due_batch = 1000;  // queues claimed per index call
+  // FCALL of a Function library or EVALSHA (docs/redis.md, "How the scripts run").
+  redis::ScriptMode script_mode = redis::ScriptMode::automatic;
 };
 
 class RedisStore final : public Store {

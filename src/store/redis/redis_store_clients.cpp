@@ -156,7 +156,7 @@ RedisStore::RedisStore(const boost::asio::any_io_executor& executor, const Clock
       due_key_(options_.prefix + ":{%due}:"),
       client_(executor, parse_url_or_throw(options_.url), options_.connections_per_node,
               std::chrono::milliseconds(options_.command_timeout_ms)),
-      scripts_(std::make_unique<redis::StoreScripts>()),
+      scripts_(std::make_unique<redis::StoreScripts>(options_.script_mode)),
       serial_(next_serial.fetch_add(1)) {
   if (options_.prefix.find_first_of("{}") != std::string::npos) {
     throw std::invalid_argument("the Redis key prefix must not contain '{' or '}'");

@@ -1,13 +1,18 @@
-// The store's Lua scripts (scripts/*.lua), each prefixed with scripts/lib.lua, embedded
-// at build time (cmake/embed.cmake) and loaded by the client on first use.
+// The store's Lua scripts (scripts/*.lua), each behind scripts/lib.lua, embedded at build
+// time (cmake/embed.cmake) and loaded by the client on first use: as one Redis Function
+// library where the server has Functions (Redis 7), else as one EVAL script each
+// (docs/redis.md, "How the scripts run").
 #pragma once
+
+#include <memory>
 
 #include "store/redis/client.hpp"
 
 namespace tc::redis {
 
 struct StoreScripts {
-  StoreScripts();
+  explicit StoreScripts(ScriptMode mode = ScriptMode::automatic);
+  std::shared_ptr<ScriptLibrary> library;  // shared by every script below
   Script put;
   Script peek;
   Script acquire;

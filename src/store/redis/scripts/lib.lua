@@ -1,4 +1,8 @@
--- lib.lua: prepended to every operation script (RedisStore concatenates lib .. op).
+-- lib.lua: the library of every operation script (scripts.cpp). On Redis 7 and later it
+-- is the top of one Redis Function library (FUNCTION LOAD once per node), each operation
+-- a function registered behind it whose body is begin_call(KEYS, ARGV) then the
+-- operation's file; on older Redis each operation is one EVAL script, lib .. begin_call
+-- .. the file, and this top level runs on every call (docs/redis.md, "How the scripts run").
 -- Shared by all: the key schema of one queue, the queue's stats (read once per call,
 -- written once at the end), cursors, the "apply what is due" step, task creation and
 -- acquisition, and the event message published on pub/sub.
@@ -73,24 +77,16 @@
 -- are empty): while NOW < due nothing is due and apply_due costs no command. Every ZADD
 -- into those sets lowers it (note_deadline); apply_due recomputes it when it scans.
 
-local B = KEYS[1]
-local QUEUE = ARGV[1]
-local NOW = tonumber(ARGV[2])
-local ORIGIN = ARGV[3]
-local CHANNEL = ARGV[4]
-
-local K_TASKS = B .. 'tasks'
-local K_PENDING = B .. 'pending'
-local K_DELAYED = B .. 'delayed'
-local K_LEASED = B .. 'leased'
-local K_DONE = B .. 'done'
-local K_STATS = B .. 'stats'
-local K_OUTBOX = B .. 'outbox'
--- pending tasks whose priority is not 0, also in K_PENDING (prio_member); see take.lua
-local K_PRIO = B .. 'prio'
-local K_BYID = B .. 'byid'
--- pending / delayed tasks with a deadline, by expires_at (expiry_member, expire_task)
-local K_EXPIRING = B .. 'expiring'
+-- The state of one call. Declared here without values and set by begin_call() at the
+-- start of every call (the end of this file): as a Redis Function library this top
+-- level runs once per load, not per call, so nothing that belongs to one call may be
+-- initialised here, only constants and functions.
+local B, QUEUE, NOW, ORIGIN, CHANNEL
+local K_TASKS, K_PENDING, K_DELAYED, K_LEASED, K_DONE, K_STATS, K_OUTBOX
+-- K_PRIO: pending tasks whose priority is not 0, also in K_PENDING (prio_member); see
+-- take.lua. K_EXPIRING: pending / delayed tasks with a deadline, by expires_at
+-- (expiry_member, expire_task).
+local K_PRIO, K_BYID, K_EXPIRING, K_BKEYS, K_LIMITS
 
 local CKEY_LEN = 26  -- #"%015d-%010d"
 local SKEY_LEN = 15  -- #"%015d"
@@ -121,21 +117,11 @@ local S_NAMES = {'due', 'last_ms', 'last_seq', 'put', 'acquired', 'replied', 're
 local S_DUE, S_LAST_MS, S_LAST_SEQ, S_PUT, S_ACQUIRED, S_REPLIED, S_REDELIVERED, S_DEAD,
       S_REMOVED, S_SCHED, S_LIMITED = 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11
 local S_FAILED, S_RELEASED, S_EXPIRED = 12, 13, 14
-local ST = redis.call('HMGET', K_STATS, unpack(S_NAMES))
-local QUEUE_EXISTS = false
-for i = 1, #S_NAMES do
-  if ST[i] then QUEUE_EXISTS = true end
-  ST[i] = tonumber(ST[i]) or 0
-end
-local ST_DIRTY = {}  -- field index -> true when finish() must write it
-if not QUEUE_EXISTS then
-  ST[S_DUE] = NEVER   -- no keys: nothing can be due
-end
--- The due index (docs/redis.md, "The reaper"): finish() reports stats.due when this
--- script lowered it (or always, when REPORT_DUE is set: reap.lua), so the instance can
--- record it as the queue's hint in P:due.
-local DUE_AT_START = ST[S_DUE]
-local REPORT_DUE = false
+-- ST: the stats by field index (begin_call reads them); ST_DIRTY: field index -> true
+-- when finish() must write it. The due index (docs/redis.md, "The reaper"): finish()
+-- reports stats.due when this call lowered it below DUE_AT_START (or always, when
+-- REPORT_DUE is set: reap.lua), so the instance can record it as the queue's hint in P:due.
+local ST, QUEUE_EXISTS, ST_DIRTY, DUE_AT_START, REPORT_DUE
 
 local function stat_incr(field, by)
   ST[field] = ST[field] + (by or 1)
@@ -182,8 +168,10 @@ local function ns(s) return #s .. ':' .. s end
 --   ns("f") ns(queue) ns(id) ns(info) ns(content) ns(incarnation)  finished with a result
 --   ns("r") ns(queue) ns(id) ns(incarnation)                       removed without a result
 -- incarnation: the finished task's (create_tasks), "" for a record without one.
-local EV = {}
-local ev_pending_sent = false
+-- EV: the events of this call, but progress events, which go to EV_PROGRESS: finish()
+-- publishes those in a message of their own, so that an instance of a version before
+-- them, which drops a message with a kind it does not know, still gets the others.
+local EV, EV_PROGRESS, ev_pending_sent
 local function ev_pending()
   if not ev_pending_sent then
     ev_pending_sent = true
@@ -203,11 +191,11 @@ end
 --   ns("g") ns(queue) ns(id) ns(incarnation) ns(seq) ns(info) ns(content)
 --                                             a progress event of a leased task
 local function ev_progress(id, incarnation, seq, info, content)
-  EV[#EV + 1] = ns('g') .. ns(QUEUE) .. ns(id) .. ns(incarnation or '') ..
+  EV_PROGRESS[#EV_PROGRESS + 1] = ns('g') .. ns(QUEUE) .. ns(id) .. ns(incarnation or '') ..
                 ns(string.format('%d', seq)) .. ns(info) .. ns(content)
 end
 
-local OUTBOX = {}
+local OUTBOX  -- this call's outbox items
 -- Queues a put of (id, info, content) into queue `target` (another slot in a cluster)
 -- with the task's cache_ms ('' = the default), and the order key of the put among
 -- others delivered together: the ms the item became due and the skey it was scheduled
@@ -234,6 +222,11 @@ local function finish(reply)
   if #EV > 0 then
     msg = ns(ORIGIN) .. table.concat(EV)
     redis.call('PUBLISH', CHANNEL, msg)
+  end
+  if #EV_PROGRESS > 0 then
+    local progress = table.concat(EV_PROGRESS)
+    redis.call('PUBLISH', CHANNEL, ns(ORIGIN) .. progress)
+    msg = (msg == '' and ns(ORIGIN) or msg) .. progress
   end
   local due = ''
   if REPORT_DUE or ST[S_DUE] < DUE_AT_START then due = string.format('%d', ST[S_DUE]) end
@@ -279,7 +272,6 @@ end
 -- The index of a pending task's batch_key: its zset and member there (as prio_member,
 -- for every priority), or nil for a task without a key. Adding registers the key in
 -- B.."bkeys" (clear_queue deletes the sets from that list).
-local K_BKEYS = B .. 'bkeys'
 local function key_index_add(id, m)
   local k = m[M_BKEY]
   if not k or k == '' then return end
@@ -356,8 +348,8 @@ end
 -- back only in a later script, at a later TIME of the node that holds the queue's slot.
 -- Not NOW: instances' clocks differ, and two may share a ms. Events of the task carry
 -- it, so a call can ignore the late event of the task the id named before.
-local CREATED_INCARNATION = ''  -- of the last task create_tasks created
-local incarnation_time = nil
+local CREATED_INCARNATION  -- of the last task create_tasks created ('' none)
+local incarnation_time     -- the TIME part of this call's incarnations, read once
 -- Writes the Version 2 fields of put.lua's `extras` argument into meta record m (all
 -- five, so the record stays a msgpack array); nothing for "" (the defaults).
 local function parse_extras(m, extras)
@@ -706,9 +698,8 @@ end
 -- Redis server's clock (TIME), never an instance's, so all instances share one bucket.
 -- TIME in a script that writes is fine: scripts are replicated by their effects
 -- (the default since Redis 5; Debian's Redis is 7).
-local K_LIMITS = B .. 'limits'
-local LIMITS = nil      -- {paused, max_leased, rate, burst, tat, rate_text, burst_text}
-local LIMITS_NOW = nil  -- the Redis clock in ms, read once per script when a bucket is used
+local LIMITS      -- {paused, max_leased, rate, burst, tat, rate_text, burst_text}, once read
+local LIMITS_NOW  -- the Redis clock in ms, read once per call when a bucket is used
 local U32_MAX = 4294967295
 
 local function load_limits()
@@ -944,4 +935,23 @@ local function append_view(out, id, m, deadline)
     if raw then latest = cmsgpack.unpack(raw)[2] end
   end
   out[#out + 1] = latest
+end
+
+-- Sets the state of one call (see the top of this file) from its KEYS and ARGV: the
+-- first statement of every operation, in both ways the scripts run (scripts.cpp).
+local function begin_call(keys, argv)
+  B, QUEUE, NOW, ORIGIN, CHANNEL = keys[1], argv[1], tonumber(argv[2]), argv[3], argv[4]
+  K_TASKS, K_PENDING, K_DELAYED, K_LEASED = B .. 'tasks', B .. 'pending', B .. 'delayed', B .. 'leased'
+  K_DONE, K_STATS, K_OUTBOX, K_PRIO = B .. 'done', B .. 'stats', B .. 'outbox', B .. 'prio'
+  K_BYID, K_EXPIRING, K_BKEYS, K_LIMITS = B .. 'byid', B .. 'expiring', B .. 'bkeys', B .. 'limits'
+  ST = redis.call('HMGET', K_STATS, unpack(S_NAMES))
+  QUEUE_EXISTS = false
+  for i = 1, #S_NAMES do
+    if ST[i] then QUEUE_EXISTS = true end
+    ST[i] = tonumber(ST[i]) or 0
+  end
+  if not QUEUE_EXISTS then ST[S_DUE] = NEVER end  -- no keys: nothing can be due
+  ST_DIRTY, DUE_AT_START, REPORT_DUE = {}, ST[S_DUE], false
+  EV, EV_PROGRESS, ev_pending_sent, OUTBOX = {}, {}, false, {}
+  CREATED_INCARNATION, incarnation_time, LIMITS, LIMITS_NOW = '', nil, nil, nil
 end
