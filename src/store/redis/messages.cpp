@@ -62,7 +62,10 @@ std::optional<EventMessage> parse_event_message(std::string_view message) {
       ev.info = std::string(info);
       ev.content = std::string(content);
     } else {
-      return std::nullopt;
+      // A kind of a later version: its fields are unknown, so the rest cannot be read.
+      // The events before it stand (a publisher puts new kinds after the old ones, or
+      // in messages of their own, as lib.lua's finish() does with progress events).
+      break;
     }
     out.events.push_back(std::move(ev));
   }

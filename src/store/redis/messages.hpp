@@ -31,7 +31,8 @@ struct EventMessage {
   std::vector<StoreEvent> events;
 };
 
-// nullopt on a malformed message (ignored by the subscriber).
+// nullopt on a malformed message (ignored by the subscriber). An event of a kind this
+// version does not know ends the message: the events before it are kept.
 std::optional<EventMessage> parse_event_message(std::string_view message);
 
 // A put of (id, info, content) into `target`, queued by reply (forward_result_to) or
