@@ -246,6 +246,9 @@ const std::vector<Option>& options() {
        set_duration(&Config::redis_wait_timeout_ms, 1)},
       {"redis-sweep-interval", "TASKCENTER_REDIS_SWEEP_INTERVAL", true,
        set_duration(&Config::redis_sweep_interval_ms, 100)},
+      {"metrics-queue-histograms", "TASKCENTER_METRICS_QUEUE_HISTOGRAMS", true,
+       set_uint(&Config::metrics_queue_histograms, 0, 1'000'000,
+                "a number of queues (0 = only the all-queues histograms)")},
   };
   return table;
 }
@@ -458,6 +461,12 @@ Redis replication (docs/redis.md, "Failover"):
                            how often one instance reaps every queue, catching a
                            lost due hint (docs/redis.md, "The reaper")
                                                            [TASKCENTER_REDIS_SWEEP_INTERVAL, default 5m]
+Metrics (docs/operations.md):
+  --metrics-queue-histograms N
+                           at most N queues get per-queue histograms in /metrics (the
+                           first ones served, while they live); every observation is
+                           also in the all-queues histograms; 0 = only those
+                                                           [TASKCENTER_METRICS_QUEUE_HISTOGRAMS, default 100]
 
 Other:
   -h, --help               this text
