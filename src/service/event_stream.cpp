@@ -128,7 +128,12 @@ Awaitable<StreamStep> TaskEventStream::next() {
     // reconnected); the store has what they said.
     if (woken_ && !news && !final_) reread = true;
     woken_ = false;
-    if (reread && !co_await read_store()) co_return take_pending(StreamStep::Kind::end);
+    if (reread && !co_await read_store()) {
+      // final_ says why (read_store set it unless an outcome came first).
+      StreamStep step = take_pending(StreamStep::Kind::end);
+      step.end = std::move(*final_);
+      co_return step;
+    }
 
     if (!pending_.empty()) co_return take_pending(StreamStep::Kind::events);
     if (final_) {
