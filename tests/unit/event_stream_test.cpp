@@ -241,6 +241,23 @@ TEST_F(EventStreamTest, AReaderTooFarBehindIsCutOff) {
   auto stream = watch("a", 0);
   for (std::uint64_t i = 0; i <= TaskEventStream::kMaxUnsentEvents; ++i) store.add("q", "a", "1");
   EXPECT_EQ(run(stream->next()).kind, StreamStep::Kind::cut_off);
+  EXPECT_EQ(stream->ending(), StreamEndReason::cut_off);
+}
+
+TEST_F(EventStreamTest, EachEndSaysWhyForTheMetrics) {
+  ASSERT_TRUE(run(service.put("q", make_task("a"))));
+  auto stream = watch("a", 0);
+  EXPECT_EQ(stream->ending(), std::nullopt);
+  reply("a");
+  auto end = run(stream->next());
+  EXPECT_EQ(end.kind, StreamStep::Kind::end);
+  EXPECT_EQ(stream->ending(), StreamEndReason::result);
+
+  ASSERT_TRUE(run(service.put("q", make_task("b"))));
+  auto stopped = watch("b", 0);
+  service.shutdown();
+  EXPECT_EQ(run(stopped->next()).kind, StreamStep::Kind::end);
+  EXPECT_EQ(stopped->ending(), StreamEndReason::shutdown);
 }
 
 TEST_F(EventStreamTest, AStoreFailureWhileStreamingEndsWithItsError) {
@@ -254,6 +271,7 @@ TEST_F(EventStreamTest, AStoreFailureWhileStreamingEndsWithItsError) {
   EXPECT_EQ(end.end.code, Errc::unavailable);
   EXPECT_NE(end.end.message.find("the store failed while streaming"), std::string::npos)
       << end.end.message;
+  EXPECT_EQ(stream->ending(), StreamEndReason::result);
 }
 
 TEST_F(EventStreamTest, KeptHistoryDoesNotCountAsFallingBehind) {
