@@ -19,6 +19,8 @@
 #include "core/clock.hpp"
 #include "core/logger.hpp"
 #include "http/api.hpp"
+#include "http/batch_metrics.hpp"
+#include "http/latency_metrics.hpp"
 #include "http/request_log.hpp"
 #include "http/server.hpp"
 #include "service/task_service.hpp"
@@ -123,6 +125,8 @@ int main(int argc, char** argv) {
     tc::logging::error(request_log.error().message);
     return kExitCannotStart;
   }
+  tc::batch_metrics().set_queue_limit(config.metrics_queue_histograms);
+  tc::latency_metrics().set_queue_limit(config.metrics_queue_histograms);
   unsigned threads = config.threads ? config.threads : std::thread::hardware_concurrency();
   if (threads == 0) threads = 1;
 

@@ -254,6 +254,9 @@ const std::vector<Option>& options() {
          c.redis_scripts = std::string(v);
          return {};
        }},
+      {"metrics-queue-histograms", "TASKCENTER_METRICS_QUEUE_HISTOGRAMS", true,
+       set_uint(&Config::metrics_queue_histograms, 0, 1'000'000,
+                "a number of queues (0 = only the all-queues histograms)")},
   };
   return table;
 }
@@ -454,7 +457,7 @@ Compatibility:
   --call-data SHAPE        a successful call's data: list (a list of one result) or
                            object (the result itself, as the original service answered)
                                                            [TASKCENTER_CALL_DATA, default list]
-Redis replication (docs/redis.md, "Failover"):
+Redis (docs/redis.md):
   --redis-wait-replicas N  acknowledge a write only once N replicas have it (WAIT);
                            0 = not waited for (lost if its master dies first)
                                                            [TASKCENTER_REDIS_WAIT_REPLICAS, default 0]
@@ -471,6 +474,12 @@ Redis replication (docs/redis.md, "Failover"):
                            functions unless the server refuses them
                            (docs/redis.md, "How the scripts run")
                                                            [TASKCENTER_REDIS_SCRIPTS, default auto]
+Metrics (docs/operations.md):
+  --metrics-queue-histograms N
+                           at most N queues get per-queue histograms in /metrics (the
+                           first ones served, while they live); every observation is
+                           also in the all-queues histograms; 0 = only those
+                                                           [TASKCENTER_METRICS_QUEUE_HISTOGRAMS, default 100]
 
 Other:
   -h, --help               this text

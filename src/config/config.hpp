@@ -65,6 +65,9 @@ struct Config {
   std::int64_t redis_wait_timeout_ms = 1000;  // past it the write answers 0005
   std::int64_t redis_sweep_interval_ms = 300'000;  // the reaper's full pass over every queue
   std::string redis_scripts = "auto";  // auto | functions | eval
+  // Metrics: at most this many queues get per-queue histogram series (the first ones
+  // observed, while they live); every observation also lands in an all-queues family
+  std::uint32_t metrics_queue_histograms = 100;
 
   // Actions instead of serving
   bool show_help = false;

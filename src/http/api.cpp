@@ -13,6 +13,7 @@
 #include "http/process_metrics.hpp"
 #include "http/queue_metrics.hpp"
 #include "http/responses.hpp"
+#include "http/stream_metrics.hpp"
 
 namespace tc {
 namespace {
@@ -219,6 +220,7 @@ Awaitable<HttpResponse> Api::handle(HttpRequest request) {
       }
       batch_metrics().render(response.body);
       latency_metrics().render(response.body);
+      stream_metrics().render(response.body);
       co_return response;
     }
     case Endpoint::openapi:

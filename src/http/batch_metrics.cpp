@@ -2,19 +2,34 @@
 
 #include <algorithm>
 
+#include "core/histogram.hpp"
 #include "http/queue_metrics.hpp"
 
 namespace tc {
+namespace {
+
+// kBounds as written in `le` labels.
+constexpr std::array<std::string_view, BatchMetrics::kBounds.size()> kBoundLabels = {
+    "1", "2", "4", "8", "16", "32", "64", "128", "256", "512", "1000"};
+
+}  // namespace
+
+void BatchMetrics::set_queue_limit(std::size_t queues) {
+  std::lock_guard lock(mutex_);
+  queue_limit_ = queues;
+}
 
 void BatchMetrics::observe_take(std::string_view queue, std::size_t tasks) {
   const auto bucket = static_cast<std::size_t>(
       std::lower_bound(kBounds.begin(), kBounds.end(), tasks) - kBounds.begin());
   std::lock_guard lock(mutex_);
+  all_.observe(bucket, tasks);
   auto it = queues_.find(queue);
-  if (it == queues_.end()) it = queues_.emplace(std::string(queue), Sizes{}).first;
-  ++it->second.buckets[bucket];
-  ++it->second.count;
-  it->second.sum += tasks;
+  if (it == queues_.end()) {
+    if (queues_.size() >= queue_limit_) return;  // over the bound: the total has it
+    it = queues_.emplace(std::string(queue), Sizes{}).first;
+  }
+  it->second.observe(bucket, tasks);
 }
 
 void BatchMetrics::forget(std::string_view queue) {
@@ -24,30 +39,26 @@ void BatchMetrics::forget(std::string_view queue) {
 
 void BatchMetrics::render(std::string& out) const {
   std::lock_guard lock(mutex_);
-  if (queues_.empty()) return;
-  out.append(
-      "# HELP taskcenter_queue_take_batch_size Tasks per non-empty take answered by this "
-      "instance, by queue.\n"
-      "# TYPE taskcenter_queue_take_batch_size histogram\n");
-  for (const auto& [queue, sizes] : queues_) {
-    auto series = [&](std::string_view suffix) {
-      out.append("taskcenter_queue_take_batch_size").append(suffix).append("{queue=\"");
-      append_label_value(out, queue);
-      out.push_back('"');
-    };
-    std::uint64_t cumulative = 0;
-    for (std::size_t i = 0; i <= kBounds.size(); ++i) {
-      cumulative += sizes.buckets[i];
-      series("_bucket");
-      out.append(",le=\"");
-      out.append(i < kBounds.size() ? std::to_string(kBounds[i]) : "+Inf");
-      out.append("\"} ").append(std::to_string(cumulative)).push_back('\n');
+  if (!queues_.empty()) {
+    out.append(
+        "# HELP taskcenter_queue_take_batch_size Tasks per non-empty take answered by this "
+        "instance, by queue (at most --metrics-queue-histograms queues).\n"
+        "# TYPE taskcenter_queue_take_batch_size histogram\n");
+    std::string labels;
+    for (const auto& [queue, sizes] : queues_) {
+      labels.assign("queue=\"");
+      append_label_value(labels, queue);
+      labels.push_back('"');
+      append_histogram(out, "taskcenter_queue_take_batch_size", labels, kBoundLabels,
+                       sizes.buckets, static_cast<double>(sizes.sum));
     }
-    series("_sum");
-    out.append("} ").append(std::to_string(sizes.sum)).push_back('\n');
-    series("_count");
-    out.append("} ").append(std::to_string(sizes.count)).push_back('\n');
   }
+  out.append(
+      "# HELP taskcenter_all_queues_take_batch_size Tasks per non-empty take answered by "
+      "this instance, over all queues.\n"
+      "# TYPE taskcenter_all_queues_take_batch_size histogram\n");
+  append_histogram(out, "taskcenter_all_queues_take_batch_size", {}, kBoundLabels, all_.buckets,
+                   static_cast<double>(all_.sum));
 }
 
 BatchMetrics& batch_metrics() noexcept {

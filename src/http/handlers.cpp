@@ -110,10 +110,10 @@ Awaitable<Answer> reply(TaskService& service, std::string_view body, const Grant
   co_return Answer{Errc::ok, responses::boolean(outcome->completed)};
 }
 
-Answer streamed(std::unique_ptr<TaskEventStream> stream, stream_lines::Format format,
-                CallDataShape shape) {
+Answer streamed(std::unique_ptr<TaskEventStream> stream, StreamKind kind,
+                stream_lines::Format format, CallDataShape shape) {
   Answer answer;
-  answer.stream = std::make_shared<EventStreamResponse>(std::move(stream), format, shape);
+  answer.stream = std::make_shared<EventStreamResponse>(std::move(stream), kind, format, shape);
   answer.content_type = stream_lines::content_type(format);
   return answer;
 }
@@ -127,7 +127,7 @@ Awaitable<Answer> call(TaskService& service, std::string_view body, ClientWatch*
   if (args->stream) {
     auto stream = co_await service.call_stream(std::move(*args), client);
     if (!stream) co_return from_error(std::move(stream).error());
-    co_return streamed(std::move(*stream), format, shape);
+    co_return streamed(std::move(*stream), StreamKind::call, format, shape);
   }
   std::string id = args->task.id;  // the answer names it; the task itself moves on
   auto result = co_await service.call(std::move(*args), client);
@@ -305,7 +305,7 @@ Awaitable<Answer> watch(TaskService& service, std::string_view body, ClientWatch
   if (!stream) co_return from_error(std::move(stream).error());
   // No such task: the ordinary envelope, data null.
   if (!*stream) co_return Answer{Errc::ok, responses::call_result("", std::nullopt, shape)};
-  co_return streamed(std::move(*stream), format, shape);
+  co_return streamed(std::move(*stream), StreamKind::watch, format, shape);
 }
 
 Awaitable<Answer> not_a_task_endpoint() {

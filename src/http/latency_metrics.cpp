@@ -25,18 +25,27 @@ void LatencyMetrics::Durations::observe(std::int64_t ms) noexcept {
   sum_ms += ms;
 }
 
-LatencyMetrics::Queue& LatencyMetrics::queue_locked(std::string_view queue) {
+void LatencyMetrics::set_queue_limit(std::size_t queues) {
+  std::lock_guard lock(mutex_);
+  queue_limit_ = queues;
+}
+
+LatencyMetrics::Queue* LatencyMetrics::queue_locked(std::string_view queue) {
   auto it = queues_.find(queue);
-  if (it == queues_.end()) it = queues_.emplace(std::string(queue), Queue{}).first;
-  return it->second;
+  if (it != queues_.end()) return &it->second;
+  if (queues_.size() >= queue_limit_) return nullptr;
+  return &queues_.emplace(std::string(queue), Queue{}).first->second;
 }
 
 void LatencyMetrics::observe_leased(std::string_view queue,
                                     const std::vector<AcquiredTask>& tasks) {
   if (tasks.empty()) return;
   std::lock_guard lock(mutex_);
-  Queue& q = queue_locked(queue);
-  for (const AcquiredTask& task : tasks) q.delay.observe(task.queue_delay_ms);
+  Queue* q = queue_locked(queue);
+  for (const AcquiredTask& task : tasks) {
+    all_.delay.observe(task.queue_delay_ms);
+    if (q) q->delay.observe(task.queue_delay_ms);
+  }
 }
 
 void LatencyMetrics::observe_replied(std::string_view queue,
@@ -45,15 +54,19 @@ void LatencyMetrics::observe_replied(std::string_view queue,
                    [](const ReplyOutcome& o) { return o.service_ms.has_value(); }))
     return;
   std::lock_guard lock(mutex_);
-  Queue& q = queue_locked(queue);
-  for (const ReplyOutcome& o : outcomes)
-    if (o.service_ms) q.service.observe(*o.service_ms);
+  Queue* q = queue_locked(queue);
+  for (const ReplyOutcome& o : outcomes) {
+    if (!o.service_ms) continue;
+    all_.service.observe(*o.service_ms);
+    if (q) q->service.observe(*o.service_ms);
+  }
 }
 
 void LatencyMetrics::observe_replied(std::string_view queue, const ReplyOutcome& outcome) {
   if (!outcome.service_ms) return;
   std::lock_guard lock(mutex_);
-  queue_locked(queue).service.observe(*outcome.service_ms);
+  all_.service.observe(*outcome.service_ms);
+  if (Queue* q = queue_locked(queue)) q->service.observe(*outcome.service_ms);
 }
 
 void LatencyMetrics::forget(std::string_view queue) {
@@ -62,33 +75,49 @@ void LatencyMetrics::forget(std::string_view queue) {
 }
 
 void LatencyMetrics::render_family(std::string& out, std::string_view name, std::string_view help,
+                                   std::string_view all_name, std::string_view all_help,
                                    Durations Queue::*which) const {
+  auto header = [&out](std::string_view family, std::string_view text) {
+    out.append("# HELP ").append(family).push_back(' ');
+    out.append(text).push_back('\n');
+    out.append("# TYPE ").append(family).append(" histogram\n");
+  };
   bool any = std::any_of(queues_.begin(), queues_.end(),
                          [&](const auto& entry) { return (entry.second.*which).count > 0; });
-  if (!any) return;
-  out.append("# HELP ").append(name).push_back(' ');
-  out.append(help).push_back('\n');
-  out.append("# TYPE ").append(name).append(" histogram\n");
-  std::string labels;
-  for (const auto& [queue, durations] : queues_) {
-    const Durations& d = durations.*which;
-    if (d.count == 0) continue;
-    labels.assign("queue=\"");
-    append_label_value(labels, queue);
-    labels.push_back('"');
-    append_histogram(out, name, labels, kBoundLabels, d.buckets,
-                     static_cast<double>(d.sum_ms) / 1000);
+  if (any) {
+    header(name, help);
+    std::string labels;
+    for (const auto& [queue, durations] : queues_) {
+      const Durations& d = durations.*which;
+      if (d.count == 0) continue;
+      labels.assign("queue=\"");
+      append_label_value(labels, queue);
+      labels.push_back('"');
+      append_histogram(out, name, labels, kBoundLabels, d.buckets,
+                       static_cast<double>(d.sum_ms) / 1000);
+    }
   }
+  header(all_name, all_help);
+  const Durations& all = all_.*which;
+  append_histogram(out, all_name, {}, kBoundLabels, all.buckets,
+                   static_cast<double>(all.sum_ms) / 1000);
 }
 
 void LatencyMetrics::render(std::string& out) const {
   std::lock_guard lock(mutex_);
   render_family(out, "taskcenter_queue_delay_seconds",
                 "Seconds a task waited, visible, before the lease this instance handed out "
-                "(acquire or take), by queue.",
+                "(acquire or take), by queue (at most --metrics-queue-histograms queues).",
+                "taskcenter_all_queues_delay_seconds",
+                "Seconds a task waited, visible, before the lease this instance handed out "
+                "(acquire or take), over all queues.",
                 &Queue::delay);
   render_family(out, "taskcenter_queue_service_seconds",
-                "Seconds from a task's lease to the reply this instance accepted, by queue.",
+                "Seconds from a task's lease to the reply this instance accepted, by queue "
+                "(at most --metrics-queue-histograms queues).",
+                "taskcenter_all_queues_service_seconds",
+                "Seconds from a task's lease to the reply this instance accepted, over all "
+                "queues.",
                 &Queue::service);
 }
 

@@ -4,6 +4,12 @@
 // reports both times from its own clock readings (docs/operations.md, "Per queue"), so they are
 // right when put, take and reply ran on different instances; each instance observes what it served
 // (Prometheus sums instances). Process-wide like batch_metrics().
+//
+// Bounded (docs/operations.md, "Per queue"): at most set_queue_limit() queues have series of
+// their own, the first ones observed, for as long as they live (until clear_queue
+// forgets them); every observation also lands in the all-queues families
+// taskcenter_all_queues_delay_seconds / taskcenter_all_queues_service_seconds, so the
+// totals are right whatever the bound.
 #pragma once
 
 #include <array>
@@ -21,17 +27,25 @@ namespace tc {
 
 class LatencyMetrics {
  public:
+  // The default of --metrics-queue-histograms.
+  static constexpr std::size_t kDefaultQueueLimit = 100;
+
+  // At most `queues` queues get per-queue series from now on (0: only the all-queues
+  // families). Queues that already have series keep them.
+  void set_queue_limit(std::size_t queues);
   // The tasks one acquire or take on `queue` leased: their queue delays.
   void observe_leased(std::string_view queue, const std::vector<AcquiredTask>& tasks);
   // The replies one reply or reply_batch on `queue` made: the service times of those that
   // completed a leased task.
   void observe_replied(std::string_view queue, const std::vector<ReplyOutcome>& outcomes);
   void observe_replied(std::string_view queue, const ReplyOutcome& outcome);
-  // The queue was cleared: its series go away with it.
+  // The queue was cleared: its series go away with it (and free its place under the
+  // bound); the all-queues families keep what it added.
   void forget(std::string_view queue);
   // Appends the families taskcenter_queue_delay_seconds and
-  // taskcenter_queue_service_seconds (HELP, TYPE, one histogram per queue that had an
-  // observation); a family is left out while no queue has one.
+  // taskcenter_queue_service_seconds (HELP, TYPE, one histogram per queue with series
+  // that had an observation; a family is left out while no queue has one), each followed
+  // by its all-queues family (always written).
   void render(std::string& out) const;
 
   // Upper bounds of the buckets in ms (le, in seconds: 0.001 .. 600); the last is +Inf.
@@ -50,12 +64,17 @@ class LatencyMetrics {
     Durations delay;
     Durations service;
   };
-  Queue& queue_locked(std::string_view queue);
+  // The queue's own histograms, made on its first observation while there is room;
+  // nullptr when it has none (over the bound).
+  Queue* queue_locked(std::string_view queue);
   void render_family(std::string& out, std::string_view name, std::string_view help,
+                     std::string_view all_name, std::string_view all_help,
                      Durations Queue::*which) const;
 
   mutable std::mutex mutex_;
   std::map<std::string, Queue, std::less<>> queues_;
+  std::size_t queue_limit_ = kDefaultQueueLimit;
+  Queue all_;  // every observation, of every queue
 };
 
 LatencyMetrics& latency_metrics() noexcept;

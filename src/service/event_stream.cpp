@@ -110,6 +110,7 @@ Awaitable<StreamStep> TaskEventStream::next() {
                      {"unsent_events", newest_seen_ - handed},
                      {"limit", kMaxUnsentEvents},
                      {"resume_after", last_written_}});
+      ending_ = StreamEndReason::cut_off;
       co_return StreamStep{StreamStep::Kind::cut_off, {}, {}};
     }
 
@@ -128,7 +129,13 @@ Awaitable<StreamStep> TaskEventStream::next() {
     // reconnected); the store has what they said.
     if (woken_ && !news && !final_) reread = true;
     woken_ = false;
-    if (reread && !co_await read_store()) co_return take_pending(StreamStep::Kind::end);
+    if (reread && !co_await read_store()) {
+      // final_ says why (read_store set it unless an outcome came first).
+      StreamStep step = take_pending(StreamStep::Kind::end);
+      step.end = std::move(*final_);
+      ending_ = StreamEndReason::result;
+      co_return step;
+    }
 
     if (!pending_.empty()) co_return take_pending(StreamStep::Kind::events);
     if (final_) {
@@ -141,13 +148,18 @@ Awaitable<StreamStep> TaskEventStream::next() {
       }
       StreamStep step = take_pending(StreamStep::Kind::end);
       step.end = std::move(*final_);
+      ending_ = shutdown_end_ ? StreamEndReason::shutdown : StreamEndReason::result;
       co_return step;
     }
-    if (client_ && client_->gone()) co_return StreamStep{StreamStep::Kind::cut_off, {}, {}};
+    if (client_ && client_->gone()) {
+      ending_ = StreamEndReason::disconnect;
+      co_return StreamStep{StreamStep::Kind::cut_off, {}, {}};
+    }
     if (stopping_.load()) {
       final_ = StreamEnd{Errc::call_timeout, std::nullopt,
                          "the server is shutting down; resume with watch after the last seq "
                          "received"};
+      shutdown_end_ = true;
       continue;
     }
     if (SteadyClock::now() >= deadline_) {

@@ -39,6 +39,15 @@ struct StreamEnd {
   std::string message;
 };
 
+// Why a stream ended, for the metrics (taskcenter_streams_ended_total{reason}).
+enum class StreamEndReason {
+  result,      // its result line: the task's result, a timeout, a removal, a store error
+  shutdown,    // the final line the server writes when it shuts down
+  cut_off,     // the reader fell more than kMaxUnsentEvents behind
+  disconnect,  // the client went away (or a write to it failed) before the end
+};
+inline constexpr std::size_t kStreamEndReasons = 4;
+
 struct StreamStep {
   enum class Kind { events, end, cut_off };
   Kind kind = Kind::events;
@@ -77,6 +86,9 @@ class TaskEventStream {
   Awaitable<StreamStep> next();
 
   const std::string& id() const noexcept { return id_; }
+  // How next() ended the stream (an end or cut_off step); nullopt before that, and
+  // for a stream its transport dropped (the client went away while a write was due).
+  std::optional<StreamEndReason> ending() const noexcept { return ending_; }
   std::uint64_t last_written() const noexcept { return last_written_; }
 
  private:
@@ -104,6 +116,8 @@ class TaskEventStream {
   std::optional<StreamEnd> final_;
   bool final_read_done_ = false;
   bool woken_ = false;
+  bool shutdown_end_ = false;  // final_ is the shutdown line
+  std::optional<StreamEndReason> ending_;
 };
 
 }  // namespace tc

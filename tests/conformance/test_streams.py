@@ -4,10 +4,12 @@ before live ones before exactly one result line, resume with `after`, the result
 for a timeout (0001) and a removal (0006), a disconnect mid-stream that frees the
 connection slot, the final line at shutdown, and a slow reader cut off that resumes
 without losing an event. With several instances the progress is posted on another
-instance than the one holding the stream."""
+instance than the one holding the stream. The stream metrics of /metrics (open streams
+by kind, how each ended) on a server of its own, on the suite's store."""
 
 import base64
 import json
+import re
 import socket
 import threading
 import time
@@ -446,6 +448,96 @@ class PrivateServerStreamTest(unittest.TestCase):
         w.finish()
         w.close()
         self.assertEqual(server.terminate(), 0, server.log())
+
+
+class StreamMetricsTest(unittest.TestCase):
+    """taskcenter_streams{kind} and taskcenter_streams_ended_total{kind,reason}, on a
+    server of its own (the suite's store, Redis included) so no other test's streams
+    move them."""
+
+    SAMPLE = re.compile(r'^(taskcenter_streams(?:_ended_total)?)\{([^}]*)\} (\S+)$')
+
+    def setUp(self):
+        if not harness.can_start_servers():
+            self.skipTest("needs a server of its own")
+        self.server = harness.ServerProcess().start()
+        self.addCleanup(self.server.close)
+        from client import Client
+        self.client = Client([self.server.url])
+        self.addCleanup(self.client.close)
+        skip_without_events(self, self.client)
+        self.readers = []
+        self.addCleanup(lambda: [r.close() for r in self.readers])
+
+    def open(self, path, body, **kw):
+        reader = StreamReader(self.server.url, path, body, **kw).read_head()
+        self.readers.append(reader)
+        return reader
+
+    def figures(self):
+        """{(family, 'kind=...,reason=...'): value} of the stream families."""
+        out = {}
+        for line in self.client.get("/metrics").text.splitlines():
+            m = self.SAMPLE.match(line)
+            if m:
+                labels = m.group(2).replace('"', "")
+                out[(m.group(1), labels)] = float(m.group(3))
+        return out
+
+    def wait_for(self, expected):
+        """Until every (family, labels) of `expected` has its value: the session drops a
+        stream just after its last write, so the client may read the end first."""
+        deadline = time.monotonic() + 20
+        while True:
+            got = self.figures()
+            if all(got.get(key) == value for key, value in expected.items()):
+                return got
+            self.assertLess(time.monotonic(), deadline, f"expected {expected}, got {got}")
+            time.sleep(0.02)
+
+    def test_open_streams_by_kind_and_how_each_ended(self):
+        got = self.figures()
+        self.assertEqual(got[("taskcenter_streams", "kind=call")], 0)
+        self.assertEqual(got[("taskcenter_streams", "kind=watch")], 0)
+        for kind in ("call", "watch"):
+            for reason in ("result", "shutdown", "cut_off", "disconnect"):
+                self.assertEqual(got[("taskcenter_streams_ended_total",
+                                      f"kind={kind},reason={reason}")], 0)
+        q = harness.unique()
+        self.client.put(q, "w")
+        watch = self.open("/task/watch", {"queue": q, "id": "w", "timeout": 60})
+        call = self.open("/task/call", {"queue": q, "id": "c", "timeout": 60, "stream": True})
+        self.wait_for({("taskcenter_streams", "kind=call"): 1,
+                       ("taskcenter_streams", "kind=watch"): 1})
+        # The watch ends with its result line: result.
+        self.assertIs(self.client.reply(q, "w", info="done").data, True)
+        self.assertEqual(watch.lines_until_result()[-1]["err_code"], "0000")
+        watch.finish()
+        self.wait_for({("taskcenter_streams", "kind=watch"): 0,
+                       ("taskcenter_streams_ended_total", "kind=watch,reason=result"): 1,
+                       ("taskcenter_streams", "kind=call"): 1})
+        # The caller goes away mid-stream: disconnect.
+        call.close()
+        self.wait_for({("taskcenter_streams", "kind=call"): 0,
+                       ("taskcenter_streams_ended_total", "kind=call,reason=disconnect"): 1,
+                       ("taskcenter_streams_ended_total", "kind=call,reason=result"): 0})
+
+    def test_a_slow_reader_cut_off_is_counted(self):
+        q = harness.unique()
+        self.client.put(q, "s")
+        self.assertEqual(len(self.client.take(q, promise_reply_time=120).data), 1)
+        r = self.open("/task/watch", {"queue": q, "id": "s", "timeout": 120}, rcvbuf=4096)
+        content = b"x" * 1000
+        for i in range(1, 901):
+            resp = self.client.post("/task/progress", {"queue": q, "id": "s", "info": i,
+                                                       "content": b64(content)})
+            self.assertEqual(resp.status, 200, resp)
+        while r.next_line() is not None:
+            pass
+        self.assertFalse(r.ended, "the reader was not cut off")
+        self.wait_for({("taskcenter_streams", "kind=watch"): 0,
+                       ("taskcenter_streams_ended_total", "kind=watch,reason=cut_off"): 1,
+                       ("taskcenter_streams_ended_total", "kind=watch,reason=disconnect"): 0})
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """What an operator sees, with real processes: /metrics checked by promtool with
 per-queue series that appear and go away with their queue, the access log and the
 JSON log lines, and the size and time of a scrape over 10,000 queues (printed, not
-asserted: benchmarks are not tests).
+asserted: benchmarks are not tests; tests/ops/scrape_cost.py compares servers).
 
 Needs TC_BINARY (else build/taskcenter) and promtool (Debian package `prometheus`,
 installed by scripts/deps.sh).
@@ -78,7 +78,11 @@ class MetricsTest(unittest.TestCase):
                        "process_cpu_seconds_total", "process_resident_memory_bytes",
                        "process_open_fds", "process_max_fds", "process_start_time_seconds",
                        "taskcenter_store_ready", "taskcenter_queue_pending",
-                       "taskcenter_queue_take_batch_size_bucket"]:
+                       "taskcenter_queue_take_batch_size_bucket",
+                       "taskcenter_all_queues_take_batch_size_bucket",
+                       "taskcenter_all_queues_delay_seconds_bucket",
+                       "taskcenter_all_queues_service_seconds_count",
+                       "taskcenter_streams{", "taskcenter_streams_ended_total{"]:
             self.assertIn("\n" + family, text, family)
         q = '{queue="m-q"}'
         self.assertEqual(series(text, "taskcenter_queue_leased")[q], 1)

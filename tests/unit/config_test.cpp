@@ -215,3 +215,24 @@ TEST(ConfigTransportSecurity, LimitsAndTls) {
 
 }  // namespace
 }  // namespace tc
+
+namespace tc {
+namespace {
+
+TEST(ConfigMetrics, QueueHistogramsBound) {
+  EXPECT_EQ(parse_ok({}).metrics_queue_histograms, 100u);
+  EXPECT_EQ(parse_ok({"--metrics-queue-histograms", "0"}).metrics_queue_histograms, 0u);
+  EXPECT_EQ(parse_ok({}, {{"TASKCENTER_METRICS_QUEUE_HISTOGRAMS", "7"}}).metrics_queue_histograms,
+            7u);
+  EXPECT_EQ(parse_ok({"--metrics-queue-histograms=3"},
+                     {{"TASKCENTER_METRICS_QUEUE_HISTOGRAMS", "7"}})
+                .metrics_queue_histograms,
+            3u);
+  EXPECT_NE(parse_error({"--metrics-queue-histograms", "-1"}).find("--metrics-queue-histograms"),
+            std::string::npos);
+  EXPECT_NE(parse_error({"--metrics-queue-histograms", "lots"}).find("a number of queues"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace tc

@@ -37,6 +37,7 @@ class EventsStore final : public Store, public StoreEvents {
     if (!silent && events_) events_->on_progress(queue, id, "", event);
   }
   int reads = 0;  // events() calls
+  bool fail_events = false;  // events() answers unavailable
 
   void on_pending(std::string_view queue) override {
     if (events_) events_->on_pending(queue);
@@ -55,6 +56,7 @@ class EventsStore final : public Store, public StoreEvents {
   Awaitable<Result<TaskEvents>> events(std::string queue, std::string id,
                                        std::uint64_t after) override {
     ++reads;
+    if (fail_events) co_return make_error(Errc::unavailable, "the store is down");
     TaskEvents out;
     auto begun = co_await inner_.call_begin(queue, make_task(id), false);
     if (!begun) co_return std::move(begun).error();
@@ -239,6 +241,37 @@ TEST_F(EventStreamTest, AReaderTooFarBehindIsCutOff) {
   auto stream = watch("a", 0);
   for (std::uint64_t i = 0; i <= TaskEventStream::kMaxUnsentEvents; ++i) store.add("q", "a", "1");
   EXPECT_EQ(run(stream->next()).kind, StreamStep::Kind::cut_off);
+  EXPECT_EQ(stream->ending(), StreamEndReason::cut_off);
+}
+
+TEST_F(EventStreamTest, EachEndSaysWhyForTheMetrics) {
+  ASSERT_TRUE(run(service.put("q", make_task("a"))));
+  auto stream = watch("a", 0);
+  EXPECT_EQ(stream->ending(), std::nullopt);
+  reply("a");
+  auto end = run(stream->next());
+  EXPECT_EQ(end.kind, StreamStep::Kind::end);
+  EXPECT_EQ(stream->ending(), StreamEndReason::result);
+
+  ASSERT_TRUE(run(service.put("q", make_task("b"))));
+  auto stopped = watch("b", 0);
+  service.shutdown();
+  EXPECT_EQ(run(stopped->next()).kind, StreamStep::Kind::end);
+  EXPECT_EQ(stopped->ending(), StreamEndReason::shutdown);
+}
+
+TEST_F(EventStreamTest, AStoreFailureWhileStreamingEndsWithItsError) {
+  ASSERT_TRUE(run(service.put("q", make_task("a"))));
+  auto stream = watch("a", 0);
+  store.add("q", "a", "1", /*silent=*/true);  // lost on its way: the next one is a gap
+  store.add("q", "a", "2");
+  store.fail_events = true;
+  auto end = run(stream->next());
+  EXPECT_EQ(end.kind, StreamStep::Kind::end);
+  EXPECT_EQ(end.end.code, Errc::unavailable);
+  EXPECT_NE(end.end.message.find("the store failed while streaming"), std::string::npos)
+      << end.end.message;
+  EXPECT_EQ(stream->ending(), StreamEndReason::result);
 }
 
 TEST_F(EventStreamTest, KeptHistoryDoesNotCountAsFallingBehind) {

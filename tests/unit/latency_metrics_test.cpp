@@ -1,5 +1,6 @@
 // LatencyMetrics: the queue delay and service time histograms of /metrics, rendered per
-// queue in seconds with cumulative buckets, and forgotten with their queue.
+// queue in seconds with cumulative buckets, forgotten with their queue, per-queue series
+// for at most the queue limit's queues and every observation in the all-queues families.
 #include "http/latency_metrics.hpp"
 
 #include <gtest/gtest.h>
@@ -24,7 +25,10 @@ TEST(LatencyMetrics, RendersBothFamiliesPerQueueInSeconds) {
   LatencyMetrics metrics;
   std::string empty;
   metrics.render(empty);
-  EXPECT_EQ(empty, "");  // no queue had a lease: no family at all
+  // No queue had a lease: no per-queue family, the all-queues ones at zero.
+  EXPECT_EQ(empty.find("taskcenter_queue_"), std::string::npos) << empty;
+  EXPECT_TRUE(has_line(empty, "taskcenter_all_queues_delay_seconds_count 0")) << empty;
+  EXPECT_TRUE(has_line(empty, "taskcenter_all_queues_service_seconds_count 0")) << empty;
 
   metrics.observe_leased("q", {waited(0), waited(1), waited(2), waited(600'000), waited(600'001)});
   metrics.observe_replied(
@@ -67,6 +71,54 @@ TEST(LatencyMetrics, AFamilyAppearsWithItsFirstObservationAndGoesWithTheQueue) {
   EXPECT_EQ(text.find("quoted"), std::string::npos);
   EXPECT_EQ(text.find("taskcenter_queue_service_seconds"), std::string::npos) << text;
   EXPECT_NE(text.find(R"(queue="a")"), std::string::npos);
+}
+
+TEST(LatencyMetrics, AtMostTheLimitsQueuesHaveSeriesAndTheTotalsHaveEverything) {
+  LatencyMetrics metrics;
+  metrics.set_queue_limit(2);
+  for (const char* queue : {"a", "b", "c", "d"}) {
+    metrics.observe_leased(queue, {waited(3), waited(30)});
+    metrics.observe_replied(queue, ReplyOutcome{true, 1500});
+  }
+  metrics.observe_leased("c", {waited(3)});  // c is over the limit: only the total moves
+  std::string text;
+  metrics.render(text);
+  // The first two queues observed, for both families.
+  for (const char* family : {"taskcenter_queue_delay_seconds", "taskcenter_queue_service_seconds"}) {
+    EXPECT_NE(text.find(std::string(family) + R"(_count{queue="a"})"), std::string::npos);
+    EXPECT_NE(text.find(std::string(family) + R"(_count{queue="b"})"), std::string::npos);
+    EXPECT_EQ(text.find(std::string(family) + R"(_count{queue="c"})"), std::string::npos);
+    EXPECT_EQ(text.find(std::string(family) + R"(_count{queue="d"})"), std::string::npos);
+  }
+  EXPECT_TRUE(has_line(text, R"(taskcenter_queue_delay_seconds_count{queue="a"} 2)")) << text;
+  EXPECT_TRUE(has_line(text, "taskcenter_all_queues_delay_seconds_count 9")) << text;
+  EXPECT_TRUE(has_line(text, R"(taskcenter_all_queues_delay_seconds_bucket{le="0.005"} 5)"));
+  EXPECT_TRUE(has_line(text, "taskcenter_all_queues_delay_seconds_sum 0.135")) << text;
+  EXPECT_TRUE(has_line(text, "taskcenter_all_queues_service_seconds_count 4")) << text;
+  EXPECT_TRUE(has_line(text, "taskcenter_all_queues_service_seconds_sum 6")) << text;
+
+  // A cleared queue frees its place: the next new queue gets it; the totals keep all.
+  metrics.forget("a");
+  metrics.observe_leased("e", {waited(1)});
+  metrics.observe_leased("c", {waited(1)});
+  text.clear();
+  metrics.render(text);
+  EXPECT_EQ(text.find(R"(queue="a")"), std::string::npos);
+  EXPECT_TRUE(has_line(text, R"(taskcenter_queue_delay_seconds_count{queue="e"} 1)")) << text;
+  EXPECT_EQ(text.find(R"(queue="c")"), std::string::npos);
+  EXPECT_TRUE(has_line(text, "taskcenter_all_queues_delay_seconds_count 11")) << text;
+}
+
+TEST(LatencyMetrics, ALimitOfZeroLeavesOnlyTheTotals) {
+  LatencyMetrics metrics;
+  metrics.set_queue_limit(0);
+  metrics.observe_leased("a", {waited(3)});
+  metrics.observe_replied("a", std::vector<ReplyOutcome>{{true, 4}, {true, std::nullopt}});
+  std::string text;
+  metrics.render(text);
+  EXPECT_EQ(text.find("taskcenter_queue_"), std::string::npos) << text;
+  EXPECT_TRUE(has_line(text, "taskcenter_all_queues_delay_seconds_count 1")) << text;
+  EXPECT_TRUE(has_line(text, "taskcenter_all_queues_service_seconds_count 1")) << text;
 }
 
 }  // namespace
