@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Redis's own CPU time per call of the put, take (16) and reply scripts, without the
+# Redis's own CPU time per call of the put, take (16), reply and reply_batch (16) scripts, without the
 # network: each script runs N times inside one EVAL (N/16 for take), on a private
 # redis-server, timed by that process's CPU time (/proc/PID/stat utime+stime, 10 ms
 # ticks), so neither the client nor a preempted Redis counts. Compare two script
@@ -49,6 +49,11 @@ for round in $(seq "$ROUNDS"); do
     runloop "$dir" put "$N" "ARGV[6] = 'id' .. it" 1 x '{"n":1}' 0123456789abcdef 60000 '' 0 '' 0
     runloop "$dir" take $((N / 16)) "local _ = 0" 60000 16
     runloop "$dir" reply "$N" "ARGV[5] = 'id' .. it" x '{"ok":1}' result0123456789
+    # the same tasks again, answered 16 per reply_batch (us per call of 16 replies)
+    redis-cli -p "$port" flushall >/dev/null
+    runloop "$dir" put "$N" "ARGV[6] = 'id' .. it" 1 x '{"n":1}' 0123456789abcdef 60000 '' 0 '' 0 >/dev/null
+    runloop "$dir" take $((N / 16)) "local _ = 0" 60000 16 >/dev/null
+    runloop "$dir" reply_batch $((N / 16)) "for j = 0, 15 do ARGV[6 + 3 * j] = 'id' .. ((it - 1) * 16 + j + 1); ARGV[7 + 3 * j] = '{\"ok\":1}'; ARGV[8 + 3 * j] = 'result0123456789' end" 16
     echo
   done
 done

@@ -660,35 +660,71 @@ local function acquire_many(ids, lease_ms, popped, cap)
   return out
 end
 
--- Completes a pending (or delayed) or leased task with a reply; the first reply wins.
--- Caches the result for the task's cache_ms (0: forgets the task now), queues a
--- forward in the outbox when the task has forward_result_to, notes "finished".
--- A forward is a put made while this task still holds its id: one into the task's own
--- queue finds the id taken and creates nothing (docs/protocol.md), so none is queued.
--- Returns 1 if this reply completed the task, else 0; and the service time (NOW - the
--- lease start) when it completed a leased task, else -1. (reply.lua, reply_batch.lua)
-local function complete_task(id, info, content)
-  local m = get_meta(id)
-  if not m or m[M_STATE] == 'F' then return 0, -1 end
-  local service_ms = -1
-  if m[M_STATE] == 'L' and m[M_LEASED] then service_ms = math.max(NOW - m[M_LEASED], 0) end
-  unindex(id, m)
-  if m[M_FWD] ~= '' and m[M_FWD] ~= QUEUE then outbox_push(m[M_FWD], id, info, content, '', NOW, '') end
-  if m[M_CACHE] > 0 then
-    redis.call('ZADD', K_DONE, NOW + m[M_CACHE], id)
-    redis.call('ZADD', K_BYID, 0, 'F' .. id)
-    note_deadline(NOW + m[M_CACHE])
-    m[M_STATE] = 'F'
-    m[M_CKEY] = ''
-    m[M_CONTENT] = content
-    m[M_RINFO] = info
-    set_meta(id, m)
-  else
-    forget(id, m)
+-- Completes pending (or delayed) or leased tasks with replies, in the order given; the
+-- first reply wins. Each caches the result for the task's cache_ms (0: forgets the task
+-- now), queues a forward in the outbox when the task has forward_result_to, notes
+-- "finished". A forward is a put made while this task still holds its id: one into the
+-- task's own queue finds the id taken and creates nothing (docs/protocol.md), so none
+-- is queued. The replies are argv[a..]: n triplets (id, result info, result content).
+-- Returns {completed_1, service_ms_1, ...}: 1 if the reply completed the task, else 0
+-- (done already, absent, or an id repeated in this call, which the first completed);
+-- the service time (NOW - the lease start) when it completed a leased task, else -1.
+-- (reply.lua, reply_batch.lua)
+-- One command per key for the whole list (HMGET, ZREM, ZADD, HSET with many members) on
+-- the common path, a leased task kept as a result; the rest (a pending or delayed task,
+-- cache_ms 0) go the per-task way. Members of different tasks differ, so the order of
+-- the commands does not matter.
+local function complete_tasks(argv, a, n)
+  local ids = {}
+  for i = 1, n do ids[i] = argv[a + 3 * (i - 1)] end
+  local raws = hmget_many(K_TASKS, ids)
+  local out, seen = {}, {}
+  local leased_rem, byid_rem, done_add, byid_add, records = {}, {}, {}, {}, {}
+  for i = 1, n do
+    local id = ids[i]
+    local info, content = argv[a + 3 * (i - 1) + 1], argv[a + 3 * (i - 1) + 2]
+    local m = (raws[i] and not seen[id]) and cmsgpack.unpack(raws[i]) or nil
+    if not m or m[M_STATE] == 'F' then
+      out[#out + 1], out[#out + 2] = 0, -1
+    else
+      seen[id] = true
+      local service_ms = -1
+      if m[M_STATE] == 'L' then
+        if m[M_LEASED] then service_ms = math.max(NOW - m[M_LEASED], 0) end
+        -- unindex() of a leased task, batched
+        leased_rem[#leased_rem + 1] = m[M_CKEY] .. id
+        byid_rem[#byid_rem + 1] = 'L' .. id
+        if ST[S_LIMITED] == 1 then ev_pending() end  -- room freed under max_leased
+      else
+        unindex(id, m)
+      end
+      if m[M_FWD] ~= '' and m[M_FWD] ~= QUEUE then outbox_push(m[M_FWD], id, info, content, '', NOW, '') end
+      if m[M_CACHE] > 0 then
+        done_add[#done_add + 1] = NOW + m[M_CACHE]
+        done_add[#done_add + 1] = id
+        byid_add[#byid_add + 1] = 0
+        byid_add[#byid_add + 1] = 'F' .. id
+        note_deadline(NOW + m[M_CACHE])
+        m[M_STATE] = 'F'
+        m[M_CKEY] = ''
+        m[M_CONTENT] = content
+        m[M_RINFO] = info
+        records[#records + 1] = id
+        records[#records + 1] = cmsgpack.pack(m)
+      else
+        forget(id, m)
+      end
+      stat_incr(S_REPLIED)
+      ev_finished(id, info, content, m[M_INCARNATION])
+      out[#out + 1], out[#out + 2] = 1, service_ms
+    end
   end
-  stat_incr(S_REPLIED)
-  ev_finished(id, info, content, m[M_INCARNATION])
-  return 1, service_ms
+  call_many('ZREM', K_LEASED, leased_rem)
+  call_many('ZREM', K_BYID, byid_rem)
+  call_many('ZADD', K_DONE, done_add)
+  call_many('ZADD', K_BYID, byid_add)
+  call_many('HSET', K_TASKS, records)
+  return out
 end
 
 -- Queue settings (config_queue): pause, max_leased and a token bucket over leases.
