@@ -10,6 +10,7 @@
 #include <map>
 
 #include "service/task_service.hpp"
+#include "forwarding_store.hpp"
 #include "store/memory_store.hpp"
 #include "test_util.hpp"
 
@@ -26,9 +27,9 @@ NewTask make_task(std::string id) {
 
 // Forwards to a MemoryStore and keeps each task's progress events here; `add` records an
 // event and (unless `silent`: the event is lost on its way) tells on_progress.
-class EventsStore final : public Store, public StoreEvents {
+class EventsStore final : public test::ForwardingStore, public StoreEvents {
  public:
-  explicit EventsStore(Store& inner) : inner_(inner) {}
+  explicit EventsStore(Store& inner) : ForwardingStore(inner) {}
 
   void add(const std::string& queue, const std::string& id, std::string info, bool silent = false) {
     auto& events = kept_[queue + "\n" + id];
@@ -67,53 +68,7 @@ class EventsStore final : public Store, public StoreEvents {
     co_return out;
   }
 
-  Awaitable<Result<bool>> put(std::string q, NewTask t) override { return inner_.put(std::move(q), std::move(t)); }
-  Awaitable<Result<std::vector<bool>>> put_batch(std::string q, std::vector<NewTask> t) override {
-    return inner_.put_batch(std::move(q), std::move(t));
-  }
-  Awaitable<Result<std::vector<PeekedTask>>> peek(std::string q, std::optional<Cursor> after,
-                                                  std::uint32_t size) override {
-    return inner_.peek(std::move(q), after, size);
-  }
-  Awaitable<Result<std::vector<AcquiredTask>>> acquire(std::string q, std::vector<std::string> ids,
-                                                       std::int64_t lease_ms) override {
-    return inner_.acquire(std::move(q), std::move(ids), lease_ms);
-  }
-  Awaitable<Result<std::vector<AcquiredTask>>> take(std::string q, std::uint32_t size,
-                                                    std::int64_t lease_ms) override {
-    return inner_.take(std::move(q), size, lease_ms);
-  }
-  Awaitable<Result<ReplyOutcome>> reply_timed(std::string q, std::string id,
-                                              TaskResult r) override {
-    return inner_.reply_timed(std::move(q), std::move(id), std::move(r));
-  }
-  Awaitable<Result<CallBegin>> call_begin(std::string q, NewTask t, bool put_if_absent) override {
-    return inner_.call_begin(std::move(q), std::move(t), put_if_absent);
-  }
-  Awaitable<Result<bool>> touch(std::string q, std::string id, std::int64_t lease_ms) override {
-    return inner_.touch(std::move(q), std::move(id), lease_ms);
-  }
-  Awaitable<Result<bool>> remove(std::string q, std::string id) override {
-    return inner_.remove(std::move(q), std::move(id));
-  }
-  Awaitable<Result<bool>> clear_queue(std::string q, std::uint32_t max_steps) override {
-    return inner_.clear_queue(std::move(q), max_steps);
-  }
-  Awaitable<Result<QueuePage>> list_queues(std::optional<std::string> cursor, std::uint32_t size) override {
-    return inner_.list_queues(std::move(cursor), size);
-  }
-  Awaitable<Result<std::optional<QueueStats>>> stat_queue(std::string q) override {
-    return inner_.stat_queue(std::move(q));
-  }
-  Awaitable<Result<std::uint64_t>> reap() override { return inner_.reap(); }
-  Awaitable<bool> ready() override { return inner_.ready(); }
-  Awaitable<Result<std::vector<ReplyOutcome>>> reply_batch_timed(
-      std::string q, std::vector<TaskReply> replies) override {
-    return inner_.reply_batch_timed(std::move(q), std::move(replies));
-  }
-
  private:
-  Store& inner_;
   StoreEvents* events_ = nullptr;
   std::map<std::string, std::vector<TaskEvent>> kept_;
 };

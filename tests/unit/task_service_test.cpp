@@ -12,6 +12,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <functional>
 
+#include "forwarding_store.hpp"
 #include "store/memory_store.hpp"
 #include "test_util.hpp"
 
@@ -346,9 +347,9 @@ TEST_F(TaskServiceTest, StatQueueCountsWaitingLongPolls) {
 // `dropping` is set. It can also hold its outcome events back (`holding`) and deliver
 // them late (release()), as pub/sub delivers another instance's events after a call
 // began here; `before_call_begin` runs as call_begin is asked, after the call registered.
-class LossyStore final : public Store, public StoreEvents {
+class LossyStore final : public test::ForwardingStore, public StoreEvents {
  public:
-  explicit LossyStore(Store& inner) : inner_(inner) {}
+  explicit LossyStore(Store& inner) : ForwardingStore(inner) {}
   bool dropping = false;
   bool holding = false;
   std::function<void()> before_call_begin;
@@ -390,52 +391,11 @@ class LossyStore final : public Store, public StoreEvents {
     events_ = events;
     inner_.set_events(events ? this : nullptr);
   }
-  Awaitable<Result<bool>> put(std::string q, NewTask t) override { return inner_.put(std::move(q), std::move(t)); }
-  Awaitable<Result<std::vector<bool>>> put_batch(std::string q, std::vector<NewTask> t) override {
-    return inner_.put_batch(std::move(q), std::move(t));
-  }
-  Awaitable<Result<std::vector<PeekedTask>>> peek(std::string q, std::optional<Cursor> after,
-                                             std::uint32_t size) override {
-    return inner_.peek(std::move(q), after, size);
-  }
-  Awaitable<Result<std::vector<AcquiredTask>>> acquire(std::string q, std::vector<std::string> ids,
-                                                  std::int64_t lease_ms) override {
-    return inner_.acquire(std::move(q), std::move(ids), lease_ms);
-  }
-  Awaitable<Result<std::vector<AcquiredTask>>> take(std::string q, std::uint32_t size,
-                                               std::int64_t lease_ms) override {
-    return inner_.take(std::move(q), size, lease_ms);
-  }
-  Awaitable<Result<ReplyOutcome>> reply_timed(std::string q, std::string id,
-                                              TaskResult r) override {
-    return inner_.reply_timed(std::move(q), std::move(id), std::move(r));
-  }
   Awaitable<Result<CallBegin>> call_begin(std::string q, NewTask t, bool put_if_absent) override {
     if (before_call_begin) before_call_begin();
     auto begun = co_await inner_.call_begin(std::move(q), std::move(t), put_if_absent);
     if (begun && after_call_begin) after_call_begin(*begun);
     co_return begun;
-  }
-  Awaitable<Result<bool>> touch(std::string q, std::string id, std::int64_t lease_ms) override {
-    return inner_.touch(std::move(q), std::move(id), lease_ms);
-  }
-  Awaitable<Result<bool>> remove(std::string q, std::string id) override {
-    return inner_.remove(std::move(q), std::move(id));
-  }
-  Awaitable<Result<bool>> clear_queue(std::string q, std::uint32_t max_steps) override {
-    return inner_.clear_queue(std::move(q), max_steps);
-  }
-  Awaitable<Result<QueuePage>> list_queues(std::optional<std::string> cursor, std::uint32_t size) override {
-    return inner_.list_queues(std::move(cursor), size);
-  }
-  Awaitable<Result<std::optional<QueueStats>>> stat_queue(std::string q) override {
-    return inner_.stat_queue(std::move(q));
-  }
-  Awaitable<Result<std::uint64_t>> reap() override { return inner_.reap(); }
-  Awaitable<bool> ready() override { return inner_.ready(); }
-  Awaitable<Result<std::vector<ReplyOutcome>>> reply_batch_timed(
-      std::string q, std::vector<TaskReply> replies) override {
-    return inner_.reply_batch_timed(std::move(q), std::move(replies));
   }
 
  private:
@@ -443,7 +403,6 @@ class LossyStore final : public Store, public StoreEvents {
     std::string queue, id, incarnation;
     std::optional<TaskResult> result;
   };
-  Store& inner_;
   StoreEvents* events_ = nullptr;
   std::vector<Held> held_;
 };
