@@ -277,6 +277,27 @@ Resp script_command(bool functions, const std::string& name_or_sha,
 
 }  // namespace
 
+Awaitable<Reply> Client::load_everywhere(std::string_view routing_key,
+                                         std::vector<std::string> args) {
+  Resp resp = std::make_shared<const std::string>(RespWriter::command(args));
+  Reply first = co_await command_resp(routing_key, resp);
+  if (!cluster_) co_return first;
+  // While a slot migrates, the script may run on the importing node (ASK), which the
+  // slot map does not name yet and which may never have run a script: every other known
+  // node that is connected gets the load too. Their answers (already loaded, a
+  // replica's READONLY) change nothing: the slot's node's answer decides.
+  std::vector<std::shared_ptr<Node>> nodes;
+  {
+    std::lock_guard lock(mutex_);
+    for (auto& [_, node] : nodes_) nodes.push_back(node);
+  }
+  for (auto& node : nodes) {
+    auto connection = pick(*node);
+    if (connection->ready()) (void)co_await connection->command(resp);  // never wait for a dead one
+  }
+  co_return first;
+}
+
 Awaitable<Reply> Client::eval(Script& script, std::string routing_key, std::size_t argc,
                               std::string argv_resp, WaitReplicas wait,
                               std::string* not_replicated) {
@@ -326,7 +347,8 @@ Awaitable<Reply> Client::eval(Script& script, std::string routing_key, std::size
       // This node has not seen the script (restarted, flushed, or a new cluster node).
       // The SHA1 of a script never changes, so the same command is sent again after
       // loading.
-      Reply loaded = co_await command(routing_key, args_of("SCRIPT", "LOAD", script.source()));
+      Reply loaded =
+          co_await load_everywhere(routing_key, args_of("SCRIPT", "LOAD", script.source()));
       if (loaded.type != Reply::Type::string) co_return loaded;
       script.set_sha(loaded.str);
       continue;
@@ -338,7 +360,7 @@ Awaitable<Reply> Client::eval(Script& script, std::string routing_key, std::size
     // moment: "already exists" is success.
     Reply loaded;
     if (!no_fcall) {
-      loaded = co_await command(routing_key, args_of("FUNCTION", "LOAD", library.source));
+      loaded = co_await load_everywhere(routing_key, args_of("FUNCTION", "LOAD", library.source));
       if (loaded.is_io_error()) co_return loaded;
       if (!loaded.is_error() || (loaded.error_starts_with("ERR Library") &&
                                  loaded.str.find("already exists") != std::string::npos)) {

@@ -130,6 +130,10 @@ class Client {
   void refresh_slots_soon();
 
  private:
+  // `args` (SCRIPT LOAD, FUNCTION LOAD) to the node serving routing_key's slot, whose
+  // answer is returned, then in a cluster to every other known node.
+  Awaitable<Reply> load_everywhere(std::string_view routing_key, std::vector<std::string> args);
+
   struct Node {
     Endpoint endpoint;
     std::vector<std::shared_ptr<Connection>> connections;
