@@ -5,6 +5,13 @@
 # tests/redis/test_cluster_ops.py (failover, resharding), tests/redis/test_reaper.py
 # (the reaper's due index and sweep) and tests/redis/test_script_modes.py.
 find_package(Python3 COMPONENTS Interpreter)
+if(Python3_Interpreter_FOUND)
+  # lib.lua's top level holds constants and functions only (it runs once per Function
+  # library load): tests/redis/lib_lua_lint.py.
+  add_test(NAME redis_lib_lua_lint
+           COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_LIST_DIR}/lib_lua_lint.py
+                   ${CMAKE_SOURCE_DIR}/src/store/redis/scripts/lib.lua)
+endif()
 find_program(TC_REDIS_SERVER redis-server)
 if(Python3_Interpreter_FOUND AND TC_REDIS_SERVER)
   foreach(mode single shared cluster)
