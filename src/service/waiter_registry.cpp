@@ -41,21 +41,24 @@ WaiterRegistry::Registration::~Registration() {
 }
 
 namespace {
-// FNV-1a, fed piecewise so a (queue, id) pair hashes as its task_key string does.
-constexpr std::uint64_t kFnvOffset = 14695981039346656037ull;
-constexpr std::uint64_t kFnvPrime = 1099511628211ull;
-std::uint64_t fnv(std::uint64_t h, std::string_view bytes) noexcept {
-  for (unsigned char c : bytes) h = (h ^ c) * kFnvPrime;
-  return h;
+// The hash of a (queue, id) pair, from std::hash of each part, so that a stored
+// "queue\nid" key (split at its first '\n': queue names hold no control characters)
+// and a (queue, id) view hash alike.
+std::size_t pair_hash(std::string_view queue, std::string_view id) noexcept {
+  const std::size_t h = std::hash<std::string_view>{}(queue);
+  return h ^ (std::hash<std::string_view>{}(id) + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2));
 }
 }  // namespace
 
-std::size_t WaiterRegistry::KeyHash::operator()(std::string_view key) const noexcept {
-  return static_cast<std::size_t>(fnv(kFnvOffset, key));
+std::size_t WaiterRegistry::KeyHash::operator()(std::string_view key) const {
+  // by_queue_'s keys (queue names) have no '\n' and hash as a queue with an empty id.
+  const std::size_t split = key.find('\n');
+  if (split == std::string_view::npos) return pair_hash(key, {});
+  return pair_hash(key.substr(0, split), key.substr(split + 1));
 }
 
 std::size_t WaiterRegistry::KeyHash::operator()(TaskKeyView key) const noexcept {
-  return static_cast<std::size_t>(fnv(fnv(fnv(kFnvOffset, key.queue), "\n"), key.id));
+  return pair_hash(key.queue, key.id);
 }
 
 bool WaiterRegistry::KeyEqual::operator()(std::string_view key, TaskKeyView view) const noexcept {

@@ -154,14 +154,18 @@ class WaiterRegistry final : public StoreEvents {
   void report(std::string_view queue, std::string_view id, std::string_view incarnation,
               const TaskResult* result, bool expired);
   // by_task_ is keyed by task_key(queue, id), and looked up by (queue, id) without
-  // building that string: an event costs no allocation to find its waiters.
+  // building that string: an event costs no allocation to find its waiters. The hash
+  // of a key is that of its (queue, id) parts (see pair_hash).
   struct TaskKeyView {
     std::string_view queue;
     std::string_view id;
   };
   struct KeyHash {
     using is_transparent = void;
-    std::size_t operator()(std::string_view key) const noexcept;
+    // Not noexcept on purpose: libstdc++ then keeps each node's hash (it does for a hash
+    // that may throw), so lookups and rehashes compare stored hashes instead of hashing
+    // every key they pass again.
+    std::size_t operator()(std::string_view key) const;
     std::size_t operator()(TaskKeyView key) const noexcept;
   };
   struct KeyEqual {
