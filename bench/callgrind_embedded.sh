@@ -4,11 +4,13 @@
 # loaded the machine is, so an A/B of two binaries made this way holds while other work
 # runs; throughput A/Bs (bench/ab_embedded.sh) need a quiet machine.
 #
-#   bench/callgrind_embedded.sh BINARY BENCH [put|cycle] [PROFILE_COPY]
+#   bench/callgrind_embedded.sh BINARY BENCH [put|cycle|call] [PROFILE_COPY]
 #
 # put:   `taskcenter-bench put --connections 4`: instructions per put.
 # cycle: `taskcenter-bench cycle --batch 1`, 2 producers and 2 consumers: instructions per
 #        put + take + reply of one task (the bench counts replies).
+# call:  `taskcenter-bench call --callers 64 --batch 64 --reply batch`, one consumer:
+#        instructions per synchronous call, its share of take and reply_batch included.
 # The server runs with one HTTP thread and no data directory; callgrind's counters are
 # zeroed after start-up and dumped before shutdown, so start-up and teardown do not count.
 # The bench runs 5 s (DURATION overrides). PROFILE_COPY keeps the callgrind profile, for
@@ -23,7 +25,8 @@ DURATION=${DURATION:-5}
 case $SCENARIO in
   put) args=(put --connections 4) ;;
   cycle) args=(cycle --batch 1 --producers 2 --consumers 2) ;;
-  *) echo "scenario is put or cycle, not '$SCENARIO'" >&2; exit 2 ;;
+  call) args=(call --callers 64 --consumers 1 --batch 64 --reply batch) ;;
+  *) echo "scenario is put, cycle or call, not '$SCENARIO'" >&2; exit 2 ;;
 esac
 TMP=$(mktemp -d)
 tpid=

@@ -105,6 +105,8 @@ Scenarios (each prints one table row per run; list values give one row each):
            --callers 1,16,64 --consumers K [--rate R]
   cycle, call: [--reply one|batch|both] (reply per task, or one reply_batch per batch)
            [--batch-window S] (take's batch_window)
+           [--overlap 0|1|0,1] (1: take the next batch while the last one's answer is
+           in flight, on a second connection per consumer)
   idle     --waiters 10000 long-polling peeks and calls held open; server RSS/CPU while
            idle and put-to-wake latency (--wakes N)
   depth    put+take cost with --depths 1k,100k,1m tasks already queued

@@ -1,9 +1,12 @@
 #include "scenario.hpp"
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <cstdio>
+#include <memory>
 #include <random>
 #include <sstream>
 #include <stdexcept>
@@ -221,20 +224,101 @@ asio::awaitable<void> put_loop(asio::io_context& io, const Target& target,
   }
 }
 
+namespace {
+
+// The ids and put stamps of one taken batch, copied out of the take's response (the
+// next request on that connection reuses the buffer the views point into).
+struct TakenBatch {
+  std::vector<std::string> ids;
+  std::vector<std::uint64_t> stamps;
+};
+
+std::string describe_failure(const HttpConnection& connection, const char* what) {
+  return std::string(what) + ": " + (connection.last_error().empty()
+             ? "HTTP " + std::to_string(connection.status()) + " " +
+                   std::string(connection.response_body().substr(0, 200))
+             : connection.last_error());
+}
+
+// Answers a batch: one reply_batch, or a reply per task. Counts the requests, the
+// tasks (ops) and their put-to-reply latency into `stats`.
+asio::awaitable<void> answer_batch(HttpConnection& connection, const ConsumerSpec& spec,
+                                   const TakenBatch& batch, Window window, Stats& stats,
+                                   std::atomic<std::int64_t>* backlog, std::string& body) {
+  if (batch.ids.empty()) co_return;
+  if (spec.reply_batch) {
+    body.clear();
+    body.append("{\"queue\":\"").append(spec.queue).append("\",\"replies\":[");
+    for (std::size_t i = 0; i < batch.ids.size(); ++i) {
+      body.append(i ? ",{\"id\":" : "{\"id\":");
+      append_quoted(body, batch.ids[i]);
+      body.append(",\"info\":{\"ok\":1}}");
+    }
+    body.append("]}");
+    if (!co_await connection.post("/task/reply_batch", body) || connection.status() != 200) {
+      stats.error(describe_failure(connection, "reply_batch"));
+      co_return;
+    }
+    TimePoint done = Clock::now();
+    if (backlog) backlog->fetch_sub(std::int64_t(batch.ids.size()), std::memory_order_relaxed);
+    if (window.contains(done)) {
+      ++stats.requests;
+      if (spec.record_latency) {
+        std::uint64_t now = now_ns();
+        for (auto stamp : batch.stamps) {
+          ++stats.ops;
+          if (stamp > 0 && stamp <= now) stats.latency.record(now - stamp);
+        }
+      }
+    }
+    co_return;
+  }
+  for (std::size_t i = 0; i < batch.ids.size(); ++i) {
+    body.clear();
+    body.append("{\"queue\":\"").append(spec.queue).append("\",\"id\":\"").append(batch.ids[i]);
+    body.append("\",\"info\":{\"ok\":1}}");
+    if (!co_await connection.post("/task/reply", body) || connection.status() != 200) {
+      stats.error(describe_failure(connection, "reply"));
+      continue;
+    }
+    TimePoint done = Clock::now();
+    if (backlog) backlog->fetch_sub(1, std::memory_order_relaxed);
+    if (window.contains(done)) {
+      ++stats.requests;
+      if (spec.record_latency) {
+        ++stats.ops;
+        std::uint64_t now = now_ns();
+        if (batch.stamps[i] > 0 && batch.stamps[i] <= now) stats.latency.record(now - batch.stamps[i]);
+      }
+    }
+  }
+}
+
+// The overlapped consumer's answering half: its own connection, and the batch it is
+// answering. Shared with the coroutine that sends the answer, so either may end first
+// when the engine stops.
+struct AnswerLane {
+  AnswerLane(asio::io_context& io, const Target& target)
+      : connection(io, target), finished(io, TimePoint::max()) {}
+  HttpConnection connection;
+  TakenBatch batch;
+  std::string body;
+  bool busy = false;
+  asio::steady_timer finished;  // cancelled when an answer is sent
+};
+
+}  // namespace
+
 asio::awaitable<void> consumer_loop(asio::io_context& io, const Target& target,
                                     ConsumerSpec spec, Window window, Stats& stats,
                                     std::atomic<std::int64_t>* backlog) {
   HttpConnection connection(io, target);
-  std::string body, ids, cursor = "null", poll = std::to_string(spec.long_poll_s);
+  std::string body, cursor = "null", poll = std::to_string(spec.long_poll_s);
   std::vector<ScannedTask> tasks;
-  std::vector<std::string> task_ids;
-  std::vector<std::uint64_t> stamps;
-  auto failed = [&](const char* what) {
-    stats.error(std::string(what) + ": " + (connection.last_error().empty()
-                    ? "HTTP " + std::to_string(connection.status()) + " " +
-                          std::string(connection.response_body().substr(0, 200))
-                    : connection.last_error()));
-  };
+  TakenBatch batch;
+  std::shared_ptr<AnswerLane> lane;
+  if (spec.overlap) lane = std::make_shared<AnswerLane>(io, target);
+  auto failed = [&](const char* what) { stats.error(describe_failure(connection, what)); };
   while (Clock::now() < window.end) {
     body.clear();
     body.append("{\"queue\":\"").append(spec.queue).append("\",\"size\":");
@@ -272,60 +356,36 @@ asio::awaitable<void> consumer_loop(asio::io_context& io, const Target& target,
       if (window.contains(Clock::now())) ++stats.requests;
     }
     scan_tasks(connection.response_body(), tasks);
-    // Copy out: the next request reuses the buffer the views point into.
-    task_ids.clear();
-    stamps.clear();
+    batch.ids.clear();
+    batch.stamps.clear();
     for (const auto& task : tasks) {
-      task_ids.emplace_back(task.id);
-      stamps.push_back(task.t);
+      batch.ids.emplace_back(task.id);
+      batch.stamps.push_back(task.t);
     }
-    if (!task_ids.empty() && window.contains(Clock::now())) stats.latency2.record(task_ids.size());
-    if (spec.reply_batch && !task_ids.empty()) {
-      body.clear();
-      body.append("{\"queue\":\"").append(spec.queue).append("\",\"replies\":[");
-      for (std::size_t i = 0; i < task_ids.size(); ++i) {
-        body.append(i ? ",{\"id\":" : "{\"id\":");
-        append_quoted(body, task_ids[i]);
-        body.append(",\"info\":{\"ok\":1}}");
-      }
-      body.append("]}");
-      if (!co_await connection.post("/task/reply_batch", body) || connection.status() != 200) {
-        failed("reply_batch");
-        continue;
-      }
-      TimePoint done = Clock::now();
-      if (backlog) backlog->fetch_sub(std::int64_t(task_ids.size()), std::memory_order_relaxed);
-      if (window.contains(done)) {
-        ++stats.requests;
-        if (spec.record_latency) {
-          std::uint64_t now = now_ns();
-          for (auto stamp : stamps) {
-            ++stats.ops;
-            if (stamp > 0 && stamp <= now) stats.latency.record(now - stamp);
-          }
-        }
-      }
+    if (!batch.ids.empty() && window.contains(Clock::now())) stats.latency2.record(batch.ids.size());
+    if (!lane) {
+      co_await answer_batch(connection, spec, batch, window, stats, backlog, body);
       continue;
     }
-    for (std::size_t i = 0; i < task_ids.size(); ++i) {
-      body.clear();
-      body.append("{\"queue\":\"").append(spec.queue).append("\",\"id\":\"").append(task_ids[i]);
-      body.append("\",\"info\":{\"ok\":1}}");
-      if (!co_await connection.post("/task/reply", body) || connection.status() != 200) {
-        failed("reply");
-        continue;
-      }
-      TimePoint done = Clock::now();
-      if (backlog) backlog->fetch_sub(1, std::memory_order_relaxed);
-      if (window.contains(done)) {
-        ++stats.requests;
-        if (spec.record_latency) {
-          ++stats.ops;
-          std::uint64_t now = now_ns();
-          if (stamps[i] > 0 && stamps[i] <= now) stats.latency.record(now - stamps[i]);
-        }
-      }
+    if (batch.ids.empty()) continue;
+    // Overlapped: the previous batch's answer must be sent before this one's starts (at
+    // most one batch being answered while the next take runs).
+    while (lane->busy) {
+      boost::system::error_code ec;
+      co_await lane->finished.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     }
+    lane->busy = true;
+    lane->batch.ids.swap(batch.ids);
+    lane->batch.stamps.swap(batch.stamps);
+    asio::co_spawn(io, [lane, spec, window, &stats, backlog]() -> asio::awaitable<void> {
+      co_await answer_batch(lane->connection, spec, lane->batch, window, stats, backlog, lane->body);
+      lane->busy = false;
+      lane->finished.cancel();
+    }, asio::detached);
+  }
+  while (lane && lane->busy) {
+    boost::system::error_code ec;
+    co_await lane->finished.async_wait(asio::redirect_error(asio::use_awaitable, ec));
   }
 }
 

@@ -79,6 +79,9 @@ struct ConsumerSpec {
   double long_poll_s = 1;
   bool reply_batch = false;      // answer each batch with one /task/reply_batch
   double batch_window_s = 0;     // take's batch_window
+  // Take the next batch while the last one's answer is in flight (on a second
+  // connection), as a consumer that prefetches does; at most one batch being answered.
+  bool overlap = false;
 };
 // "one" (a reply per task), "batch" (one reply_batch per batch) or "both": the reply
 // modes --reply asks for, as reply_batch flags.

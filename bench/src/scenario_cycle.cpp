@@ -4,6 +4,8 @@
 // call: M callers make synchronous calls; K consumers (take long-poll + reply) serve them.
 // Both: --reply one|batch|both answers each batch with a reply per task or one
 // reply_batch; --batch-window W is take's batch_window; the note gives the batch sizes.
+// --overlap 1: each consumer takes its next batch while the last one's answer is in
+// flight on a second connection (a prefetching consumer); 0,1 gives a row of each.
 #include <atomic>
 
 #include "json_scan.hpp"
@@ -26,6 +28,7 @@ void run_cycle(Context& context) {
   // so a run gives the cost of priorities as a ratio against plain tasks.
   const auto priority_levels = context.options.integers("priorities", {0});
   for (auto levels : priority_levels)
+  for (auto overlap : context.options.integers("overlap", {0}))
   for (bool reply_batch : reply_modes(context.options))
   for (auto batch : context.options.integers("batch", {1, 16, 64})) {
     std::atomic<std::int64_t> backlog{0};
@@ -33,8 +36,10 @@ void run_cycle(Context& context) {
     Engine engine(context.threads);
     Window window = context.next_window();
     std::string queue = context.queue("cycle-" + mode + std::to_string(batch) + (reply_batch ? "-rb" : "") +
+                                      (overlap ? "-ov" : "") +
                                       (levels > 1 ? "-p" + std::to_string(levels) : ""));
-    ConsumerSpec spec{queue, int(batch), mode == "peek", true, 1, reply_batch, batch_window};
+    ConsumerSpec spec{queue, int(batch), mode == "peek", true, 1, reply_batch, batch_window,
+                      overlap != 0};
     // Consumers first, so the first puts find them waiting.
     for (int c = 0; c < consumers; ++c) {
       engine.spawn(c, consumer_loop(engine.context(c), context.target(std::size_t(c)), spec, window, engine.stats(c), &backlog));
@@ -49,7 +54,7 @@ void run_cycle(Context& context) {
     Row row;
     row.scenario = "cycle";
     row.mode = mode;
-    row.connections = producers + consumers;
+    row.connections = producers + consumers * (overlap ? 2 : 1);  // overlap: a second each
     row.producers = producers;
     row.consumers = consumers;
     row.batch = int(batch);
@@ -57,7 +62,8 @@ void run_cycle(Context& context) {
     if (levels > 1)
       row.note += (row.note.empty() ? "" : "; ") + std::to_string(levels) + " priority levels";
     context.measure(engine, window, row);
-    row.note = batch_note(engine.merged(), reply_batch) + (row.note.empty() ? "" : "; " + row.note);
+    row.note = batch_note(engine.merged(), reply_batch) + (overlap ? "; overlapped take" : "") +
+               (row.note.empty() ? "" : "; " + row.note);
     row.ceiling_rps = context.ceiling_for(row.connections);
     context.emit(row);
   }
@@ -69,12 +75,14 @@ void run_call(Context& context) {
   double rate = context.options.number("rate", 0);
   double timeout = context.options.number("call-timeout", 10);
   const double batch_window = context.options.number("batch-window", 0);
+  for (auto overlap : context.options.integers("overlap", {0}))
   for (bool reply_batch : reply_modes(context.options))
   for (auto callers : context.options.integers("callers", {1, 16, 64})) {
     Engine engine(context.threads);
     Window window = context.next_window();
-    std::string queue = context.queue("call" + std::to_string(callers) + (reply_batch ? "-rb" : ""));
-    ConsumerSpec spec{queue, batch, false, false, 1, reply_batch, batch_window};
+    std::string queue = context.queue("call" + std::to_string(callers) + (reply_batch ? "-rb" : "") +
+                                      (overlap ? "-ov" : ""));
+    ConsumerSpec spec{queue, batch, false, false, 1, reply_batch, batch_window, overlap != 0};
     for (int c = 0; c < consumers; ++c) {
       engine.spawn(c, consumer_loop(engine.context(c), context.target(std::size_t(c)), spec, window, engine.stats(c), nullptr));
     }
@@ -122,12 +130,13 @@ void run_call(Context& context) {
     row.scenario = "call";
     row.mode = rate > 0 ? "open" : "closed";
     row.rate = rate;
-    row.connections = int(callers) + consumers;
+    row.connections = int(callers) + consumers * (overlap ? 2 : 1);  // overlap: a second each
     row.producers = int(callers);
     row.consumers = consumers;
     row.batch = batch;
     context.measure(engine, window, row);
-    row.note = batch_note(engine.merged(), reply_batch) + (row.note.empty() ? "" : "; " + row.note);
+    row.note = batch_note(engine.merged(), reply_batch) + (overlap ? "; overlapped take" : "") +
+               (row.note.empty() ? "" : "; " + row.note);
     row.ceiling_rps = context.ceiling_for(row.connections);
     context.emit(row);
   }

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Smoke test of the load generator (not a timing test): starts a memory-only server on a
-# free port, runs a 1-second put and a short cycle, and checks that each printed its row.
+# free port, runs a 1-second put, a short cycle and a short overlapped call scenario
+# (take the next batch while the last one's reply_batch is in flight), and checks that
+# each printed its row and the call row counted no errors.
 set -euo pipefail
 bench=$1
 server=$2
@@ -18,5 +20,10 @@ url="http://127.0.0.1:$port"
 grep -q '^put ' "$dir/put.txt"
 "$bench" cycle --url "$url" --producers 1 --consumers 1 --batch 4 --duration 1 --warmup 0.2 --ceiling none --csv "$dir/out.csv" | tee "$dir/cycle.txt"
 grep -q '^cycle ' "$dir/cycle.txt"
-[[ $(wc -l <"$dir/out.csv") -eq 3 ]]
+"$bench" call --url "$url" --callers 8 --consumers 1 --batch 4 --reply batch --overlap 1 --duration 1 \
+  --warmup 0.2 --ceiling none --csv "$dir/out.csv" | tee "$dir/call.txt"
+grep -q '^call .*overlapped take' "$dir/call.txt"
+# errors is the 19th CSV field: the overlapped consumer's two connections answer cleanly.
+[[ $(tail -1 "$dir/out.csv" | cut -d, -f19) == 0 ]]
+[[ $(wc -l <"$dir/out.csv") -eq 4 ]]
 echo "bench smoke ok"

@@ -2,7 +2,9 @@
 // on a queue; a call waits on one task. Store events signal them: the flag is set
 // under the registry lock and the waiter's timer is cancelled on its own executor
 // (steady_timer is not thread-safe), so a signal can never be lost between a
-// waiter's last look at the store and its wait.
+// waiter's last look at the store and its wait. The cancels bound for one executor
+// travel together: one posted handler wakes every waiter signalled on that executor
+// since the last one ran (a reply_batch of 64 answers is a post per thread, not 64).
 #pragma once
 
 #include <utility>
@@ -28,11 +30,27 @@
 
 namespace tc {
 
+struct Waiter;
+
+// The cancels bound for one executor. Signals append under the queue's mutex (taken
+// inside the registry's); the one that finds the queue empty posts the handler that
+// runs them all (WaiterRegistry::run_wakes). Weak references: a waiter is destroyed
+// only by its own coroutine, on its own thread; one gone by then needs no wake-up.
+struct WakeQueue {
+  explicit WakeQueue(boost::asio::any_io_executor on) : executor(std::move(on)) {}
+  boost::asio::any_io_executor executor;
+  std::mutex mutex;
+  std::vector<std::weak_ptr<Waiter>> pending;  // guarded by `mutex`
+  std::vector<std::weak_ptr<Waiter>> spare;    // guarded by `mutex`: capacity kept for reuse
+};
+
 struct Waiter {
   explicit Waiter(const boost::asio::any_io_executor& executor) : timer(executor) {}
   boost::asio::steady_timer timer;
   // Guarded by the registry's mutex.
   bool signalled = false;
+  // Where this waiter's cancels are queued: the registry's queue for its executor.
+  std::shared_ptr<WakeQueue> wake_queue;
   // Call waiters: the outcomes (reply, or nullptr result = removed) reported for the
   // task's id, each with the incarnation it was of. Until the call knows which
   // incarnation it waits on (expect()), every one is kept; after, only one that fits.
@@ -70,7 +88,8 @@ class WaiterRegistry final : public StoreEvents {
 
    private:
     WaiterRegistry& registry_;
-    std::string key_;
+    // The map entry's own key: the entry lives while this waiter is in its list.
+    const std::string* key_;
     bool on_task_;
     std::shared_ptr<Waiter> waiter_;
     WaiterList::iterator position_;
@@ -134,16 +153,38 @@ class WaiterRegistry final : public StoreEvents {
   // on_finished / on_expired: records the outcome for the task's call waiters.
   void report(std::string_view queue, std::string_view id, std::string_view incarnation,
               const TaskResult* result, bool expired);
-  struct StringHash {
+  // by_task_ is keyed by task_key(queue, id), and looked up by (queue, id) without
+  // building that string: an event costs no allocation to find its waiters. The hash
+  // of a key is that of its (queue, id) parts (see pair_hash).
+  struct TaskKeyView {
+    std::string_view queue;
+    std::string_view id;
+  };
+  struct KeyHash {
     using is_transparent = void;
-    std::size_t operator()(std::string_view s) const noexcept {
-      return std::hash<std::string_view>{}(s);
+    // Not noexcept on purpose: libstdc++ then keeps each node's hash (it does for a hash
+    // that may throw), so lookups and rehashes compare stored hashes instead of hashing
+    // every key they pass again.
+    std::size_t operator()(std::string_view key) const;
+    std::size_t operator()(TaskKeyView key) const noexcept;
+  };
+  struct KeyEqual {
+    using is_transparent = void;
+    bool operator()(std::string_view a, std::string_view b) const noexcept { return a == b; }
+    bool operator()(std::string_view key, TaskKeyView view) const noexcept;
+    bool operator()(TaskKeyView view, std::string_view key) const noexcept {
+      return (*this)(key, view);
     }
   };
-  using Map = std::unordered_map<std::string, WaiterList, StringHash, std::equal_to<>>;
+  using Map = std::unordered_map<std::string, WaiterList, KeyHash, KeyEqual>;
 
   static std::string task_key(std::string_view queue, std::string_view id);
+  // Marks the waiter signalled and queues its cancel (see WakeQueue). Caller holds mutex_.
   static void signal_locked(const std::shared_ptr<Waiter>& waiter);
+  // Runs on the queue's executor: cancels the timers of every waiter queued so far.
+  static void run_wakes(WakeQueue& queue);
+  // The wake queue of `executor`, made on first use. Caller holds mutex_.
+  std::shared_ptr<WakeQueue> wake_queue_for(const boost::asio::any_io_executor& executor);
   static bool fits(const Waiter& waiter, std::string_view incarnation);
   // Signals every registered waiter, queue and call alike. Caller holds mutex_.
   void signal_all_locked();
@@ -151,6 +192,9 @@ class WaiterRegistry final : public StoreEvents {
   std::mutex mutex_;
   Map by_queue_;
   Map by_task_;
+  // One per executor that has had a waiter (the server's I/O threads: a handful), so a
+  // linear search by executor is cheap.
+  std::vector<std::shared_ptr<WakeQueue>> wake_queues_;
   std::atomic<bool> closed_{false};
   std::atomic<std::uint64_t> waiting_{0};
   // Registered waiters per map. The events look at these before taking mutex_: with
