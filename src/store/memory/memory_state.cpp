@@ -14,7 +14,7 @@ MemoryState::~MemoryState() {
     clear_priorities(*queue);
     clear_keys(*queue);
     queue->pending.clear();
-    queue->by_state.clear();
+    for (StateIndex& tasks : queue->by_state) tasks.clear();
     queue->tasks.clear_and_dispose([](TaskNode* node) { TaskNode::destroy(node); });
   }
 }
@@ -100,7 +100,8 @@ void MemoryState::detach(TaskNode& node) noexcept {
       --queue.done;
       break;
   }
-  queue.by_state.erase(queue.by_state.iterator_to(node));
+  StateIndex& in_state = by_state_of(queue, node.state);
+  in_state.erase(in_state.iterator_to(node));
   deadlines_.erase(deadlines_.iterator_to(node));
 }
 
@@ -136,7 +137,7 @@ void MemoryState::schedule(TaskNode& node, TaskState state, std::int64_t deadlin
       assert(false && "pending tasks are ordered by cursor, not deadline");
       break;
   }
-  queue.by_state.insert(node);
+  by_state_of(queue, state).insert(node);
   deadlines_.insert(node);
 }
 
@@ -441,7 +442,7 @@ void MemoryState::clear_queue(std::int64_t now, std::string_view queue) {
   clear_priorities(q);
   clear_keys(q);
   q.pending.clear();
-  q.by_state.clear();
+  for (StateIndex& tasks : q.by_state) tasks.clear();
   task_count_ -= q.tasks.size();
   q.tasks.clear_and_dispose([&](TaskNode* node) {
     unindex_expiry(*node);
