@@ -138,7 +138,11 @@ void MemoryState::schedule(TaskNode& node, TaskState state, std::int64_t deadlin
       break;
   }
   by_state_of(queue, state).insert(node);
-  deadlines_.insert(node);
+  // The end as a hint: a deadline not before the latest one (results cached for the same
+  // time, leases of the same length when nothing later is scheduled) is linked there in
+  // O(1); any other falls back to the usual walk from the root, after its equals as
+  // without a hint, for the price of one compare.
+  deadlines_.insert(deadlines_.end(), node);
 }
 
 std::uint64_t MemoryState::bytes_of(const TaskNode& node) noexcept {
@@ -293,10 +297,12 @@ AcquiredTask MemoryState::deliver(std::int64_t now, TaskNode& node, std::int64_t
   ++queue.total_acquired;
   ++node.attempts;
   spend_lease_token(queue, now);
+  // Strings constructed from the node's bytes and moved in, not assigned into empty
+  // ones: assign (_M_replace) cost about 200 instructions more per delivered task.
   AcquiredTask out;
-  out.id = node.id();
-  out.info = node.info();
-  out.content = node.content();
+  out.id = std::string(node.id());
+  out.info = std::string(node.info());
+  out.content = std::string(node.content());
   out.attempt = node.attempts;
   out.queue_delay_ms = std::max<std::int64_t>(now - visible_since, 0);
   if (node.extras) {

@@ -8,6 +8,7 @@
 // unused.
 #pragma once
 
+#include <algorithm>
 #include <boost/intrusive/set.hpp>
 #include <boost/intrusive/unordered_set_hook.hpp>
 #include <cstdint>
@@ -117,13 +118,14 @@ class TaskNode {
     return {bytes() + id_size_ + info_size_, content_size_};
   }
   std::uint32_t id_hash() const noexcept { return id_hash_; }
-  // Bytes of id, info and content: how many may be read from id().data() (id_less).
-  std::size_t payload_size() const noexcept {
-    return std::size_t{id_size_} + info_size_ + content_size_;
-  }
+  // The allocation holds at least this many bytes after the node, so that IdOrder may
+  // read a word from the start of any id (id_order.hpp). Only a task whose id, info and
+  // content together are shorter pays for it (malloc's 16-byte steps: at most one).
+  static constexpr std::size_t kMinPayload = 8;
   // Heap bytes of the allocation that holds this node (without malloc's own header).
   std::size_t allocation_size() const noexcept {
-    return sizeof(TaskNode) + std::size_t{id_size_} + info_size_ + content_size_;
+    return sizeof(TaskNode) +
+           std::max<std::size_t>(std::size_t{id_size_} + info_size_ + content_size_, kMinPayload);
   }
   // Overwrites info and content in place; only if they fit: see fits().
   void replace_payload(std::string_view info, std::string_view content) noexcept;
@@ -208,14 +210,12 @@ struct DeadlineOrder {
 };
 
 // The tasks of one queue in one state (delayed, leased or done), by id: list_tasks's
-// order. The nodes' ids are compared a word at a time (id_order.hpp), reading into the
-// payload that follows each id.
+// order. The nodes' ids are compared a word at a time (id_order.hpp), a short one read
+// together with the payload bytes that follow it in its node.
 struct IdOrder {
   bool operator()(const TaskNode& a, const TaskNode& b) const noexcept {
-    const std::string_view x = a.id(), y = b.id();
-    // The payload sizes matter only to an id shorter than a word (three loads saved).
-    if (x.size() >= 8 && y.size() >= 8) return id_less(x, x.size(), y, y.size());
-    return id_less(x, a.payload_size(), y, b.payload_size());
+    // Every node has a word's worth of bytes from the start of its id (kMinPayload).
+    return id_less(a.id(), TaskNode::kMinPayload, b.id(), TaskNode::kMinPayload);
   }
 };
 using StateHookOption =
