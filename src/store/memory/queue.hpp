@@ -2,6 +2,8 @@
 // its counters.
 #pragma once
 
+#include <array>
+#include <cassert>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -45,7 +47,10 @@ struct Queue {
   // `pending`. No entry for an empty set, so empty() means "take in cursor order".
   std::map<std::int32_t, PrioritySet, std::greater<>> by_priority;
   std::uint64_t prioritized = 0;  // tasks in by_priority's sets (their sizes are not kept)
-  StateIndex by_state;    // the delayed, leased and done tasks, for list_tasks
+  // The delayed, leased and done tasks, one set per state (by_state_of), for list_tasks.
+  // Apart rather than one set by (state, id): a compare is then only an id compare, and
+  // a lease or a reply walks the set of its state alone.
+  std::array<StateIndex, 3> by_state;
   Cursor last_cursor;     // the last cursor handed out in this queue
   std::uint64_t delayed = 0;
   std::uint64_t leased = 0;
@@ -68,6 +73,19 @@ struct Queue {
   std::uint64_t keyed = 0;  // tasks in by_key's sets
   std::uint64_t total_expired = 0;   // tasks whose deadline passed unleased (state_expiry.cpp)
 };
+
+// The set of Queue::by_state that holds the queue's tasks in `state` (not pending).
+inline StateIndex& by_state_of(Queue& queue, TaskState state) noexcept {
+  assert(state != TaskState::pending);
+  switch (state) {
+    case TaskState::delayed: return queue.by_state[0];
+    case TaskState::leased: return queue.by_state[1];
+    default: return queue.by_state[2];
+  }
+}
+inline const StateIndex& by_state_of(const Queue& queue, TaskState state) noexcept {
+  return by_state_of(const_cast<Queue&>(queue), state);
+}
 
 inline bool DeadlineOrder::operator()(const TaskNode& a, const TaskNode& b) const noexcept {
   if (a.deadline != b.deadline) return a.deadline < b.deadline;

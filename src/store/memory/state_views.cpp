@@ -52,19 +52,13 @@ TaskView view_of(std::int64_t now, const TaskNode& node) {
   return view;
 }
 
-// Orders a (state, id) key against the nodes of a StateIndex.
-struct StateIdKey {
-  TaskState state;
-  std::string_view id;
-};
-struct StateIdKeyOrder {
-  bool operator()(const StateIdKey& key, const TaskNode& node) const noexcept {
-    if (key.state != node.state) return key.state < node.state;
-    return key.id < node.id();
+// Orders an id (a list_tasks cursor's) against the nodes of a StateIndex, as IdOrder.
+struct IdKeyOrder {
+  bool operator()(std::string_view key, const TaskNode& node) const noexcept {
+    return id_less(key, node.id());
   }
-  bool operator()(const TaskNode& node, const StateIdKey& key) const noexcept {
-    if (node.state != key.state) return node.state < key.state;
-    return node.id() < key.id;
+  bool operator()(const TaskNode& node, std::string_view key) const noexcept {
+    return id_less(node.id(), key);
   }
 };
 
@@ -112,12 +106,10 @@ TaskPage MemoryState::list_tasks(std::int64_t now, std::string_view queue,
       for (; it != q->pending.end() && found.size() < wanted; ++it) found.push_back(&*it);
       continue;
     }
-    const TaskState wanted_state = node_state(listed);
-    auto it = resume ? q->by_state.upper_bound(StateIdKey{wanted_state, after->key},
-                                               StateIdKeyOrder{})
-                     : q->by_state.lower_bound(StateIdKey{wanted_state, {}}, StateIdKeyOrder{});
-    for (; it != q->by_state.end() && it->state == wanted_state && found.size() < wanted; ++it)
-      found.push_back(&*it);
+    const StateIndex& in_state = by_state_of(*q, node_state(listed));
+    auto it = resume ? in_state.upper_bound(std::string_view(after->key), IdKeyOrder{})
+                     : in_state.begin();
+    for (; it != in_state.end() && found.size() < wanted; ++it) found.push_back(&*it);
   }
   if (found.size() > size) {
     found.resize(size);

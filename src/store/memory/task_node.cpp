@@ -1,5 +1,6 @@
 #include "store/memory/task_node.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <limits>
 #include <new>
@@ -23,7 +24,7 @@ void copy(char* to, std::string_view from) noexcept {
 static_assert(sizeof(TaskNode) == 136, "a pending task's fixed cost (docs/storage.md)");
 
 TaskNode* TaskNode::allocate(std::size_t payload) {
-  return new (::operator new(sizeof(TaskNode) + payload)) TaskNode;
+  return new (::operator new(sizeof(TaskNode) + std::max(payload, kMinPayload))) TaskNode;
 }
 
 NodePtr TaskNode::make(std::string_view id, std::uint32_t id_hash, std::string_view info,
@@ -39,6 +40,10 @@ NodePtr TaskNode::make(std::string_view id, std::uint32_t id_hash, std::string_v
   copy(node->bytes(), id);
   copy(node->bytes() + id_size, info);
   copy(node->bytes() + id_size + info_size, content);
+  // The padding of a tiny payload is read (and shifted away) by id compares: give it
+  // defined bytes.
+  std::size_t payload = std::size_t{id_size} + info_size + content_size;
+  if (payload < kMinPayload) std::memset(node->bytes() + payload, 0, kMinPayload - payload);
   return node;
 }
 

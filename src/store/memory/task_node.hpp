@@ -8,6 +8,7 @@
 // unused.
 #pragma once
 
+#include <algorithm>
 #include <boost/intrusive/set.hpp>
 #include <boost/intrusive/unordered_set_hook.hpp>
 #include <cstdint>
@@ -19,6 +20,7 @@
 
 #include "core/cursor.hpp"
 #include "core/task_event.hpp"
+#include "store/memory/id_order.hpp"
 
 namespace tc::memory {
 
@@ -116,9 +118,14 @@ class TaskNode {
     return {bytes() + id_size_ + info_size_, content_size_};
   }
   std::uint32_t id_hash() const noexcept { return id_hash_; }
+  // The allocation holds at least this many bytes after the node, so that IdOrder may
+  // read a word from the start of any id (id_order.hpp). Only a task whose id, info and
+  // content together are shorter pays for it (malloc's 16-byte steps: at most one).
+  static constexpr std::size_t kMinPayload = 8;
   // Heap bytes of the allocation that holds this node (without malloc's own header).
   std::size_t allocation_size() const noexcept {
-    return sizeof(TaskNode) + std::size_t{id_size_} + info_size_ + content_size_;
+    return sizeof(TaskNode) +
+           std::max<std::size_t>(std::size_t{id_size_} + info_size_ + content_size_, kMinPayload);
   }
   // Overwrites info and content in place; only if they fit: see fits().
   void replace_payload(std::string_view info, std::string_view content) noexcept;
@@ -130,8 +137,8 @@ class TaskNode {
   // keyed by deadline). So one hook serves both and costs 24 bytes, no allocation.
   OrderHook order_hook;
   IdHook id_hook;  // in its queue's IdIndex in every state
-  // In its queue's StateIndex while delayed, leased or done (list_tasks pages those
-  // states by id: an order that stays put while a task keeps its state).
+  // In its queue's StateIndex of its state while delayed, leased or done (list_tasks
+  // pages those states by id: an order that stays put while a task keeps its state).
   OrderHook state_hook;
   // The cursor of a task that is not pending means nothing, the deadline of a pending
   // one neither: they share their bytes. The member that is read is the one the
@@ -202,17 +209,19 @@ struct DeadlineOrder {
   bool operator()(const TaskNode& a, const TaskNode& b) const noexcept;
 };
 
-// The delayed, leased and done tasks of one queue, by (state, id): list_tasks's order.
-struct StateIdOrder {
+// The tasks of one queue in one state (delayed, leased or done), by id: list_tasks's
+// order. The nodes' ids are compared a word at a time (id_order.hpp), a short one read
+// together with the payload bytes that follow it in its node.
+struct IdOrder {
   bool operator()(const TaskNode& a, const TaskNode& b) const noexcept {
-    if (a.state != b.state) return a.state < b.state;
-    return a.id() < b.id();
+    // Every node has a word's worth of bytes from the start of its id (kMinPayload).
+    return id_less(a.id(), TaskNode::kMinPayload, b.id(), TaskNode::kMinPayload);
   }
 };
 using StateHookOption =
     boost::intrusive::member_hook<TaskNode, OrderHook, &TaskNode::state_hook>;
 using StateIndex =
-    boost::intrusive::set<TaskNode, StateHookOption, boost::intrusive::compare<StateIdOrder>,
+    boost::intrusive::set<TaskNode, StateHookOption, boost::intrusive::compare<IdOrder>,
                           boost::intrusive::constant_time_size<false>>;
 
 // Every delayed, leased and done task of the store, in DeadlineOrder.
