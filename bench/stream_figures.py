@@ -11,9 +11,10 @@ leased task each): the server's RSS per open stream, its CPU while they wait, an
 per event delivered (a /task/progress and the stream line it causes) against a /task/touch
 of the same tasks without streams, both read from /proc.
 
-The latency is measured in one Python process: the sender notes the time before it
-writes each POST /task/progress, the reader notes when the event's line arrives (one
-socket each, two threads); both include Python's own overhead.
+The latency is measured by two Python processes: the sender notes the time before it
+writes each POST /task/progress, the reader (forked, so it never waits for the sender's
+hold on the GIL) notes when the event's line arrives, both on CLOCK_MONOTONIC; both
+include Python's own overhead.
 """
 
 import argparse
@@ -25,7 +26,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -61,16 +61,23 @@ def measure(consumer_url, watcher_url, events, paced):
     reader.read_head()
     sent = {}
     received = {}
-
-    def read():
-        while len(received) < events:
+    # The reader is a process of its own (forked, the stream's socket inherited), so the
+    # sender and the reader never wait for each other's hold on Python's GIL; both read
+    # CLOCK_MONOTONIC (time.perf_counter), one clock for the whole machine.
+    results_r, results_w = os.pipe()
+    child = os.fork()
+    if child == 0:
+        os.close(results_r)
+        arrived = []
+        while len(arrived) < events:
             line = reader.next_line()
             if line is None or line["event"] != "progress":
-                return
-            received[line["seq"]] = time.perf_counter()
-
-    thread = threading.Thread(target=read)
-    thread.start()
+                break
+            arrived.append(f"{line['seq']} {time.perf_counter()!r}")
+        with os.fdopen(results_w, "w") as out:
+            out.write("\n".join(arrived))
+        os._exit(0)
+    os.close(results_w)
     started = time.perf_counter()
     content = base64.b64encode(b"tok").decode()
     for seq in range(1, events + 1):
@@ -78,7 +85,12 @@ def measure(consumer_url, watcher_url, events, paced):
         post(s, "/task/progress", {"queue": q, "id": "t", "info": seq, "content": content})
         if paced:
             time.sleep(0.001)  # latency run: one event at a time, the stream idle between
-    thread.join(60)
+    with os.fdopen(results_r) as results:
+        for row in results.read().split("\n"):
+            if row:
+                seq, at = row.split()
+                received[int(seq)] = float(at)
+    os.waitpid(child, 0)
     elapsed = time.perf_counter() - started
     reader.close()
     s.close()
