@@ -286,10 +286,13 @@ Awaitable<Reply> Client::load_everywhere(std::string_view routing_key,
   // slot map does not name yet and which may never have run a script: every other known
   // node that is connected gets the load too. Their answers (already loaded, a
   // replica's READONLY) change nothing: the slot's node's answer decides.
+  // The slot's node (as the map names it now) has just had the load.
+  const auto loaded = routing_key.empty() ? seed_ : node_for_slot(key_slot(routing_key));
   std::vector<std::shared_ptr<Node>> nodes;
   {
     std::lock_guard lock(mutex_);
-    for (auto& [_, node] : nodes_) nodes.push_back(node);
+    for (auto& [_, node] : nodes_)
+      if (node != loaded) nodes.push_back(node);
   }
   for (auto& node : nodes) {
     auto connection = pick(*node);
