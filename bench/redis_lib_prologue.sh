@@ -10,12 +10,9 @@
 #   bench/redis_lib_prologue.sh LIB.lua [LIB.lua ...]     env: ROUNDS (3), N (40000), C (4)
 set -euo pipefail
 rounds=${ROUNDS:-3}; n=${N:-40000}; c=${C:-4}
-work=$(mktemp -d)
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$work" >/dev/null 2>&1 &
-redis_pid=$!
-trap 'kill $redis_pid 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
-for _ in $(seq 50); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+source "$(dirname "$0")/../tests/redis/private_redis.sh"
+start_private_redis
+port=$REDIS_PORT work=$REDIS_DIR
 per_call() {  # script-text numkeys args...
   local sha
   sha=$(redis-cli -p "$port" script load "$1")

@@ -13,12 +13,9 @@ N=${N:-32000}
 ROUNDS=${ROUNDS:-2}
 DIRS=("$@")
 [[ ${#DIRS[@]} -gt 0 ]] || DIRS=(src/store/redis/scripts)
-TMP=$(mktemp -d)
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$TMP" >/dev/null 2>&1 &
-pid=$!
-trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$TMP"' EXIT
-for _ in $(seq 100); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.05; done
+source tests/redis/private_redis.sh
+start_private_redis
+port=$REDIS_PORT pid=$REDIS_PID
 
 cpu() { awk '{print $14+$15}' "/proc/$pid/stat"; }
 # runloop DIR OP ITERATIONS LUA_PER_ITERATION ARGV_FROM_5...
