@@ -101,6 +101,77 @@ def measure(consumer_url, watcher_url, events, paced):
             "p50_ms": lat[len(lat) // 2], "p99_ms": lat[min(len(lat) - 1, int(len(lat) * 0.99))]}
 
 
+def loopback_baseline(events, relay):
+    """The host's own floor for the same measurement, taken in the same run: the same two
+    Python processes, the same pacing and clock, but the sender writes each line straight
+    to a loopback TCP socket the reader reads (relay=False), or through a third forked
+    process that copies bytes from one socket to another (relay=True, the server's place
+    in the path without any of its work). The ratio of the server's p99 to this one says
+    how much of the tail is taskcenter's and how much the machine's."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(2)
+    addr = listener.getsockname()
+    relay_pid = None
+    if relay:
+        inner = socket.socket()
+        inner.bind(("127.0.0.1", 0))
+        inner.listen(1)
+        relay_pid = os.fork()
+        if relay_pid == 0:
+            upstream, _ = inner.accept()
+            downstream = socket.create_connection(addr)
+            downstream.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            while True:
+                chunk = upstream.recv(65536)
+                if not chunk:
+                    os._exit(0)
+                downstream.sendall(chunk)
+        writer = socket.create_connection(inner.getsockname())
+        inner.close()
+    else:
+        writer = socket.create_connection(addr)
+    writer.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    conn, _ = listener.accept()
+    listener.close()
+    results_r, results_w = os.pipe()
+    child = os.fork()
+    if child == 0:
+        os.close(results_r)
+        arrived = []
+        buf = b""
+        while len(arrived) < events:
+            chunk = conn.recv(65536)
+            if not chunk:
+                break
+            now = time.perf_counter()
+            buf += chunk
+            *lines, buf = buf.split(b"\n")
+            arrived.extend(f"{int(x)} {now!r}" for x in lines)
+        with os.fdopen(results_w, "w") as out:
+            out.write("\n".join(arrived))
+        os._exit(0)
+    os.close(results_w)
+    conn.close()
+    sent = {}
+    for seq in range(1, events + 1):
+        sent[seq] = time.perf_counter()
+        writer.sendall(b"%d\n" % seq)
+        time.sleep(0.001)
+    received = {}
+    with os.fdopen(results_r) as results:
+        for row in results.read().split("\n"):
+            if row:
+                seq, at = row.split()
+                received[int(seq)] = float(at)
+    os.waitpid(child, 0)
+    writer.close()
+    if relay_pid:
+        os.waitpid(relay_pid, 0)
+    lat = sorted((received[k] - sent[k]) * 1e3 for k in received)
+    return {"p50_ms": lat[len(lat) // 2], "p99_ms": lat[min(len(lat) - 1, int(len(lat) * 0.99))]}
+
+
 def rss_kib(pid):
     with open(f"/proc/{pid}/status") as f:
         return int(next(line for line in f if line.startswith("VmRSS:")).split()[1])
@@ -176,6 +247,9 @@ def main():
     if args.streams:
         many_streams(args.streams)
     rows = []
+    # The host's floor, before and after the servers' runs (the machine is shared: a noisy
+    # neighbour shows as a high floor, and the ratios below stay comparable across runs).
+    floors = [loopback_baseline(1000, False), loopback_baseline(1000, True)]
     embedded = harness.ServerProcess().start()
     try:
         rows.append(("embedded, one instance", measure(embedded.url, embedded.url, args.events, False),
@@ -203,10 +277,19 @@ def main():
             redis.terminate()
             redis.wait()
             shutil.rmtree(root, ignore_errors=True)
+    floors += [loopback_baseline(1000, False), loopback_baseline(1000, True)]
+    direct = [f for i, f in enumerate(floors) if i % 2 == 0]
+    relayed = [f for i, f in enumerate(floors) if i % 2 == 1]
+    for label, runs in (("direct socket", direct), ("through a copying relay process", relayed)):
+        print(f"host floor, {label}: p50 " + " / ".join(f"{f['p50_ms']:.2f}" for f in runs)
+              + " ms, p99 " + " / ".join(f"{f['p99_ms']:.2f}" for f in runs)
+              + " ms (before / after the servers)")
+    relay_p99 = max(f["p99_ms"] for f in relayed)
     for name, flat, paced in rows:
         print(f"{name}: {flat['per_s']:.0f} events/s through one stream "
               f"(one sender, back to back); latency progress -> line p50 {paced['p50_ms']:.2f} ms, "
-              f"p99 {paced['p99_ms']:.2f} ms ({paced['events']} paced events)")
+              f"p99 {paced['p99_ms']:.2f} ms ({paced['events']} paced events), "
+              f"p99 {paced['p99_ms'] / relay_p99:.2f}x the relay floor's worse p99")
 
 
 if __name__ == "__main__":

@@ -34,6 +34,7 @@ int main(int argc, char** argv) {
     else if (scenario == "ceiling") run = run_ceiling;
     else if (scenario == "soak") run = run_soak;
     else if (scenario == "progress") run = run_progress;
+    else if (scenario == "stream") run = run_stream;
     if (!run) {
       std::fprintf(stderr, "unknown scenario '%s'\n%s", scenario.c_str(), usage().c_str());
       return 2;

@@ -117,6 +117,11 @@ Scenarios (each prints one table row per run; list values give one row each):
            [--poll-timeout 5] [--minute-seconds 60]
   progress each connection leases a task of its own and posts /task/progress on it
            --connections 1,16,64  [--payload BYTES] (the events' content)
+  stream   progress -> stream line latency: one sender leases a task and posts
+           /task/progress every --interval-ms (1) on --url's first server; a reader holds
+           the task's stream open on the last: --via watch,call (/task/watch, or the
+           call with "stream": true that put the task); beside each, the same paced
+           requests to the trivial responder (the host's round trip, same run)
 
 Common options:
   --duration S (5)   --warmup S (1)   --threads T client threads (1)

@@ -120,10 +120,8 @@ void Context::emit(Row& row, const std::string& first_error) {
   if (!csv.empty()) append_csv(csv, row);
 }
 
-double Context::ceiling_for(int connections) {
-  if (ceiling_mode_ == "none") return 0;
-  // Measured again for every row (not cached): on a shared machine the load drifts, and
-  // a ceiling taken seconds after the row it divides is the fairest ratio we can get.
+const Target* Context::ceiling_target() {
+  if (ceiling_mode_ == "none") return nullptr;
   if (!ceiling_target_) {
     if (ceiling_mode_ == "spawn") {
       trivial_ = std::make_unique<TrivialChild>(unsigned(options.integer("server-threads", 0)));
@@ -132,6 +130,17 @@ double Context::ceiling_for(int connections) {
       ceiling_target_ = Target::parse(ceiling_mode_);
     }
   }
+  return &*ceiling_target_;
+}
+
+std::vector<pid_t> Context::ceiling_pids() const {
+  return trivial_ ? std::vector<pid_t>{trivial_->pid()} : std::vector<pid_t>{};
+}
+
+double Context::ceiling_for(int connections) {
+  // Measured again for every row (not cached): on a shared machine the load drifts, and
+  // a ceiling taken seconds after the row it divides is the fairest ratio we can get.
+  if (ceiling_target() == nullptr) return 0;
   // Same load shape as the put scenario: closed loop, same bodies, same client threads.
   Engine engine(threads);
   Window window = next_window();
@@ -141,8 +150,7 @@ double Context::ceiling_for(int connections) {
                              engine.stats(c), false, nullptr, 0));
   }
   Row row;
-  measure_run(engine, window, row,
-              trivial_ ? std::vector<pid_t>{trivial_->pid()} : std::vector<pid_t>{});
+  measure_run(engine, window, row, ceiling_pids());
   return row.requests_per_s();
 }
 

@@ -42,6 +42,10 @@ class Context {
   // Throughput (requests/s) of the trivial responder with `connections` closed-loop
   // connections, measured now; 0 when --ceiling none.
   double ceiling_for(int connections);
+  // The trivial responder (spawned on first use), nullptr with --ceiling none; and its
+  // process, for CPU figures (empty when it is not ours).
+  const Target* ceiling_target();
+  std::vector<pid_t> ceiling_pids() const;
   // A window starting after the warm-up from now.
   Window next_window() const;
   // Starts the engine, samples client and server CPU over the window, stops the engine
@@ -105,5 +109,6 @@ void run_depth(Context& context);
 void run_ceiling(Context& context);
 void run_soak(Context& context);
 void run_progress(Context& context);
+void run_stream(Context& context);
 
 }  // namespace bench

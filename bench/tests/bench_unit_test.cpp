@@ -1,7 +1,8 @@
 // Unit tests of the load generator's pure parts: the HTTP/1.1 writer and parser, the
-// histogram's quantiles and the JSON scanning of take/peek answers.
+// histogram's quantiles, the JSON scanning of take/peek answers and the chunked decoder.
 #include <gtest/gtest.h>
 
+#include "chunked.hpp"
 #include "histogram.hpp"
 #include "http_wire.hpp"
 #include "json_scan.hpp"
@@ -33,6 +34,28 @@ TEST(HttpWire, RejectsChunkedAndGarbage) {
   EXPECT_EQ(parse_response_head("garbage\r\n\r\n", head), Parse::error);
   EXPECT_EQ(parse_request_head("GET / HTTP/1.1\r\nHost: x\r\n\r\n", head), Parse::done);
   EXPECT_EQ(head.content_length, 0u);
+}
+
+TEST(Chunked, DecodesWhateverTheSplitAndStopsAtTheLastChunk) {
+  const std::string wire = "5\r\nhello\r\n1;ext=1\r\n \r\nA\r\n0123456789\r\n0\r\n\r\n";
+  for (std::size_t step = 1; step <= wire.size(); ++step) {
+    ChunkedDecoder decoder;
+    std::string out;
+    ChunkedDecoder::State state = ChunkedDecoder::State::more;
+    for (std::size_t at = 0; at < wire.size(); at += step) {
+      state = decoder.feed(std::string_view(wire).substr(at, step), out);
+      ASSERT_NE(state, ChunkedDecoder::State::error) << "step " << step;
+    }
+    EXPECT_EQ(state, ChunkedDecoder::State::ended) << "step " << step;
+    EXPECT_EQ(out, "hello 0123456789") << "step " << step;
+  }
+}
+
+TEST(Chunked, RejectsABadSizeOrAMissingCrlf) {
+  std::string out;
+  EXPECT_EQ(ChunkedDecoder().feed("zz\r\n", out), ChunkedDecoder::State::error);
+  EXPECT_EQ(ChunkedDecoder().feed("\r\n", out), ChunkedDecoder::State::error);
+  EXPECT_EQ(ChunkedDecoder().feed("2\r\nabXY", out), ChunkedDecoder::State::error);
 }
 
 TEST(Histogram, QuantilesWithinBucketPrecision) {

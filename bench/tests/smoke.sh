@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Smoke test of the load generator (not a timing test): starts a memory-only server on a
-# free port, runs a 1-second put, a short cycle and a short overlapped call scenario
-# (take the next batch while the last one's reply_batch is in flight), and checks that
-# each printed its row and the call row counted no errors.
+# free port, runs a 1-second put, a short cycle, a short overlapped call scenario (take the
+# next batch while the last one's reply_batch is in flight) and the stream scenario, and
+# checks that each printed its row and the call and stream rows counted no errors.
 set -euo pipefail
 bench=$1
 server=$2
@@ -25,5 +25,13 @@ grep -q '^cycle ' "$dir/cycle.txt"
 grep -q '^call .*overlapped take' "$dir/call.txt"
 # errors is the 19th CSV field: the overlapped consumer's two connections answer cleanly.
 [[ $(tail -1 "$dir/out.csv" | cut -d, -f19) == 0 ]]
-[[ $(wc -l <"$dir/out.csv") -eq 4 ]]
+# The stream scenario, both ways, with the trivial round trip beside each: every event the
+# sender posted in the window reached the reader (ops counted, no errors).
+"$bench" stream --url "$url" --duration 1 --warmup 0.2 --csv "$dir/out.csv" | tee "$dir/stream.txt"
+grep -q '^stream .* watch .*progress -> watch stream line' "$dir/stream.txt"
+grep -q '^stream .* call .*progress -> call stream line' "$dir/stream.txt"
+for row in $(tail -4 "$dir/out.csv"); do
+  [[ $(echo "$row" | cut -d, -f19) == 0 && $(echo "$row" | cut -d, -f11) -gt 0 ]]
+done
+[[ $(wc -l <"$dir/out.csv") -eq 8 ]]
 echo "bench smoke ok"
