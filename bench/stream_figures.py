@@ -11,7 +11,9 @@ leased task each): the server's RSS per open stream, its CPU while they wait, an
 per event delivered (a /task/progress and the stream line it causes) against a /task/touch
 of the same tasks without streams, both read from /proc.
 
-The latency is measured by two Python processes: the sender notes the time before it
+For the latency with the tool's own overhead out of it, see `taskcenter-bench stream`
+(C++, the trivial responder's round trip beside it). Here the latency is measured by two
+Python processes: the sender notes the time before it
 writes each POST /task/progress, the reader (forked, so it never waits for the sender's
 hold on the GIL) notes when the event's line arrives, both on CLOCK_MONOTONIC; both
 include Python's own overhead.
@@ -60,7 +62,6 @@ def measure(consumer_url, watcher_url, events, paced):
     reader = StreamReader(watcher_url, "/task/watch", {"queue": q, "id": "t", "timeout": 300})
     reader.read_head()
     sent = {}
-    received = {}
     # The reader is a process of its own (forked, the stream's socket inherited), so the
     # sender and the reader never wait for each other's hold on Python's GIL; both read
     # CLOCK_MONOTONIC (time.perf_counter), one clock for the whole machine.
@@ -85,20 +86,30 @@ def measure(consumer_url, watcher_url, events, paced):
         post(s, "/task/progress", {"queue": q, "id": "t", "info": seq, "content": content})
         if paced:
             time.sleep(0.001)  # latency run: one event at a time, the stream idle between
+    received = arrivals(results_r, child)
+    elapsed = time.perf_counter() - started
+    reader.close()
+    s.close()
+    if not received:
+        return None
+    return dict(latencies(sent, received), events=len(received), per_s=len(received) / elapsed)
+
+
+def arrivals(results_r, child):
+    """The forked reader's "seq time" rows, once it has exited."""
+    received = {}
     with os.fdopen(results_r) as results:
         for row in results.read().split("\n"):
             if row:
                 seq, at = row.split()
                 received[int(seq)] = float(at)
     os.waitpid(child, 0)
-    elapsed = time.perf_counter() - started
-    reader.close()
-    s.close()
+    return received
+
+
+def latencies(sent, received):
     lat = sorted((received[k] - sent[k]) * 1e3 for k in received)
-    if not lat:
-        return None
-    return {"events": len(received), "per_s": len(received) / elapsed,
-            "p50_ms": lat[len(lat) // 2], "p99_ms": lat[min(len(lat) - 1, int(len(lat) * 0.99))]}
+    return {"p50_ms": lat[len(lat) // 2], "p99_ms": lat[min(len(lat) - 1, int(len(lat) * 0.99))]}
 
 
 def loopback_baseline(events, relay):
@@ -158,18 +169,11 @@ def loopback_baseline(events, relay):
         sent[seq] = time.perf_counter()
         writer.sendall(b"%d\n" % seq)
         time.sleep(0.001)
-    received = {}
-    with os.fdopen(results_r) as results:
-        for row in results.read().split("\n"):
-            if row:
-                seq, at = row.split()
-                received[int(seq)] = float(at)
-    os.waitpid(child, 0)
+    received = arrivals(results_r, child)
     writer.close()
     if relay_pid:
         os.waitpid(relay_pid, 0)
-    lat = sorted((received[k] - sent[k]) * 1e3 for k in received)
-    return {"p50_ms": lat[len(lat) // 2], "p99_ms": lat[min(len(lat) - 1, int(len(lat) * 0.99))]}
+    return latencies(sent, received)
 
 
 def rss_kib(pid):
