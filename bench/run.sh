@@ -6,18 +6,25 @@
 #
 #   bench/run.sh                  full run (~10-12 minutes)
 #   QUICK=1 bench/run.sh          1-second runs, fewer rows (a check that everything works)
+#   TARGETS=1 bench/run.sh        only the rows the Version 2 targets are judged by (~3 minutes,
+#                                 bench/results/targets-<UTC time>.{csv,txt} and targets-latest.*):
+#                                 batched calls (64 and 256 callers, reply and reply_batch), the
+#                                 cycle with take 16 + reply_batch (memory, one Redis instance),
+#                                 stream latency (embedded; Redis across two instances)
 #   DURATION=5 BUILD_DIR=... RESULTS_DIR=... SKIP_REDIS=1 SKIP_NGINX=1 OPEN_RATE=5000 OPEN_CALL_RATE=500 bench/run.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 BUILD=${BUILD_DIR:-$ROOT/build-bench}
 QUICK=${QUICK:-0}
+TARGETS=${TARGETS:-0}
 DURATION=${DURATION:-$([[ $QUICK = 1 ]] && echo 1 || echo 3)}
 WARMUP=${WARMUP:-$([[ $QUICK = 1 ]] && echo 0.3 || echo 1)}
 RESULTS=${RESULTS_DIR:-$ROOT/bench/results}
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
-CSV=$RESULTS/run-$STAMP.csv
-LOG=$RESULTS/run-$STAMP.txt
+KIND=$([[ $TARGETS = 1 ]] && echo targets || echo run)  # a targets run keeps its own "latest"
+CSV=$RESULTS/$KIND-$STAMP.csv
+LOG=$RESULTS/$KIND-$STAMP.txt
 mkdir -p "$RESULTS"
 
 # Release build, every option explicit (the folder is this script's own).
@@ -80,9 +87,11 @@ CALLERS=$([[ $QUICK = 1 ]] && echo 1 || echo 1,16,64)
 DEPTHS=$([[ $QUICK = 1 ]] && echo 1k || echo 1k,100k,1m)
 WAITERS=$([[ $QUICK = 1 ]] && echo 1000 || echo 10000)
 
-bench ceiling --url "$CEILING" --label trivial --connections "$CONNS" --ceiling none
+[[ $TARGETS = 1 ]] || bench ceiling --url "$CEILING" --label trivial --connections "$CONNS" --ceiling none
 
-if [[ ${SKIP_NGINX:-0} != 1 ]] && command -v nginx >/dev/null; then
+if [[ $TARGETS = 1 ]]; then
+  say "nginx: skipped (TARGETS=1)"
+elif [[ ${SKIP_NGINX:-0} != 1 ]] && command -v nginx >/dev/null; then
   port=$(free_port)
   mkdir -p "$TMP/nginx"
   cat >"$TMP/nginx/nginx.conf" <<CONF
@@ -113,10 +122,25 @@ else
   say "nginx: skipped"
 fi
 
+# run_targets LABEL URLS PIDS : the rows the Version 2 targets are judged by.
+run_targets() {
+  local label=$1 urls=$2 pids=$3
+  local common=(--url "$urls" --label "$label" --ceiling "$CEILING" --server-pid "$pids")
+  # The batched-call targets are the embedded store's; Redis is judged by the cycle.
+  [[ $label != memory ]] || bench call "${common[@]}" --callers 64,256 --consumers 1 --batch 64 --reply both
+  bench cycle "${common[@]}" --producers 8 --consumers 8 --batch 16 --put-batch 16 --reply both
+  # progress -> stream line: the sender on the first URL, the reader on the last.
+  bench stream "${common[@]}"
+}
+
 # run_backend LABEL URLS PIDS : every scenario against servers already started.
 run_backend() {
   local label=$1 urls=$2 pids=$3
   local common=(--url "$urls" --label "$label" --ceiling "$CEILING" --server-pid "$pids")
+  if [[ $TARGETS = 1 ]]; then
+    run_targets "$@"
+    return
+  fi
   bench put "${common[@]}" --connections "$CONNS"
   bench cycle "${common[@]}" --batch "$BATCHES"
   bench cycle "${common[@]}" --batch 16 --mode peek
@@ -127,20 +151,25 @@ run_backend() {
   # Batches answered with one reply_batch beside the same load answered one by one.
   bench call "${common[@]}" --callers 64,256 --consumers 1 --batch 64 --reply both
   bench cycle "${common[@]}" --batch 16 --reply both
+  bench stream "${common[@]}"
 }
 
 # Embedded store, memory only. idle runs first on a fresh server ("above the empty server").
-start_server memory-idle --data-dir ''
-bench idle --url "$URL" --label memory --waiters "$WAITERS" --ceiling none --server-pid "$SERVER_PID"
-stop_pid "$SERVER_PID"
+if [[ $TARGETS != 1 ]]; then
+  start_server memory-idle --data-dir ''
+  bench idle --url "$URL" --label memory --waiters "$WAITERS" --ceiling none --server-pid "$SERVER_PID"
+  stop_pid "$SERVER_PID"
+fi
 start_server memory --data-dir ''
 run_backend memory "$URL" "$SERVER_PID"
 stop_pid "$SERVER_PID"
 # depth on a fresh server: memory freed by earlier scenarios (expired results) would be
 # reused by the fill and hide the per-task cost.
-start_server memory-depth --data-dir ''
-bench depth --url "$URL" --label memory --ceiling "$CEILING" --server-pid "$SERVER_PID" --depths "$DEPTHS"
-stop_pid "$SERVER_PID"
+if [[ $TARGETS != 1 ]]; then
+  start_server memory-depth --data-dir ''
+  bench depth --url "$URL" --label memory --ceiling "$CEILING" --server-pid "$SERVER_PID" --depths "$DEPTHS"
+  stop_pid "$SERVER_PID"
+fi
 
 # Redis: 1 and 3 taskcenter instances sharing one redis-server.
 if [[ ${SKIP_REDIS:-0} == 1 ]]; then
@@ -159,7 +188,9 @@ else
     # Redis ceiling: redis-benchmark running the put script (lib.lua + put.lua, as the
     # server sends it), unpipelined, at the same connection counts.
     scripts=$ROOT/src/store/redis/scripts
-    if [[ -f $scripts/put.lua && -f $scripts/lib.lua ]]; then
+    if [[ $TARGETS = 1 ]]; then
+      say "redis-benchmark ceiling: skipped (TARGETS=1)"
+    elif [[ -f $scripts/put.lua && -f $scripts/lib.lua ]]; then
       src=$(cat "$scripts/lib.lua"; echo; cat "$scripts/put.lua")
       sha=$(redis-cli -p "$rport" SCRIPT LOAD "$src")
       now=$(date +%s%3N)
@@ -180,18 +211,25 @@ else
     redis-cli -p "$rport" CONFIG RESETSTAT >/dev/null
     start_server redis1 --redis "$REDIS"
     run_backend redis1 "$URL" "$SERVER_PID"
-    bench depth --url "$URL" --label redis1 --ceiling "$CEILING" --server-pid "$SERVER_PID" --depths 1k,100k
+    [[ $TARGETS = 1 ]] ||
+      bench depth --url "$URL" --label redis1 --ceiling "$CEILING" --server-pid "$SERVER_PID" --depths 1k,100k
     stop_pid "$SERVER_PID"
-    # Time Redis itself spent per script call (the server runs each op as one EVALSHA).
+    # Time Redis itself spent per script call (the server runs each op as one FCALL, or
+    # EVALSHA where Functions are refused).
     say "redis commandstats after redis1 (usec_per_call is Redis' own time per script call):"
-    redis-cli -p "$rport" INFO commandstats | grep -E 'eval|publish|subscribe' | tee -a "$LOG"
+    redis-cli -p "$rport" INFO commandstats | grep -E 'fcall|eval|publish|subscribe' | tee -a "$LOG"
     redis-cli -p "$rport" FLUSHALL >/dev/null
     urls=(); pids=()
     for i in 1 2 3; do start_server "redis3-$i" --redis "$REDIS"; urls+=("$URL"); pids+=("$SERVER_PID"); done
     joined_urls=$(IFS=,; echo "${urls[*]}"); joined_pids=$(IFS=,; echo "${pids[*]}")
-    bench idle --url "$joined_urls" --label redis3 --waiters "$WAITERS" --ceiling none --server-pid "$joined_pids"
-    run_backend redis3 "$joined_urls" "$joined_pids"
-    bench depth --url "$joined_urls" --label redis3 --ceiling "$CEILING" --server-pid "$joined_pids" --depths 1k,100k
+    if [[ $TARGETS = 1 ]]; then
+      # Only the stream across instances (the sender on the first, the reader on the last).
+      bench stream --url "$joined_urls" --label redis3 --ceiling "$CEILING" --server-pid "$joined_pids"
+    else
+      bench idle --url "$joined_urls" --label redis3 --waiters "$WAITERS" --ceiling none --server-pid "$joined_pids"
+      run_backend redis3 "$joined_urls" "$joined_pids"
+      bench depth --url "$joined_urls" --label redis3 --ceiling "$CEILING" --server-pid "$joined_pids" --depths 1k,100k
+    fi
     for p in "${pids[@]}"; do stop_pid "$p"; done
   else
     say "redis: skipped (this taskcenter has no working --redis backend yet)"
@@ -199,6 +237,12 @@ else
   stop_pid "$redis_pid"
 fi
 
+if [[ $TARGETS = 1 ]]; then
+  cp "$CSV" "$RESULTS/targets-latest.csv"
+  cp "$LOG" "$RESULTS/targets-latest.txt"
+  say "results: $CSV"
+  exit 0
+fi
 cp "$CSV" "$RESULTS/latest.csv"
 cp "$LOG" "$RESULTS/latest.txt"
 if /usr/bin/python3 -c 'import matplotlib' 2>/dev/null; then
