@@ -6,6 +6,7 @@ set -euo pipefail
 packages=(
   g++ cmake ninja-build pkg-config ccache
   libboost-dev libsimdjson-dev libhiredis-dev rapidjson-dev
+  libtcmalloc-minimal4  # the server's malloc (CMakeLists.txt, TC_TCMALLOC)
   libgtest-dev libgmock-dev
   python3 redis-server redis-tools
   libssl-dev openssl

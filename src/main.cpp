@@ -15,6 +15,7 @@
 #include "auth/access_control.hpp"
 #include "auth/token_reload.hpp"
 #include "config/config.hpp"
+#include "core/allocator_name.hpp"
 #include "core/build_info.hpp"
 #include "core/clock.hpp"
 #include "core/logger.hpp"
@@ -213,7 +214,7 @@ int main(int argc, char** argv) {
   tc::logging::info(std::string("taskcenter ") + TC_VERSION + " listening on " +
                     (ipv6 ? "[" + config.host + "]" : config.host) + ":" +
                     std::to_string(server.port()) + (config.tls_cert.empty() ? "" : " (https)"),
-                    {{"store", chosen->name}, {"threads", threads}});
+                    {{"store", chosen->name}, {"threads", threads}, {"allocator", tc::allocator_name()}});
   server.run();
   service.shutdown();  // idempotent; stops the reaper if the drain timed out first
   // Close the store while the server's io_contexts still exist to receive the last replies.
