@@ -12,7 +12,7 @@ RUN scripts/deps.sh && scripts/build-release.sh --install /out
 FROM debian:12-slim
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      libhiredis0.14 libsimdjson14 libssl3 libstdc++6 curl \
+      libhiredis0.14 libsimdjson14 libssl3 libstdc++6 libtcmalloc-minimal4 curl \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --home-dir /var/lib/taskcenter --create-home taskcenter
 COPY --from=build /out/bin/taskcenter /usr/local/bin/taskcenter

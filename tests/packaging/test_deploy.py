@@ -53,6 +53,30 @@ class DeployTest(unittest.TestCase):
             self.assertTrue(used, name)
             self.assertEqual(used - known, set(), name)
 
+    @unittest.skipIf(binary() is None, "no server binary (TC_BINARY)")
+    def test_the_image_installs_every_library_the_server_loads(self):
+        # The runtime stage is debian:12-slim plus the packages it names: a library the
+        # binary links (say the allocator) that no listed package ships would make the image
+        # fail at start, which no test here can run. ldd and dpkg say which package each
+        # loaded library comes from.
+        dockerfile = read("Dockerfile")
+        runtime = dockerfile.split("\nFROM ", 2)[2]
+        listed = set(re.findall(r"\b(lib[\w.+-]+)", runtime))
+        in_every_image = {"libc6", "libgcc-s1"}
+        ldd = subprocess.run(["ldd", binary()], capture_output=True, text=True, check=True).stdout
+        libraries = re.findall(r"=> (/\S+)", ldd)
+        self.assertTrue(libraries, ldd)
+        for library in libraries:
+            owner = None
+            for path in (library, os.path.realpath(library)):
+                found = subprocess.run(["dpkg", "-S", path], capture_output=True, text=True)
+                if found.returncode == 0:
+                    owner = found.stdout.split(":", 1)[0]
+                    break
+            self.assertIsNotNone(owner, f"{library}: no Debian package ships it")
+            self.assertIn(owner, listed | in_every_image,
+                          f"{library} comes from {owner}, which the image's runtime stage does not install")
+
     def test_the_systemd_unit_raises_the_descriptor_limit_and_drains_on_stop(self):
         unit = read("deploy", "taskcenter.service")
         self.assertIn("ExecStart=/usr/local/bin/taskcenter", unit)
