@@ -161,7 +161,20 @@ local function hmget_many(key, fields)
   return out
 end
 
-local function ns(s) return #s .. ':' .. s end
+-- A netstring's length prefix. `#s .. ':'` would format the length as a Lua number
+-- (sprintf "%.14g": the floating-point path, several times string.format('%d')'s cost,
+-- and six of them per finished event), so short lengths come from LEN_TEXT (index n + 1:
+-- "n:") and the rest from string.format('%d:').
+local LEN_TEXT = {'0:', '1:', '2:', '3:', '4:', '5:', '6:', '7:', '8:', '9:', '10:', '11:',
+                  '12:', '13:', '14:', '15:', '16:', '17:', '18:', '19:', '20:', '21:', '22:',
+                  '23:', '24:', '25:', '26:', '27:', '28:', '29:', '30:', '31:', '32:', '33:',
+                  '34:', '35:', '36:', '37:', '38:', '39:', '40:', '41:', '42:', '43:', '44:',
+                  '45:', '46:', '47:', '48:', '49:', '50:', '51:', '52:', '53:', '54:', '55:',
+                  '56:', '57:', '58:', '59:', '60:', '61:', '62:', '63:'}
+local function ns(s)
+  local n = #s
+  return (LEN_TEXT[n + 1] or string.format('%d:', n)) .. s
+end
 
 -- events: netstrings; message = ns(origin) then per event:
 --   ns("p") ns(queue)                                  tasks became visible
@@ -340,8 +353,10 @@ local function extend_lease(id, m, lease_ms)
 end
 
 -- Creates tasks unless one with the id exists in any state; `tasks` is a list of
--- {id, info, content, cache_ms, fwd, max_att, dlq, delay_ms}. One HSETNX per task, then
--- one command per key for the whole list. Returns a list of 1 (created) / 0.
+-- {id, info, content, cache_ms, fwd, max_att, dlq, delay_ms}. One command per key for the
+-- whole list. Returns a list of 1 (created) / 0. Zero scores are passed as the text '0':
+-- Redis formats a Lua number argument with snprintf("%.17g"), several times the cost of
+-- a constant string (likewise in acquire_many and complete_tasks).
 -- Each task gets its incarnation "<µs>.<n>": the Redis server's TIME in microseconds
 -- (read once per script) and n, the queue's put count with it. Unique per (queue, id)
 -- over time: n grows while the queue lives, and a cleared queue (n starts again) comes
@@ -368,7 +383,16 @@ end
 
 local function create_tasks(tasks)
   local created = {}
-  local pending, delayed, prio, byid, expiring = {}, {}, {}, {}, {}
+  local pending, delayed, prio, byid, expiring, records = {}, {}, {}, {}, {}, {}
+  -- Which ids exist already: one HMGET for a batch (then one HSET of the new records);
+  -- a single task asks with its own HSETNX (one command, not two). `fresh` holds the
+  -- ids this call creates, so a repeated id finds the first one's task.
+  local existing, fresh
+  if #tasks > 1 then
+    local ids = {}
+    for i, t in ipairs(tasks) do ids[i] = t[1] end
+    existing, fresh = hmget_many(K_TASKS, ids), {}
+  end
   for i, t in ipairs(tasks) do
     local id, delay_ms = t[1], t[8]
     if not incarnation_time then
@@ -387,7 +411,18 @@ local function create_tasks(tasks)
       cms, cseq = peek_ckey()
       m[M_CKEY] = ckey_of(cms, cseq)
     end
-    if redis.call('HSETNX', K_TASKS, id, cmsgpack.pack(m)) == 1 then
+    local new
+    if existing then
+      new = not existing[i] and not fresh[id]
+      if new then
+        fresh[id] = true
+        records[#records + 1] = id
+        records[#records + 1] = cmsgpack.pack(m)
+      end
+    else
+      new = redis.call('HSETNX', K_TASKS, id, cmsgpack.pack(m)) == 1
+    end
+    if new then
       created[i] = 1
       CREATED_INCARNATION = m[M_INCARNATION]
       if delay_ms > 0 then
@@ -395,16 +430,16 @@ local function create_tasks(tasks)
         ST_DIRTY[S_SCHED] = true
         delayed[#delayed + 1] = NOW + delay_ms
         delayed[#delayed + 1] = m[M_CKEY] .. id
-        byid[#byid + 1] = 0
+        byid[#byid + 1] = '0'
         byid[#byid + 1] = 'D' .. id
         note_deadline(NOW + delay_ms)
       else
         commit_ckey(cms, cseq)
-        pending[#pending + 1] = 0
+        pending[#pending + 1] = '0'
         pending[#pending + 1] = m[M_CKEY] .. id
         local pm = prio_member(id, m)
         if pm then
-          prio[#prio + 1] = 0
+          prio[#prio + 1] = '0'
           prio[#prio + 1] = pm
         end
         key_index_add(id, m)
@@ -420,6 +455,7 @@ local function create_tasks(tasks)
       created[i] = 0
     end
   end
+  call_many('HSET', K_TASKS, records)
   -- A new queue records that nothing is due yet, so its next call need not scan.
   if not QUEUE_EXISTS and ST_DIRTY[S_PUT] then ST_DIRTY[S_DUE] = true end
   call_many('ZADD', K_PENDING, pending)
@@ -612,6 +648,7 @@ local function acquire_many(ids, lease_ms, popped, cap)
   call_many('ZREM', K_EXPIRING, xms)
   local leased, records, byid = {}, {}, {}
   local sched = ST[S_SCHED]
+  local deadline = string.format('%d', NOW + lease_ms)  -- every lease's score, as text
   for i, id in ipairs(got) do
     local m = metas[i]
     key_index_rem(id, m)  -- also when popped: take.lua pops pending and prio only
@@ -622,19 +659,21 @@ local function acquire_many(ids, lease_ms, popped, cap)
     out[n + 3] = m[M_CONTENT]
     out[n + 4] = m[M_ATTEMPTS]
     -- priority, batch_key ('' none), cost: as text (a Lua number in a reply would be
-    -- cut to an integer)
-    out[n + 5] = string.format('%d', m[M_PRIORITY] or 0)
+    -- cut to an integer); the defaults (a record without the Version 2 fields) as
+    -- constants, what string.format gives for them.
+    local priority, cost = m[M_PRIORITY], m[M_COST]
+    out[n + 5] = (priority == nil or priority == 0) and '0' or string.format('%d', priority)
     out[n + 6] = m[M_BKEY] or ''
-    out[n + 7] = string.format('%.17g', m[M_COST] or 1)
+    out[n + 7] = (cost == nil or cost == 1) and '1' or string.format('%.17g', cost)
     out[n + 8] = string.format('%d', math.max(NOW - tonumber(string.sub(m[M_CKEY], 1, 15)), 0))
     if lease_ms > 0 then
       sched = sched + 1
       m[M_STATE] = 'L'
       m[M_LEASED] = NOW
       m[M_CKEY] = string.format(SKEY_FMT, sched)
-      leased[#leased + 1] = NOW + lease_ms
+      leased[#leased + 1] = deadline
       leased[#leased + 1] = m[M_CKEY] .. id
-      byid[#byid + 1] = 0
+      byid[#byid + 1] = '0'
       byid[#byid + 1] = 'L' .. id
       records[#records + 1] = id
       records[#records + 1] = cmsgpack.pack(m)
@@ -680,6 +719,7 @@ local function complete_tasks(argv, a, n)
   local raws = hmget_many(K_TASKS, ids)
   local out, seen = {}, {}
   local leased_rem, byid_rem, done_add, byid_add, records = {}, {}, {}, {}, {}
+  local expiry_cache_ms, expiry_text
   for i = 1, n do
     local id = ids[i]
     local info, content = argv[a + 3 * (i - 1) + 1], argv[a + 3 * (i - 1) + 2]
@@ -700,9 +740,14 @@ local function complete_tasks(argv, a, n)
       end
       if m[M_FWD] ~= '' and m[M_FWD] ~= QUEUE then outbox_push(m[M_FWD], id, info, content, '', NOW, '') end
       if m[M_CACHE] > 0 then
-        done_add[#done_add + 1] = NOW + m[M_CACHE]
+        -- the expiry as text, formatted once per distinct cache_ms of the batch
+        if m[M_CACHE] ~= expiry_cache_ms then
+          expiry_cache_ms = m[M_CACHE]
+          expiry_text = string.format('%d', NOW + expiry_cache_ms)
+        end
+        done_add[#done_add + 1] = expiry_text
         done_add[#done_add + 1] = id
-        byid_add[#byid_add + 1] = 0
+        byid_add[#byid_add + 1] = '0'
         byid_add[#byid_add + 1] = 'F' .. id
         note_deadline(NOW + m[M_CACHE])
         m[M_STATE] = 'F'
