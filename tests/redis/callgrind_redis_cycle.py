@@ -15,6 +15,9 @@ before and dumped after each variant's workload, less what Redis does idle meanw
              eval=build/taskcenter,--redis-scripts,eval
              functions+batch=build/taskcenter+batch   (answers with /task/reply_batch)
   env: ROUNDS (50), KEEP (a directory for the callgrind dumps), WORKLOAD (cycle; put: ROUNDS x 16 single puts instead)
+       SPLIT=1: the cycle's three steps measured apart, each over all rounds in turn
+       (ROUNDS put_batch calls, then ROUNDS takes, then the replies; the queue holds up
+       to ROUNDS x 16 tasks meanwhile, so the figures differ a little from the cycle's)
 """
 import glob
 import os
@@ -36,6 +39,7 @@ ROUNDS = int(os.environ.get("ROUNDS", "50"))
 IDLE_S = 5
 KEEP = os.environ.get("KEEP")  # a directory to keep the dumps in
 ONLY_PUT = os.environ.get("WORKLOAD", "cycle") == "put"  # single puts only
+SPLIT = os.environ.get("SPLIT", "0") == "1"  # put / take / reply measured apart
 tmp = tempfile.mkdtemp(prefix="cg-redis-")
 rport = _free_port()
 redis = subprocess.Popen(["valgrind", "--tool=callgrind", f"--callgrind-out-file={tmp}/cg.%p",
@@ -63,6 +67,35 @@ def dumped_total():
         if "PROGRAM TOTALS" in line:
             return int(line.split()[0].replace(",", ""))
     raise RuntimeError("no totals in the dump")
+
+
+def split_workload(client, batch, tag):
+    """The cycle's steps in turn over all rounds; yields (step name, callable)."""
+    queue = "cg"
+    taken_all = []
+
+    def puts():
+        for r in range(ROUNDS):
+            tasks = [{"id": f"{tag}{r}-{i}", "info": i, "content": "MDEyMzQ1Njc4OWFiY2RlZg=="}
+                     for i in range(16)]
+            assert client.put_batch(queue, tasks).data == [True] * 16
+
+    def takes():
+        for _ in range(ROUNDS):
+            taken = client.take(queue, 60, size=16)
+            assert len(taken.data or []) == 16, taken.text
+            taken_all.append(taken.data)
+
+    def replies():
+        for taken in taken_all:
+            if batch:
+                assert client.reply_batch(queue, [(t["id"], {"ok": 1}, b"result0123456789")
+                                                  for t in taken]).err_code == "0000"
+            else:
+                for t in taken:
+                    assert client.reply(queue, t["id"], info={"ok": 1},
+                                        content=b"result0123456789").err_code == "0000"
+    return [("put_batch", puts), ("take", takes), ("reply_batch" if batch else "reply", replies)]
 
 
 def workload(client, batch, tag):
@@ -119,6 +152,17 @@ try:
         control("-d")
         time.sleep(1)
         idle_per_s = dumped_total() / IDLE_S
+        tasks = ROUNDS * 16
+        if SPLIT:
+            for step, run in split_workload(client, batch, "s"):
+                control("-z")
+                started = time.monotonic()
+                run()
+                elapsed = time.monotonic() - started
+                control("-d")
+                time.sleep(1)
+                total = dumped_total() - idle_per_s * elapsed
+                print(f"{name}: {step} {total / tasks:,.0f} instructions per task", flush=True)
         control("-z")
         started = time.monotonic()
         workload(client, batch, "t")
@@ -126,7 +170,6 @@ try:
         control("-d")
         time.sleep(1)
         total = dumped_total() - idle_per_s * elapsed
-        tasks = ROUNDS * 16
         print(f"{name}: {tasks} tasks in {elapsed:.1f} s, Redis {total:,.0f} instructions "
               f"(idle {idle_per_s:,.0f}/s taken off), {total / tasks:,.0f} per task", flush=True)
         server.terminate()
