@@ -5,9 +5,10 @@ time; callgrind's instruction counts do not depend on the load). A benchmark, no
 
 redis-server runs under callgrind; each variant is a taskcenter (not under callgrind)
 started against it, which then serves ROUNDS x (put_batch of 16, take 16, replies of
-those 16: one reply each, or one reply_batch) over HTTP. Redis's counters are zeroed
-before and dumped after each variant's workload, less what Redis does idle meanwhile
-(measured for 5 s before, taken off pro rata); the figure is instructions / tasks.
+those 16: one reply each, or one reply_batch; BATCH instead of 16) over HTTP. Redis's
+counters are zeroed before and dumped after each variant's workload, less what Redis
+does idle meanwhile (measured for 5 s before, taken off pro rata); the figure is
+instructions / tasks.
 
   tests/redis/callgrind_redis_cycle.py VARIANT...
     VARIANT  NAME=BINARY[,SERVER_ARG...][+batch], e.g.
@@ -15,9 +16,12 @@ before and dumped after each variant's workload, less what Redis does idle meanw
              eval=build/taskcenter,--redis-scripts,eval
              functions+batch=build/taskcenter+batch   (answers with /task/reply_batch)
   env: ROUNDS (50), KEEP (a directory for the callgrind dumps), WORKLOAD (cycle; put: ROUNDS x 16 single puts instead)
+       BATCH (16): tasks per put_batch and take (and per ROUNDS of WORKLOAD=put)
+       REDIS_SERVER: the redis-server to profile (default: the one on PATH; a build of
+       Redis's source with symbols names the Lua VM's functions in the dumps)
        SPLIT=1: the cycle's three steps measured apart, each over all rounds in turn
        (ROUNDS put_batch calls, then ROUNDS takes, then the replies; the queue holds up
-       to ROUNDS x 16 tasks meanwhile, so the figures differ a little from the cycle's)
+       to ROUNDS x BATCH tasks meanwhile, so the figures differ a little from the cycle's)
 """
 import glob
 import os
@@ -39,11 +43,12 @@ ROUNDS = int(os.environ.get("ROUNDS", "50"))
 IDLE_S = 5
 KEEP = os.environ.get("KEEP")  # a directory to keep the dumps in
 ONLY_PUT = os.environ.get("WORKLOAD", "cycle") == "put"  # single puts only
+BATCH = int(os.environ.get("BATCH", "16"))
 SPLIT = os.environ.get("SPLIT", "0") == "1"  # put / take / reply measured apart
 tmp = tempfile.mkdtemp(prefix="cg-redis-")
 rport = _free_port()
 redis = subprocess.Popen(["valgrind", "--tool=callgrind", f"--callgrind-out-file={tmp}/cg.%p",
-                          "redis-server", "--port", str(rport), "--bind", "127.0.0.1", "--save", "", "--hz", "1",
+                          os.environ.get("REDIS_SERVER", "redis-server"), "--port", str(rport), "--bind", "127.0.0.1", "--save", "", "--hz", "1",
                           "--appendonly", "no", "--dir", tmp],
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
@@ -77,13 +82,13 @@ def split_workload(client, batch, tag):
     def puts():
         for r in range(ROUNDS):
             tasks = [{"id": f"{tag}{r}-{i}", "info": i, "content": "MDEyMzQ1Njc4OWFiY2RlZg=="}
-                     for i in range(16)]
-            assert client.put_batch(queue, tasks).data == [True] * 16
+                     for i in range(BATCH)]
+            assert client.put_batch(queue, tasks).data == [True] * BATCH
 
     def takes():
         for _ in range(ROUNDS):
-            taken = client.take(queue, 60, size=16)
-            assert len(taken.data or []) == 16, taken.text
+            taken = client.take(queue, 60, size=BATCH)
+            assert len(taken.data or []) == BATCH, taken.text
             taken_all.append(taken.data)
 
     def replies():
@@ -101,16 +106,16 @@ def split_workload(client, batch, tag):
 def workload(client, batch, tag):
     queue = "cg"
     if ONLY_PUT:
-        for r in range(ROUNDS * 16):
+        for r in range(ROUNDS * BATCH):
             assert client.put(queue, f"{tag}{r}", info=r, content=b"0123456789abcdef").data is True
         return
     for r in range(ROUNDS):
         tasks = [{"id": f"{tag}{r}-{i}", "info": i, "content": "MDEyMzQ1Njc4OWFiY2RlZg=="}
-                 for i in range(16)]
+                 for i in range(BATCH)]
         put = client.put_batch(queue, tasks)
-        assert put.data == [True] * 16, put.text
-        taken = client.take(queue, 60, size=16)
-        assert len(taken.data or []) == 16, taken.text
+        assert put.data == [True] * BATCH, put.text
+        taken = client.take(queue, 60, size=BATCH)
+        assert len(taken.data or []) == BATCH, taken.text
         taken = taken.data
         if batch:
             assert client.reply_batch(queue, [(t["id"], {"ok": 1}, b"result0123456789")
@@ -152,7 +157,7 @@ try:
         control("-d")
         time.sleep(1)
         idle_per_s = dumped_total() / IDLE_S
-        tasks = ROUNDS * 16
+        tasks = ROUNDS * BATCH
         if SPLIT:
             for step, run in split_workload(client, batch, "s"):
                 control("-z")

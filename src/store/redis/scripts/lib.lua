@@ -171,10 +171,11 @@ local LEN_TEXT = {'0:', '1:', '2:', '3:', '4:', '5:', '6:', '7:', '8:', '9:', '1
                   '34:', '35:', '36:', '37:', '38:', '39:', '40:', '41:', '42:', '43:', '44:',
                   '45:', '46:', '47:', '48:', '49:', '50:', '51:', '52:', '53:', '54:', '55:',
                   '56:', '57:', '58:', '59:', '60:', '61:', '62:', '63:'}
-local function ns(s)
+local function len_prefix(s)
   local n = #s
-  return (LEN_TEXT[n + 1] or string.format('%d:', n)) .. s
+  return LEN_TEXT[n + 1] or string.format('%d:', n)
 end
+local function ns(s) return len_prefix(s) .. s end
 
 -- events: netstrings; message = ns(origin) then per event:
 --   ns("p") ns(queue)                                  tasks became visible
@@ -191,8 +192,14 @@ local function ev_pending()
     EV[#EV + 1] = ns('p') .. ns(QUEUE)
   end
 end
+-- (One concatenation per event, not one per netstring: each would be a new Lua string,
+-- hashed and copied, with the info and content in it; NS_QUEUE is ns(QUEUE), set by
+-- begin_call.)
+local NS_QUEUE
 local function ev_finished(id, info, content, incarnation)
-  EV[#EV + 1] = ns('f') .. ns(QUEUE) .. ns(id) .. ns(info) .. ns(content) .. ns(incarnation or '')
+  incarnation = incarnation or ''
+  EV[#EV + 1] = '1:f' .. NS_QUEUE .. len_prefix(id) .. id .. len_prefix(info) .. info ..
+                len_prefix(content) .. content .. len_prefix(incarnation) .. incarnation
 end
 local function ev_removed(id, incarnation)
   EV[#EV + 1] = ns('r') .. ns(QUEUE) .. ns(id) .. ns(incarnation or '')
@@ -1022,6 +1029,7 @@ end
 -- first statement of every operation, in both ways the scripts run (scripts.cpp).
 local function begin_call(keys, argv)
   B, QUEUE, NOW, ORIGIN, CHANNEL = keys[1], argv[1], tonumber(argv[2]), argv[3], argv[4]
+  NS_QUEUE = ns(QUEUE)
   K_TASKS, K_PENDING, K_DELAYED, K_LEASED = B .. 'tasks', B .. 'pending', B .. 'delayed', B .. 'leased'
   K_DONE, K_STATS, K_OUTBOX, K_PRIO = B .. 'done', B .. 'stats', B .. 'outbox', B .. 'prio'
   K_BYID, K_EXPIRING, K_BKEYS, K_LIMITS = B .. 'byid', B .. 'expiring', B .. 'bkeys', B .. 'limits'
