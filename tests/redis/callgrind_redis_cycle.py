@@ -19,6 +19,8 @@ instructions / tasks.
        BATCH (16): tasks per put_batch and take (and per ROUNDS of WORKLOAD=put)
        REDIS_SERVER: the redis-server to profile (default: the one on PATH; a build of
        Redis's source with symbols names the Lua VM's functions in the dumps)
+       CACHE: the tasks' cache_result_time in seconds (default: the server's, 60 s); 1
+       makes results expire during the workload, as they do in a run longer than 60 s
        SPLIT=1: the cycle's three steps measured apart, each over all rounds in turn
        (ROUNDS put_batch calls, then ROUNDS takes, then the replies; the queue holds up
        to ROUNDS x BATCH tasks meanwhile, so the figures differ a little from the cycle's)
@@ -44,6 +46,7 @@ IDLE_S = 5
 KEEP = os.environ.get("KEEP")  # a directory to keep the dumps in
 ONLY_PUT = os.environ.get("WORKLOAD", "cycle") == "put"  # single puts only
 BATCH = int(os.environ.get("BATCH", "16"))
+CONFIG = {"config": {"cache_result_time": int(os.environ["CACHE"])}} if os.environ.get("CACHE") else {}
 SPLIT = os.environ.get("SPLIT", "0") == "1"  # put / take / reply measured apart
 tmp = tempfile.mkdtemp(prefix="cg-redis-")
 rport = _free_port()
@@ -81,7 +84,7 @@ def split_workload(client, batch, tag):
 
     def puts():
         for r in range(ROUNDS):
-            tasks = [{"id": f"{tag}{r}-{i}", "info": i, "content": "MDEyMzQ1Njc4OWFiY2RlZg=="}
+            tasks = [{"id": f"{tag}{r}-{i}", "info": i, "content": "MDEyMzQ1Njc4OWFiY2RlZg==", **CONFIG}
                      for i in range(BATCH)]
             assert client.put_batch(queue, tasks).data == [True] * BATCH
 
@@ -110,7 +113,7 @@ def workload(client, batch, tag):
             assert client.put(queue, f"{tag}{r}", info=r, content=b"0123456789abcdef").data is True
         return
     for r in range(ROUNDS):
-        tasks = [{"id": f"{tag}{r}-{i}", "info": i, "content": "MDEyMzQ1Njc4OWFiY2RlZg=="}
+        tasks = [{"id": f"{tag}{r}-{i}", "info": i, "content": "MDEyMzQ1Njc4OWFiY2RlZg==", **CONFIG}
                  for i in range(BATCH)]
         put = client.put_batch(queue, tasks)
         assert put.data == [True] * BATCH, put.text

@@ -575,12 +575,23 @@ local function apply_due(limit)
     end
     n = n + 1
   end
+  -- Expired results: forget's work for all of them with one command per key (their
+  -- records are not read, so each one's progress events key is deleted blindly, as
+  -- forget(id) does). Once results expire, every call of a busy queue comes here.
   local ids = redis.call('ZRANGEBYSCORE', K_DONE, '-inf', NOW, 'LIMIT', 0, limit)
-  for _, id in ipairs(ids) do
-    redis.call('ZREM', K_DONE, id)
-    redis.call('ZREM', K_BYID, 'F' .. id)
-    forget(id)
-    n = n + 1
+  if #ids > 0 then
+    local byid, events = {}, {}
+    for i, id in ipairs(ids) do
+      byid[i] = 'F' .. id
+      events[i] = B .. 'ev:' .. id
+    end
+    call_many('ZREM', K_DONE, ids)
+    call_many('ZREM', K_BYID, byid)
+    call_many('HDEL', K_TASKS, ids)
+    for i = 1, #events, CHUNK do
+      redis.call('DEL', unpack(events, i, math.min(i + CHUNK - 1, #events)))
+    end
+    n = n + #ids
   end
   -- What is left is not due (or more than `limit` was: then due <= NOW, scan again).
   local due = math.min(first_score(K_LEASED), first_score(K_DELAYED), first_score(K_DONE),
