@@ -15,7 +15,7 @@ instructions / tasks.
              old=/tmp/old/taskcenter
              eval=build/taskcenter,--redis-scripts,eval
              functions+batch=build/taskcenter+batch   (answers with /task/reply_batch)
-  env: ROUNDS (50), KEEP (a directory for the callgrind dumps), WORKLOAD (cycle; put: ROUNDS x 16 single puts instead)
+  env: ROUNDS (50), KEEP (a directory for the callgrind dumps), WORKLOAD (cycle; put: ROUNDS x BATCH single puts)
        BATCH (16): tasks per put_batch and take (and per ROUNDS of WORKLOAD=put)
        REDIS_SERVER: the redis-server to profile (default: the one on PATH; a build of
        Redis's source with symbols names the Lua VM's functions in the dumps)

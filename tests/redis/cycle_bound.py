@@ -167,8 +167,7 @@ try:
         for entry in r("SLOWLOG", "GET", "1000000"):
             args = entry[3]
             if args and args[0].lower() == "fcall":
-                name = args[1].rsplit("_", 1)[-1] if "_" in args[1] else args[1]
-                name = args[1].split("_", 2)[-1]
+                name = args[1].split("_", 2)[-1]  # tc_<hash>_<operation>
                 n, u = per.get(name, (0, 0))
                 per[name] = (n + 1, u + entry[2])
         print(f"per function (SLOWLOG, every call logged, {float(row['ops_per_s']):,.0f} "
