@@ -14,7 +14,11 @@ during one more cycle (inflated by SLOWLOG itself; compare variants, not absolut
                   cp src/store/redis/scripts/*.lua /tmp/new/scripts/
                   and optionally a file `args` with more server arguments, one per
                   line (e.g. --redis-scripts then eval: one binary, two variants)
-  env: ROUNDS (2) DUR seconds per run (5) CONNS (16,64) SLOWLOG (0)"""
+  env: ROUNDS (2) DUR seconds per run (5) CONNS (16,64) SLOWLOG (0)
+       CYCLE_ARGS: the cycle's arguments (default "--producers 8 --consumers 8 --batch 16";
+                   e.g. "... --put-batch 16 --reply batch" for the batched cycle)
+       ONLY_CYCLE=1: the cycle alone (no redis-benchmark ceiling, no put runs), with the
+                   trivial responder's rate the bench measures after each run"""
 import csv, hashlib, os, socket, subprocess, sys, tempfile, time
 
 BENCH = sys.argv[1]
@@ -22,6 +26,8 @@ VARIANTS = sys.argv[2:]
 DUR = os.environ.get("DUR", "5")
 ROUNDS = int(os.environ.get("ROUNDS", "2"))
 CONNS = os.environ.get("CONNS", "16,64").split(",")
+CYCLE_ARGS = os.environ.get("CYCLE_ARGS", "--producers 8 --consumers 8 --batch 16").split()
+ONLY_CYCLE = os.environ.get("ONLY_CYCLE", "0") == "1"
 OPS = ["put", "peek", "acquire", "take", "reply", "call_begin", "touch", "remove",
        "clear_queue", "stat_queue", "reap"]
 
@@ -96,9 +102,9 @@ def start_server(v):
     return p, "http://127.0.0.1:" + open(pf).read().strip()
 
 
-def bench(args):
+def bench(args, ceiling="none"):
     csvf = os.path.join(tmp, "b%d.csv" % time.monotonic_ns())
-    subprocess.run([BENCH, *args, "--duration", DUR, "--ceiling", "none", "--csv", csvf],
+    subprocess.run([BENCH, *args, "--duration", DUR, "--ceiling", ceiling, "--csv", csvf],
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return list(csv.DictReader(open(csvf)))
 
@@ -109,7 +115,7 @@ def per_script(v, url):
     rc("config", "set", "slowlog-max-len", "100000")
     rc("slowlog", "reset")
     rc("config", "set", "slowlog-log-slower-than", "0")
-    bench(["cycle", "--url", url, "--producers", "8", "--consumers", "8", "--batch", "16"])
+    bench(["cycle", "--url", url, *CYCLE_ARGS])
     rc("config", "set", "slowlog-log-slower-than", "10000")
     raw = subprocess.run(["redis-cli", "-p", str(rport), "--no-raw", "slowlog", "get", "100000"],
                          capture_output=True, text=True).stdout
@@ -117,7 +123,7 @@ def per_script(v, url):
     lines = [l.strip() for l in raw.splitlines()]
     acc = {}
     for i, l in enumerate(lines):
-        if '"EVALSHA"' in l or '"evalsha"' in l:
+        if l.lower().endswith(('"evalsha"', '"fcall"')):
             sha = lines[i + 1].split('"')[1] if i + 1 < len(lines) else ""
             # duration is 2 lines above the args array start ("1) ..." 3) (integer) dur)
             dur = None
@@ -125,7 +131,8 @@ def per_script(v, url):
                 if "(integer)" in lines[j]:
                     dur = int(lines[j].split("(integer)")[1]); break
             if dur is None: continue
-            name = names.get(sha, sha[:8])
+            # a function's name: tc_<hash>_<operation>
+            name = names.get(sha, sha.split("_", 2)[-1] if sha.startswith("tc_") else sha[:8])
             n, s = acc.get(name, (0, 0)); acc[name] = (n + 1, s + dur)
     rc("slowlog", "reset")
     return {k: (n, s / n) for k, (n, s) in acc.items()}
@@ -135,26 +142,29 @@ print(f"== {time.strftime('%FT%TZ', time.gmtime())} load {open('/proc/loadavg').
 for rnd in range(ROUNDS):
     for v in VARIANTS:
         name = os.path.basename(v.rstrip("/"))
-        for c in CONNS:
+        for c in ([] if ONLY_CYCLE else CONNS):
             rps, us = ceiling(v, c)
             print(f"[{rnd}] {name:8s} redis-benchmark EVALSHA put -c {c}: {rps:8.0f} req/s, "
                   f"{us:.2f} us/call")
             sys.stdout.flush()
         p, url = start_server(v)
         rc("config", "resetstat")
-        for c in CONNS:
+        for c in ([] if ONLY_CYCLE else CONNS):
             r = bench(["put", "--url", url, "--connections", c])[0]
             print(f"[{rnd}] {name:8s} put -c {c}: {float(r['req_per_s']):8.0f} req/s  server CPU "
                   f"{r['server_cpu_pct']}%  errors {r['errors']}")
             sys.stdout.flush()
         calls, us = evalsha_stats()
-        print(f"[{rnd}] {name:8s} put script {us:.2f} us/call over {calls} calls")
+        if not ONLY_CYCLE:
+            print(f"[{rnd}] {name:8s} put script {us:.2f} us/call over {calls} calls")
         rc("flushall"); rc("config", "resetstat")
-        r = bench(["cycle", "--url", url, "--producers", "8", "--consumers", "8", "--batch", "16"])[0]
+        r = bench(["cycle", "--url", url, *CYCLE_ARGS], "spawn" if ONLY_CYCLE else "none")[0]
         calls, us = evalsha_stats()
-        print(f"[{rnd}] {name:8s} cycle b16: {float(r['ops_per_s']):8.0f} tasks/s  "
+        ceiling_text = f", trivial responder {float(r['ceiling_req_per_s']):,.0f} req/s" \
+            if ONLY_CYCLE else ""
+        print(f"[{rnd}] {name:8s} cycle: {float(r['ops_per_s']):8.0f} tasks/s  "
               f"{float(r['req_per_s']):8.0f} req/s server CPU {r['server_cpu_pct']}% errors "
-              f"{r['errors']}; script {us:.2f} us/call avg over {calls}")
+              f"{r['errors']}; script {us:.2f} us/call avg over {calls}{ceiling_text}")
         sys.stdout.flush()
         rc("flushall")
         if os.environ.get("SLOWLOG", "0") == "1" and rnd == 0:

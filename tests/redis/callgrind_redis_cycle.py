@@ -5,16 +5,25 @@ time; callgrind's instruction counts do not depend on the load). A benchmark, no
 
 redis-server runs under callgrind; each variant is a taskcenter (not under callgrind)
 started against it, which then serves ROUNDS x (put_batch of 16, take 16, replies of
-those 16: one reply each, or one reply_batch) over HTTP. Redis's counters are zeroed
-before and dumped after each variant's workload, less what Redis does idle meanwhile
-(measured for 5 s before, taken off pro rata); the figure is instructions / tasks.
+those 16: one reply each, or one reply_batch; BATCH instead of 16) over HTTP. Redis's
+counters are zeroed before and dumped after each variant's workload, less what Redis
+does idle meanwhile (measured for 5 s before, taken off pro rata); the figure is
+instructions / tasks.
 
   tests/redis/callgrind_redis_cycle.py VARIANT...
     VARIANT  NAME=BINARY[,SERVER_ARG...][+batch], e.g.
              old=/tmp/old/taskcenter
              eval=build/taskcenter,--redis-scripts,eval
              functions+batch=build/taskcenter+batch   (answers with /task/reply_batch)
-  env: ROUNDS (50), KEEP (a directory for the callgrind dumps), WORKLOAD (cycle; put: ROUNDS x 16 single puts instead)
+  env: ROUNDS (50), KEEP (a directory for the callgrind dumps), WORKLOAD (cycle; put: ROUNDS x BATCH single puts)
+       BATCH (16): tasks per put_batch and take (and per ROUNDS of WORKLOAD=put)
+       REDIS_SERVER: the redis-server to profile (default: the one on PATH; a build of
+       Redis's source with symbols names the Lua VM's functions in the dumps)
+       CACHE: the tasks' cache_result_time in seconds (default: the server's, 60 s); 1
+       makes results expire during the workload, as they do in a run longer than 60 s
+       SPLIT=1: the cycle's three steps measured apart, each over all rounds in turn
+       (ROUNDS put_batch calls, then ROUNDS takes, then the replies; the queue holds up
+       to ROUNDS x BATCH tasks meanwhile, so the figures differ a little from the cycle's)
 """
 import glob
 import os
@@ -36,10 +45,13 @@ ROUNDS = int(os.environ.get("ROUNDS", "50"))
 IDLE_S = 5
 KEEP = os.environ.get("KEEP")  # a directory to keep the dumps in
 ONLY_PUT = os.environ.get("WORKLOAD", "cycle") == "put"  # single puts only
+BATCH = int(os.environ.get("BATCH", "16"))
+CONFIG = {"config": {"cache_result_time": int(os.environ["CACHE"])}} if os.environ.get("CACHE") else {}
+SPLIT = os.environ.get("SPLIT", "0") == "1"  # put / take / reply measured apart
 tmp = tempfile.mkdtemp(prefix="cg-redis-")
 rport = _free_port()
 redis = subprocess.Popen(["valgrind", "--tool=callgrind", f"--callgrind-out-file={tmp}/cg.%p",
-                          "redis-server", "--port", str(rport), "--bind", "127.0.0.1", "--save", "", "--hz", "1",
+                          os.environ.get("REDIS_SERVER", "redis-server"), "--port", str(rport), "--bind", "127.0.0.1", "--save", "", "--hz", "1",
                           "--appendonly", "no", "--dir", tmp],
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
@@ -65,19 +77,48 @@ def dumped_total():
     raise RuntimeError("no totals in the dump")
 
 
+def split_workload(client, batch, tag):
+    """The cycle's steps in turn over all rounds; yields (step name, callable)."""
+    queue = "cg"
+    taken_all = []
+
+    def puts():
+        for r in range(ROUNDS):
+            tasks = [{"id": f"{tag}{r}-{i}", "info": i, "content": "MDEyMzQ1Njc4OWFiY2RlZg==", **CONFIG}
+                     for i in range(BATCH)]
+            assert client.put_batch(queue, tasks).data == [True] * BATCH
+
+    def takes():
+        for _ in range(ROUNDS):
+            taken = client.take(queue, 60, size=BATCH)
+            assert len(taken.data or []) == BATCH, taken.text
+            taken_all.append(taken.data)
+
+    def replies():
+        for taken in taken_all:
+            if batch:
+                assert client.reply_batch(queue, [(t["id"], {"ok": 1}, b"result0123456789")
+                                                  for t in taken]).err_code == "0000"
+            else:
+                for t in taken:
+                    assert client.reply(queue, t["id"], info={"ok": 1},
+                                        content=b"result0123456789").err_code == "0000"
+    return [("put_batch", puts), ("take", takes), ("reply_batch" if batch else "reply", replies)]
+
+
 def workload(client, batch, tag):
     queue = "cg"
     if ONLY_PUT:
-        for r in range(ROUNDS * 16):
+        for r in range(ROUNDS * BATCH):
             assert client.put(queue, f"{tag}{r}", info=r, content=b"0123456789abcdef").data is True
         return
     for r in range(ROUNDS):
-        tasks = [{"id": f"{tag}{r}-{i}", "info": i, "content": "MDEyMzQ1Njc4OWFiY2RlZg=="}
-                 for i in range(16)]
+        tasks = [{"id": f"{tag}{r}-{i}", "info": i, "content": "MDEyMzQ1Njc4OWFiY2RlZg==", **CONFIG}
+                 for i in range(BATCH)]
         put = client.put_batch(queue, tasks)
-        assert put.data == [True] * 16, put.text
-        taken = client.take(queue, 60, size=16)
-        assert len(taken.data or []) == 16, taken.text
+        assert put.data == [True] * BATCH, put.text
+        taken = client.take(queue, 60, size=BATCH)
+        assert len(taken.data or []) == BATCH, taken.text
         taken = taken.data
         if batch:
             assert client.reply_batch(queue, [(t["id"], {"ok": 1}, b"result0123456789")
@@ -119,6 +160,17 @@ try:
         control("-d")
         time.sleep(1)
         idle_per_s = dumped_total() / IDLE_S
+        tasks = ROUNDS * BATCH
+        if SPLIT:
+            for step, run in split_workload(client, batch, "s"):
+                control("-z")
+                started = time.monotonic()
+                run()
+                elapsed = time.monotonic() - started
+                control("-d")
+                time.sleep(1)
+                total = dumped_total() - idle_per_s * elapsed
+                print(f"{name}: {step} {total / tasks:,.0f} instructions per task", flush=True)
         control("-z")
         started = time.monotonic()
         workload(client, batch, "t")
@@ -126,7 +178,6 @@ try:
         control("-d")
         time.sleep(1)
         total = dumped_total() - idle_per_s * elapsed
-        tasks = ROUNDS * 16
         print(f"{name}: {tasks} tasks in {elapsed:.1f} s, Redis {total:,.0f} instructions "
               f"(idle {idle_per_s:,.0f}/s taken off), {total / tasks:,.0f} per task", flush=True)
         server.terminate()

@@ -92,4 +92,40 @@ TEST_P(StoreConformance, ReplyBatchOnAnUnknownQueueAnswersFalseForEachAndCreates
   EXPECT_FALSE(stat("nosuch"));
 }
 
+// put_batch finds an id taken in every state (pending, delayed, leased, done), and an id
+// repeated in the batch itself, and changes none of those tasks. (The Redis script asks
+// for a batch's ids with one read, where a single put asks with its own write.)
+TEST_P(StoreConformance, PutBatchFindsAnIdTakenInAnyStateAndChangesNothing) {
+  TaskConfig later;
+  later.delay_ms = 60'000;
+  ASSERT_TRUE(put("q", task("pending")));
+  ASSERT_TRUE(put("q", task("delayed", later)));
+  ASSERT_TRUE(put("q", task("leased")));
+  ASSERT_TRUE(put("q", task("done")));
+  ASSERT_EQ(acquire("q", {"leased"}, 60'000).size(), 1u);
+  ASSERT_TRUE(reply("q", "done", "\"result\""));
+
+  std::vector<NewTask> batch;
+  for (const char* id : {"pending", "delayed", "leased", "done", "new", "new"}) {
+    batch.push_back(NewTask{id, R"({"second":1})", "other", {}});
+  }
+  auto created = run(store_->put_batch("q", std::move(batch)));
+  ASSERT_TRUE(created) << created.error().message;
+  EXPECT_EQ(*created, (std::vector<bool>{false, false, false, false, true, false}));
+
+  EXPECT_EQ(peek_ids("q"), (std::vector<std::string>{"pending", "new"}));
+  auto peeked = peek("q");
+  ASSERT_EQ(peeked.size(), 2u);
+  EXPECT_EQ(peeked[0].info, "null");  // the first put's, not the batch's
+  EXPECT_EQ(peeked[1].info, R"({"second":1})");
+  EXPECT_EQ(call_begin("q", task("done"), false).cached->info, "\"result\"");
+  auto stats = stat("q");
+  ASSERT_TRUE(stats);
+  EXPECT_EQ(stats->length, 2u);
+  EXPECT_EQ(stats->delayed, 1u);
+  EXPECT_EQ(stats->leased, 1u);
+  EXPECT_EQ(stats->done, 1u);
+  EXPECT_EQ(stats->total_put, 5u);
+}
+
 }  // namespace tc::test

@@ -161,7 +161,21 @@ local function hmget_many(key, fields)
   return out
 end
 
-local function ns(s) return #s .. ':' .. s end
+-- A netstring's length prefix. `#s .. ':'` would format the length as a Lua number
+-- (sprintf "%.14g": the floating-point path, several times string.format('%d')'s cost,
+-- and six of them per finished event), so short lengths come from LEN_TEXT (index n + 1:
+-- "n:") and the rest from string.format('%d:').
+local LEN_TEXT = {'0:', '1:', '2:', '3:', '4:', '5:', '6:', '7:', '8:', '9:', '10:', '11:',
+                  '12:', '13:', '14:', '15:', '16:', '17:', '18:', '19:', '20:', '21:', '22:',
+                  '23:', '24:', '25:', '26:', '27:', '28:', '29:', '30:', '31:', '32:', '33:',
+                  '34:', '35:', '36:', '37:', '38:', '39:', '40:', '41:', '42:', '43:', '44:',
+                  '45:', '46:', '47:', '48:', '49:', '50:', '51:', '52:', '53:', '54:', '55:',
+                  '56:', '57:', '58:', '59:', '60:', '61:', '62:', '63:'}
+local function len_prefix(s)
+  local n = #s
+  return LEN_TEXT[n + 1] or string.format('%d:', n)
+end
+local function ns(s) return len_prefix(s) .. s end
 
 -- events: netstrings; message = ns(origin) then per event:
 --   ns("p") ns(queue)                                  tasks became visible
@@ -178,8 +192,14 @@ local function ev_pending()
     EV[#EV + 1] = ns('p') .. ns(QUEUE)
   end
 end
+-- (One concatenation per event, not one per netstring: each would be a new Lua string,
+-- hashed and copied, with the info and content in it; NS_QUEUE is ns(QUEUE), set by
+-- begin_call.)
+local NS_QUEUE
 local function ev_finished(id, info, content, incarnation)
-  EV[#EV + 1] = ns('f') .. ns(QUEUE) .. ns(id) .. ns(info) .. ns(content) .. ns(incarnation or '')
+  incarnation = incarnation or ''
+  EV[#EV + 1] = '1:f' .. NS_QUEUE .. len_prefix(id) .. id .. len_prefix(info) .. info ..
+                len_prefix(content) .. content .. len_prefix(incarnation) .. incarnation
 end
 local function ev_removed(id, incarnation)
   EV[#EV + 1] = ns('r') .. ns(QUEUE) .. ns(id) .. ns(incarnation or '')
@@ -340,8 +360,10 @@ local function extend_lease(id, m, lease_ms)
 end
 
 -- Creates tasks unless one with the id exists in any state; `tasks` is a list of
--- {id, info, content, cache_ms, fwd, max_att, dlq, delay_ms}. One HSETNX per task, then
--- one command per key for the whole list. Returns a list of 1 (created) / 0.
+-- {id, info, content, cache_ms, fwd, max_att, dlq, delay_ms}. One command per key for the
+-- whole list. Returns a list of 1 (created) / 0. Zero scores are passed as the text '0':
+-- Redis formats a Lua number argument with snprintf("%.17g"), several times the cost of
+-- a constant string (likewise in acquire_many and complete_tasks).
 -- Each task gets its incarnation "<µs>.<n>": the Redis server's TIME in microseconds
 -- (read once per script) and n, the queue's put count with it. Unique per (queue, id)
 -- over time: n grows while the queue lives, and a cleared queue (n starts again) comes
@@ -368,7 +390,16 @@ end
 
 local function create_tasks(tasks)
   local created = {}
-  local pending, delayed, prio, byid, expiring = {}, {}, {}, {}, {}
+  local pending, delayed, prio, byid, expiring, records = {}, {}, {}, {}, {}, {}
+  -- Which ids exist already: one HMGET for a batch (then one HSET of the new records);
+  -- a single task asks with its own HSETNX (one command, not two). `fresh` holds the
+  -- ids this call creates, so a repeated id finds the first one's task.
+  local existing, fresh
+  if #tasks > 1 then
+    local ids = {}
+    for i, t in ipairs(tasks) do ids[i] = t[1] end
+    existing, fresh = hmget_many(K_TASKS, ids), {}
+  end
   for i, t in ipairs(tasks) do
     local id, delay_ms = t[1], t[8]
     if not incarnation_time then
@@ -387,7 +418,18 @@ local function create_tasks(tasks)
       cms, cseq = peek_ckey()
       m[M_CKEY] = ckey_of(cms, cseq)
     end
-    if redis.call('HSETNX', K_TASKS, id, cmsgpack.pack(m)) == 1 then
+    local new
+    if existing then
+      new = not existing[i] and not fresh[id]
+      if new then
+        fresh[id] = true
+        records[#records + 1] = id
+        records[#records + 1] = cmsgpack.pack(m)
+      end
+    else
+      new = redis.call('HSETNX', K_TASKS, id, cmsgpack.pack(m)) == 1
+    end
+    if new then
       created[i] = 1
       CREATED_INCARNATION = m[M_INCARNATION]
       if delay_ms > 0 then
@@ -395,16 +437,16 @@ local function create_tasks(tasks)
         ST_DIRTY[S_SCHED] = true
         delayed[#delayed + 1] = NOW + delay_ms
         delayed[#delayed + 1] = m[M_CKEY] .. id
-        byid[#byid + 1] = 0
+        byid[#byid + 1] = '0'
         byid[#byid + 1] = 'D' .. id
         note_deadline(NOW + delay_ms)
       else
         commit_ckey(cms, cseq)
-        pending[#pending + 1] = 0
+        pending[#pending + 1] = '0'
         pending[#pending + 1] = m[M_CKEY] .. id
         local pm = prio_member(id, m)
         if pm then
-          prio[#prio + 1] = 0
+          prio[#prio + 1] = '0'
           prio[#prio + 1] = pm
         end
         key_index_add(id, m)
@@ -420,6 +462,7 @@ local function create_tasks(tasks)
       created[i] = 0
     end
   end
+  call_many('HSET', K_TASKS, records)
   -- A new queue records that nothing is due yet, so its next call need not scan.
   if not QUEUE_EXISTS and ST_DIRTY[S_PUT] then ST_DIRTY[S_DUE] = true end
   call_many('ZADD', K_PENDING, pending)
@@ -532,12 +575,23 @@ local function apply_due(limit)
     end
     n = n + 1
   end
+  -- Expired results: forget's work for all of them with one command per key (their
+  -- records are not read, so each one's progress events key is deleted blindly, as
+  -- forget(id) does). Once results expire, every call of a busy queue comes here.
   local ids = redis.call('ZRANGEBYSCORE', K_DONE, '-inf', NOW, 'LIMIT', 0, limit)
-  for _, id in ipairs(ids) do
-    redis.call('ZREM', K_DONE, id)
-    redis.call('ZREM', K_BYID, 'F' .. id)
-    forget(id)
-    n = n + 1
+  if #ids > 0 then
+    local byid, events = {}, {}
+    for i, id in ipairs(ids) do
+      byid[i] = 'F' .. id
+      events[i] = B .. 'ev:' .. id
+    end
+    call_many('ZREM', K_DONE, ids)
+    call_many('ZREM', K_BYID, byid)
+    call_many('HDEL', K_TASKS, ids)
+    for i = 1, #events, CHUNK do
+      redis.call('DEL', unpack(events, i, math.min(i + CHUNK - 1, #events)))
+    end
+    n = n + #ids
   end
   -- What is left is not due (or more than `limit` was: then due <= NOW, scan again).
   local due = math.min(first_score(K_LEASED), first_score(K_DELAYED), first_score(K_DONE),
@@ -612,6 +666,7 @@ local function acquire_many(ids, lease_ms, popped, cap)
   call_many('ZREM', K_EXPIRING, xms)
   local leased, records, byid = {}, {}, {}
   local sched = ST[S_SCHED]
+  local deadline = string.format('%d', NOW + lease_ms)  -- every lease's score, as text
   for i, id in ipairs(got) do
     local m = metas[i]
     key_index_rem(id, m)  -- also when popped: take.lua pops pending and prio only
@@ -622,19 +677,21 @@ local function acquire_many(ids, lease_ms, popped, cap)
     out[n + 3] = m[M_CONTENT]
     out[n + 4] = m[M_ATTEMPTS]
     -- priority, batch_key ('' none), cost: as text (a Lua number in a reply would be
-    -- cut to an integer)
-    out[n + 5] = string.format('%d', m[M_PRIORITY] or 0)
+    -- cut to an integer); the defaults (a record without the Version 2 fields) as
+    -- constants, what string.format gives for them.
+    local priority, cost = m[M_PRIORITY], m[M_COST]
+    out[n + 5] = (priority == nil or priority == 0) and '0' or string.format('%d', priority)
     out[n + 6] = m[M_BKEY] or ''
-    out[n + 7] = string.format('%.17g', m[M_COST] or 1)
+    out[n + 7] = (cost == nil or cost == 1) and '1' or string.format('%.17g', cost)
     out[n + 8] = string.format('%d', math.max(NOW - tonumber(string.sub(m[M_CKEY], 1, 15)), 0))
     if lease_ms > 0 then
       sched = sched + 1
       m[M_STATE] = 'L'
       m[M_LEASED] = NOW
       m[M_CKEY] = string.format(SKEY_FMT, sched)
-      leased[#leased + 1] = NOW + lease_ms
+      leased[#leased + 1] = deadline
       leased[#leased + 1] = m[M_CKEY] .. id
-      byid[#byid + 1] = 0
+      byid[#byid + 1] = '0'
       byid[#byid + 1] = 'L' .. id
       records[#records + 1] = id
       records[#records + 1] = cmsgpack.pack(m)
@@ -680,6 +737,7 @@ local function complete_tasks(argv, a, n)
   local raws = hmget_many(K_TASKS, ids)
   local out, seen = {}, {}
   local leased_rem, byid_rem, done_add, byid_add, records = {}, {}, {}, {}, {}
+  local expiry_cache_ms, expiry_text
   for i = 1, n do
     local id = ids[i]
     local info, content = argv[a + 3 * (i - 1) + 1], argv[a + 3 * (i - 1) + 2]
@@ -700,9 +758,14 @@ local function complete_tasks(argv, a, n)
       end
       if m[M_FWD] ~= '' and m[M_FWD] ~= QUEUE then outbox_push(m[M_FWD], id, info, content, '', NOW, '') end
       if m[M_CACHE] > 0 then
-        done_add[#done_add + 1] = NOW + m[M_CACHE]
+        -- the expiry as text, formatted once per distinct cache_ms of the batch
+        if m[M_CACHE] ~= expiry_cache_ms then
+          expiry_cache_ms = m[M_CACHE]
+          expiry_text = string.format('%d', NOW + expiry_cache_ms)
+        end
+        done_add[#done_add + 1] = expiry_text
         done_add[#done_add + 1] = id
-        byid_add[#byid_add + 1] = 0
+        byid_add[#byid_add + 1] = '0'
         byid_add[#byid_add + 1] = 'F' .. id
         note_deadline(NOW + m[M_CACHE])
         m[M_STATE] = 'F'
@@ -977,6 +1040,7 @@ end
 -- first statement of every operation, in both ways the scripts run (scripts.cpp).
 local function begin_call(keys, argv)
   B, QUEUE, NOW, ORIGIN, CHANNEL = keys[1], argv[1], tonumber(argv[2]), argv[3], argv[4]
+  NS_QUEUE = ns(QUEUE)
   K_TASKS, K_PENDING, K_DELAYED, K_LEASED = B .. 'tasks', B .. 'pending', B .. 'delayed', B .. 'leased'
   K_DONE, K_STATS, K_OUTBOX, K_PRIO = B .. 'done', B .. 'stats', B .. 'outbox', B .. 'prio'
   K_BYID, K_EXPIRING, K_BKEYS, K_LIMITS = B .. 'byid', B .. 'expiring', B .. 'bkeys', B .. 'limits'
