@@ -30,8 +30,8 @@ grep -q '^call .*overlapped take' "$dir/call.txt"
 "$bench" stream --url "$url" --duration 1 --warmup 0.2 --csv "$dir/out.csv" | tee "$dir/stream.txt"
 grep -q '^stream .* watch .*progress -> watch stream line' "$dir/stream.txt"
 grep -q '^stream .* call .*progress -> call stream line' "$dir/stream.txt"
-for row in $(tail -4 "$dir/out.csv"); do
+while IFS= read -r row; do
   [[ $(echo "$row" | cut -d, -f19) == 0 && $(echo "$row" | cut -d, -f11) -gt 0 ]]
-done
+done < <(tail -4 "$dir/out.csv")
 [[ $(wc -l <"$dir/out.csv") -eq 8 ]]
 echo "bench smoke ok"
