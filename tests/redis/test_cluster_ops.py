@@ -179,8 +179,8 @@ class Load:
         self.stop = threading.Event()
         self.lock = threading.Lock()
         self.acked_puts = {}        # (queue, id) -> monotonic time of the ack
-        self.acked_replies = set()  # (queue, id)
-        self.taken = {}             # (queue, id) -> times taken
+        self.acked_replies = {}     # (queue, id) -> monotonic time of the ack
+        self.taken = {}             # (queue, id) -> when each take that got it was sent
         self.retries = 0            # 0005 answers absorbed by a retry
         self.failed = []            # requests that never succeeded
         self.other = []             # answers other than 0000 / 0005
@@ -201,6 +201,7 @@ class Load:
         """fn() -> Response; retries 0005. Returns the final Response or None."""
         deadline = time.monotonic() + self.retry_s
         while True:
+            attempt_at = time.monotonic()
             try:
                 r = fn()
             except OSError as e:  # the instance itself never goes away in these tests
@@ -210,6 +211,7 @@ class Load:
                 if r.err_code != "0000":
                     self.other.append(f"{what}: {r.status} {r.text[:200]}")
                     return None
+                r.sent_at = attempt_at  # when the attempt that succeeded was sent
                 return r
             with self.lock:
                 self.retries += 1
@@ -251,11 +253,11 @@ class Load:
         for t in tasks:
             key = (q, t["id"])
             with self.lock:
-                self.taken[key] = self.taken.get(key, 0) + 1
+                self.taken.setdefault(key, []).append(r.sent_at)
             rr = self.send(f"reply {q} {t['id']}", lambda: c.reply(q, t["id"], info="ok"))
             if rr is not None and rr.data is True:
                 with self.lock:
-                    self.acked_replies.add(key)
+                    self.acked_replies.setdefault(key, time.monotonic())
         return len(tasks)
 
     def drain(self):
@@ -272,7 +274,12 @@ class Load:
     def audit(self):
         """(lost puts, lost replies): acknowledged puts whose id no longer exists, and
         acknowledged replies whose task came back or no longer exists."""
-        came_back = {k for k in self.acked_replies if self.taken.get(k, 0) > 1}
+        # A task taken by a take sent after its reply was acknowledged came back: that
+        # reply was lost. One taken by a take sent before is not: a reply retried through a failover for
+        # longer than the lease finds the task back in the queue, taken by another
+        # consumer, and still completes it (any consumer's reply does).
+        came_back = {k for k, acked in self.acked_replies.items()
+                     if any(at > acked for at in self.taken.get(k, []))}
         gone = set()
         c = Client(self.urls[1 % len(self.urls)])
         by_queue = {}
@@ -287,8 +294,8 @@ class Load:
                     q, [{"id": i, "config": {"cache_result_time": 600}} for i in chunk]))
                 assert r is not None, self.failed[-1:] + self.other[-1:]
                 gone.update((q, i) for i, created in zip(chunk, r.data) if created)
-        lost_replies = sorted(came_back | (gone & self.acked_replies))
-        lost_puts = sorted(gone - self.acked_replies)
+        lost_replies = sorted(came_back | (gone & self.acked_replies.keys()))
+        lost_puts = sorted(gone - self.acked_replies.keys())
         return lost_puts, lost_replies
 
 
