@@ -53,7 +53,7 @@ std::uint64_t TaskService::waiting() const noexcept { return waiters_->waiting()
 // The operations without a rule of their own hand back the store's awaitable instead of
 // wrapping it in a coroutine of their own: one coroutine frame (an allocation and a
 // resumption) fewer per request. The store's coroutine owns the moved arguments.
-Awaitable<Result<bool>> TaskService::put(std::string queue, NewTask task) {
+Awaitable<Result<bool>> TaskService::put(std::string&& queue, NewTask&& task) {
   return store_.put(std::move(queue), std::move(task));
 }
 

@@ -73,7 +73,9 @@ class TaskService {
   TaskService(const TaskService&) = delete;
   TaskService& operator=(const TaskService&) = delete;
 
-  Awaitable<Result<bool>> put(std::string queue, NewTask task);
+  // By reference: not a coroutine, it hands both straight to the store's put (one move of
+  // the task per put, not two).
+  Awaitable<Result<bool>> put(std::string&& queue, NewTask&& task);
   Awaitable<Result<std::vector<bool>>> put_batch(std::string queue, std::vector<NewTask> tasks);
   // peek, take and call wait; `client` (optional) ends a wait whose client has gone.
   Awaitable<Result<PeekOutcome>> peek(PeekArgs args, ClientWatch* client = nullptr);
