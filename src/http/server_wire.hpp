@@ -4,6 +4,7 @@
 
 #include <utility>
 
+#include <boost/asio/buffer.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/basic_parser.hpp>
 #include <boost/beast/http/field.hpp>
@@ -34,13 +35,20 @@ struct ParsedRequest {
   // For the browser rules (Origin, Content-Type); empty when absent.
   std::string origin;
   std::string sec_fetch_site;
-  std::string host;
+  std::string host;              // kept only with an Origin: only the Origin rule reads it
   std::string content_type;      // empty when absent or exactly application/json
   std::string accept;            // empty when absent (chooses NDJSON or SSE for streams)
   bool content_type_json = false;  // Content-Type was exactly application/json
   http::verb verb = http::verb::unknown;
   unsigned version = 11;
   bool expect_continue = false;
+
+  // What a client that is not a browser sends: no Origin, no Fetch metadata, and a POST
+  // only as JSON. BrowserPolicy::decide refuses none of it, so it need not be asked.
+  bool plain_client() const noexcept {
+    return origin.empty() && sec_fetch_site.empty() &&
+           (content_type_json || verb != http::verb::post);
+  }
 
   void clear() {
     method.clear();
@@ -70,6 +78,19 @@ class RequestParser final : public http::basic_parser<true> {
  public:
   explicit RequestParser(ParsedRequest& out) : out_(out) {}
 
+  // basic_parser::put, knowing where its input is: a field value that points into it
+  // stays valid until this call returns, so Host is copied only when the header turns
+  // out to need it (an Origin), or when the header is not complete at the end of the call
+  // (Beast consumes the fields it has parsed: a header longer than the first read).
+  std::size_t put(boost::asio::const_buffer input, beast::error_code& ec) {
+    input_ = {static_cast<const char*>(input.data()), input.size()};
+    const std::size_t used = http::basic_parser<true>::put(input, ec);
+    if (host_pending_) out_.host.assign(host_in_input_.data(), host_in_input_.size());
+    host_pending_ = false;
+    input_ = {};
+    return used;
+  }
+
  private:
   static constexpr std::string_view kJson = "application/json";
 
@@ -94,7 +115,13 @@ class RequestParser final : public http::basic_parser<true> {
         out_.origin.assign(value.data(), value.size());
         break;
       case http::field::host:
-        out_.host.assign(value.data(), value.size());
+        // A value Beast unfolded (obs-fold) lives in its own buffer only while the field
+        // is handled: copied now. Any other is copied at the header's end if needed.
+        host_pending_ = in_input(value);
+        if (host_pending_)
+          host_in_input_ = value;
+        else
+          out_.host.assign(value.data(), value.size());
         break;
       case http::field::accept:
         out_.accept.assign(value.data(), value.size());
@@ -114,7 +141,11 @@ class RequestParser final : public http::basic_parser<true> {
         break;
     }
   }
-  void on_header_impl(beast::error_code&) override {}
+  void on_header_impl(beast::error_code&) override {
+    if (host_pending_ && !out_.origin.empty())
+      out_.host.assign(host_in_input_.data(), host_in_input_.size());
+    host_pending_ = false;
+  }
   void on_body_init_impl(const boost::optional<std::uint64_t>& length,
                          beast::error_code&) override {
     // Reserve what is announced, but not more than a little: a client that announces
@@ -133,7 +164,16 @@ class RequestParser final : public http::basic_parser<true> {
   }
   void on_finish_impl(beast::error_code&) override {}
 
+  bool in_input(std::string_view value) const noexcept {
+    const auto begin = reinterpret_cast<std::uintptr_t>(input_.data());
+    const auto at = reinterpret_cast<std::uintptr_t>(value.data());
+    return at >= begin && at + value.size() <= begin + input_.size();
+  }
+
   ParsedRequest& out_;
+  std::string_view input_;          // the buffer of the put() running now
+  std::string_view host_in_input_;  // the last Host header's value, when in input_
+  bool host_pending_ = false;       // host_in_input_ is the Host to keep
 };
 
 inline void append_number(std::string& out, std::uint64_t n) {

@@ -115,6 +115,60 @@ TEST(ServerWire, BrowserHeadersAreKeptWhicheverOrderTheyCome) {
   EXPECT_EQ(request.host, "example.org");
   EXPECT_EQ(request.origin, "http://y.test");
   EXPECT_EQ(request.sec_fetch_site, "");
+  EXPECT_FALSE(request.plain_client());
+  ASSERT_TRUE(parse("POST /task/put HTTP/1.1\r\nHost: example.org\r\nContent-Type: "
+                    "application/json\r\nContent-Length: 0\r\n\r\n",
+                    request));
+  EXPECT_TRUE(request.plain_client());
+  ASSERT_TRUE(parse("POST /task/put HTTP/1.1\r\nHost: example.org\r\nContent-Length: 0\r\n\r\n",
+                    request));
+  EXPECT_FALSE(request.plain_client());  // a POST that is not JSON: the rules answer 415
+  ASSERT_TRUE(parse("GET /healthz HTTP/1.1\r\nHost: example.org\r\n\r\n", request));
+  EXPECT_TRUE(request.plain_client());
+}
+
+// Host is kept only for the Origin rule, and then as the parser saw it: the last one,
+// an unfolded (obs-fold) value as Beast unfolded it, a header that came in pieces whole.
+TEST(ServerWire, HostIsTheLastHostHeaderWhenThereIsAnOrigin) {
+  wire::ParsedRequest request;
+  ASSERT_TRUE(parse("POST /task/put HTTP/1.1\r\nHost: first.test\r\nOrigin: http://o.test\r\n"
+                    "Host: second.test\r\nContent-Length: 0\r\n\r\n",
+                    request));
+  EXPECT_EQ(request.host, "second.test");
+  ASSERT_TRUE(parse("POST /task/put HTTP/1.1\r\nOrigin: http://o.test\r\nHost: first.test\r\n"
+                    "Host: folded\r\n .test\r\nContent-Length: 0\r\n\r\n",
+                    request));
+  EXPECT_EQ(request.host, "folded .test");
+  ASSERT_TRUE(parse("POST /task/put HTTP/1.1\r\nHost: folded\r\n .test\r\n"
+                    "Host: last.test\r\nOrigin: http://o.test\r\nContent-Length: 0\r\n\r\n",
+                    request));
+  EXPECT_EQ(request.host, "last.test");
+
+  // In pieces, as the network delivers it. A first piece with the whole request line is
+  // parsed at once field by field, and Beast consumes the fields it has parsed (a
+  // browser's header is longer than the server's first read of 512 bytes); a first piece
+  // without it makes the parser wait for the whole header.
+  const std::string_view text =
+      "POST /task/put HTTP/1.1\r\nHost: pieces.test:8000\r\nUser-Agent: a browser\r\n"
+      "Origin: http://o.test\r\nContent-Length: 2\r\n\r\n{}";
+  for (std::size_t piece : {1u, 3u, 17u, 52u, 60u, 67u, 80u}) {
+    request.clear();
+    wire::RequestParser parser(request);
+    parser.eager(true);
+    std::string pending;
+    for (std::size_t at = 0; at < text.size() && !parser.is_done(); at += piece) {
+      pending.append(text.substr(at, piece));
+      boost::beast::error_code ec;
+      pending.erase(0, parser.put(boost::asio::buffer(pending.data(), pending.size()), ec));
+      // What was consumed is gone, as flat_buffer may move or overwrite it.
+      pending.shrink_to_fit();
+      ASSERT_TRUE(!ec || ec == wire::http::error::need_more) << ec.message();
+    }
+    ASSERT_TRUE(parser.is_done()) << piece;
+    EXPECT_EQ(request.host, "pieces.test:8000") << piece;
+    EXPECT_EQ(request.origin, "http://o.test") << piece;
+    EXPECT_EQ(request.body, "{}") << piece;
+  }
 }
 
 }  // namespace
