@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Same-run A/B of two taskcenter binaries on the embedded store (memory only, and with the
 # log): put (64 connections) and the put -> take 16 -> reply cycle, in alternating rounds so
-# both see the same machine. Prints one line per round and the median ratio B/A.
+# both see the same machine; odd rounds run A first, even rounds B first, so a machine
+# whose load drifts within a round favours neither. Prints one line per round and the
+# median ratio B/A.
 #   bench/ab_embedded.sh OLD_BINARY NEW_BINARY [ROUNDS] [BENCH_BINARY]
 set -euo pipefail
 A=${1:?old binary}; B=${2:?new binary}; ROUNDS=${3:-4}
@@ -24,7 +26,8 @@ rate() {  # rate SCENARIO ARGS... : ops/s (puts, or tasks through the cycle) of 
 }
 for round in $(seq "$ROUNDS"); do
   for store in memory log; do
-    for side in A B; do
+    sides=(A B); (( round % 2 == 0 )) && sides=(B A)
+    for side in "${sides[@]}"; do
       bin=$A; [[ $side = B ]] && bin=$B
       args=(--data-dir ""); [[ $store = log ]] && args=(--data-dir "$TMP/data-$side-$round")
       start "$bin" "$TMP/$side" "${args[@]}"

@@ -70,7 +70,7 @@ std::string_view path_of(std::string_view target) {
   return query == std::string_view::npos ? target : target.substr(0, query);
 }
 
-HttpResponse json_response(Answer answer) {
+HttpResponse json_response(Answer&& answer) {
   HttpResponse response;
   response.status = errc_http_status(answer.code);
   response.body = std::move(answer.body);

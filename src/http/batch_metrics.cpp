@@ -24,17 +24,24 @@ void BatchMetrics::observe_take(std::string_view queue, std::size_t tasks) {
       std::lower_bound(kBounds.begin(), kBounds.end(), tasks) - kBounds.begin());
   std::lock_guard lock(mutex_);
   all_.observe(bucket, tasks);
-  auto it = queues_.find(queue);
-  if (it == queues_.end()) {
-    if (queues_.size() >= queue_limit_) return;  // over the bound: the total has it
-    it = queues_.emplace(std::string(queue), Sizes{}).first;
+  if (last_ == nullptr || queue != last_name_) {
+    auto it = queues_.find(queue);
+    if (it == queues_.end()) {
+      if (queues_.size() >= queue_limit_) return;  // over the bound: the total has it
+      it = queues_.emplace(std::string(queue), Sizes{}).first;
+    }
+    last_name_.assign(queue);
+    last_ = &it->second;
   }
-  it->second.observe(bucket, tasks);
+  last_->observe(bucket, tasks);
 }
 
 void BatchMetrics::forget(std::string_view queue) {
   std::lock_guard lock(mutex_);
-  if (auto it = queues_.find(queue); it != queues_.end()) queues_.erase(it);
+  if (auto it = queues_.find(queue); it != queues_.end()) {
+    if (last_ == &it->second) last_ = nullptr;
+    queues_.erase(it);
+  }
 }
 
 void BatchMetrics::render(std::string& out) const {

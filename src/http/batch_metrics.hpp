@@ -52,6 +52,10 @@ class BatchMetrics {
   std::map<std::string, Sizes, std::less<>> queues_;
   std::size_t queue_limit_ = kDefaultQueueLimit;
   Sizes all_;  // every batch, of every queue
+  // The queue found last, compared before the map is walked: most takes in a row are of
+  // one queue, and one name compare costs less than the walk. Null: none.
+  std::string last_name_;
+  Sizes* last_ = nullptr;
 };
 
 BatchMetrics& batch_metrics() noexcept;

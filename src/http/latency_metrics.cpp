@@ -31,10 +31,15 @@ void LatencyMetrics::set_queue_limit(std::size_t queues) {
 }
 
 LatencyMetrics::Queue* LatencyMetrics::queue_locked(std::string_view queue) {
+  if (last_ != nullptr && queue == last_name_) return last_;
   auto it = queues_.find(queue);
-  if (it != queues_.end()) return &it->second;
-  if (queues_.size() >= queue_limit_) return nullptr;
-  return &queues_.emplace(std::string(queue), Queue{}).first->second;
+  if (it == queues_.end()) {
+    if (queues_.size() >= queue_limit_) return nullptr;
+    it = queues_.emplace(std::string(queue), Queue{}).first;
+  }
+  last_name_.assign(queue);
+  last_ = &it->second;
+  return last_;
 }
 
 void LatencyMetrics::observe_leased(std::string_view queue,
@@ -71,7 +76,10 @@ void LatencyMetrics::observe_replied(std::string_view queue, const ReplyOutcome&
 
 void LatencyMetrics::forget(std::string_view queue) {
   std::lock_guard lock(mutex_);
-  if (auto it = queues_.find(queue); it != queues_.end()) queues_.erase(it);
+  if (auto it = queues_.find(queue); it != queues_.end()) {
+    if (last_ == &it->second) last_ = nullptr;
+    queues_.erase(it);
+  }
 }
 
 void LatencyMetrics::render_family(std::string& out, std::string_view name, std::string_view help,

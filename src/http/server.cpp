@@ -616,7 +616,11 @@ asio::awaitable<void> Server::Impl::serve(Worker& w, Stream& stream, ConnectionR
     conn->deadline = SteadyClock::time_point::max();
     extra_headers.clear();
     HttpResponse response;
-    if (auto refusal = browser_gate(req, extra_headers)) {
+    // What a client (not a browser) sends passes without a call: BrowserPolicy::decide
+    // refuses nothing without Origin or Fetch metadata but a POST that is not JSON.
+    std::optional<HttpResponse> refusal;
+    if (!req.plain_client()) refusal = browser_gate(req, extra_headers);
+    if (refusal) {
       response = std::move(*refusal);
     } else {
       HttpRequest request{req.method, req.target, req.body, req.authorization, &client->watch,
@@ -678,11 +682,6 @@ asio::awaitable<void> Server::Impl::serve(Worker& w, Stream& stream, ConnectionR
 // The browser rules (BrowserPolicy::decide) as a response, when they stop the request.
 std::optional<HttpResponse> Server::Impl::browser_gate(const ParsedRequest& req,
                                                        std::string& extra_headers) {
-  // What a client (not a browser) sends passes at once: BrowserPolicy::decide refuses
-  // nothing without Origin or Fetch metadata but a POST that is not JSON.
-  if (req.origin.empty() && req.sec_fetch_site.empty() &&
-      (req.content_type_json || req.verb != http::verb::post))
-    return std::nullopt;
   const BrowserDecision decision = browser_policy.decide(
       BrowserRequest{req.method, path_of(req.target), req.origin, req.sec_fetch_site, req.host,
                      req.content_type_json ? std::string_view("application/json")

@@ -53,7 +53,7 @@ std::uint64_t TaskService::waiting() const noexcept { return waiters_->waiting()
 // The operations without a rule of their own hand back the store's awaitable instead of
 // wrapping it in a coroutine of their own: one coroutine frame (an allocation and a
 // resumption) fewer per request. The store's coroutine owns the moved arguments.
-Awaitable<Result<bool>> TaskService::put(std::string queue, NewTask task) {
+Awaitable<Result<bool>> TaskService::put(std::string&& queue, NewTask&& task) {
   return store_.put(std::move(queue), std::move(task));
 }
 
@@ -134,28 +134,9 @@ Awaitable<Result<std::vector<AcquiredTask>>> TaskService::take(TakeArgs args, Cl
     // them until the lease ran out.
     if (gone(client)) co_return std::vector<AcquiredTask>{};
     if (window_ms > 0) {
-      // Wait for a first task that fits without taking it, then let the batch fill
-      // for the window. A keyed take wakes on any put into the queue and counts again
-      // (count_fitting): only tasks that fit the take's options start or end the window.
-      auto fitting = co_await count_fitting(args);
-      if (!fitting) co_return std::move(fitting).error();
-      if (*fitting > 0) {
-        const auto window_end = deadline_after(window_ms);
-        std::size_t visible = *fitting;
-        while (visible < args.size && !passed(window_end) && !stopping() && !gone(client)) {
-          if (!co_await waiters_->wait(waiter, window_end)) break;
-          auto again = co_await count_fitting(args);
-          if (!again) co_return std::move(again).error();
-          visible = *again;
-        }
-        if (gone(client)) co_return std::vector<AcquiredTask>{};
-        auto taken = co_await store_.take_with(args.queue, args.size, args.lease_ms, args.options);
-        if (!taken || !taken->empty() || passed(deadline) || stopping()) co_return taken;
-        // Others took them meanwhile: look for more at once, unless the queue's settings
-        // are what stopped this take (then wait below for them to allow it).
-        auto gate = co_await store_.lease_gate(args.queue);
-        if (!gate || !gate->blocked) continue;
-      }
+      auto step = co_await take_in_window(args, waiter, client, window_ms, deadline);
+      if (step.answer) co_return std::move(*step.answer);
+      if (step.look_again) continue;
     } else {
       auto taken = co_await store_.take_with(args.queue, args.size, args.lease_ms, args.options);
       if (!taken || !taken->empty()) co_return taken;
@@ -166,6 +147,33 @@ Awaitable<Result<std::vector<AcquiredTask>>> TaskService::take(TakeArgs args, Cl
     if (passed(deadline) || stopping() || gone(client)) co_return std::vector<AcquiredTask>{};
     co_await waiters_->wait(waiter, look_until);
   }
+}
+
+// Wait for a first task that fits without taking it, then let the batch fill for the
+// window. A keyed take wakes on any put into the queue and counts again (count_fitting):
+// only tasks that fit the take's options start or end the window.
+Awaitable<TaskService::WindowStep> TaskService::take_in_window(
+    const TakeArgs& args, Waiter& waiter, ClientWatch* client, std::int64_t window_ms,
+    std::chrono::steady_clock::time_point deadline) {
+  auto fitting = co_await count_fitting(args);
+  if (!fitting) co_return WindowStep{std::move(fitting).error()};
+  if (*fitting == 0) co_return WindowStep{};
+  const auto window_end = deadline_after(window_ms);
+  std::size_t visible = *fitting;
+  while (visible < args.size && !passed(window_end) && !stopping() && !gone(client)) {
+    if (!co_await waiters_->wait(waiter, window_end)) break;
+    auto again = co_await count_fitting(args);
+    if (!again) co_return WindowStep{std::move(again).error()};
+    visible = *again;
+  }
+  if (gone(client)) co_return WindowStep{std::vector<AcquiredTask>{}};
+  auto taken = co_await store_.take_with(args.queue, args.size, args.lease_ms, args.options);
+  if (!taken || !taken->empty() || passed(deadline) || stopping())
+    co_return WindowStep{std::move(taken)};
+  // Others took them meanwhile: look for more at once, unless the queue's settings are
+  // what stopped this take (then wait for them to allow it).
+  auto gate = co_await store_.lease_gate(args.queue);
+  co_return WindowStep{std::nullopt, !gate || !gate->blocked};
 }
 
 Awaitable<Result<std::size_t>> TaskService::count_fitting(const TakeArgs& args) {

@@ -23,6 +23,7 @@
 namespace tc {
 
 class WaiterRegistry;
+struct Waiter;  // service/waiter_registry.hpp
 class TaskEventStream;  // service/event_stream.hpp
 
 struct ServiceOptions {
@@ -73,7 +74,9 @@ class TaskService {
   TaskService(const TaskService&) = delete;
   TaskService& operator=(const TaskService&) = delete;
 
-  Awaitable<Result<bool>> put(std::string queue, NewTask task);
+  // By reference: not a coroutine, it hands both straight to the store's put (one move of
+  // the task per put, not two).
+  Awaitable<Result<bool>> put(std::string&& queue, NewTask&& task);
   Awaitable<Result<std::vector<bool>>> put_batch(std::string queue, std::vector<NewTask> tasks);
   // peek, take and call wait; `client` (optional) ends a wait whose client has gone.
   Awaitable<Result<PeekOutcome>> peek(PeekArgs args, ClientWatch* client = nullptr);
@@ -147,6 +150,16 @@ class TaskService {
   // room freed) is an event that ends the wait earlier.
   Awaitable<std::chrono::steady_clock::time_point> next_look(
       const std::string& queue, std::chrono::steady_clock::time_point deadline);
+  // One turn of a take's batch_window (batch_window > 0), a coroutine of its own so the
+  // frame of every other take stays under 1 KiB: a larger frame is allocated past Asio's
+  // frame cache and glibc's tcache (about 500 instructions more per take).
+  struct WindowStep {
+    std::optional<Result<std::vector<AcquiredTask>>> answer;  // set: the take's answer
+    bool look_again = false;  // else: look again at once (true) or wait for the queue
+  };
+  Awaitable<WindowStep> take_in_window(const TakeArgs& args, Waiter& waiter,
+                                       ClientWatch* client, std::int64_t window_ms,
+                                       std::chrono::steady_clock::time_point deadline);
   // How many tasks the take could lease now (up to its size): for its batch_window.
   Awaitable<Result<std::size_t>> count_fitting(const TakeArgs& args);
 

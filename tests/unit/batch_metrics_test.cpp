@@ -43,6 +43,25 @@ TEST(BatchMetrics, RendersCumulativeBucketsPerQueueAndTheTotal) {
   EXPECT_TRUE(has_line(text, "taskcenter_all_queues_take_batch_size_count 4"));
 }
 
+// The queue observed last is found without the map: forgetting it must not let a batch
+// land in a series that is gone.
+TEST(BatchMetrics, TheQueueObservedLastStartsAgainFromNothingOnceForgotten) {
+  BatchMetrics metrics;
+  metrics.set_queue_limit(1);
+  metrics.observe_take("a", 2);
+  metrics.observe_take("a", 2);
+  metrics.forget("a");
+  metrics.observe_take("a", 5);
+  metrics.observe_take("b", 1);  // over the limit: only the total
+  metrics.observe_take("a", 5);
+  std::string text;
+  metrics.render(text);
+  EXPECT_TRUE(has_line(text, R"(taskcenter_queue_take_batch_size_count{queue="a"} 2)")) << text;
+  EXPECT_TRUE(has_line(text, R"(taskcenter_queue_take_batch_size_sum{queue="a"} 10)")) << text;
+  EXPECT_EQ(text.find(R"(queue="b")"), std::string::npos) << text;
+  EXPECT_TRUE(has_line(text, "taskcenter_all_queues_take_batch_size_count 5")) << text;
+}
+
 TEST(BatchMetrics, AtMostTheLimitsQueuesHaveSeriesUntilOneIsForgotten) {
   BatchMetrics metrics;
   metrics.set_queue_limit(2);

@@ -109,6 +109,28 @@ TEST(LatencyMetrics, AtMostTheLimitsQueuesHaveSeriesAndTheTotalsHaveEverything) 
   EXPECT_TRUE(has_line(text, "taskcenter_all_queues_delay_seconds_count 11")) << text;
 }
 
+// The queue observed last is found without the map: forgetting it, or another queue in
+// between, must not let an observation land in a series that is gone.
+TEST(LatencyMetrics, TheQueueObservedLastStartsAgainFromNothingOnceForgotten) {
+  LatencyMetrics metrics;
+  metrics.set_queue_limit(1);
+  metrics.observe_leased("a", {waited(5)});
+  metrics.observe_leased("a", {waited(5)});
+  metrics.forget("a");
+  metrics.observe_replied("a", ReplyOutcome{true, 7});
+  std::string text;
+  metrics.render(text);
+  EXPECT_EQ(text.find("taskcenter_queue_delay_seconds"), std::string::npos) << text;
+  EXPECT_TRUE(has_line(text, R"(taskcenter_queue_service_seconds_count{queue="a"} 1)")) << text;
+  metrics.observe_leased("b", {waited(5)});  // over the limit: only the totals
+  metrics.observe_leased("a", {waited(5)});
+  text.clear();
+  metrics.render(text);
+  EXPECT_TRUE(has_line(text, R"(taskcenter_queue_delay_seconds_count{queue="a"} 1)")) << text;
+  EXPECT_EQ(text.find(R"(queue="b")"), std::string::npos) << text;
+  EXPECT_TRUE(has_line(text, "taskcenter_all_queues_delay_seconds_count 4")) << text;
+}
+
 TEST(LatencyMetrics, ALimitOfZeroLeavesOnlyTheTotals) {
   LatencyMetrics metrics;
   metrics.set_queue_limit(0);
