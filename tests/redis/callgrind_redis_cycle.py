@@ -96,14 +96,19 @@ def split_workload(client, batch, tag):
 
     def replies():
         for taken in taken_all:
-            if batch:
-                assert client.reply_batch(queue, [(t["id"], {"ok": 1}, b"result0123456789")
-                                                  for t in taken]).err_code == "0000"
-            else:
-                for t in taken:
-                    assert client.reply(queue, t["id"], info={"ok": 1},
-                                        content=b"result0123456789").err_code == "0000"
+            answer(client, queue, taken, batch)
     return [("put_batch", puts), ("take", takes), ("reply_batch" if batch else "reply", replies)]
+
+
+def answer(client, queue, taken, batch):
+    """Replies to the taken tasks: one reply_batch, or one reply each."""
+    if batch:
+        assert client.reply_batch(queue, [(t["id"], {"ok": 1}, b"result0123456789")
+                                          for t in taken]).err_code == "0000"
+    else:
+        for t in taken:
+            assert client.reply(queue, t["id"], info={"ok": 1},
+                                content=b"result0123456789").err_code == "0000"
 
 
 def workload(client, batch, tag):
@@ -119,14 +124,7 @@ def workload(client, batch, tag):
         assert put.data == [True] * BATCH, put.text
         taken = client.take(queue, 60, size=BATCH)
         assert len(taken.data or []) == BATCH, taken.text
-        taken = taken.data
-        if batch:
-            assert client.reply_batch(queue, [(t["id"], {"ok": 1}, b"result0123456789")
-                                              for t in taken]).err_code == "0000"
-        else:
-            for t in taken:
-                assert client.reply(queue, t["id"], info={"ok": 1},
-                                    content=b"result0123456789").err_code == "0000"
+        answer(client, queue, taken.data, batch)
 
 
 try:
