@@ -66,6 +66,8 @@ class DeployTest(unittest.TestCase):
         ldd = subprocess.run(["ldd", binary()], capture_output=True, text=True, check=True).stdout
         libraries = re.findall(r"=> (/\S+)", ldd)
         self.assertTrue(libraries, ldd)
+        if any(re.search(r"/lib(a|ub|l|t)san\.so", lib) for lib in libraries):
+            self.skipTest("a sanitizer build: the image ships the release build")
         for library in libraries:
             owner = None
             for path in (library, os.path.realpath(library)):
