@@ -16,7 +16,7 @@ constexpr std::array<std::string_view, BatchMetrics::kBounds.size()> kBoundLabel
 
 void BatchMetrics::set_queue_limit(std::size_t queues) {
   std::lock_guard lock(mutex_);
-  queue_limit_ = queues;
+  queues_.set_limit(queues);
 }
 
 void BatchMetrics::observe_take(std::string_view queue, std::size_t tasks) {
@@ -24,24 +24,13 @@ void BatchMetrics::observe_take(std::string_view queue, std::size_t tasks) {
       std::lower_bound(kBounds.begin(), kBounds.end(), tasks) - kBounds.begin());
   std::lock_guard lock(mutex_);
   all_.observe(bucket, tasks);
-  if (last_ == nullptr || queue != last_name_) {
-    auto it = queues_.find(queue);
-    if (it == queues_.end()) {
-      if (queues_.size() >= queue_limit_) return;  // over the bound: the total has it
-      it = queues_.emplace(std::string(queue), Sizes{}).first;
-    }
-    last_name_.assign(queue);
-    last_ = &it->second;
-  }
-  last_->observe(bucket, tasks);
+  // Over the bound the queue has no series of its own: the total has it.
+  if (Sizes* sizes = queues_.find_or_add(queue)) sizes->observe(bucket, tasks);
 }
 
 void BatchMetrics::forget(std::string_view queue) {
   std::lock_guard lock(mutex_);
-  if (auto it = queues_.find(queue); it != queues_.end()) {
-    if (last_ == &it->second) last_ = nullptr;
-    queues_.erase(it);
-  }
+  queues_.forget(queue);
 }
 
 void BatchMetrics::render(std::string& out) const {

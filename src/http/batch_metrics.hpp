@@ -15,6 +15,8 @@
 #include <string>
 #include <string_view>
 
+#include "http/bounded_queue_series.hpp"
+
 namespace tc {
 
 class BatchMetrics {
@@ -49,13 +51,8 @@ class BatchMetrics {
     }
   };
   mutable std::mutex mutex_;
-  std::map<std::string, Sizes, std::less<>> queues_;
-  std::size_t queue_limit_ = kDefaultQueueLimit;
+  BoundedQueueSeries<Sizes> queues_{kDefaultQueueLimit};
   Sizes all_;  // every batch, of every queue
-  // The queue found last, compared before the map is walked: most takes in a row are of
-  // one queue, and one name compare costs less than the walk. Null: none.
-  std::string last_name_;
-  Sizes* last_ = nullptr;
 };
 
 BatchMetrics& batch_metrics() noexcept;

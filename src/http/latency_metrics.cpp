@@ -27,26 +27,14 @@ void LatencyMetrics::Durations::observe(std::int64_t ms) noexcept {
 
 void LatencyMetrics::set_queue_limit(std::size_t queues) {
   std::lock_guard lock(mutex_);
-  queue_limit_ = queues;
-}
-
-LatencyMetrics::Queue* LatencyMetrics::queue_locked(std::string_view queue) {
-  if (last_ != nullptr && queue == last_name_) return last_;
-  auto it = queues_.find(queue);
-  if (it == queues_.end()) {
-    if (queues_.size() >= queue_limit_) return nullptr;
-    it = queues_.emplace(std::string(queue), Queue{}).first;
-  }
-  last_name_.assign(queue);
-  last_ = &it->second;
-  return last_;
+  queues_.set_limit(queues);
 }
 
 void LatencyMetrics::observe_leased(std::string_view queue,
                                     const std::vector<AcquiredTask>& tasks) {
   if (tasks.empty()) return;
   std::lock_guard lock(mutex_);
-  Queue* q = queue_locked(queue);
+  Queue* q = queues_.find_or_add(queue);
   for (const AcquiredTask& task : tasks) {
     all_.delay.observe(task.queue_delay_ms);
     if (q) q->delay.observe(task.queue_delay_ms);
@@ -59,7 +47,7 @@ void LatencyMetrics::observe_replied(std::string_view queue,
                    [](const ReplyOutcome& o) { return o.service_ms.has_value(); }))
     return;
   std::lock_guard lock(mutex_);
-  Queue* q = queue_locked(queue);
+  Queue* q = queues_.find_or_add(queue);
   for (const ReplyOutcome& o : outcomes) {
     if (!o.service_ms) continue;
     all_.service.observe(*o.service_ms);
@@ -71,15 +59,12 @@ void LatencyMetrics::observe_replied(std::string_view queue, const ReplyOutcome&
   if (!outcome.service_ms) return;
   std::lock_guard lock(mutex_);
   all_.service.observe(*outcome.service_ms);
-  if (Queue* q = queue_locked(queue)) q->service.observe(*outcome.service_ms);
+  if (Queue* q = queues_.find_or_add(queue)) q->service.observe(*outcome.service_ms);
 }
 
 void LatencyMetrics::forget(std::string_view queue) {
   std::lock_guard lock(mutex_);
-  if (auto it = queues_.find(queue); it != queues_.end()) {
-    if (last_ == &it->second) last_ = nullptr;
-    queues_.erase(it);
-  }
+  queues_.forget(queue);
 }
 
 void LatencyMetrics::render_family(std::string& out, std::string_view name, std::string_view help,

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "core/task.hpp"
+#include "http/bounded_queue_series.hpp"
 
 namespace tc {
 
@@ -64,21 +65,13 @@ class LatencyMetrics {
     Durations delay;
     Durations service;
   };
-  // The queue's own histograms, made on its first observation while there is room;
-  // nullptr when it has none (over the bound).
-  Queue* queue_locked(std::string_view queue);
   void render_family(std::string& out, std::string_view name, std::string_view help,
                      std::string_view all_name, std::string_view all_help,
                      Durations Queue::*which) const;
 
   mutable std::mutex mutex_;
-  std::map<std::string, Queue, std::less<>> queues_;
-  std::size_t queue_limit_ = kDefaultQueueLimit;
+  BoundedQueueSeries<Queue> queues_{kDefaultQueueLimit};
   Queue all_;  // every observation, of every queue
-  // The queue found last, compared before the map is walked: most observations in a row
-  // are of one queue, and one name compare costs less than the walk. Null: none.
-  std::string last_name_;
-  Queue* last_ = nullptr;
 };
 
 LatencyMetrics& latency_metrics() noexcept;
