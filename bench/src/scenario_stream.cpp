@@ -91,7 +91,8 @@ asio::awaitable<void> sender(asio::io_context& io, const Target& target, Shared&
     // The call puts the task: lease it once the call's stream is open.
     while (!shared.watching) co_await pause(io, std::chrono::milliseconds(1));
   } else {
-    // (co_await in a statement of its own: GCC 12 miscompiles it inside a || chain.)
+    // (co_await in a statement of its own: written inside the || chain, this check failed
+    // on a good answer when built with GCC 12; why was not found.)
     bool put_ok = co_await connection.post("/task/put", put);
     if (!put_ok || connection.status() != 200 || !is_ok_envelope(connection.response_body())) {
       stats.error("/task/put: " + connection.last_error() +
